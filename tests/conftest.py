@@ -1,0 +1,93 @@
+"""Shared fixtures: real tiny media, generated once per test session (tests/media.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import itertools
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+TESTS_DIR = Path(__file__).resolve().parent
+if str(TESTS_DIR) not in sys.path:
+    sys.path.insert(0, str(TESTS_DIR))  # so tests can `import media`
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Fail the whole run, loudly, when the media tools are missing: never skip
+    media tests silently (a run without the tools proves nothing)."""
+    missing = [tool for tool in ("ffmpeg", "ffprobe") if shutil.which(tool) is None]
+    if missing:
+        pytest.exit(
+            f"{' and '.join(missing)} not found on PATH: VPO's tests need the real media tools. "
+            "Run the tests with `make test`, which checks and explains the tool set-up.",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
+
+
+import media  # noqa: E402  (needs the sys.path line above)
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> media.Corpus:
+    """The standard corpus, built once per run. Read-only: use `corpus_copy` to modify."""
+    return media.build_corpus(tmp_path_factory.mktemp("corpus"))
+
+
+@pytest.fixture
+def corpus_copy(corpus: media.Corpus, tmp_path: Path) -> media.Corpus:
+    """A private copy of the whole corpus tree (hidden dir, non-UTF-8 name and mtimes
+    included) under tmp_path/corpus, with every path rebased."""
+    dest = tmp_path / "corpus"
+    # bytes paths: names are copied as the raw bytes the OS holds
+    shutil.copytree(os.fsencode(corpus.root), os.fsencode(dest), symlinks=True)
+    return corpus.rebased(dest)
+
+
+MakeVideo = Callable[..., Path]
+
+
+@pytest.fixture(scope="session")
+def make_video(tmp_path_factory: pytest.TempPathFactory) -> MakeVideo:
+    """`make_video(dest, **kwargs) -> dest`, with media.make_video's keywords.
+
+    Identical requests are encoded once per run (memoised by their arguments in a
+    session cache) and then copied to `dest`; each copy gets its own media id, so two
+    files with the same layout still have different bytes. `media.expected_tracks(
+    container=..., **same kwargs)` says what ffprobe will report.
+    `make_video.encoded` counts real ffmpeg runs.
+    """
+    cache = tmp_path_factory.mktemp("media-cache")
+    done: dict[str, Path] = {}
+    ids = itertools.count(1 << 40)
+
+    def make(dest: Path, **kwargs: object) -> Path:
+        dest = Path(dest)
+        kwargs["container"] = media.container_of(dest, kwargs.get("container"))  # type: ignore[arg-type]
+        key = hashlib.sha1(repr(_normalised(dest, kwargs)).encode()).hexdigest()[:16]
+        if key not in done:
+            done[key] = media.make_video(cache / f"{key}.{kwargs['container']}", **kwargs)  # type: ignore[arg-type]
+            make.encoded += 1  # type: ignore[attr-defined]
+        media.copy_unique(done[key], dest, next(ids))
+        return dest
+
+    make.encoded = 0  # type: ignore[attr-defined]
+    return make
+
+
+def _normalised(dest: Path, kwargs: dict[str, object]) -> tuple:
+    """The arguments with defaults filled in, in a canonical hashable form (plain
+    tuples and spec objects compare equal)."""
+    bound = inspect.signature(media.make_video).bind(dest, **kwargs)
+    bound.apply_defaults()
+    args = dict(bound.arguments)
+    del args["dest"]
+    args["audio"] = media.audio_specs(args["audio"])  # type: ignore[arg-type]
+    args["subtitles"] = media.subtitle_specs(args["subtitles"])  # type: ignore[arg-type]
+    args["attachments"] = media.attachment_specs(args["attachments"])  # type: ignore[arg-type]
+    return tuple(sorted(args.items()))
