@@ -1,0 +1,69 @@
+"""Typed stub of VPO's private Rust extension (rust/src/lib.rs).
+
+Import it from one module only (scan/walker.py); everything else talks to that.
+"""
+
+import os
+from collections.abc import Sequence
+from types import TracebackType
+from typing import final
+
+__all__ = ["__version__", "VpoCoreError", "Walker", "fingerprint_files", "hash_files"]
+
+__version__: str
+
+class VpoCoreError(Exception):
+    """Failure inside vpo._core that is not a plain OS error."""
+
+_Path = str | bytes | os.PathLike[str] | os.PathLike[bytes]
+
+# (path, size, mtime_ns, dev, ino): path is the absolute OS path as raw bytes
+# (os.fsdecode it for display), mtime_ns is integer nanoseconds since the epoch.
+_Entry = tuple[bytes, int, int, int, int]
+# (path, message) for a root or directory that could not be read.
+_WalkError = tuple[bytes, str]
+
+@final
+class Walker:
+    """Parallel walk of `roots` for files with the given extensions.
+
+    The walk starts on construction, in background threads. Iterating yields
+    batches `(entries, errors)` of at most `batch_size` entries; a batch may
+    hold only errors. `close()` (or leaving a `with` block) stops the walk.
+    """
+
+    def __new__(
+        cls,
+        roots: Sequence[_Path],
+        *,
+        extensions: Sequence[str],
+        follow_symlinks: bool = False,
+        skip_hidden: bool = True,
+        batch_size: int = 2048,
+        threads: int = 0,
+    ) -> Walker: ...
+    def __iter__(self) -> Walker: ...
+    def __next__(self) -> tuple[list[_Entry], list[_WalkError]]: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Walker: ...
+    def __exit__(
+        self,
+        *exc: type[BaseException] | BaseException | TracebackType | None,
+    ) -> None: ...
+
+def fingerprint_files(
+    paths: Sequence[_Path],
+    *,
+    sample_size: int = 65536,
+    threads: int = 0,
+) -> list[tuple[str | None, str | None]]:
+    """Sampled XXH3-128 fingerprints (32 hex chars), one per path, in order:
+    `(hex, None)` on success, `(None, message)` if the file could not be read."""
+
+def hash_files(
+    paths: Sequence[_Path],
+    *,
+    threads: int = 0,
+) -> list[tuple[str | None, str | None]]:
+    """Full-content XXH3-128 digests (32 hex chars), one per path, in order:
+    `(hex, None)` on success, `(None, message)` if the file could not be read."""

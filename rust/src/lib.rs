@@ -1,0 +1,295 @@
+//! `vpo._core`: VPO's private extension module.
+//!
+//! `walk` (the parallel walker) and `hash` (content digests) are plain Rust,
+//! tested with `cargo test --no-default-features`; the `python` module below
+//! is the only PyO3 code: argument conversion, GIL handling, error mapping.
+
+pub mod hash;
+pub mod walk;
+
+#[cfg(feature = "python")]
+mod python {
+    use std::ffi::OsString;
+    use std::io;
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    use std::path::PathBuf;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+    use std::time::Duration;
+
+    use pyo3::create_exception;
+    use pyo3::exceptions::{
+        PyException, PyFileNotFoundError, PyPermissionError, PyRuntimeError, PyTypeError,
+        PyValueError,
+    };
+    use pyo3::prelude::*;
+    use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
+
+    use crate::hash;
+    use crate::walk::{Batch, Recv, Walk, WalkOptions};
+
+    create_exception!(
+        vpo._core,
+        VpoCoreError,
+        PyException,
+        "Failure inside vpo._core that is not a plain OS error."
+    );
+
+    /// How long `Walker.__next__` waits with the GIL released before it
+    /// checks for signals (Ctrl+C) again.
+    const POLL: Duration = Duration::from_millis(50);
+
+    /// Rust I/O errors become the matching Python exception.
+    fn io_error(err: io::Error) -> PyErr {
+        let message = err.to_string();
+        match err.kind() {
+            io::ErrorKind::NotFound => PyFileNotFoundError::new_err(message),
+            io::ErrorKind::PermissionDenied => PyPermissionError::new_err(message),
+            io::ErrorKind::InvalidInput => PyValueError::new_err(message),
+            _ => VpoCoreError::new_err(message),
+        }
+    }
+
+    /// Iterate a sequence argument, refusing a lone `str`/`bytes` (which
+    /// would otherwise be walked character by character).
+    fn items<'py>(seq: &Bound<'py, PyAny>, what: &str) -> PyResult<Vec<Bound<'py, PyAny>>> {
+        if seq.is_instance_of::<PyString>() || seq.is_instance_of::<PyBytes>() {
+            return Err(PyTypeError::new_err(format!(
+                "{what} must be a sequence, not a single str or bytes"
+            )));
+        }
+        seq.try_iter()?.collect()
+    }
+
+    /// Paths as the OS sees them: bytes as given, anything else through
+    /// `os.fsencode` (str with surrogateescape, os.PathLike).
+    fn os_paths(seq: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<PathBuf>> {
+        let py = seq.py();
+        let fsencode = py.import("os")?.getattr("fsencode")?;
+        items(seq, what)?
+            .iter()
+            .map(|item| {
+                let encoded;
+                let bytes = match item.cast::<PyBytes>() {
+                    Ok(b) => b,
+                    Err(_) => {
+                        encoded = fsencode.call1((item,))?.cast_into::<PyBytes>()?;
+                        &encoded
+                    }
+                };
+                Ok(PathBuf::from(OsString::from_vec(bytes.as_bytes().to_vec())))
+            })
+            .collect()
+    }
+
+    fn digests_to_py(results: Vec<io::Result<u128>>) -> Vec<(Option<String>, Option<String>)> {
+        results
+            .into_iter()
+            .map(|r| match r {
+                Ok(digest) => (Some(hash::to_hex(digest)), None),
+                Err(err) => (None, Some(err.to_string())),
+            })
+            .collect()
+    }
+
+    /// Sampled content fingerprints (see `hash::fingerprint_file` for the
+    /// exact, stable definition): one `(hex, None)` or `(None, error)` per
+    /// path, in order. Runs in parallel with the GIL released.
+    #[pyfunction]
+    // 65536 is hash::DEFAULT_SAMPLE_SIZE, spelled out so that it shows in
+    // `__text_signature__` (and so mypy.stubtest can check the stub).
+    #[pyo3(signature = (paths, *, sample_size = 65536, threads = 0))]
+    fn fingerprint_files(
+        py: Python<'_>,
+        paths: &Bound<'_, PyAny>,
+        sample_size: u64,
+        threads: usize,
+    ) -> PyResult<Vec<(Option<String>, Option<String>)>> {
+        let paths = os_paths(paths, "paths")?;
+        let results = py
+            .detach(|| hash::fingerprint_files(&paths, sample_size, threads))
+            .map_err(io_error)?;
+        Ok(digests_to_py(results))
+    }
+
+    /// Full-content XXH3-128 digests: one `(hex, None)` or `(None, error)`
+    /// per path, in order. Runs in parallel with the GIL released.
+    #[pyfunction]
+    #[pyo3(signature = (paths, *, threads = 0))]
+    fn hash_files(
+        py: Python<'_>,
+        paths: &Bound<'_, PyAny>,
+        threads: usize,
+    ) -> PyResult<Vec<(Option<String>, Option<String>)>> {
+        let paths = os_paths(paths, "paths")?;
+        let results = py
+            .detach(|| hash::hash_files(&paths, threads))
+            .map_err(io_error)?;
+        Ok(digests_to_py(results))
+    }
+
+    /// Parallel walk of `roots` for files with the given extensions, started
+    /// on construction. Iterating yields batches `(entries, errors)`: entries
+    /// are `(path_bytes, size, mtime_ns, dev, ino)`, errors are
+    /// `(path_bytes, message)` for roots or directories that could not be read.
+    #[pyclass(module = "vpo._core", frozen)]
+    struct Walker {
+        /// Shared with the walk; `close()` sets it without taking the lock.
+        cancel: Arc<AtomicBool>,
+        /// `None` once finished or closed. Only ever `try_lock`ed, so a
+        /// thread holding the GIL never blocks on it.
+        walk: Mutex<Option<Walk>>,
+    }
+
+    impl Walker {
+        /// The walk slot, or `None` if another call holds it right now.
+        fn try_slot(&self) -> Option<MutexGuard<'_, Option<Walk>>> {
+            match self.walk.try_lock() {
+                Ok(guard) => Some(guard),
+                Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+                Err(TryLockError::WouldBlock) => None,
+            }
+        }
+    }
+
+    /// Stop the walk and join its thread with the GIL released.
+    fn shut(py: Python<'_>, slot: &mut Option<Walk>) {
+        if let Some(mut walk) = slot.take() {
+            // A worker panic surfaces from `__next__`, not from closing.
+            let _ = py.detach(move || walk.close());
+        }
+    }
+
+    fn batch_to_py<'py>(py: Python<'py>, batch: &Batch) -> PyResult<Bound<'py, PyTuple>> {
+        let entries = PyList::new(
+            py,
+            batch.files().map(|(path, st)| {
+                // i64 is the fast path; i128 only past the years 1678..2261.
+                let Ok(mtime) = match st.mtime_ns_i64() {
+                    Some(ns) => ns.into_pyobject(py).map(Bound::into_any),
+                    None => st.mtime_ns().into_pyobject(py).map(Bound::into_any),
+                };
+                (PyBytes::new(py, path), st.size, mtime, st.dev, st.ino)
+            }),
+        )?;
+        let errors = PyList::new(
+            py,
+            batch.errors.iter().map(|e| {
+                (
+                    PyBytes::new(py, e.path.as_os_str().as_bytes()),
+                    e.error.to_string(),
+                )
+            }),
+        )?;
+        PyTuple::new(py, [entries, errors])
+    }
+
+    #[pymethods]
+    impl Walker {
+        #[new]
+        #[pyo3(signature = (roots, *, extensions, follow_symlinks = false, skip_hidden = true, batch_size = 2048, threads = 0))]
+        fn new(
+            roots: &Bound<'_, PyAny>,
+            extensions: &Bound<'_, PyAny>,
+            follow_symlinks: bool,
+            skip_hidden: bool,
+            batch_size: usize,
+            threads: usize,
+        ) -> PyResult<Self> {
+            let roots = os_paths(roots, "roots")?;
+            let extensions = items(extensions, "extensions")?
+                .iter()
+                .map(|e| e.extract::<String>())
+                .collect::<PyResult<Vec<_>>>()?;
+            let options = WalkOptions {
+                extensions,
+                follow_symlinks,
+                skip_hidden,
+                batch_size,
+                threads,
+                ..WalkOptions::default()
+            };
+            let walk = Walk::start(roots, &options).map_err(io_error)?;
+            Ok(Walker {
+                cancel: walk.cancel_flag(),
+                walk: Mutex::new(Some(walk)),
+            })
+        }
+
+        fn __iter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+            slf
+        }
+
+        fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
+            let Some(mut guard) = self.try_slot() else {
+                return Err(PyRuntimeError::new_err(
+                    "Walker is already being iterated by another thread",
+                ));
+            };
+            loop {
+                let Some(walk) = guard.as_mut() else {
+                    return Ok(None);
+                };
+                if self.cancel.load(Ordering::Relaxed) {
+                    shut(py, &mut guard);
+                    return Ok(None);
+                }
+                let received = match walk.try_recv() {
+                    Ok(Recv::Pending) => py.detach(|| walk.recv_timeout(POLL)),
+                    other => other,
+                };
+                match received {
+                    Ok(Recv::Batch(batch)) => return batch_to_py(py, &batch).map(Some),
+                    Ok(Recv::Pending) => {
+                        if let Err(err) = py.check_signals() {
+                            shut(py, &mut guard);
+                            return Err(err);
+                        }
+                    }
+                    Ok(Recv::Finished) => {
+                        *guard = None;
+                        return Ok(None);
+                    }
+                    Err(panic) => {
+                        *guard = None;
+                        return Err(VpoCoreError::new_err(format!(
+                            "walker thread panicked: {panic}"
+                        )));
+                    }
+                }
+            }
+        }
+
+        /// Stop the walk and free its threads; iteration then ends. Idempotent.
+        fn close(&self, py: Python<'_>) -> PyResult<()> {
+            self.cancel.store(true, Ordering::Relaxed);
+            // If `__next__` holds the lock (say a signal handler calls this),
+            // it sees the flag and finishes the job itself.
+            if let Some(mut guard) = self.try_slot() {
+                shut(py, &mut guard);
+            }
+            Ok(())
+        }
+
+        fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+            slf
+        }
+
+        #[pyo3(signature = (*exc))]
+        fn __exit__(&self, py: Python<'_>, exc: &Bound<'_, PyTuple>) -> PyResult<()> {
+            let _ = exc;
+            self.close(py)
+        }
+    }
+
+    /// VPO's private extension: a parallel directory walker and file digests.
+    #[pymodule]
+    fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        m.add("VpoCoreError", m.py().get_type::<VpoCoreError>())?;
+        m.add_class::<Walker>()?;
+        m.add_function(wrap_pyfunction!(fingerprint_files, m)?)?;
+        m.add_function(wrap_pyfunction!(hash_files, m)?)?;
+        Ok(())
+    }
+}
