@@ -1,0 +1,72 @@
+# VPO developer tasks. `make help` lists them. Every target installs what it needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+STAMP := $(VENV)/.vpo-installed
+RUST_SOURCES := Cargo.toml Cargo.lock $(wildcard rust/src/*.rs)
+DEMO := demo
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+.PHONY: system-deps
+system-deps: ## Install ffmpeg, mkvtoolnix, a C compiler and Rust when missing (apt)
+	@missing=""; \
+	command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing="$$missing ffmpeg"; \
+	command -v mkvmerge >/dev/null && command -v mkvpropedit >/dev/null || missing="$$missing mkvtoolnix"; \
+	command -v cc >/dev/null || missing="$$missing build-essential"; \
+	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv python3-dev"; \
+	command -v curl >/dev/null || command -v cargo >/dev/null || missing="$$missing curl ca-certificates"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@if ! command -v cargo >/dev/null && [ ! -x "$$HOME/.cargo/bin/cargo" ]; then \
+	  echo "Installing the Rust toolchain (rustup, minimal profile)"; \
+	  curl -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal >/dev/null; \
+	fi
+
+$(STAMP): pyproject.toml $(RUST_SOURCES)
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	rm -f python/vpo/_core*.so   # a stale extension would shadow the new build
+	PATH="$$HOME/.cargo/bin:$$PATH" $(BIN)/pip install -q -e '.[test]'
+	@touch $@
+
+.PHONY: install
+install: system-deps $(STAMP) ## Create .venv and build VPO (Rust extension included) into it
+
+.PHONY: test
+test: install ## Set up everything, then run the Rust and Python test suites
+	PATH="$$HOME/.cargo/bin:$$PATH" cargo test -q --no-default-features
+	$(BIN)/python -m pytest -q -m "not slow"
+
+.PHONY: test-all
+test-all: install ## Like test, plus the slow fault-injection trials
+	PATH="$$HOME/.cargo/bin:$$PATH" cargo test -q --no-default-features
+	$(BIN)/python -m pytest -q
+
+.PHONY: demo
+demo: install ## Set up everything, generate a demo library, scan it twice, show the history
+	rm -rf $(DEMO)
+	$(BIN)/python tests/media.py demo $(DEMO)/library
+	@echo; echo "== vpo scan $(DEMO)/library (first scan: everything is new)"
+	VPO_HOME=$(DEMO)/home $(BIN)/vpo scan $(DEMO)/library; rc=$$?; [ $$rc -le 1 ]
+	@echo; echo "== vpo scan $(DEMO)/library (again: nothing changed, nothing is probed)"
+	VPO_HOME=$(DEMO)/home $(BIN)/vpo scan $(DEMO)/library; rc=$$?; [ $$rc -le 1 ]
+	@echo; echo "== vpo jobs list"
+	VPO_HOME=$(DEMO)/home $(BIN)/vpo jobs list
+	@echo; echo "Try: VPO_HOME=$(DEMO)/home $(BIN)/vpo inspect $(DEMO)/library/movies/<file> --json"
+
+.PHONY: bench
+bench: install ## Run every benchmark and print the figures table
+	$(BIN)/python bench/run_all.py
+
+.PHONY: clean
+clean: ## Remove build products, the venv and the demo
+	rm -rf target $(VENV) $(DEMO) python/vpo/_core*.so .pytest_cache

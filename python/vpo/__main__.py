@@ -1,0 +1,3 @@
+from vpo.cli.main import main
+
+main()

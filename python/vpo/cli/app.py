@@ -1,0 +1,56 @@
+"""The Typer application: global options and the command groups."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from vpo import __version__
+from vpo.cli import inspect_cmd, jobs_cmd, scan_cmd
+from vpo.cli.context import state
+
+app = typer.Typer(
+    name="vpo",
+    help="Keep a video library in order: catalogue, rescan, apply policies, transcode.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from vpo.cli.render import print_text
+
+        print_text(f"vpo {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    profile: Annotated[Optional[str], typer.Option("--profile", "-p", envvar="VPO_PROFILE",
+                                                   help="Settings profile for every command.")] = None,
+    log_level: Annotated[Optional[str], typer.Option("--log-level",
+                                                     help="debug, info, warning or error.")] = None,
+    log_file: Annotated[Optional[str], typer.Option("--log-file", help="Also log to this file.")] = None,
+    log_json: Annotated[bool, typer.Option("--log-json", help="Log JSON lines.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version.")] = False,
+) -> None:
+    st = state(ctx)
+    st.profile, st.log_level, st.log_file, st.log_json = profile, log_level, log_file, log_json
+
+
+app.command("scan")(scan_cmd.scan)
+app.command("inspect")(inspect_cmd.inspect)
+app.add_typer(jobs_cmd.app, name="jobs")
+
+
+def click_exceptions() -> tuple[type[BaseException], ...]:
+    """Click's exception bases, found through a public name (typer may vendor click)."""
+    mro = typer.BadParameter.__mro__
+    click_base = next(c for c in mro if c.__name__ == "ClickException")
+    return (click_base, typer.Abort, typer.Exit)

@@ -1,0 +1,173 @@
+"""`vpo jobs list|show|purge`."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated, Optional
+
+import typer
+
+from vpo.cli.context import open_library, settings_for
+from vpo.cli.options import DryRunOpt, JsonOpt, ProfileOpt
+from vpo.cli.render import duration, print_json, print_text, table
+from vpo.jobs.queries import STATUSES, TYPES
+
+app = typer.Typer(help="List, inspect and purge the job history.", no_args_is_help=True)
+
+TEXT_FILE_LIMIT = 50
+
+
+def _complete_status(incomplete: str) -> list[str]:
+    return [s for s in STATUSES if s.startswith(incomplete)]
+
+
+def _complete_type(incomplete: str) -> list[str]:
+    return [t for t in TYPES if t.startswith(incomplete)]
+
+
+def _complete_job_id(incomplete: str) -> list[str]:
+    try:
+        from vpo.config.settings import Settings
+        from vpo.db import jobs as jobs_db
+        from vpo.db.connection import open_database
+
+        db = open_database(Settings().database)
+        try:
+            return jobs_db.ids_with_prefix(db.conn, incomplete.lower(), limit=50)
+        finally:
+            db.close()
+    except Exception:  # noqa: BLE001 - completion must never break the shell
+        return []
+
+
+@app.command("list")
+def list_cmd(
+    ctx: typer.Context,
+    status: Annotated[Optional[str], typer.Option("--status", "-s", autocompletion=_complete_status,
+                                                  help=f"One of: {', '.join(STATUSES)}.")] = None,
+    type_: Annotated[Optional[str], typer.Option("--type", "-t", autocompletion=_complete_type,
+                                                 help=f"One of: {', '.join(TYPES)}.")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="2h, 1d, 1w or an ISO-8601 date/time.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many jobs.")] = 20,
+    file: Annotated[Optional[str], typer.Option("--file", "-f", help="Only jobs that touched this file "
+                                                "(follows it across moves).")] = None,
+    json_out: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> int:
+    """List jobs, newest first."""
+    from vpo.jobs.queries import check_choice, duration_seconds, list_jobs, summary_dict
+    from vpo.jobs.since import parse_since
+
+    check_choice(status, STATUSES, "--status")
+    check_choice(type_, TYPES, "--type")
+    cutoff = parse_since(since) if since else None
+    settings = settings_for(ctx, profile=profile)
+    db = open_library(settings)
+    try:
+        jobs = list_jobs(db, status=status, type=type_, since=cutoff, limit=limit,
+                         file=os.fsencode(file) if file is not None else None)
+    finally:
+        db.close()
+    if json_out:
+        print_json([summary_dict(j) for j in jobs])
+        return 0
+    if not jobs:
+        print_text("No jobs.")
+        return 0
+    from vpo.timeutil import to_local_display
+
+    rows = [(j.id[:8], j.type, j.status, to_local_display(j.started_at or j.created_at),
+             duration(duration_seconds(j)), ", ".join(j.target)) for j in jobs]
+    print_text(table(["ID", "TYPE", "STATUS", "STARTED", "DURATION", "PATH"], rows, right=(4,)))
+    return 0
+
+
+@app.command("show")
+def show_cmd(
+    ctx: typer.Context,
+    job_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=_complete_job_id,
+                                          help="Job id or a unique prefix (4+ characters).")],
+    all_files: Annotated[bool, typer.Option("--all", help="List every affected file (text mode).")] = False,
+    json_out: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> int:
+    """Show one job: options, timing, summary, error and affected files."""
+    from vpo.jobs.queries import detail_dict, show_job
+
+    settings = settings_for(ctx, profile=profile)
+    db = open_library(settings)
+    try:
+        detail = show_job(db, job_id, file_limit=None if (json_out or all_files) else TEXT_FILE_LIMIT)
+    finally:
+        db.close()
+    if json_out:
+        print_json(detail_dict(detail))
+        return 0
+    _print_detail(detail)
+    return 0
+
+
+def _print_detail(detail) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from vpo.jobs.queries import duration_seconds
+    from vpo.timeutil import to_local_display
+
+    job = detail.job
+    print_text(f"Job {job.id}")
+    print_text(f"  Type:      {job.type}")
+    print_text(f"  Status:    {job.status}")
+    print_text(f"  Path:      {', '.join(job.target)}")
+    print_text(f"  Created:   {to_local_display(job.created_at)}")
+    print_text(f"  Started:   {to_local_display(job.started_at)}")
+    print_text(f"  Finished:  {to_local_display(job.finished_at)}")
+    print_text(f"  Duration:  {duration(duration_seconds(job))}")
+    print_text(f"  Process:   pid {job.pid} on {job.host}")
+    print_text(f"  Options:   {json.dumps(job.options, sort_keys=True)}")
+    if job.policy:
+        print_text(f"  Policy:    {json.dumps(job.policy, sort_keys=True)}")
+    if job.summary:
+        print_text("  Summary:   " + ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}"
+                                              for k, v in job.summary.items()))
+    if job.error_message:
+        print_text(f"  Error:     {job.error_message}")
+        if job.error_context:
+            print_text(f"  Context:   {json.dumps(job.error_context, sort_keys=True)}")
+        if job.error_traceback:
+            print_text("  Traceback:")
+            for line in job.error_traceback.rstrip().splitlines():
+                print_text(f"    {line}")
+    print_text(f"  Files:     {detail.file_count:,}")
+    for _fid, path, outcome, details in detail.files:
+        extra = f"  {json.dumps(details, sort_keys=True)}" if details else ""
+        print_text(f"    {outcome:<10} {os.fsdecode(path)}{extra}")
+    if detail.file_count > len(detail.files):
+        print_text(f"    ... {detail.file_count - len(detail.files):,} more (--all or --json lists them all)")
+
+
+@app.command("purge")
+def purge_cmd(
+    ctx: typer.Context,
+    older_than: Annotated[Optional[float], typer.Option("--older-than", min=0, metavar="DAYS",
+                                                        help="Default: jobs.retention_days (30).")] = None,
+    dry_run: DryRunOpt = False,
+    json_out: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> int:
+    """Delete finished jobs older than DAYS, with their file records. Never queued or running ones."""
+    from vpo.jobs.maintenance import purge
+
+    settings = settings_for(ctx, profile=profile)
+    days = settings.jobs.retention_days if older_than is None else older_than
+    db = open_library(settings)
+    try:
+        result = purge(db, older_than_days=days, dry_run=dry_run)
+    finally:
+        db.close()
+    if json_out:
+        print_json({"dry_run": dry_run, "older_than_days": days, "cutoff": result.cutoff,
+                    "count": len(result.job_ids), "job_ids": result.job_ids})
+        return 0
+    verb = "Would delete" if dry_run else "Deleted"
+    print_text(f"{verb} {len(result.job_ids):,} finished job(s) created before {result.cutoff}")
+    return 0

@@ -1,0 +1,67 @@
+"""The console-script entry point: the one boundary that turns exceptions into exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    json_mode = "--json" in args
+    code = run(args, json_mode)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+        code = code or 0
+    sys.exit(code)
+
+
+def run(args: list[str], json_mode: bool) -> int:
+    from vpo.errors import VpoError
+
+    try:
+        from vpo.cli.app import app, click_exceptions
+
+        try:
+            result = app(args=args, prog_name="vpo", standalone_mode=False)
+        except click_exceptions() as exc:
+            return _usage_error(exc, json_mode)
+        return result if isinstance(result, int) else 0
+    except VpoError as exc:
+        from vpo.cli.render import print_error
+
+        print_error(exc.code, exc.message, exc.details, json_mode=json_mode)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        from vpo.cli.render import print_error
+
+        print_error("INTERRUPTED", "interrupted", {}, json_mode=json_mode)
+        return 130
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+        return 0
+
+
+def _usage_error(exc: Exception, json_mode: bool) -> int:
+    from vpo.cli.render import print_error
+
+    exit_code = getattr(exc, "exit_code", 2)
+    if type(exc).__name__ == "Abort":
+        print_error("INTERRUPTED", "aborted", {}, json_mode=json_mode)
+        return 130
+    if type(exc).__name__ == "Exit":
+        return exit_code
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None and not json_mode:
+        sys.stderr.write(ctx.get_usage() + "\n")
+    print_error("USAGE", message, {}, json_mode=json_mode)
+    return exit_code
+
+
+def _quiet_broken_pipe() -> None:
+    # The reader went away (`vpo jobs list | head`): exit quietly, not with a traceback.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

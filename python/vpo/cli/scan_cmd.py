@@ -1,0 +1,104 @@
+"""`vpo scan`."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated, Optional
+
+import typer
+
+from vpo.cli.context import open_library, settings_for
+from vpo.cli.options import JsonOpt, ProfileOpt
+from vpo.cli.progress import progress_for
+from vpo.cli.render import print_json, print_text
+
+
+def scan(
+    ctx: typer.Context,
+    paths: Annotated[list[str], typer.Argument(help="Directories (or files) to catalogue.")],
+    full: Annotated[bool, typer.Option("--full", help="Probe every file, changed or not.")] = False,
+    prune: Annotated[Optional[bool], typer.Option(
+        "--prune/--no-prune", help="Delete records of missing files instead of marking them.")] = None,
+    verify_hash: Annotated[bool, typer.Option(
+        "--verify-hash", help="Hash every file's full content to catch silent changes.")] = False,
+    extensions: Annotated[Optional[list[str]], typer.Option(
+        "--extensions", "-e", help="File extensions to catalogue (repeat, or comma-separate).")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", "-w", min=1,
+                                                   help="Probe processes (default: CPU cores).")] = None,
+    follow_symlinks: Annotated[Optional[bool], typer.Option(
+        "--follow-symlinks/--no-follow-symlinks", help="Follow symbolic links while walking.")] = None,
+    prober: Annotated[Optional[str], typer.Option(
+        "--prober", help="Metadata reader: pyav (in-process, default) or ffprobe.")] = None,
+    json_out: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> int:
+    """Catalogue the video files under PATH; only new or changed files are probed."""
+    from vpo.media.probe import BACKENDS, ProberConfig
+    from vpo.scan.models import ScanOptions
+    from vpo.scan.service import scan as run_scan
+
+    settings = settings_for(ctx, profile=profile)
+    cfg = settings.scan
+    exts = _split(extensions) if extensions else cfg.extensions
+    backend = prober or cfg.prober
+    if backend not in BACKENDS:
+        raise typer.BadParameter(f"{backend!r}; choose from {', '.join(BACKENDS)}", param_hint="--prober")
+    options = ScanOptions(
+        roots=tuple(os.fsencode(p) for p in paths),
+        full=full,
+        prune=cfg.prune if prune is None else prune,
+        verify_hash=verify_hash,
+        follow_symlinks=cfg.follow_symlinks if follow_symlinks is None else follow_symlinks,
+        extensions=exts,
+        workers=workers or settings.workers(),
+        prober=ProberConfig(backend=backend, ffprobe=settings.tools.ffprobe, timeout=cfg.probe_timeout),
+    )
+    db = open_library(settings, creates_jobs=True)
+    progress = progress_for(json_out)
+    try:
+        report = run_scan(db, options, progress=progress)
+    finally:
+        if progress:
+            progress.close()
+        db.close()
+    if json_out:
+        print_json(report.to_dict())
+    else:
+        _print_summary(report)
+    return 1 if report.counts.errors else 0
+
+
+def _split(values: list[str]) -> tuple[str, ...]:
+    out = []
+    for value in values:
+        out.extend(v.strip().lstrip(".").lower() for v in value.split(",") if v.strip())
+    return tuple(out)
+
+
+def _print_summary(report) -> None:  # type: ignore[no-untyped-def]
+    c = report.counts
+    for root in report.roots:
+        print_text(f"Scanning {root} ...")
+    rows = [
+        ("Discovered:", f"{c.discovered:,} files"),
+        ("Skipped (unchanged):", f"{c.skipped:,}"),
+        ("Scanned (changed):", f"{c.scanned:,}"),
+        ("Added (new):", f"{c.added:,}"),
+        ("Moved:", f"{c.moved:,}"),
+        ("Removed (missing):", f"{c.removed:,}"),
+        ("Errors:", f"{c.errors:,}"),
+    ]
+    if c.restored:
+        rows.insert(5, ("Restored (reappeared):", f"{c.restored:,}"))
+    if c.pruned:
+        rows.append(("Pruned (records deleted):", f"{c.pruned:,}"))
+    width = max(len(label) for label, _ in rows) + 2
+    number = max(len(v.split()[0]) for _, v in rows)
+    for label, value in rows:
+        head, *tail = value.split(" ", 1)
+        print_text(f"  {label.ljust(width)}{head.rjust(number)}{(' ' + tail[0]) if tail else ''}")
+    for err in report.errors[:20]:
+        print_text(f"  ! {err['path']}: {err['error']}")
+    if len(report.errors) > 20:
+        print_text(f"  ! ... and {len(report.errors) - 20} more (vpo jobs show {report.job_id[:8]})")
+    print_text(f"Scan complete in {report.duration_seconds:.1f}s (job {report.job_id[:8]})")

@@ -1,0 +1,1 @@
+"""Settings: models, loading from YAML, and the precedence resolver."""

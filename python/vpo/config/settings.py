@@ -1,0 +1,82 @@
+"""The effective settings every command receives. Frozen dataclasses with built-in defaults.
+
+They are plain dataclasses (not pydantic models) so that commands that find no config file
+never pay for importing pydantic; the loader validates YAML into these same classes with
+pydantic when a file exists.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vpo.scan.walker import DEFAULT_EXTENSIONS
+
+FORBID = {"extra": "forbid"}  # pydantic config, read only when validating a file
+
+
+@dataclass(frozen=True)
+class ToolsSettings:
+    __pydantic_config__ = FORBID
+    ffmpeg: str = "ffmpeg"
+    ffprobe: str = "ffprobe"
+    mkvmerge: str = "mkvmerge"
+    mkvpropedit: str = "mkvpropedit"
+
+
+@dataclass(frozen=True)
+class ScanSettings:
+    __pydantic_config__ = FORBID
+    extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
+    prune: bool = False
+    workers: int = 0  # 0: one per CPU core
+    follow_symlinks: bool = False
+    prober: str = "pyav"
+    probe_timeout: float = 60.0
+
+
+@dataclass(frozen=True)
+class BehaviorSettings:
+    __pydantic_config__ = FORBID
+    keep_backup: bool = True
+
+
+@dataclass(frozen=True)
+class LoggingSettings:
+    __pydantic_config__ = FORBID
+    level: str = "info"
+    file: str | None = None
+    format: str = "text"
+    include_stderr: bool = False
+    max_bytes: int = 10 * 1024 * 1024
+    backup_count: int = 5
+
+
+@dataclass(frozen=True)
+class JobsSettings:
+    __pydantic_config__ = FORBID
+    retention_days: float = 30
+    auto_purge: bool = True
+
+
+@dataclass(frozen=True)
+class Settings:
+    tools: ToolsSettings = field(default_factory=ToolsSettings)
+    scan: ScanSettings = field(default_factory=ScanSettings)
+    behavior: BehaviorSettings = field(default_factory=BehaviorSettings)
+    logging: LoggingSettings = field(default_factory=LoggingSettings)
+    jobs: JobsSettings = field(default_factory=JobsSettings)
+    home: Path = field(default_factory=lambda: vpo_home())
+
+    @property
+    def database(self) -> Path:
+        return self.home / "library.db"
+
+    def workers(self) -> int:
+        return self.scan.workers or os.cpu_count() or 1
+
+
+def vpo_home() -> Path:
+    configured = os.environ.get("VPO_HOME")
+    return Path(configured).expanduser() if configured else Path.home() / ".vpo"

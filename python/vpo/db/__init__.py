@@ -1,0 +1,1 @@
+"""SQLite data access: the only package that holds SQL."""

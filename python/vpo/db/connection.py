@@ -1,0 +1,112 @@
+"""Opening the library database: pragmas, permissions, migrations, one transaction helper."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from vpo.db.migrations import migrate
+from vpo.errors import DatabaseError
+
+BUSY_TIMEOUT_MS = 60_000
+# SQLite's default SQLITE_MAX_VARIABLE_NUMBER is 32766 since 3.32; stay well below.
+MAX_VARIABLES = 900
+
+
+class Database:
+    """One connection in autocommit mode; writes go through `transaction()`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        self._depth = 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE (the write lock up front, so no upgrade deadlock); savepoints nest."""
+        if self._depth:
+            name = f"sp{self._depth}"
+            self.conn.execute(f"SAVEPOINT {name}")
+            self._depth += 1
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute(f"ROLLBACK TO {name}")
+                self.conn.execute(f"RELEASE {name}")
+                raise
+            else:
+                self.conn.execute(f"RELEASE {name}")
+            finally:
+                self._depth -= 1
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+        finally:
+            self._depth = 0
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def open_database(path: Path) -> Database:
+    """Open (creating if needed) and migrate. Every sqlite failure becomes a DatabaseError."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not path.exists():
+            # Created private: a library catalogue says a lot about its owner.
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+            os.close(fd)
+    except OSError as exc:
+        raise DatabaseError(
+            f"cannot create database {path}: {exc.strerror or exc}",
+            details={"path": str(path)},
+        ) from None
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"cannot open database {path}: {exc}", details={"path": str(path)}) from None
+    db = Database(conn, path)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode != "wal" and os.access(path, os.W_OK):
+            raise DatabaseError(f"cannot switch {path} to WAL mode (got {mode})")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        migrate(db)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise DatabaseError(describe_sqlite_error(path, exc), details={"path": str(path)}) from None
+    except BaseException:
+        conn.close()
+        raise
+    return db
+
+
+def describe_sqlite_error(path: Path, exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if "not a database" in text or "malformed" in text:
+        return (
+            f"database {path} is corrupt or not a VPO database ({text}); "
+            "move it aside and rescan, or run `vpo doctor`"
+        )
+    if "readonly" in text or "read-only" in text:
+        return f"database {path} is read-only ({text}); check its permissions and those of its folder"
+    if "locked" in text or "busy" in text:
+        return f"database {path} stayed locked by another process for {BUSY_TIMEOUT_MS // 1000}s ({text})"
+    return f"database {path}: {text}"
+
+
+def chunks(items: list, size: int = MAX_VARIABLES) -> Iterator[list]:  # type: ignore[type-arg]
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,211 @@
+"""Data access for `files` and `tracks`."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from vpo.db.connection import chunks
+from vpo.media.models import ProbeResult, Track
+from vpo.paths import under_range
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    id: int
+    path: bytes
+    size: int
+    mtime_ns: int
+    container: str | None
+    duration: float | None
+    fingerprint: str | None
+    content_hash: str | None
+    scan_status: str
+    scan_error: str | None
+    first_seen: str
+    last_scanned: str
+
+
+_RECORD_COLUMNS = (
+    "id, path, size, mtime_ns, container, duration, fingerprint, content_hash, "
+    "scan_status, scan_error, first_seen, last_scanned"
+)
+
+# What the diff needs per known path: (id, size, mtime_ns, scan_status, racy, content_hash)
+Known = tuple[int, int, int, str, int, "str | None"]
+
+
+def _under(root: bytes) -> tuple[str, tuple[bytes, bytes, bytes]]:
+    lo, hi = under_range(root)
+    return "(path = ? OR (path >= ? AND path < ?))", (root, lo, hi)
+
+
+def load_known(conn: sqlite3.Connection, root: bytes) -> dict[bytes, Known]:
+    """Every catalogued path at or under `root`, keyed by path bytes (one copy per path)."""
+    where, args = _under(root)
+    rows = conn.execute(
+        f"SELECT path, id, size, mtime_ns, scan_status, racy, content_hash FROM files WHERE {where}",
+        args,
+    )
+    return {row[0]: row[1:] for row in rows}
+
+
+def count_present_under(conn: sqlite3.Connection, root: bytes) -> int:
+    where, args = _under(root)
+    return conn.execute(
+        f"SELECT count(*) FROM files WHERE {where} AND scan_status != 'missing'", args
+    ).fetchone()[0]
+
+
+def missing_sizes(conn: sqlite3.Connection) -> set[int]:
+    return {row[0] for row in conn.execute("SELECT DISTINCT size FROM files WHERE scan_status = 'missing'")}
+
+
+def move_candidates(conn: sqlite3.Connection, size: int, fingerprint: str) -> list[tuple[int, bytes, str]]:
+    """(id, path, scan_status) of catalogued files with this size and sampled fingerprint."""
+    return conn.execute(
+        "SELECT id, path, scan_status FROM files WHERE size = ? AND fingerprint = ? ORDER BY id",
+        (size, fingerprint),
+    ).fetchall()
+
+
+def upsert_probed(
+    conn: sqlite3.Connection,
+    *,
+    path: bytes,
+    size: int,
+    mtime_ns: int,
+    dev: int,
+    ino: int,
+    result: ProbeResult | None,
+    error: str | None,
+    fingerprint: str | None,
+    content_hash: str | None,
+    racy: bool,
+    now: str,
+) -> tuple[int, bool]:
+    """Write what a probe found; returns (file id, whether the row is new). Tracks replaced."""
+    existing = conn.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
+    values = (
+        size,
+        mtime_ns,
+        dev,
+        ino,
+        result.container if result else None,
+        result.duration_seconds if result else None,
+        fingerprint,
+        content_hash,
+        "ok" if result else "error",
+        error,
+        int(racy),
+        now,
+    )
+    if existing:
+        file_id = existing[0]
+        conn.execute(
+            "UPDATE files SET size = ?, mtime_ns = ?, dev = ?, ino = ?, container = ?, duration = ?, "
+            "fingerprint = ?, content_hash = ?, scan_status = ?, scan_error = ?, racy = ?, "
+            "last_scanned = ?, missing_since = NULL WHERE id = ?",
+            (*values, file_id),
+        )
+    else:
+        file_id = conn.execute(
+            "INSERT INTO files (size, mtime_ns, dev, ino, container, duration, fingerprint, "
+            "content_hash, scan_status, scan_error, racy, last_scanned, path, first_seen) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*values, path, now),
+        ).lastrowid
+    replace_tracks(conn, file_id, result.tracks if result else ())
+    return file_id, existing is None
+
+
+def replace_tracks(conn: sqlite3.Connection, file_id: int, tracks: Sequence[Track]) -> None:
+    conn.execute("DELETE FROM tracks WHERE file_id = ?", (file_id,))
+    conn.executemany(
+        "INSERT INTO tracks (file_id, idx, type, codec, language, title, is_default, is_forced, "
+        "channels, width, height) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (file_id, t.index, t.type, t.codec, t.language, t.title, int(t.default), int(t.forced),
+             t.channels, t.width, t.height)
+            for t in tracks
+        ],
+    )
+
+
+def update_probe_result(conn: sqlite3.Connection, file_id: int, *, size: int, mtime_ns: int,
+                        result: ProbeResult, now: str) -> None:
+    """After VPO itself rewrote a file (apply, transcode): new stat and tracks, no rescan."""
+    conn.execute(
+        "UPDATE files SET size = ?, mtime_ns = ?, container = ?, duration = ?, scan_status = 'ok', "
+        "scan_error = NULL, content_hash = NULL, fingerprint = NULL, racy = 1, last_scanned = ? "
+        "WHERE id = ?",
+        (size, mtime_ns, result.container, result.duration_seconds, now, file_id),
+    )
+    replace_tracks(conn, file_id, result.tracks)
+
+
+def mark_present(conn: sqlite3.Connection, file_id: int, now: str) -> None:
+    """A missing file came back unchanged: ok again (or error, if it was broken)."""
+    conn.execute(
+        "UPDATE files SET scan_status = CASE WHEN scan_error IS NULL THEN 'ok' ELSE 'error' END, "
+        "missing_since = NULL, last_scanned = ? WHERE id = ?",
+        (now, file_id),
+    )
+
+
+def mark_missing(conn: sqlite3.Connection, ids: Iterable[int], now: str) -> None:
+    for part in chunks(list(ids)):
+        marks = ",".join("?" * len(part))
+        conn.execute(
+            f"UPDATE files SET scan_status = 'missing', missing_since = ? WHERE id IN ({marks})",
+            (now, *part),
+        )
+
+
+def delete_files(conn: sqlite3.Connection, ids: Iterable[int]) -> None:
+    for part in chunks(list(ids)):
+        conn.execute(f"DELETE FROM files WHERE id IN ({','.join('?' * len(part))})", part)
+
+
+def move_file(conn: sqlite3.Connection, file_id: int, *, old_path: bytes, new_path: bytes,
+              size: int, mtime_ns: int, dev: int, ino: int, racy: bool, now: str) -> bool:
+    """Give a file its new path; False if another process moved or re-added it meanwhile."""
+    try:
+        cur = conn.execute(
+            "UPDATE files SET path = ?, size = ?, mtime_ns = ?, dev = ?, ino = ?, racy = ?, "
+            "scan_status = CASE WHEN scan_error IS NULL THEN 'ok' ELSE 'error' END, "
+            "missing_since = NULL, last_scanned = ? WHERE id = ? AND path = ?",
+            (new_path, size, mtime_ns, dev, ino, int(racy), now, file_id, old_path),
+        )
+    except sqlite3.IntegrityError:
+        return False
+    return cur.rowcount == 1
+
+
+def set_content_hashes(conn: sqlite3.Connection, pairs: Sequence[tuple[str, int]]) -> None:
+    conn.executemany("UPDATE files SET content_hash = ? WHERE id = ?", pairs)
+
+
+def get_by_path(conn: sqlite3.Connection, path: bytes) -> FileRecord | None:
+    row = conn.execute(f"SELECT {_RECORD_COLUMNS} FROM files WHERE path = ?", (path,)).fetchone()
+    return FileRecord(*row) if row else None
+
+
+def files_under(conn: sqlite3.Connection, root: bytes) -> list[FileRecord]:
+    where, args = _under(root)
+    rows = conn.execute(f"SELECT {_RECORD_COLUMNS} FROM files WHERE {where} ORDER BY path", args)
+    return [FileRecord(*row) for row in rows]
+
+
+def tracks_of(conn: sqlite3.Connection, file_id: int) -> list[Track]:
+    rows = conn.execute(
+        "SELECT idx, type, codec, language, title, is_default, is_forced, channels, width, height "
+        "FROM tracks WHERE file_id = ? ORDER BY idx",
+        (file_id,),
+    )
+    return [
+        Track(index=r[0], type=r[1], codec=r[2], language=r[3], title=r[4], default=bool(r[5]),
+              forced=bool(r[6]), channels=r[7], width=r[8], height=r[9])
+        for r in rows
+    ]

@@ -1,0 +1,178 @@
+"""Data access for `jobs` and `job_files`."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from vpo.db.connection import chunks
+
+
+@dataclass(slots=True)
+class JobRecord:
+    id: str
+    type: str
+    status: str
+    target: list[str]
+    options: dict[str, Any]
+    created_at: str
+    policy: dict[str, Any] | None = None
+    summary: dict[str, Any] | None = None
+    error_message: str | None = None
+    error_traceback: str | None = None
+    error_context: dict[str, Any] | None = None
+    progress: float | None = None
+    pid: int | None = None
+    host: str | None = None
+    heartbeat_at: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+
+
+_COLUMNS = (
+    "id, type, status, target, options, created_at, policy, summary, error_message, "
+    "error_traceback, error_context, progress, pid, host, heartbeat_at, started_at, finished_at"
+)
+
+
+def _dump(value: Any) -> str | None:
+    return None if value is None else json.dumps(value)
+
+
+def _load(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def _record(row: Sequence[Any]) -> JobRecord:
+    r = list(row)
+    for i in (3, 4, 6, 7, 10):
+        r[i] = _load(r[i])
+    return JobRecord(*r)
+
+
+def insert(conn: sqlite3.Connection, job: JobRecord) -> None:
+    conn.execute(
+        f"INSERT INTO jobs ({_COLUMNS}) VALUES ({','.join('?' * 17)})",
+        (job.id, job.type, job.status, _dump(job.target), _dump(job.options), job.created_at,
+         _dump(job.policy), _dump(job.summary), job.error_message, job.error_traceback,
+         _dump(job.error_context), job.progress, job.pid, job.host, job.heartbeat_at,
+         job.started_at, job.finished_at),
+    )
+
+
+def heartbeat(conn: sqlite3.Connection, job_id: str, now: str, progress: float | None) -> None:
+    conn.execute(
+        "UPDATE jobs SET heartbeat_at = ?, progress = coalesce(?, progress) WHERE id = ?",
+        (now, progress, job_id),
+    )
+
+
+def finish(conn: sqlite3.Connection, job: JobRecord) -> None:
+    conn.execute(
+        "UPDATE jobs SET status = ?, summary = ?, error_message = ?, error_traceback = ?, "
+        "error_context = ?, progress = ?, finished_at = ?, heartbeat_at = ? WHERE id = ?",
+        (job.status, _dump(job.summary), job.error_message, job.error_traceback,
+         _dump(job.error_context), job.progress, job.finished_at, job.finished_at, job.id),
+    )
+
+
+def add_files(conn: sqlite3.Connection, job_id: str,
+              rows: Sequence[tuple[int | None, bytes, str, dict[str, Any] | None]]) -> None:
+    conn.executemany(
+        "INSERT INTO job_files (job_id, file_id, path, outcome, details) VALUES (?, ?, ?, ?, ?)",
+        [(job_id, fid, path, outcome, _dump(details)) for fid, path, outcome, details in rows],
+    )
+
+
+def get(conn: sqlite3.Connection, job_id: str) -> JobRecord | None:
+    row = conn.execute(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    return _record(row) if row else None
+
+
+def ids_with_prefix(conn: sqlite3.Connection, prefix: str, limit: int = 20) -> list[str]:
+    # A range, not LIKE: uses the primary key index. '~' sorts after every id character.
+    return [r[0] for r in conn.execute(
+        "SELECT id FROM jobs WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
+        (prefix, prefix + "~", limit),
+    )]
+
+
+def query(conn: sqlite3.Connection, *, status: str | None = None, type: str | None = None,
+          since: str | None = None, file_ids: Sequence[int] | None = None,
+          limit: int | None = 20) -> list[JobRecord]:
+    """Newest first; every filter is served by an index."""
+    where, args = [], []
+    if status:
+        where.append("status = ?")
+        args.append(status)
+    if type:
+        where.append("type = ?")
+        args.append(type)
+    if since:
+        where.append("created_at >= ?")
+        args.append(since)
+    if file_ids is not None:
+        marks = ",".join("?" * len(file_ids)) or "NULL"
+        where.append(f"id IN (SELECT job_id FROM job_files WHERE file_id IN ({marks}))")
+        args.extend(file_ids)
+    sql = f"SELECT {_COLUMNS} FROM jobs"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY created_at DESC, id DESC"
+    if limit is not None:
+        sql += " LIMIT ?"
+        args.append(limit)
+    return [_record(r) for r in conn.execute(sql, args)]
+
+
+def files_of(conn: sqlite3.Connection, job_id: str, limit: int | None = None
+             ) -> list[tuple[int | None, bytes, str, dict[str, Any] | None]]:
+    sql = "SELECT file_id, path, outcome, details FROM job_files WHERE job_id = ? ORDER BY rowid"
+    args: list[Any] = [job_id]
+    if limit is not None:
+        sql += " LIMIT ?"
+        args.append(limit)
+    return [(r[0], r[1], r[2], _load(r[3])) for r in conn.execute(sql, args)]
+
+
+def count_files(conn: sqlite3.Connection, job_id: str) -> int:
+    return conn.execute("SELECT count(*) FROM job_files WHERE job_id = ?", (job_id,)).fetchone()[0]
+
+
+def file_ids_for_path(conn: sqlite3.Connection, path: bytes) -> list[int]:
+    """Ids a path has been known by: its current record, and any record a job saw there."""
+    ids = {r[0] for r in conn.execute("SELECT id FROM files WHERE path = ?", (path,))}
+    ids |= {r[0] for r in conn.execute(
+        "SELECT DISTINCT file_id FROM job_files WHERE path = ? AND file_id IS NOT NULL", (path,))}
+    return sorted(ids)
+
+
+def running(conn: sqlite3.Connection) -> list[tuple[str, int | None, str | None, str | None]]:
+    return conn.execute(
+        "SELECT id, pid, host, heartbeat_at FROM jobs WHERE status = 'running'"
+    ).fetchall()
+
+
+def mark_abandoned(conn: sqlite3.Connection, job_id: str, reason: str, now: str) -> bool:
+    cur = conn.execute(
+        "UPDATE jobs SET status = 'failed', error_message = ?, finished_at = ? "
+        "WHERE id = ? AND status = 'running'",
+        (reason, now, job_id),
+    )
+    return cur.rowcount == 1
+
+
+def finished_before(conn: sqlite3.Connection, cutoff: str) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "SELECT id FROM jobs WHERE created_at < ? "
+        "AND status IN ('completed', 'failed', 'cancelled')",
+        (cutoff,),
+    )]
+
+
+def delete(conn: sqlite3.Connection, ids: Sequence[str]) -> None:
+    for part in chunks(list(ids)):
+        conn.execute(f"DELETE FROM jobs WHERE id IN ({','.join('?' * len(part))})", part)

@@ -1,0 +1,1 @@
+"""Job history: every scan, apply and transcode is recorded here."""

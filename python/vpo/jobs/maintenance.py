@@ -1,0 +1,61 @@
+"""Keeping the history honest and bounded: abandoned jobs and retention."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from datetime import timedelta
+
+from vpo.db import jobs as jobs_db
+from vpo.db.connection import Database
+from vpo.timeutil import from_iso, now_iso, to_iso, utcnow
+
+# A job on another host (a shared database) is presumed dead after this long without a beat.
+STALE_HEARTBEAT = timedelta(minutes=10)
+
+
+def recover_abandoned(db: Database) -> list[str]:
+    """Mark `running` jobs whose process is gone as failed, with the reason. Returns their ids."""
+    here = socket.gethostname()
+    recovered = []
+    for job_id, pid, host, heartbeat in jobs_db.running(db.conn):
+        reason = _why_dead(pid, host, heartbeat, here)
+        if reason is None:
+            continue
+        with db.transaction() as conn:
+            if jobs_db.mark_abandoned(conn, job_id, reason, now_iso()):
+                recovered.append(job_id)
+    return recovered
+
+
+def _why_dead(pid: int | None, host: str | None, heartbeat: str | None, here: str) -> str | None:
+    if host == here and pid:
+        if pid == os.getpid():
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return f"process {pid} exited without finishing"
+        except PermissionError:
+            pass  # alive, another user's
+    if heartbeat and utcnow() - from_iso(heartbeat) > STALE_HEARTBEAT:
+        return f"no heartbeat from process {pid} on {host} since {heartbeat}"
+    return None
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    cutoff: str
+    job_ids: list[str]
+    dry_run: bool
+
+
+def purge(db: Database, *, older_than_days: float, dry_run: bool = False) -> PurgeResult:
+    """Delete finished jobs (and their file rows) created more than `older_than_days` ago."""
+    cutoff = to_iso(utcnow() - timedelta(days=older_than_days))
+    ids = jobs_db.finished_before(db.conn, cutoff)
+    if ids and not dry_run:
+        with db.transaction() as conn:
+            jobs_db.delete(conn, ids)
+    return PurgeResult(cutoff=cutoff, job_ids=ids, dry_run=dry_run)

@@ -1,0 +1,1 @@
+"""Media adapters: probing (PyAV, ffprobe) and the external tools."""

@@ -1,0 +1,27 @@
+"""`inspect`: probe one file now and describe it (SPEC section 10 keys)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from vpo.errors import FileNotCataloguedError, ProbeError
+from vpo.media.probe import ProberConfig, probe_file
+
+
+def inspect_file(path: bytes, config: ProberConfig) -> dict[str, Any]:
+    path = os.path.abspath(path)
+    shown = os.fsdecode(path)
+    if not os.path.isfile(path):
+        raise FileNotCataloguedError(f"no such file: {shown}", details={"path": shown})
+    try:
+        result = probe_file(path, config)
+    except ValueError as exc:
+        raise ProbeError(shown, str(exc)) from None
+    return {
+        "path": shown,
+        "container": result.container,
+        "duration_seconds": result.duration_seconds,
+        "size_bytes": os.path.getsize(path),
+        "tracks": [t.to_dict() for t in result.tracks],
+    }

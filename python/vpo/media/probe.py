@@ -1,0 +1,27 @@
+"""The prober interface: `probe_file(path, backend=...)` picks an adapter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vpo.media.models import ProbeResult
+
+BACKENDS = ("pyav", "ffprobe")
+
+
+@dataclass(frozen=True, slots=True)
+class ProberConfig:
+    backend: str = "pyav"
+    ffprobe: str = "ffprobe"
+    timeout: float = 60.0
+
+
+def probe_file(path: bytes, config: ProberConfig) -> ProbeResult:
+    """Probe in this process. Raises ValueError(reason) when the file is not readable media."""
+    if config.backend == "ffprobe":
+        from vpo.media import probe_ffprobe
+
+        return probe_ffprobe.probe(path, ffprobe=config.ffprobe, timeout=config.timeout)
+    from vpo.media import probe_pyav
+
+    return probe_pyav.probe(path)

@@ -1,0 +1,62 @@
+"""Probe adapter: one `ffprobe` process per file (selectable with `--prober ffprobe`)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from vpo.media.languages import normalize
+from vpo.media.models import ProbeResult, Track, normalize_container
+
+
+def probe(path: bytes, *, ffprobe: str = "ffprobe", timeout: float = 60.0) -> ProbeResult:
+    """Raises ValueError with ffprobe's reason when the file cannot be read."""
+    cmd = [ffprobe, "-v", "error", "-print_format", "json", "-show_format", "-show_streams", b"file:" + path]
+    try:
+        done = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+    except FileNotFoundError:
+        raise ValueError(f"ffprobe not found at {ffprobe}") from None
+    except subprocess.TimeoutExpired:
+        raise ValueError(f"ffprobe timed out after {timeout:g}s") from None
+    if done.returncode != 0:
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        reason = lines[-1] if lines else f"ffprobe exited with {done.returncode}"
+        raise ValueError(reason.replace("file:", "", 1))
+    data = json.loads(done.stdout.decode("utf-8", "replace"))
+    return parse(data, path)
+
+
+def parse(data: dict, path: bytes) -> ProbeResult:  # type: ignore[type-arg]
+    streams = data.get("streams") or []
+    if not streams:
+        raise ValueError("no streams found")
+    tracks = []
+    for s in streams:
+        kind = s.get("codec_type", "data")
+        tags = s.get("tags") or {}
+        disp = s.get("disposition") or {}
+        if kind == "video" and disp.get("attached_pic"):
+            kind = "attachment"
+        if kind not in ("video", "audio", "subtitle", "attachment"):
+            kind = "data"
+        tracks.append(
+            Track(
+                index=int(s["index"]),
+                type=kind,
+                codec=s.get("codec_name"),
+                language=normalize(tags.get("language")),
+                title=tags.get("title") or None,
+                default=bool(disp.get("default")),
+                forced=bool(disp.get("forced")),
+                channels=s.get("channels") if kind == "audio" else None,
+                width=s.get("width") if kind == "video" else None,
+                height=s.get("height") if kind == "video" else None,
+            )
+        )
+    fmt = data.get("format") or {}
+    duration = fmt.get("duration")
+    return ProbeResult(
+        container=normalize_container(fmt.get("format_name", "unknown"), path),
+        duration_seconds=float(duration) if duration not in (None, "N/A") else None,
+        tracks=tuple(tracks),
+    )

@@ -1,0 +1,86 @@
+"""Probe adapter: PyAV (libavformat in-process). The default: no process per file."""
+
+from __future__ import annotations
+
+import os
+
+from vpo.media.languages import normalize
+from vpo.media.models import ProbeResult, Track, normalize_container
+
+
+def probe(path: bytes) -> ProbeResult:
+    """Read container and track metadata. Raises ValueError with the reason on failure."""
+    import av  # imported here: costs ~100 ms, and only probe workers and `inspect` need it
+
+    try:
+        target = os.fsdecode(path)
+        target.encode("utf-8")
+    except UnicodeEncodeError:
+        # libavformat takes UTF-8 names; reach a non-UTF-8 name through an open descriptor.
+        target = ""
+    fd = None
+    try:
+        if not target:
+            fd = os.open(path, os.O_RDONLY)
+            target = f"/dev/fd/{fd}"
+        if os.path.getsize(target if fd is None else path) == 0:
+            raise ValueError("empty file (0 bytes)")
+        with av.open(target, metadata_errors="replace") as container:
+            return _result(container, path)
+    except av.FFmpegError as exc:
+        raise ValueError(_describe(exc)) from None
+    except OSError as exc:
+        raise ValueError(exc.strerror or str(exc)) from None
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def _result(container, path: bytes) -> ProbeResult:  # type: ignore[no-untyped-def]
+    import av
+
+    if not container.streams:
+        raise ValueError("no streams found")
+    Disposition = av.stream.Disposition
+    tracks = []
+    for stream in container.streams:
+        kind = stream.type
+        meta = stream.metadata
+        disposition = stream.disposition
+        ctx = stream.codec_context
+        if kind == "video" and disposition & Disposition.attached_pic:
+            kind = "attachment"
+        tracks.append(
+            Track(
+                index=stream.index,
+                type=kind if kind in ("video", "audio", "subtitle", "attachment") else "data",
+                codec=_codec_name(stream, ctx),
+                language=normalize(meta.get("language")),
+                title=meta.get("title") or None,
+                default=bool(disposition & Disposition.default),
+                forced=bool(disposition & Disposition.forced),
+                channels=(ctx.channels or None) if kind == "audio" and ctx is not None else None,
+                width=(ctx.width or None) if kind == "video" and ctx is not None else None,
+                height=(ctx.height or None) if kind == "video" and ctx is not None else None,
+            )
+        )
+    duration = container.duration / 1_000_000 if container.duration else None
+    return ProbeResult(
+        container=normalize_container(container.format.name, path),
+        duration_seconds=duration,
+        tracks=tuple(tracks),
+    )
+
+
+def _codec_name(stream, ctx) -> str | None:  # type: ignore[no-untyped-def]
+    """The codec's descriptor name (`subrip`, `mp3`), as ffprobe reports it, not the
+    decoder's (`srt`, `mp3float`)."""
+    codec = ctx.codec if ctx is not None else getattr(stream, "codec", None)
+    if codec is None:
+        return None
+    return getattr(codec, "canonical_name", None) or codec.name
+
+
+def _describe(exc: Exception) -> str:
+    strerror = getattr(exc, "strerror", None)
+    return strerror or str(exc).split(": '", 1)[0]

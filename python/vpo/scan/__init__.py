@@ -1,0 +1,1 @@
+"""The scan use case: discover, diff against the catalogue, probe what changed."""

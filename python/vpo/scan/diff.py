@@ -1,0 +1,68 @@
+"""Change detection: a pure function from a batch of walked entries and the catalogue's
+view of those paths to what must happen to each. No IO.
+
+`known` maps path -> (id, size, mtime_ns, scan_status, racy, content_hash). plan_batch pops
+each path it sees, so whatever is left once the walk ends was not found on disk: the map
+is the only full copy of the paths, and it shrinks as the walk proceeds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from vpo.db.files import Known
+from vpo.scan.walker import Entry
+
+# Timestamps within this of the scan's start cannot be trusted to reveal a later write in the
+# same tick (git's "racy clean" problem). 2 s covers FAT and SMB; ext4/btrfs/APFS are finer.
+RACY_WINDOW_NS = 2_000_000_000
+
+
+@dataclass(slots=True)
+class BatchPlan:
+    skipped: int = 0
+    changed: list[tuple[Entry, Known, str]] = field(default_factory=list)  # (entry, known, why)
+    new: list[Entry] = field(default_factory=list)
+    returned: list[tuple[Entry, Known]] = field(default_factory=list)  # missing, back unchanged
+    unchanged: list[tuple[Entry, Known]] = field(default_factory=list)  # only with verify
+
+
+def plan_batch(entries: list[Entry], known: dict[bytes, Known], *, full: bool = False,
+               verify: bool = False) -> BatchPlan:
+    plan = BatchPlan()
+    pop = known.pop
+    for entry in entries:
+        k = pop(entry[0], None)
+        if k is None:
+            plan.new.append(entry)
+        elif full:
+            plan.changed.append((entry, k, "full rescan"))
+        elif k[1] != entry[1] or k[2] != entry[2]:
+            plan.changed.append((entry, k, "size or mtime changed"))
+        elif k[4]:
+            plan.changed.append((entry, k, "mtime was too recent to trust"))
+        elif k[3] == "missing":
+            plan.returned.append((entry, k))
+        elif verify:
+            plan.unchanged.append((entry, k))
+        else:
+            plan.skipped += 1
+    return plan
+
+
+def is_racy(mtime_ns: int, scan_start_ns: int) -> bool:
+    return mtime_ns >= scan_start_ns - RACY_WINDOW_NS
+
+
+def split_remaining(known: dict[bytes, Known], unreadable: list[bytes]) -> tuple[list[tuple[int, bytes]], list[tuple[int, bytes]]]:
+    """After the walk: (newly missing, already missing) as (id, path).
+
+    Paths under a directory the walk could not read are neither: we do not know.
+    """
+    prefixes = [u.rstrip(b"/") + b"/" for u in unreadable]
+    newly, already = [], []
+    for path, k in known.items():
+        if prefixes and any(path.startswith(p) for p in prefixes):
+            continue
+        (already if k[3] == "missing" else newly).append((k[0], path))
+    return newly, already

@@ -1,0 +1,74 @@
+"""What a scan is asked to do and what it reports."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from vpo.media.probe import ProberConfig
+from vpo.scan.walker import DEFAULT_EXTENSIONS
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    roots: tuple[bytes, ...]
+    full: bool = False
+    prune: bool = False
+    verify_hash: bool = False
+    follow_symlinks: bool = False
+    extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
+    workers: int = 2
+    prober: ProberConfig = field(default_factory=ProberConfig)
+
+    def for_job(self) -> dict[str, Any]:
+        return {
+            "full": self.full, "prune": self.prune, "verify_hash": self.verify_hash,
+            "follow_symlinks": self.follow_symlinks, "extensions": list(self.extensions),
+            "workers": self.workers, "prober": self.prober.backend,
+        }
+
+
+@dataclass
+class ScanCounts:
+    discovered: int = 0
+    skipped: int = 0
+    scanned: int = 0
+    added: int = 0
+    moved: int = 0
+    removed: int = 0
+    errors: int = 0
+    restored: int = 0
+    pruned: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass
+class ScanProgress:
+    """Handed to the progress callback: the CLI decides whether and how to show it."""
+
+    root: str
+    discovered: int
+    queued: int
+    probed: int
+    walking: bool
+    elapsed: float
+
+
+@dataclass
+class ScanReport:
+    job_id: str
+    status: str
+    roots: list[str]
+    incremental: bool
+    counts: ScanCounts
+    duration_seconds: float
+    errors: list[dict[str, str]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "job_id": self.job_id, "status": self.status, "roots": self.roots,
+            "incremental": self.incremental, "counts": self.counts.to_dict(),
+            "duration_seconds": round(self.duration_seconds, 3), "errors": self.errors,
+        }

@@ -1,0 +1,266 @@
+"""`scan`: walk each root, diff against the catalogue, probe what is new or changed.
+
+Threads: this function runs on the caller's thread; the Rust walker uses its own pool;
+probing runs in worker processes (see media.probe_pool). Only this thread touches SQLite.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from vpo.db import files as files_db
+from vpo.db.connection import Database
+from vpo.errors import Interrupted, RootNotFoundError, UnmountedLibraryError, VpoError
+from vpo.jobs.tracker import JobTracker
+from vpo.media.probe_pool import ProbeOutcome, ProbePool
+from vpo.scan import walker
+from vpo.scan.diff import BatchPlan, plan_batch, split_remaining
+from vpo.scan.models import ScanCounts, ScanOptions, ScanProgress, ScanReport
+from vpo.scan.writer import Probed, ScanWriter, record_missing
+
+log = logging.getLogger(__name__)
+
+MAX_PENDING_PROBES = 4096  # backpressure: the walk waits for probes beyond this
+
+
+@dataclass(slots=True)
+class _Item:
+    entry: walker.Entry
+    known_id: int | None
+    why: str | None
+    fingerprint: str | None
+    content_hash: str | None
+
+
+def normalize_roots(paths: list[bytes]) -> tuple[bytes, ...]:
+    """Absolute, deduplicated; a root inside another root is dropped. Missing roots fail."""
+    roots = []
+    for raw in paths:
+        root = os.path.abspath(raw)
+        if not os.path.exists(root):
+            raise RootNotFoundError(
+                f"path does not exist: {os.fsdecode(root)}", details={"path": os.fsdecode(root)}
+            )
+        roots.append(root)
+    roots.sort()
+    kept: list[bytes] = []
+    for root in roots:
+        if not any(root == k or root.startswith(k.rstrip(b"/") + b"/") for k in kept):
+            kept.append(root)
+    return tuple(kept)
+
+
+def scan(db: Database, options: ScanOptions,
+         progress: Callable[[ScanProgress], None] | None = None) -> ScanReport:
+    started = time.monotonic()
+    start_ns = time.time_ns()
+    roots = normalize_roots(list(options.roots))
+    tracker = JobTracker(db, type="scan", target=[os.fsdecode(r) for r in roots],
+                         options=options.for_job())
+    run = _ScanRun(db, options, tracker, start_ns, progress, started)
+    try:
+        run.execute(roots)
+    except KeyboardInterrupt:
+        run.stop()
+        tracker.cancel(run.counts.to_dict())
+        raise Interrupted(f"scan interrupted; work so far is saved (job {tracker.id[:8]})",
+                          details={"job_id": tracker.id}) from None
+    except VpoError as exc:
+        run.stop()
+        tracker.fail(exc, run.counts.to_dict(), context=run.context())
+        raise
+    except BaseException as exc:
+        run.stop()
+        tracker.fail(exc, run.counts.to_dict(), context=run.context())
+        raise
+    status = "completed"
+    tracker.complete(run.counts.to_dict())
+    return ScanReport(
+        job_id=tracker.id, status=status, roots=[os.fsdecode(r) for r in roots],
+        incremental=run.incremental, counts=run.counts,
+        duration_seconds=time.monotonic() - started, errors=run.errors,
+    )
+
+
+class _ScanRun:
+    def __init__(self, db: Database, options: ScanOptions, tracker: JobTracker, start_ns: int,
+                 progress: Callable[[ScanProgress], None] | None, started: float) -> None:
+        self.db = db
+        self.options = options
+        self.tracker = tracker
+        self.progress = progress
+        self.started = started
+        self.writer = ScanWriter(db, tracker, start_ns)
+        self.pool = ProbePool(options.prober, workers=options.workers)
+        self.counts = ScanCounts()
+        self.errors: list[dict[str, str]] = []
+        self.incremental = False
+        self.queued = 0
+        self.probed = 0
+        self.current: bytes = b""
+        self._last_progress = 0.0
+
+    def context(self) -> dict[str, object]:
+        return {"root": os.fsdecode(self.current), "counts": self.counts.to_dict()}
+
+    def execute(self, roots: tuple[bytes, ...]) -> None:
+        missing: list[tuple[list[tuple[int, bytes]], list[tuple[int, bytes]]]] = []
+        for root in roots:
+            self.current = root
+            missing.append(self._walk_root(root))
+        self._drain(until=0)
+        self.writer.flush()
+        for newly, already in missing:
+            record_missing(self.db, self.tracker, newly, already, prune=self.options.prune)
+            self.counts.removed += len(newly)
+            if self.options.prune:
+                self.counts.pruned += len(newly) + len(already)
+        self._report(walking=False, force=True)
+
+    def stop(self) -> None:
+        """Ctrl+C or failure: stop the probers, keep what was already probed."""
+        self.pool.close()
+        try:
+            while (outcome := self.pool.get(timeout=0)) is not None:
+                self._take(outcome)
+            self.writer.flush()
+        except Exception:  # noqa: BLE001 - already failing; the job row records the first error
+            log.exception("could not save the last batch of a stopped scan")
+
+    def _walk_root(self, root: bytes) -> tuple[list[tuple[int, bytes]], list[tuple[int, bytes]]]:
+        opts = self.options
+        known = files_db.load_known(self.db.conn, root)
+        self.incremental = self.incremental or (bool(known) and not opts.full)
+        # New files the size of a file that may have moved wait for the walk's end.
+        move_sizes = {k[1] for k in known.values()} | files_db.missing_sizes(self.db.conn)
+        deferred: list[tuple[walker.Entry, str | None]] = []
+        unreadable: list[bytes] = []
+        found = 0
+        with walker.walk(root, extensions=opts.extensions, follow_symlinks=opts.follow_symlinks) as batches:
+            for entries, walk_errors in batches:
+                found += len(entries)
+                self.counts.discovered += len(entries)
+                for path, reason in walk_errors:
+                    unreadable.append(path)
+                    self._error(path, f"cannot read directory: {reason}")
+                if entries:
+                    self._plan(plan_batch(entries, known, full=opts.full, verify=opts.verify_hash),
+                               move_sizes, deferred)
+                self._drain(until=MAX_PENDING_PROBES)
+                self._report(walking=True)
+                self.tracker.beat()
+        if found == 0 and files_db.count_present_under(self.db.conn, root) > 0:
+            raise UnmountedLibraryError(
+                f"{os.fsdecode(root)} holds no video files but the library knows files under it; "
+                "is it unmounted? Nothing was marked missing",
+                details={"path": os.fsdecode(root)},
+            )
+        newly, already = split_remaining(known, unreadable)
+        if deferred:
+            newly = self._match_moves(deferred, newly, already)
+        return newly, already
+
+    def _plan(self, plan: BatchPlan, move_sizes: set[int], deferred: list[tuple[walker.Entry, str | None]]) -> None:
+        self.counts.skipped += plan.skipped
+        for entry, k in plan.returned:
+            self.writer.returned(k[0], entry[0])
+            self.counts.restored += 1
+        hashes: dict[bytes, str | None] = {}
+        if self.options.verify_hash:
+            everything = [e for e, _ in plan.unchanged] + [e for e, _, _ in plan.changed] + plan.new
+            for entry, (digest, err) in zip(everything, walker.content_hashes([e[0] for e in everything])):
+                hashes[entry[0]] = digest
+                if err:
+                    log.warning("cannot hash %s: %s", os.fsdecode(entry[0]), err)
+            baselines = []
+            for entry, k in plan.unchanged:
+                digest = hashes.get(entry[0])
+                if digest is None or k[5] == digest:
+                    self.counts.skipped += 1
+                elif k[5] is None:
+                    baselines.append((digest, k[0]))
+                    self.counts.skipped += 1
+                else:
+                    plan.changed.append((entry, k, "content hash changed"))
+            self.writer.hashes(baselines)
+        to_fingerprint = plan.new + [e for e, _, _ in plan.changed]
+        prints = walker.fingerprints([e[0] for e in to_fingerprint])
+        fp = {e[0]: digest for e, (digest, _) in zip(to_fingerprint, prints)}
+        for entry, k, why in plan.changed:
+            self._submit(_Item(entry, k[0], why, fp.get(entry[0]), hashes.get(entry[0])))
+        for entry in plan.new:
+            if entry[1] in move_sizes:
+                deferred.append((entry, fp.get(entry[0])))
+            else:
+                self._submit(_Item(entry, None, None, fp.get(entry[0]), hashes.get(entry[0])))
+
+    def _match_moves(self, deferred: list[tuple[walker.Entry, str | None]],
+                     newly: list[tuple[int, bytes]], already: list[tuple[int, bytes]]) -> list[tuple[int, bytes]]:
+        """A new file with the size and fingerprint of a vanished one is that file, moved."""
+        vanished = {fid: path for fid, path in newly}
+        for entry, fingerprint in deferred:
+            match = None
+            if fingerprint is not None:
+                for fid, old_path, status in files_db.move_candidates(self.db.conn, entry[1], fingerprint):
+                    if fid in vanished or status == "missing":
+                        match = (fid, old_path)
+                        break
+            if match and self.writer.move(match[0], match[1], entry):
+                vanished.pop(match[0], None)
+                already[:] = [a for a in already if a[0] != match[0]]
+                self.counts.moved += 1
+            else:
+                self._submit(_Item(entry, None, None, fingerprint, None))
+        return list(vanished.items())
+
+    def _submit(self, item: _Item) -> None:
+        self.queued += 1
+        self.pool.submit(item, item.entry[0])
+
+    def _drain(self, *, until: int) -> None:
+        """Take every finished probe; wait only while more than `until` are pending."""
+        while self.pool.pending:
+            waiting = self.pool.pending > until
+            outcome = self.pool.get(timeout=0.2 if waiting else 0)
+            if outcome is not None:
+                self._take(outcome)
+            elif not waiting:
+                return
+            else:
+                self._report(walking=False)
+                self.tracker.beat()
+
+    def _take(self, outcome: ProbeOutcome) -> None:
+        item: _Item = outcome.item
+        self.probed += 1
+        if outcome.error is not None:
+            self.counts.errors += 1
+            self.errors.append({"path": os.fsdecode(item.entry[0]), "error": outcome.error})
+            log.warning("probe failed: %s: %s", os.fsdecode(item.entry[0]), outcome.error,
+                        extra={"file": os.fsdecode(item.entry[0]), "operation": "probe"})
+        elif item.known_id is None:
+            self.counts.added += 1
+        else:
+            self.counts.scanned += 1
+        self.writer.probed(Probed(item.entry, item.known_id, item.why, item.fingerprint,
+                                  item.content_hash, outcome.result, outcome.error))
+
+    def _error(self, path: bytes, message: str) -> None:
+        self.counts.errors += 1
+        self.errors.append({"path": os.fsdecode(path), "error": message})
+        log.warning("%s: %s", os.fsdecode(path), message, extra={"file": os.fsdecode(path)})
+
+    def _report(self, *, walking: bool, force: bool = False) -> None:
+        if self.progress is None:
+            return
+        now = time.monotonic()
+        if not force and now - self._last_progress < 0.1:
+            return
+        self._last_progress = now
+        self.progress(ScanProgress(root=os.fsdecode(self.current), discovered=self.counts.discovered,
+                                   queued=self.queued, probed=self.probed, walking=walking,
+                                   elapsed=now - self.started))

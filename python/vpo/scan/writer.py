@@ -1,0 +1,123 @@
+"""Batched catalogue writes for a scan: each flush is one transaction that records the
+changes and the job's affected-file rows together, so a crash loses at most one batch
+and never leaves one without the other."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from vpo.db import files as files_db
+from vpo.db.connection import Database
+from vpo.jobs.tracker import JobTracker
+from vpo.media.models import ProbeResult
+from vpo.scan.diff import is_racy
+from vpo.scan.walker import Entry
+from vpo.timeutil import now_iso
+
+FLUSH_EVERY = 500
+FLUSH_SECONDS = 1.0
+
+
+@dataclass(slots=True)
+class Probed:
+    entry: Entry
+    known_id: int | None
+    why: str | None
+    fingerprint: str | None
+    content_hash: str | None
+    result: ProbeResult | None
+    error: str | None
+
+
+class ScanWriter:
+    def __init__(self, db: Database, tracker: JobTracker, scan_start_ns: int) -> None:
+        self.db = db
+        self.tracker = tracker
+        self.start_ns = scan_start_ns
+        self._ops: list[tuple[str, Any]] = []
+        self._last = time.monotonic()
+
+    def probed(self, item: Probed) -> None:
+        self._queue("probed", item)
+
+    def returned(self, file_id: int, path: bytes) -> None:
+        self._queue("returned", (file_id, path))
+
+    def move(self, file_id: int, old_path: bytes, entry: Entry) -> bool:
+        """Record a move now, in its own transaction; False if another process got there first."""
+        path, size, mtime_ns, dev, ino = entry
+        with self.db.transaction() as conn:
+            done = files_db.move_file(conn, file_id, old_path=old_path, new_path=path, size=size,
+                                      mtime_ns=mtime_ns, dev=dev, ino=ino,
+                                      racy=is_racy(mtime_ns, self.start_ns), now=now_iso())
+            if done:
+                self.tracker.add_files(conn, [(file_id, path, "moved", {"from": os.fsdecode(old_path)})])
+        return done
+
+    def hashes(self, pairs: list[tuple[str, int]]) -> None:
+        if pairs:
+            self._queue("hashes", pairs)
+
+    def _queue(self, kind: str, payload: Any) -> None:
+        self._ops.append((kind, payload))
+        if len(self._ops) >= FLUSH_EVERY or time.monotonic() - self._last > FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Commit everything queued, in one transaction."""
+        ops, self._ops = self._ops, []
+        self._last = time.monotonic()
+        if not ops:
+            return
+        now = now_iso()
+        job_rows: list[tuple[int | None, bytes, str, dict[str, Any] | None]] = []
+        with self.db.transaction() as conn:
+            for kind, payload in ops:
+                if kind == "probed":
+                    path, size, mtime_ns, dev, ino = payload.entry
+                    file_id, _ = files_db.upsert_probed(
+                        conn, path=path, size=size, mtime_ns=mtime_ns, dev=dev, ino=ino,
+                        result=payload.result, error=payload.error,
+                        fingerprint=payload.fingerprint, content_hash=payload.content_hash,
+                        racy=is_racy(mtime_ns, self.start_ns), now=now,
+                    )
+                    if payload.error is not None:
+                        job_rows.append((file_id, path, "error", {"error": payload.error}))
+                    elif payload.known_id is None:
+                        job_rows.append((file_id, path, "added", _summary(payload.result)))
+                    else:
+                        job_rows.append((file_id, path, "changed",
+                                         {"reason": payload.why, **_summary(payload.result)}))
+                elif kind == "returned":
+                    file_id, path = payload
+                    files_db.mark_present(conn, file_id, now)
+                    job_rows.append((file_id, path, "changed", {"reason": "reappeared"}))
+                elif kind == "hashes":
+                    files_db.set_content_hashes(conn, payload)
+            self.tracker.add_files(conn, job_rows)
+
+
+def _summary(result: ProbeResult | None) -> dict[str, Any]:
+    if result is None:
+        return {}
+    return {"container": result.container, "tracks": len(result.tracks)}
+
+
+def record_missing(db: Database, tracker: JobTracker, newly: list[tuple[int, bytes]],
+                   already: list[tuple[int, bytes]], *, prune: bool) -> None:
+    """Mark files not found as missing (they keep their history), or delete them with prune.
+
+    The job's rows are written first, so a pruned file's audit row survives with a NULL id.
+    """
+    now = now_iso()
+    with db.transaction() as conn:
+        tracker.add_files(conn, [(fid, path, "missing", {"pruned": prune} if prune else None)
+                                 for fid, path in newly])
+        if prune:
+            tracker.add_files(conn, [(fid, path, "missing", {"pruned": True}) for fid, path in already])
+            files_db.delete_files(conn, [fid for fid, _ in newly + already])
+        else:
+            files_db.mark_missing(conn, [fid for fid, _ in newly], now)
