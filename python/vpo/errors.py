@@ -85,3 +85,7 @@ class Interrupted(VpoError):
 
     code = "INTERRUPTED"
     exit_code = 130
+
+
+class PolicyNotFoundError(ConfigError):
+    code = "POLICY_NOT_FOUND"

@@ -1,15 +1,24 @@
-"""Logging: stderr or a rotating file, text or JSON lines; context carried by contextvars.
+"""Logging: stderr and/or a size-rotated file, text or JSON lines, with job context.
 
-Only `vpo.cli` calls `configure()`. Nothing here ever writes to stdout.
+Only `vpo.cli` calls `configure()`. Nothing here writes to stdout. A log file that cannot
+be opened or written costs one warning on stderr; the command goes on logging to stderr.
 """
 
 from __future__ import annotations
 
 import contextvars
 import logging
+import logging.handlers
+import os
+import sys
+from pathlib import Path
+from typing import Any
 
 job_context: contextvars.ContextVar[str | None] = contextvars.ContextVar("vpo_job_id", default=None)
 file_context: contextvars.ContextVar[str | None] = contextvars.ContextVar("vpo_file", default=None)
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+STDERR_FORMAT = "vpo: %(levelname)s: %(message)s"
 
 
 class ContextFilter(logging.Filter):
@@ -25,22 +34,99 @@ class ContextFilter(logging.Filter):
         return True
 
 
-_configured = False
+def _json_formatter() -> logging.Formatter:
+    from pythonjsonlogger.json import JsonFormatter
+
+    from vpo.timeutil import to_iso
+
+    class VpoJsonFormatter(JsonFormatter):
+        """`timestamp` (UTC, Z), `level`, `logger`, `message`, then context fields."""
+
+        def add_fields(self, log_data: dict[str, Any], record: logging.LogRecord,
+                       message_dict: dict[str, Any]) -> None:
+            from datetime import datetime, timezone
+
+            log_data["timestamp"] = to_iso(datetime.fromtimestamp(record.created, tz=timezone.utc))
+            log_data["level"] = record.levelname.lower()
+            log_data["logger"] = record.name
+            super().add_fields(log_data, record, message_dict)
+
+    return VpoJsonFormatter("%(message)s", json_ensure_ascii=True,
+                            reserved_attrs=[*logging.LogRecord("", 0, "", 0, "", (), None).__dict__, "message"])
 
 
-def configure(settings) -> None:  # type: ignore[no-untyped-def]
-    """Install handlers for the effective logging settings (called once, by the CLI)."""
-    import sys
+class _FallbackMixin:
+    """On the first failed write: one warning on stderr, then records go to stderr instead."""
 
-    global _configured
+    fallback: logging.Handler | None = None
+    failed = False
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's API
+        exc = sys.exc_info()[1]
+        if not self.failed:
+            self.failed = True
+            _warn(f"cannot write log file {getattr(self, 'baseFilename', '?')} ({exc}); logging to stderr")
+        if self.fallback is not None:
+            self.fallback.handle(record)
+
+
+class SafeRotatingFileHandler(_FallbackMixin, logging.handlers.RotatingFileHandler):
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.failed:
+            if self.fallback is not None:
+                self.fallback.handle(record)
+            return
+        super().emit(record)
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        # Log files are private to the user: they name every file of the library.
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        return open(fd, self.mode.replace("w", "a") if "a" in self.mode else "a",
+                    encoding=self.encoding, errors=self.errors)
+
+
+def _warn(message: str) -> None:
+    try:
+        sys.stderr.write(f"vpo: warning: {message}\n")
+    except (OSError, ValueError):
+        pass
+
+
+def configure(settings: Any) -> None:
+    """Install handlers for the effective `logging` settings (called once per command)."""
+    logging.raiseExceptions = False  # a logging failure never becomes a traceback
     root = logging.getLogger("vpo")
     for handler in list(root.handlers):
         root.removeHandler(handler)
         handler.close()
-    root.setLevel(getattr(logging, settings.level.upper(), logging.INFO))
+    root.setLevel(getattr(logging, str(settings.level).upper(), logging.INFO))
     root.propagate = False
-    handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(ContextFilter())
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    root.addHandler(handler)
-    _configured = True
+    json_mode = settings.format == "json"
+    context = ContextFilter()
+
+    def stderr_handler() -> logging.Handler:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.addFilter(context)
+        handler.setFormatter(_json_formatter() if json_mode else logging.Formatter(STDERR_FORMAT))
+        return handler
+
+    stderr = None
+    if not settings.file or settings.include_stderr:
+        stderr = stderr_handler()
+        root.addHandler(stderr)
+    if settings.file:
+        path = Path(os.path.expanduser(settings.file))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            handler = SafeRotatingFileHandler(path, maxBytes=settings.max_bytes,
+                                              backupCount=settings.backup_count, encoding="utf-8",
+                                              delay=False)
+        except OSError as exc:
+            _warn(f"cannot open log file {path} ({exc.strerror or exc}); logging to stderr")
+            if stderr is None:
+                root.addHandler(stderr_handler())
+            return
+        handler.addFilter(context)
+        handler.setFormatter(_json_formatter() if json_mode else logging.Formatter(TEXT_FORMAT))
+        handler.fallback = None if stderr is not None else stderr_handler()
+        root.addHandler(handler)

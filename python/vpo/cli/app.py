@@ -7,8 +7,10 @@ from typing import Annotated, Optional
 import typer
 
 from vpo import __version__
-from vpo.cli import inspect_cmd, jobs_cmd, scan_cmd
+from vpo.cli import doctor_cmd, inspect_cmd, jobs_cmd, profiles_cmd, scan_cmd
 from vpo.cli.context import state
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
 
 app = typer.Typer(
     name="vpo",
@@ -31,8 +33,9 @@ def _version(value: bool) -> None:
 @app.callback()
 def main_options(
     ctx: typer.Context,
-    profile: Annotated[Optional[str], typer.Option("--profile", "-p", envvar="VPO_PROFILE",
-                                                   help="Settings profile for every command.")] = None,
+    profile: Annotated[Optional[str], typer.Option("--profile", "-p",
+                                                   help="Settings profile for every command "
+                                                   "(default: $VPO_PROFILE).")] = None,
     log_level: Annotated[Optional[str], typer.Option("--log-level",
                                                      help="debug, info, warning or error.")] = None,
     log_file: Annotated[Optional[str], typer.Option("--log-file", help="Also log to this file.")] = None,
@@ -40,13 +43,18 @@ def main_options(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version.")] = False,
 ) -> None:
+    if log_level is not None and log_level.lower() not in LOG_LEVELS:
+        raise typer.BadParameter(f"{log_level!r}; choose from {', '.join(LOG_LEVELS)}", param_hint="--log-level")
     st = state(ctx)
-    st.profile, st.log_level, st.log_file, st.log_json = profile, log_level, log_file, log_json
+    st.profile, st.log_file, st.log_json = profile, log_file, log_json
+    st.log_level = log_level.lower() if log_level else None
 
 
 app.command("scan")(scan_cmd.scan)
 app.command("inspect")(inspect_cmd.inspect)
 app.add_typer(jobs_cmd.app, name="jobs")
+app.add_typer(profiles_cmd.app, name="profiles")
+app.command("doctor")(doctor_cmd.doctor)
 
 
 def click_exceptions() -> tuple[type[BaseException], ...]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+import os
 from typing import Any
 
 import typer
 
+from vpo.config.resolver import Effective
 from vpo.config.settings import Settings
 from vpo.db.connection import Database, open_database
 
@@ -28,22 +29,38 @@ def state(ctx: typer.Context) -> CliState:
     return root.obj
 
 
-def settings_for(ctx: typer.Context, *, profile: str | None = None, **flags: Any) -> Settings:
-    """Resolve the effective settings for this command and configure logging from them."""
+def resolve_settings(ctx: typer.Context, *, profile: str | None = None,
+                     flags: dict[str, Any] | None = None) -> Effective:
+    """Effective settings: defaults < config.yaml < profile chain < flags. Configures logging.
+
+    The profile is the command's `--profile`, else the global one, else $VPO_PROFILE.
+    Every configuration error surfaces here, before any work starts.
+    """
+    from vpo.config.loader import load_config_layer, profile_chain
+    from vpo.config.resolver import cli_layer, resolve
+    from vpo.config.settings import vpo_home
     from vpo.logging import configure
 
     st = state(ctx)
-    settings = Settings()
-    log = settings.logging
-    if st.log_level:
-        log = replace(log, level=st.log_level)
-    if st.log_file:
-        log = replace(log, file=st.log_file)
-    if st.log_json:
-        log = replace(log, format="json")
-    settings = replace(settings, logging=log)
-    configure(settings.logging)
-    return settings
+    home = vpo_home()
+    name = profile or st.profile or os.environ.get("VPO_PROFILE") or None
+    layers = []
+    config = load_config_layer(home)
+    if config is not None:
+        layers.append(config)
+    chain = profile_chain(home, name) if name else []
+    layers.extend(p.layer for p in chain)
+    all_flags = dict(flags or {})
+    all_flags.update({"logging.level": st.log_level, "logging.file": st.log_file,
+                      "logging.format": "json" if st.log_json else None})
+    layers.append(cli_layer(all_flags))
+    effective = resolve(layers, home=home, profile=chain[-1] if chain else None)
+    configure(effective.settings.logging)
+    return effective
+
+
+def settings_for(ctx: typer.Context, *, profile: str | None = None, **flags: Any) -> Settings:
+    return resolve_settings(ctx, profile=profile, flags=flags).settings
 
 
 def open_library(settings: Settings, *, creates_jobs: bool = False) -> Database:

@@ -9,7 +9,7 @@ import typer
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 ProfileOpt = Annotated[
     Optional[str],
-    typer.Option("--profile", "-p", help="Settings profile ($VPO_HOME/profiles/NAME.yaml).",
-                 envvar="VPO_PROFILE", show_envvar=True),
+    typer.Option("--profile", "-p", help="Settings profile ($VPO_HOME/profiles/NAME.yaml); "
+                 "default: the global --profile, then $VPO_PROFILE."),
 ]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.")]

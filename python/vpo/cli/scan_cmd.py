@@ -37,21 +37,23 @@ def scan(
     from vpo.scan.models import ScanOptions
     from vpo.scan.service import scan as run_scan
 
-    settings = settings_for(ctx, profile=profile)
+    if prober is not None and prober not in BACKENDS:
+        raise typer.BadParameter(f"{prober!r}; choose from {', '.join(BACKENDS)}", param_hint="--prober")
+    settings = settings_for(
+        ctx, profile=profile,
+        **{"scan.extensions": _split(extensions) if extensions else None, "scan.prune": prune,
+           "scan.workers": workers, "scan.follow_symlinks": follow_symlinks, "scan.prober": prober},
+    )
     cfg = settings.scan
-    exts = _split(extensions) if extensions else cfg.extensions
-    backend = prober or cfg.prober
-    if backend not in BACKENDS:
-        raise typer.BadParameter(f"{backend!r}; choose from {', '.join(BACKENDS)}", param_hint="--prober")
     options = ScanOptions(
         roots=tuple(os.fsencode(p) for p in paths),
         full=full,
-        prune=cfg.prune if prune is None else prune,
+        prune=cfg.prune,
         verify_hash=verify_hash,
-        follow_symlinks=cfg.follow_symlinks if follow_symlinks is None else follow_symlinks,
-        extensions=exts,
-        workers=workers or settings.workers(),
-        prober=ProberConfig(backend=backend, ffprobe=settings.tools.ffprobe, timeout=cfg.probe_timeout),
+        follow_symlinks=cfg.follow_symlinks,
+        extensions=cfg.extensions,
+        workers=settings.workers(),
+        prober=ProberConfig(backend=cfg.prober, ffprobe=settings.tools.ffprobe, timeout=cfg.probe_timeout),
     )
     db = open_library(settings, creates_jobs=True)
     progress = progress_for(json_out)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from vpo.scan.walker import DEFAULT_EXTENSIONS
 
@@ -32,7 +33,7 @@ class ScanSettings:
     prune: bool = False
     workers: int = 0  # 0: one per CPU core
     follow_symlinks: bool = False
-    prober: str = "pyav"
+    prober: Literal["pyav", "ffprobe"] = "pyav"
     probe_timeout: float = 60.0
 
 
@@ -45,9 +46,9 @@ class BehaviorSettings:
 @dataclass(frozen=True)
 class LoggingSettings:
     __pydantic_config__ = FORBID
-    level: str = "info"
+    level: Literal["debug", "info", "warning", "error"] = "info"
     file: str | None = None
-    format: str = "text"
+    format: Literal["text", "json"] = "text"
     include_stderr: bool = False
     max_bytes: int = 10 * 1024 * 1024
     backup_count: int = 5
@@ -58,6 +59,15 @@ class JobsSettings:
     __pydantic_config__ = FORBID
     retention_days: float = 30
     auto_purge: bool = True
+
+
+SECTIONS = {
+    "tools": ToolsSettings,
+    "scan": ScanSettings,
+    "behavior": BehaviorSettings,
+    "logging": LoggingSettings,
+    "jobs": JobsSettings,
+}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,28 @@
+"""`vpo doctor`."""
+
+from __future__ import annotations
+
+import typer
+
+from vpo.cli.context import resolve_settings
+from vpo.cli.options import JsonOpt, ProfileOpt
+from vpo.cli.render import print_json, print_text
+
+
+def doctor(ctx: typer.Context, json_out: JsonOpt = False, profile: ProfileOpt = None) -> int:
+    """Check tools and their versions, PyAV, the extension, the database, config and profiles.
+
+    Exit 0 when everything is sound, 1 when something needs attention.
+    """
+    from vpo.doctor.checks import run_checks
+
+    effective = resolve_settings(ctx, profile=profile)
+    checks = run_checks(effective.settings)
+    healthy = all(c.ok for c in checks)
+    if json_out:
+        print_json({"ok": healthy, "home": str(effective.settings.home),
+                    "checks": [c.to_dict() for c in checks]})
+    else:
+        for check in checks:
+            print_text(f"{'ok ' if check.ok else 'BAD'}  {check.name:<20} {check.detail}")
+    return 0 if healthy else 1

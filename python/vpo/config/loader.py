@@ -1,0 +1,181 @@
+"""Loading `$VPO_HOME/config.yaml` and `$VPO_HOME/profiles/<name>.yaml` into layers.
+
+A layer holds only the keys its file sets (validated and coerced), so the resolver can say
+where every effective value came from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from vpo.config.settings import SECTIONS
+from vpo.config.yaml_file import describe_validation, line_of, load_yaml
+from vpo.errors import ConfigError, PolicyNotFoundError, ProfileNotFoundError
+
+PROFILE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+PROFILE_KEYS = ("name", "description", "extends", "default_policy")
+
+Values = dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Layer:
+    source: str  # "config", "profile:NAME" or "cli"
+    values: Values
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    path: Path
+    description: str | None
+    extends: str | None
+    default_policy: Path | None
+    layer: Layer
+    document: dict[str, Any] = field(default_factory=dict)
+
+
+def config_path(home: Path) -> Path:
+    return home / "config.yaml"
+
+
+def profiles_dir(home: Path) -> Path:
+    return home / "profiles"
+
+
+def load_config_layer(home: Path) -> Layer | None:
+    """The config file's layer; None when there is no file (defaults then apply)."""
+    path = config_path(home)
+    if not path.exists():
+        return None
+    document = load_yaml(path)
+    if document is None:
+        return Layer("config", {})
+    _require_mapping(path, document, ())
+    return Layer("config", _sections(path, document, allowed_extra=()))
+
+
+def check_profile_name(name: str) -> str:
+    if not PROFILE_NAME.fullmatch(name):
+        raise ConfigError(
+            f"invalid profile name {name!r}: use letters, digits, '-' and '_' only",
+            details={"name": name},
+        )
+    return name
+
+
+def available_profiles(home: Path) -> list[str]:
+    folder = profiles_dir(home)
+    if not folder.is_dir():
+        return []
+    return sorted(p.stem for p in folder.glob("*.yaml") if PROFILE_NAME.fullmatch(p.stem))
+
+
+def load_profile(home: Path, name: str) -> Profile:
+    """One profile file, validated (its `extends` is not followed here)."""
+    check_profile_name(name)
+    path = profiles_dir(home) / f"{name}.yaml"
+    if not path.is_file():
+        names = available_profiles(home)
+        listed = ", ".join(names) if names else f"none (create {profiles_dir(home)}/{name}.yaml)"
+        raise ProfileNotFoundError(f"profile {name!r} not found; available: {listed}",
+                                   details={"name": name, "available": names})
+    document = load_yaml(path)
+    if document is None:
+        document = {}
+    _require_mapping(path, document, ())
+    header: dict[str, Any] = {}
+    for key in PROFILE_KEYS:
+        if key in document:
+            value = document[key]
+            if value is not None and not isinstance(value, str):
+                raise ConfigError(f"{path}:{line_of(document, (key,))}: {key}: must be a string (got {value!r})",
+                                  details={"file": str(path), "key": key})
+            header[key] = value
+    if header.get("name") not in (None, name):
+        raise ConfigError(
+            f"{path}:{line_of(document, ('name',))}: name: {header['name']!r} does not match the file name {name!r}",
+            details={"file": str(path), "key": "name"},
+        )
+    extends = header.get("extends")
+    if extends is not None:
+        check_profile_name(extends)
+    policy = None
+    if header.get("default_policy"):
+        policy = Path(header["default_policy"]).expanduser()
+        if not policy.is_absolute():
+            policy = path.parent / policy
+        if not policy.is_file():
+            raise PolicyNotFoundError(
+                f"{path}:{line_of(document, ('default_policy',))}: default_policy: {policy} does not exist",
+                details={"file": str(path), "key": "default_policy", "policy": str(policy)},
+            )
+    layer = Layer(f"profile:{name}", _sections(path, document, allowed_extra=PROFILE_KEYS))
+    return Profile(name=name, path=path, description=header.get("description"), extends=extends,
+                   default_policy=policy, layer=layer, document=_plain(document))
+
+
+def profile_chain(home: Path, name: str) -> list[Profile]:
+    """The profile and everything it extends, base first. Cycles are an error."""
+    chain: list[Profile] = []
+    seen: list[str] = []
+    current: str | None = name
+    while current is not None:
+        if current in seen:
+            loop = " -> ".join([*seen, current])
+            raise ConfigError(f"profile {name!r}: `extends` loops: {loop}", details={"chain": [*seen, current]})
+        seen.append(current)
+        profile = load_profile(home, current)
+        chain.append(profile)
+        current = profile.extends
+    return list(reversed(chain))
+
+
+def _require_mapping(path: Path, document: Any, loc: tuple[Any, ...]) -> None:
+    if not isinstance(document, dict):
+        where = ".".join(map(str, loc)) or "the document"
+        raise ConfigError(f"{path}: {where} must be a mapping of keys to values",
+                          details={"file": str(path)})
+
+
+def _sections(path: Path, document: Any, *, allowed_extra: tuple[str, ...]) -> Values:
+    from pydantic import TypeAdapter, ValidationError
+
+    accepted = sorted([*SECTIONS, *allowed_extra])
+    values: Values = {}
+    for key in document:
+        if key in allowed_extra:
+            continue
+        if key not in SECTIONS:
+            raise ConfigError(
+                f"{path}:{line_of(document, (key,))}: unknown key {key!r}; accepted keys: {', '.join(accepted)}",
+                details={"file": str(path), "key": str(key), "accepted": accepted},
+            )
+        section = document[key]
+        if section is None:
+            continue
+        if not isinstance(section, dict):
+            raise ConfigError(f"{path}:{line_of(document, (key,))}: {key}: must be a mapping",
+                              details={"file": str(path), "key": key})
+        cls = SECTIONS[key]
+        try:
+            parsed = TypeAdapter(cls).validate_python(_plain(section))
+        except ValidationError as exc:
+            names = {(key,): [f.name for f in fields(cls)]}
+            raise describe_validation(path, document, exc, prefix=(key,), accepted=names) from None
+        values[key] = {name: getattr(parsed, name) for name in section}
+    if "scan" in values and "extensions" in values["scan"]:
+        values["scan"]["extensions"] = tuple(e.strip().lstrip(".").lower() for e in values["scan"]["extensions"])
+    return values
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's commented containers as plain dicts and lists."""
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node

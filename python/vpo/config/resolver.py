@@ -1,0 +1,59 @@
+"""Precedence, as one pure function: built-in defaults < config.yaml < profile chain
+(base first) < command-line flags. Returns the effective settings and each value's source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from vpo.config.loader import Layer, Profile
+from vpo.config.settings import SECTIONS, Settings
+
+
+@dataclass(frozen=True)
+class Effective:
+    settings: Settings
+    sources: dict[str, str]  # "section.key" -> "default" | "config" | "profile:NAME" | "cli"
+    profile: Profile | None = None
+
+
+def resolve(layers: list[Layer], *, home: Path, profile: Profile | None = None) -> Effective:
+    values: dict[str, dict[str, Any]] = {}
+    sources: dict[str, str] = {}
+    for section, cls in SECTIONS.items():
+        default = cls()
+        values[section] = {}
+        for f in fields(cls):
+            values[section][f.name] = getattr(default, f.name)
+            sources[f"{section}.{f.name}"] = "default"
+    for layer in layers:
+        for section, keys in layer.values.items():
+            for key, value in keys.items():
+                values[section][key] = value
+                sources[f"{section}.{key}"] = layer.source
+    built = {section: replace(cls(), **values[section]) for section, cls in SECTIONS.items()}
+    return Effective(settings=Settings(home=home, **built), sources=sources, profile=profile)
+
+
+def cli_layer(flags: dict[str, Any]) -> Layer:
+    """`{"scan.workers": 4, "scan.prune": None}` -> a layer of the flags actually given."""
+    values: dict[str, dict[str, Any]] = {}
+    for dotted, value in flags.items():
+        if value is None:
+            continue
+        section, key = dotted.split(".", 1)
+        values.setdefault(section, {})[key] = value
+    return Layer("cli", values)
+
+
+def as_dict(settings: Settings) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for section in SECTIONS:
+        obj = getattr(settings, section)
+        out[section] = {f.name: _jsonable(getattr(obj, f.name)) for f in fields(obj)}
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value

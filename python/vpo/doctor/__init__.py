@@ -1,0 +1,1 @@
+"""`vpo doctor`: is everything VPO depends on present and sound?"""
