@@ -67,3 +67,12 @@ def describe_validation(path: Path, document: Any, exc: Any, prefix: tuple[Any, 
     where = f"{path}:{line}" if line else str(path)
     return error(f"{where}: {key}: {reason}",
                  details={"file": str(path), "line": line, "key": key, "reason": reason})
+
+
+def plain(node: Any) -> Any:
+    """ruamel's commented containers as plain dicts and lists."""
+    if isinstance(node, dict):
+        return {str(k): plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [plain(v) for v in node]
+    return node

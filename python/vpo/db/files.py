@@ -133,14 +133,17 @@ def replace_tracks(conn: sqlite3.Connection, file_id: int, tracks: Sequence[Trac
     )
 
 
-def update_probe_result(conn: sqlite3.Connection, file_id: int, *, size: int, mtime_ns: int,
-                        result: ProbeResult, now: str) -> None:
-    """After VPO itself rewrote a file (apply, transcode): new stat and tracks, no rescan."""
+def update_probe_result(conn: sqlite3.Connection, file_id: int, *, path: bytes, size: int,
+                        mtime_ns: int, dev: int, ino: int, result: ProbeResult,
+                        fingerprint: str | None, now: str) -> None:
+    """After VPO itself rewrote a file (apply, transcode): new stat and tracks, no rescan.
+    racy = 1: the file was just written, so the next scan checks it once more."""
     conn.execute(
-        "UPDATE files SET size = ?, mtime_ns = ?, container = ?, duration = ?, scan_status = 'ok', "
-        "scan_error = NULL, content_hash = NULL, fingerprint = NULL, racy = 1, last_scanned = ? "
-        "WHERE id = ?",
-        (size, mtime_ns, result.container, result.duration_seconds, now, file_id),
+        "UPDATE files SET path = ?, size = ?, mtime_ns = ?, dev = ?, ino = ?, container = ?, "
+        "duration = ?, scan_status = 'ok', scan_error = NULL, content_hash = NULL, fingerprint = ?, "
+        "racy = 1, last_scanned = ? WHERE id = ?",
+        (path, size, mtime_ns, dev, ino, result.container, result.duration_seconds, fingerprint, now,
+         file_id),
     )
     replace_tracks(conn, file_id, result.tracks)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from vpo.media.iso639_data import ALIASES, BIBLIOGRAPHIC
 
+__all__ = ["ALIASES", "UNDETERMINED", "identity", "normalize", "same_language"]
+
 UNDETERMINED = "und"
 
 
