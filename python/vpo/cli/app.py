@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from vpo import __version__
-from vpo.cli import doctor_cmd, inspect_cmd, jobs_cmd, profiles_cmd, scan_cmd
+from vpo.cli import apply_cmd, doctor_cmd, inspect_cmd, jobs_cmd, profiles_cmd, scan_cmd
 from vpo.cli.context import state
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -52,6 +52,7 @@ def main_options(
 
 app.command("scan")(scan_cmd.scan)
 app.command("inspect")(inspect_cmd.inspect)
+app.command("apply")(apply_cmd.apply)
 app.add_typer(jobs_cmd.app, name="jobs")
 app.add_typer(profiles_cmd.app, name="profiles")
 app.command("doctor")(doctor_cmd.doctor)

@@ -1,0 +1,80 @@
+"""`vpo apply`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from vpo.cli.context import open_library, resolve_settings
+from vpo.cli.options import DryRunOpt, JsonOpt, ProfileOpt
+from vpo.cli.render import print_json, print_text
+from vpo.errors import UsageError
+
+
+def apply(
+    ctx: typer.Context,
+    paths: Annotated[list[str], typer.Argument(help="Catalogued files, or directories of them.")],
+    policy: Annotated[Optional[Path], typer.Option("--policy", help="Policy YAML file "
+                                                   "(default: the profile's default_policy).")] = None,
+    dry_run: DryRunOpt = False,
+    keep_backup: Annotated[Optional[bool], typer.Option(
+        "--keep-backup/--no-keep-backup", help="Keep the original as NAME.vpo-backup (default: yes).")] = None,
+    json_out: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> int:
+    """Put tracks in the order and with the flags a policy asks for (verified, reversible)."""
+    from vpo.policy.apply import ApplyOptions
+    from vpo.policy.apply import apply as run_apply
+    from vpo.policy.loader import load_policy
+
+    effective = resolve_settings(ctx, profile=profile, flags={"behavior.keep_backup": keep_backup})
+    settings = effective.settings
+    policy_path = policy or (effective.profile.default_policy if effective.profile else None)
+    if policy_path is None:
+        raise UsageError("no policy: give --policy FILE, or a --profile whose default_policy is set")
+    loaded = load_policy(Path(policy_path).expanduser())
+    if not dry_run:
+        _check_tools(settings.tools)
+    options = ApplyOptions(paths=tuple(os.fsencode(p) for p in paths), policy=loaded,
+                           policy_path=str(policy_path), dry_run=dry_run,
+                           keep_backup=settings.behavior.keep_backup, tools=settings.tools)
+    db = open_library(settings, creates_jobs=not dry_run)
+    try:
+        report = run_apply(db, options)
+    finally:
+        db.close()
+    if json_out:
+        print_json(report.to_dict())
+    else:
+        _print(report)
+    return 1 if any(f.status == "failed" for f in report.files) else 0
+
+
+def _check_tools(tools) -> None:  # type: ignore[no-untyped-def]
+    """Tool problems are found before any work (exit 2), not file by file."""
+    import shutil
+
+    from vpo.errors import ToolError
+
+    for name in ("mkvpropedit", "mkvmerge", "ffmpeg"):
+        configured = getattr(tools, name)
+        if shutil.which(configured) is None:
+            raise ToolError(f"{name} not found at {configured!r} (tools.{name} in your settings)",
+                            details={"tool": name, "path": configured})
+
+
+def _print(report) -> None:  # type: ignore[no-untyped-def]
+    for f in report.files:
+        print_text(f"{f.status.upper():<9} {f.path}")
+        for a in f.actions:
+            target = f"track {a['track']}" if a["track"] is not None else "tracks"
+            print_text(f"    {a['action']} {target}: {a['from']} -> {a['to']}  ({a['reason']})")
+        if f.error:
+            print_text(f"    error: {f.error}")
+    c = report.counts()
+    tail = f" (job {report.job_id[:8]})" if report.job_id else " (dry run: nothing changed)"
+    print_text(f"{c['changed']} changed, {c['planned']} planned, {c['unchanged']} unchanged, "
+               f"{c['failed']} failed{tail}")

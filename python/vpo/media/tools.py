@@ -1,0 +1,70 @@
+"""Running external tools: argument lists (never a shell), logged at debug, stopped in stages."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Sequence
+
+from vpo.errors import ToolError
+
+log = logging.getLogger(__name__)
+
+Arg = str | bytes
+
+
+def run_tool(argv: Sequence[Arg], *, timeout: float | None = None, ok_codes: Sequence[int] = (0,)) -> str:
+    """Run to completion; returns stderr+stdout text. Raises ToolError with the tool's last
+    lines on failure. Ctrl+C stops the child (SIGINT, then SIGKILL) before propagating."""
+    name = os.path.basename(os.fsdecode(argv[0]))
+    shown = " ".join(os.fsdecode(a) for a in argv)
+    log.debug("running %s", shown, extra={"operation": name, "command": shown})
+    started = time.monotonic()
+    try:
+        child = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE)
+    except FileNotFoundError:
+        raise ToolError(f"{name}: not found at {os.fsdecode(argv[0])} (check the tools section of your settings)",
+                        details={"tool": os.fsdecode(argv[0])}) from None
+    except PermissionError:
+        raise ToolError(f"{name}: {os.fsdecode(argv[0])} is not executable", details={"tool": os.fsdecode(argv[0])}) from None
+    try:
+        out, err = child.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        stop_child(child)
+        raise ToolError(f"{name} timed out after {timeout:g}s", details={"command": shown}) from None
+    except BaseException:
+        stop_child(child)
+        raise
+    text = (err + out).decode("utf-8", "replace")
+    seconds = time.monotonic() - started
+    log.debug("%s exited %s in %.3fs", name, child.returncode, seconds,
+              extra={"operation": name, "exit_code": child.returncode, "duration_seconds": round(seconds, 3)})
+    if child.returncode not in ok_codes:
+        raise ToolError(f"{name} failed (exit {child.returncode}): {last_lines(text)}",
+                        details={"command": shown, "exit_code": child.returncode, "output": last_lines(text, 10)})
+    return text
+
+
+def last_lines(text: str, count: int = 3) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return " | ".join(lines[-count:]) if lines else "no output"
+
+
+def stop_child(child: subprocess.Popen, *, grace: float = 3.0) -> None:  # type: ignore[type-arg]
+    """SIGINT (let it clean up), wait, then SIGKILL."""
+    if child.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGINT, grace), (signal.SIGKILL, 5.0)):
+        try:
+            child.send_signal(sig)
+        except ProcessLookupError:
+            return
+        try:
+            child.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue

@@ -1,0 +1,1 @@
+"""Policies: the YAML model, the pure evaluator (tracks + policy -> plan), and `apply`."""

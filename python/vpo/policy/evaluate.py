@@ -1,0 +1,180 @@
+"""The evaluator: tracks + policy -> plan. Pure: no IO, no clock, same input same plan.
+
+Every action carries its reason, and default flags are decided on the final order, so
+they always agree with it. A file that already complies gets an empty plan.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+from vpo.media.languages import identity
+from vpo.media.models import Track
+from vpo.policy.models import CATEGORIES, Policy
+
+
+@dataclass(frozen=True)
+class Action:
+    action: str  # reorder | set_default | clear_default
+    track: int | None  # the track's index in the file as it is now (None for reorder)
+    from_: Any
+    to: Any
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"action": self.action, "track": self.track, "from": self.from_, "to": self.to,
+                "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Plan:
+    actions: tuple[Action, ...]
+    order: tuple[int, ...]  # current track indices, in their planned order
+    final: tuple[Track, ...]  # the planned layout: index = new position, planned flags
+    categories: dict[int, str]
+
+    @property
+    def empty(self) -> bool:
+        return not self.actions
+
+    @property
+    def reorders(self) -> bool:
+        return any(a.action == "reorder" for a in self.actions)
+
+
+@dataclass(frozen=True)
+class _Class:
+    category: str
+    reason: str
+    rank: int
+
+
+def classify(tracks: list[Track] | tuple[Track, ...], policy: Policy) -> dict[int, _Class]:
+    """Each track's category, with why. Keyed by the track's current index."""
+    patterns = [re.compile(p, re.IGNORECASE) for p in policy.commentary_patterns]
+    audio_prefs = [identity(c) for c in policy.audio_language_preference]
+    sub_prefs = [identity(c) for c in policy.subtitle_language_preference]
+    out: dict[int, _Class] = {}
+
+    def commentary(track: Track) -> str | None:
+        for pattern, source in zip(patterns, policy.commentary_patterns):
+            if track.title and pattern.search(track.title):
+                return source
+        return None
+
+    def rank(track: Track, prefs: list[str]) -> int:
+        lang = identity(track.language)
+        return prefs.index(lang) if lang in prefs else len(prefs)
+
+    audio = []
+    for t in tracks:
+        if t.type == "video":
+            out[t.index] = _Class("video", f"track {t.index} is video", 0)
+        elif t.type == "audio":
+            hit = commentary(t)
+            if hit:
+                out[t.index] = _Class("audio_commentary",
+                                      f"track {t.index} is audio_commentary: title matches {hit!r}",
+                                      rank(t, audio_prefs))
+            else:
+                audio.append(t)
+        elif t.type == "subtitle":
+            hit = commentary(t)
+            if hit:
+                out[t.index] = _Class("subtitle_commentary",
+                                      f"track {t.index} is subtitle_commentary: title matches {hit!r}",
+                                      rank(t, sub_prefs))
+            elif t.forced:
+                out[t.index] = _Class("subtitle_forced", f"track {t.index} is subtitle_forced: forced flag set",
+                                      rank(t, sub_prefs))
+            else:
+                r = rank(t, sub_prefs)
+                why = (f"language {t.language} is subtitle preference #{r + 1}" if r < len(sub_prefs)
+                       else f"language {t.language} is not a preferred subtitle language")
+                out[t.index] = _Class("subtitle_main", f"track {t.index} is subtitle_main: {why}", r)
+        else:
+            out[t.index] = _Class("attachment", f"track {t.index} is {t.type}: kept with attachments", 0)
+    if audio:
+        best = min(audio, key=lambda t: (rank(t, audio_prefs), t.index))
+        if rank(best, audio_prefs) < len(audio_prefs):
+            main_lang = identity(best.language)
+            main_why = f"language {best.language} is audio preference #{rank(best, audio_prefs) + 1}"
+        else:
+            chosen = next((t for t in audio if t.default), audio[0])
+            main_lang = identity(chosen.language)
+            main_why = (f"no preferred audio language present; keeps the "
+                        f"{'default' if chosen.default else 'first'} audio track's language {chosen.language}")
+        for t in audio:
+            r = rank(t, audio_prefs)
+            if identity(t.language) == main_lang:
+                out[t.index] = _Class("audio_main", f"track {t.index} is audio_main: {main_why}", r)
+            else:
+                out[t.index] = _Class("audio_alternate",
+                                      f"track {t.index} is audio_alternate: language {t.language} ranks below {main_lang}", r)
+    return out
+
+
+# Containers whose muxer marks the first track of a type default when none is: a plan that
+# clears every default of a type could never be verified there, so it keeps the first one.
+FORCES_A_DEFAULT = ("mp4", "mov")
+
+
+def evaluate(tracks: list[Track] | tuple[Track, ...], policy: Policy, *, container: str | None = None) -> Plan:
+    classes = classify(tracks, policy)
+    order_of = {c: i for i, c in enumerate(list(policy.track_order) + [c for c in CATEGORIES if c not in policy.track_order])}
+    ordered = sorted(tracks, key=lambda t: (order_of[classes[t.index].category], classes[t.index].rank, t.index))
+    actions: list[Action] = []
+    current = [t.index for t in tracks]
+    planned = [t.index for t in ordered]
+    if planned != current:
+        layout = ", ".join(f"{i} {classes[i].category}" for i in planned)
+        actions.append(Action("reorder", None, current, planned,
+                              f"track_order puts them as: {layout}"))
+    flags = _plan_defaults(ordered, classes, policy)
+    if container in FORCES_A_DEFAULT:
+        for kind in ("video", "audio", "subtitle"):
+            of_kind = [t for t in ordered if t.type == kind]
+            if of_kind and not any(flags.get(t.index, (t.default, ""))[0] for t in of_kind):
+                first = of_kind[0]
+                flags[first.index] = (True, f"{classes[first.index].reason}; {container} always marks "
+                                            f"the first {kind} track default when none is")
+    for t in ordered:
+        want, why = flags.get(t.index, (t.default, ""))
+        if want != t.default:
+            actions.append(Action("set_default" if want else "clear_default", t.index, t.default, want, why))
+    final = tuple(replace(t, index=pos, default=flags.get(t.index, (t.default, ""))[0])
+                  for pos, t in enumerate(ordered))
+    return Plan(actions=tuple(actions), order=tuple(planned), final=final,
+                categories={i: c.category for i, c in classes.items()})
+
+
+def _plan_defaults(ordered: list[Track], classes: dict[int, _Class], policy: Policy) -> dict[int, tuple[bool, str]]:
+    """Decide default flags on the final order: {current index: (default, reason)}."""
+    rules = policy.default_flags
+    flags: dict[int, tuple[bool, str]] = {}
+
+    def decide(kind: str, chosen: Track | None, why: str) -> None:
+        for t in ordered:
+            if t.type != kind or classes[t.index].category == "attachment":
+                continue
+            if chosen is not None and t.index == chosen.index:
+                flags[t.index] = (True, f"{classes[t.index].reason}; {why}")
+            elif rules.clear_other_defaults:
+                flags[t.index] = (False, f"{classes[t.index].reason}; clear_other_defaults")
+
+    videos = [t for t in ordered if classes[t.index].category == "video"]
+    if rules.set_first_video_default and videos:
+        decide("video", videos[0], "first video track is default (set_first_video_default)")
+    if rules.set_preferred_audio_default:
+        mains = [t for t in ordered if classes[t.index].category == "audio_main"]
+        audios = mains or [t for t in ordered if t.type == "audio"]
+        if audios:
+            decide("audio", audios[0], "preferred audio track is default (set_preferred_audio_default)")
+    if rules.set_preferred_subtitle_default:
+        prefs = len(policy.subtitle_language_preference)
+        mains = [t for t in ordered if classes[t.index].category == "subtitle_main" and classes[t.index].rank < prefs]
+        decide("subtitle", mains[0] if mains else None,
+               "preferred subtitle track is default (set_preferred_subtitle_default)")
+    return flags
