@@ -61,6 +61,8 @@ def scan(db: Database, options: ScanOptions,
     roots = normalize_roots(list(options.roots))
     tracker = JobTracker(db, type="scan", target=[os.fsdecode(r) for r in roots],
                          options=options.for_job())
+    log.info("scan started: %s", ", ".join(os.fsdecode(r) for r in roots),
+             extra={"operation": "scan", "roots": [os.fsdecode(r) for r in roots]})
     run = _ScanRun(db, options, tracker, start_ns, progress, started)
     try:
         run.execute(roots)
@@ -78,6 +80,9 @@ def scan(db: Database, options: ScanOptions,
         tracker.fail(exc, run.counts.to_dict(), context=run.context())
         raise
     status = "completed"
+    log.info("scan completed: %s", ", ".join(f"{k} {v}" for k, v in run.counts.to_dict().items()),
+             extra={"operation": "scan", "counts": run.counts.to_dict(),
+                    "duration_seconds": round(time.monotonic() - started, 3)})
     tracker.complete(run.counts.to_dict())
     return ScanReport(
         job_id=tracker.id, status=status, roots=[os.fsdecode(r) for r in roots],
@@ -237,6 +242,9 @@ class _ScanRun:
     def _take(self, outcome: ProbeOutcome) -> None:
         item: _Item = outcome.item
         self.probed += 1
+        log.debug("probed %s in %.3fs", os.fsdecode(item.entry[0]), outcome.seconds,
+                  extra={"file": os.fsdecode(item.entry[0]), "operation": "probe",
+                         "duration_seconds": round(outcome.seconds, 6)})
         if outcome.error is not None:
             self.counts.errors += 1
             self.errors.append({"path": os.fsdecode(item.entry[0]), "error": outcome.error})
