@@ -78,11 +78,59 @@ class SafeRotatingFileHandler(_FallbackMixin, logging.handlers.RotatingFileHandl
             return
         super().emit(record)
 
+    def doRollover(self) -> None:  # noqa: N802 - logging's API
+        if self.backupCount > 0:
+            super().doRollover()
+            return
+        # backup_count 0: no old files, and the file still never grows past max_bytes
+        # (the standard handler would reopen it on every record and let it grow forever).
+        if self.stream:
+            self.stream.close()
+            self.stream = None  # type: ignore[assignment]
+        os.truncate(self.baseFilename, 0)
+        self.stream = self._open()
+
     def _open(self):  # type: ignore[no-untyped-def]
         # Log files are private to the user: they name every file of the library.
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         return open(fd, self.mode.replace("w", "a") if "a" in self.mode else "a",
                     encoding=self.encoding, errors=self.errors)
+
+
+class TextFormatter(logging.Formatter):
+    """Text lines with the context fields appended: `... message [job=1a2b3c4d file=/x.mkv]`."""
+
+    CONTEXT = ("job_id", "file", "operation", "duration_seconds")
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        context = []
+        for key in self.CONTEXT:
+            value = getattr(record, key, None)
+            if value is None:
+                continue
+            if key == "job_id":
+                context.append(f"job={str(value)[:8]}")
+            elif key == "duration_seconds":
+                context.append(f"took={value:.3f}s" if isinstance(value, (int, float)) else f"took={value}")
+            else:
+                context.append(f"{key}={value}")
+        return f"{text} [{' '.join(context)}]" if context else text
+
+
+def log_path(settings: Any) -> Path | None:
+    """The log file of the `logging` settings, `~` expanded; None for stderr only."""
+    return Path(os.path.expanduser(settings.file)) if settings.file else None
+
+
+def make_log_dir(path: Path) -> None:
+    """Create the log file's folder (private). OSError says which part is in the way."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except FileExistsError:
+        # mkdir's "File exists" for a regular file where a folder should be reads as nonsense
+        blocker = next(p for p in (path.parent, *path.parent.parents) if p.exists())
+        raise NotADirectoryError(f"{blocker} is not a directory") from None
 
 
 def _warn(message: str) -> None:
@@ -107,6 +155,7 @@ def configure(settings: Any) -> None:
     def stderr_handler() -> logging.Handler:
         handler = logging.StreamHandler(sys.stderr)
         handler.addFilter(context)
+        # On a terminal the message already names the file; the context stays for log files.
         handler.setFormatter(_json_formatter() if json_mode else logging.Formatter(STDERR_FORMAT))
         return handler
 
@@ -114,10 +163,10 @@ def configure(settings: Any) -> None:
     if not settings.file or settings.include_stderr:
         stderr = stderr_handler()
         root.addHandler(stderr)
-    if settings.file:
-        path = Path(os.path.expanduser(settings.file))
+    path = log_path(settings)
+    if path is not None:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            make_log_dir(path)
             handler = SafeRotatingFileHandler(path, maxBytes=settings.max_bytes,
                                               backupCount=settings.backup_count, encoding="utf-8",
                                               delay=False)
@@ -127,6 +176,6 @@ def configure(settings: Any) -> None:
                 root.addHandler(stderr_handler())
             return
         handler.addFilter(context)
-        handler.setFormatter(_json_formatter() if json_mode else logging.Formatter(TEXT_FORMAT))
+        handler.setFormatter(_json_formatter() if json_mode else TextFormatter(TEXT_FORMAT))
         handler.fallback = None if stderr is not None else stderr_handler()
         root.addHandler(handler)
