@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+from vpo.config.loader import Layer
 from vpo.config.resolver import Effective
 from vpo.config.settings import Settings
 from vpo.db.connection import Database, open_database
@@ -30,33 +31,56 @@ def state(ctx: typer.Context) -> CliState:
 
 
 def resolve_settings(ctx: typer.Context, *, profile: str | None = None,
-                     flags: dict[str, Any] | None = None) -> Effective:
+                     flags: dict[str, Any] | None = None, files: bool = True) -> Effective:
     """Effective settings: defaults < config.yaml < profile chain < flags. Configures logging.
 
-    The profile is the command's `--profile`, else the global one, else $VPO_PROFILE.
-    Every configuration error surfaces here, before any work starts.
+    The profile is the command's `--profile`, else the global one, else $VPO_PROFILE (an
+    empty $VPO_PROFILE means none; an empty `--profile` is an error). Every configuration
+    error surfaces here, before any work starts. `files=False` skips config.yaml and
+    profiles (defaults and flags only): `vpo doctor` uses it to keep going and report them.
     """
-    from vpo.config.loader import load_config_layer, profile_chain
-    from vpo.config.resolver import cli_layer, resolve
+    from vpo.config.loader import check_profile_name, load_config_layer, profile_chain
+    from vpo.config.resolver import resolve
     from vpo.config.settings import vpo_home
     from vpo.logging import configure
 
-    st = state(ctx)
     home = vpo_home()
-    name = profile or st.profile or os.environ.get("VPO_PROFILE") or None
     layers = []
-    config = load_config_layer(home)
-    if config is not None:
-        layers.append(config)
-    chain = profile_chain(home, name) if name else []
-    layers.extend(p.layer for p in chain)
-    all_flags = dict(flags or {})
-    all_flags.update({"logging.level": st.log_level, "logging.file": st.log_file,
-                      "logging.format": "json" if st.log_json else None})
-    layers.append(cli_layer(all_flags))
+    chain = []
+    if files:
+        name = selected_profile(ctx, profile)
+        if name is not None:
+            check_profile_name(name)
+        config = load_config_layer(home)
+        if config is not None:
+            layers.append(config)
+        chain = profile_chain(home, name) if name is not None else []
+        layers.extend(p.layer for p in chain)
+    layers.append(flags_layer(ctx, flags))
     effective = resolve(layers, home=home, profile=chain[-1] if chain else None)
     configure(effective.settings.logging)
     return effective
+
+
+def selected_profile(ctx: typer.Context, profile: str | None = None) -> str | None:
+    """The profile a command runs with: its own --profile, the global one, $VPO_PROFILE."""
+    if profile is not None:
+        return profile
+    st = state(ctx)
+    if st.profile is not None:
+        return st.profile
+    return os.environ.get("VPO_PROFILE") or None
+
+
+def flags_layer(ctx: typer.Context, flags: dict[str, Any] | None = None) -> Layer:
+    """The command's own flags plus the global logging flags, as the `cli` layer."""
+    from vpo.config.resolver import cli_layer
+
+    st = state(ctx)
+    all_flags = dict(flags or {})
+    all_flags.update({"logging.level": st.log_level, "logging.file": st.log_file,
+                      "logging.format": "json" if st.log_json else None})
+    return cli_layer(all_flags)
 
 
 def settings_for(ctx: typer.Context, *, profile: str | None = None, **flags: Any) -> Settings:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from vpo.cli.context import resolve_settings
+from vpo.cli.context import flags_layer, resolve_settings
 from vpo.cli.options import JsonOpt
 from vpo.cli.render import print_json, print_text, table
 
@@ -49,16 +49,15 @@ def show_cmd(
     from vpo.config.profiles import show_profile
 
     effective = resolve_settings(ctx)
-    shown = show_profile(effective.settings.home, name)
+    shown = show_profile(effective.settings.home, name, cli=flags_layer(ctx))
     if json_out:
         print_json(shown)
         return 0
     print_text(f"Profile {shown['name']} ({shown['path']})")
     if len(shown["extends_chain"]) > 1:
         print_text(f"  extends: {' -> '.join(reversed(shown['extends_chain']))}")
-    description = shown["profile"].get("description")
-    if description:
-        print_text(f"  {description}")
+    if shown["description"]:
+        print_text(f"  {shown['description']}")
     print_text(f"  default policy: {shown['default_policy'] or '-'}")
     rows = []
     for section, values in shown["effective"].items():

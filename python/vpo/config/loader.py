@@ -35,7 +35,8 @@ class Profile:
     extends: str | None
     default_policy: Path | None
     layer: Layer
-    document: dict[str, Any] = field(default_factory=dict)
+    document: dict[str, Any] = field(default_factory=dict)  # as written, plain dicts and lists
+    document_node: Any = field(default=None, repr=False, compare=False)  # ruamel's, for line numbers
 
 
 def config_path(home: Path) -> Path:
@@ -55,7 +56,7 @@ def load_config_layer(home: Path) -> Layer | None:
     if document is None:
         return Layer("config", {})
     _require_mapping(path, document, ())
-    return Layer("config", _sections(path, document, allowed_extra=()))
+    return Layer("config", _sections(path, document, allowed_extra=(), home=home))
 
 
 def check_profile_name(name: str) -> str:
@@ -81,8 +82,12 @@ def load_profile(home: Path, name: str) -> Profile:
     if not path.is_file():
         names = available_profiles(home)
         listed = ", ".join(names) if names else f"none (create {profiles_dir(home)}/{name}.yaml)"
-        raise ProfileNotFoundError(f"profile {name!r} not found; available: {listed}",
-                                   details={"name": name, "available": names})
+        hint = ""
+        if (profiles_dir(home) / f"{name}.yml").exists():
+            hint = f" ({profiles_dir(home) / name}.yml exists: profile files must end in .yaml)"
+        raise ProfileNotFoundError(f"profile {name!r} not found; available: {listed}{hint}",
+                                   details={"name": name, "available": names,
+                                            "directory": str(profiles_dir(home))})
     document = load_yaml(path)
     if document is None:
         document = {}
@@ -101,8 +106,12 @@ def load_profile(home: Path, name: str) -> Profile:
             details={"file": str(path), "key": "name"},
         )
     extends = header.get("extends")
-    if extends is not None:
-        check_profile_name(extends)
+    if extends is not None and not PROFILE_NAME.fullmatch(extends):
+        line = line_of(document, ("extends",))
+        raise ConfigError(
+            f"{path}:{line}: extends: invalid profile name {extends!r}: use letters, digits, '-' and '_' only",
+            details={"file": str(path), "line": line, "key": "extends", "name": extends},
+        )
     policy = None
     if header.get("default_policy"):
         policy = Path(header["default_policy"]).expanduser()
@@ -113,9 +122,9 @@ def load_profile(home: Path, name: str) -> Profile:
                 f"{path}:{line_of(document, ('default_policy',))}: default_policy: {policy} does not exist",
                 details={"file": str(path), "key": "default_policy", "policy": str(policy)},
             )
-    layer = Layer(f"profile:{name}", _sections(path, document, allowed_extra=PROFILE_KEYS))
+    layer = Layer(f"profile:{name}", _sections(path, document, allowed_extra=PROFILE_KEYS, home=home))
     return Profile(name=name, path=path, description=header.get("description"), extends=extends,
-                   default_policy=policy, layer=layer, document=_plain(document))
+                   default_policy=policy, layer=layer, document=_plain(document), document_node=document)
 
 
 def profile_chain(home: Path, name: str) -> list[Profile]:
@@ -126,9 +135,22 @@ def profile_chain(home: Path, name: str) -> list[Profile]:
     while current is not None:
         if current in seen:
             loop = " -> ".join([*seen, current])
-            raise ConfigError(f"profile {name!r}: `extends` loops: {loop}", details={"chain": [*seen, current]})
+            child = chain[-1]
+            line = line_of(child.document_node, ("extends",))
+            raise ConfigError(f"{child.path}:{line}: extends: profile {name!r} extends itself: {loop}",
+                              details={"file": str(child.path), "line": line, "key": "extends",
+                                       "chain": [*seen, current]})
         seen.append(current)
-        profile = load_profile(home, current)
+        try:
+            profile = load_profile(home, current)
+        except ProfileNotFoundError as exc:
+            if not chain:
+                raise
+            child = chain[-1]
+            line = line_of(child.document_node, ("extends",))
+            raise ProfileNotFoundError(f"{child.path}:{line}: extends: {exc.message}",
+                                       details={**exc.details, "file": str(child.path), "line": line,
+                                                "key": "extends"}) from None
         chain.append(profile)
         current = profile.extends
     return list(reversed(chain))
@@ -141,7 +163,7 @@ def _require_mapping(path: Path, document: Any, loc: tuple[Any, ...]) -> None:
                           details={"file": str(path)})
 
 
-def _sections(path: Path, document: Any, *, allowed_extra: tuple[str, ...]) -> Values:
+def _sections(path: Path, document: Any, *, allowed_extra: tuple[str, ...], home: Path) -> Values:
     from pydantic import TypeAdapter, ValidationError
 
     accepted = sorted([*SECTIONS, *allowed_extra])
@@ -166,10 +188,46 @@ def _sections(path: Path, document: Any, *, allowed_extra: tuple[str, ...]) -> V
         except ValidationError as exc:
             names = {(key,): [f.name for f in fields(cls)]}
             raise describe_validation(path, document, exc, prefix=(key,), accepted=names) from None
-        values[key] = {name: getattr(parsed, name) for name in section}
+        values[key] = {str(name): getattr(parsed, str(name)) for name in section}
+        for name, value in values[key].items():
+            problem = _check_value(key, name, value, section[name], cls)
+            if problem is not None:
+                raise ConfigError(f"{path}:{line_of(document, (key, name))}: {key}.{name}: {problem}",
+                                  details={"file": str(path), "line": line_of(document, (key, name)),
+                                           "key": f"{key}.{name}", "reason": problem})
     if "scan" in values and "extensions" in values["scan"]:
         values["scan"]["extensions"] = tuple(e.strip().lstrip(".").lower() for e in values["scan"]["extensions"])
+    for name in ("ffmpeg", "ffprobe", "mkvmerge", "mkvpropedit"):
+        if name in values.get("tools", {}) and values["tools"][name].startswith("~"):
+            values["tools"][name] = str(Path(values["tools"][name]).expanduser())
+    if values.get("logging", {}).get("file"):
+        # A relative log file in a settings file lives under $VPO_HOME, whatever the cwd.
+        values["logging"]["file"] = str(home / Path(values["logging"]["file"]).expanduser())
     return values
+
+
+# Limits pydantic's types do not express (settings.py stays free of pydantic imports).
+_AT_LEAST = {("scan", "workers"): 0, ("logging", "max_bytes"): 0, ("logging", "backup_count"): 0,
+             ("jobs", "retention_days"): 0}
+_ABOVE = {("scan", "probe_timeout"): 0}
+
+
+def _check_value(section: str, key: str, value: Any, raw: Any, cls: type) -> str | None:
+    """Why a type-valid value is still wrong, or None."""
+    kind = {f.name: f.type for f in fields(cls)}[key]
+    if isinstance(raw, bool) and kind in ("int", "float"):
+        return f"must be a number (got {raw!r})"
+    if (section, key) in _AT_LEAST and value < _AT_LEAST[(section, key)]:
+        return f"must be {_AT_LEAST[(section, key)]} or more (got {raw!r})"
+    if (section, key) in _ABOVE and value <= _ABOVE[(section, key)]:
+        return f"must be more than {_ABOVE[(section, key)]} (got {raw!r})"
+    if (section, key) == ("scan", "extensions"):
+        if not value:
+            return "must list at least one extension"
+        empty = [e for e in value if not e.strip().lstrip(".")]
+        if empty:
+            return f"an extension cannot be empty (got {list(raw)!r})"
+    return None
 
 
 def _plain(node: Any) -> Any:

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vpo.config.loader import (available_profiles, load_config_layer, load_profile, profile_chain,
-                               profiles_dir)
+from vpo.config.loader import PROFILE_NAME, Layer, load_config_layer, profile_chain, profiles_dir
 from vpo.config.resolver import as_dict, resolve
 from vpo.errors import ConfigError
 
@@ -19,45 +18,71 @@ class ProfileEntry:
     description: str | None
     default_policy: str | None
     error: str | None  # a profile that does not load is listed, with why
+    extends: str | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.error is None
 
     def to_dict(self) -> dict[str, Any]:
-        out = {"name": self.name, "description": self.description,
-               "default_policy": self.default_policy, "path": str(self.path)}
-        if self.error is not None:
-            out["error"] = self.error
-        return out
+        return {"name": self.name, "description": self.description,
+                "default_policy": self.default_policy, "path": str(self.path),
+                "extends": self.extends, "valid": self.valid, "error": self.error}
 
 
 def list_profiles(home: Path) -> list[ProfileEntry]:
+    """Every file in the profiles folder, sorted by name. A profile is valid when it and
+    everything it extends load; a file that can never be a profile (bad name, `.yml`) is
+    listed as invalid so that it does not vanish silently."""
+    folder = profiles_dir(home)
+    if not folder.is_dir():
+        return []
     entries = []
-    for name in available_profiles(home):
-        path = profiles_dir(home) / f"{name}.yaml"
+    for path in sorted(folder.iterdir()):
+        if path.suffix not in (".yaml", ".yml") or path.name.startswith("."):
+            continue
+        name = path.stem
+        if path.suffix == ".yml":
+            entries.append(ProfileEntry(name, path, None, None, f"{path}: profile files must end in .yaml"))
+            continue
+        if not PROFILE_NAME.fullmatch(name):
+            entries.append(ProfileEntry(name, path, None, None,
+                                        f"{path}: invalid profile name {name!r}: use letters, digits, "
+                                        "'-' and '_' only"))
+            continue
         try:
-            profile = load_profile(home, name)
+            chain = profile_chain(home, name)
         except ConfigError as exc:
             entries.append(ProfileEntry(name, path, None, None, exc.message))
             continue
+        profile = chain[-1]
         entries.append(ProfileEntry(name, path, profile.description,
-                                    str(profile.default_policy) if profile.default_policy else None, None))
+                                    str(profile.default_policy) if profile.default_policy else None,
+                                    None, profile.extends))
     return entries
 
 
-def show_profile(home: Path, name: str) -> dict[str, Any]:
-    """The profile as written, the effective settings it produces and each value's source."""
+def show_profile(home: Path, name: str, *, cli: Layer | None = None) -> dict[str, Any]:
+    """The profile as written, the effective settings it produces (with the command-line
+    flags in `cli`, if any) and each value's source."""
     chain = profile_chain(home, name)
     layers = []
     config = load_config_layer(home)
     if config is not None:
         layers.append(config)
     layers.extend(p.layer for p in chain)
-    effective = resolve(layers, home=home, profile=chain[-1])
+    if cli is not None:
+        layers.append(cli)
     profile = chain[-1]
+    effective = resolve(layers, home=home, profile=profile)
     return {
         "name": profile.name,
         "path": str(profile.path),
-        "profile": profile.document,
+        "description": profile.description,
+        "extends": profile.extends,
         "extends_chain": [p.name for p in chain],
         "default_policy": str(profile.default_policy) if profile.default_policy else None,
+        "profile": profile.document,
         "effective": as_dict(effective.settings),
         "sources": effective.sources,
     }
