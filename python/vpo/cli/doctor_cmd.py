@@ -4,23 +4,31 @@ from __future__ import annotations
 
 import typer
 
-from vpo.cli.context import resolve_settings
+from vpo.cli.context import resolve_settings, selected_profile
 from vpo.cli.options import JsonOpt, ProfileOpt
 from vpo.cli.render import print_json, print_text
+from vpo.errors import ConfigError
 
 
 def doctor(ctx: typer.Context, json_out: JsonOpt = False, profile: ProfileOpt = None) -> int:
     """Check tools and their versions, PyAV, the extension, the database, config and profiles.
 
-    Exit 0 when everything is sound, 1 when something needs attention.
+    Exit 0 when everything is sound, 1 when something needs attention. Unlike other
+    commands, a broken config.yaml or profile is reported here rather than stopping it.
     """
     from vpo.doctor.checks import run_checks
 
-    effective = resolve_settings(ctx, profile=profile)
-    checks = run_checks(effective.settings)
+    name = selected_profile(ctx, profile)
+    problem: ConfigError | None = None
+    try:
+        effective = resolve_settings(ctx, profile=profile)
+    except ConfigError as exc:
+        problem = exc
+        effective = resolve_settings(ctx, files=False)
+    checks = run_checks(effective.settings, profile=name, settings_error=problem)
     healthy = all(c.ok for c in checks)
     if json_out:
-        print_json({"ok": healthy, "home": str(effective.settings.home),
+        print_json({"ok": healthy, "home": str(effective.settings.home), "profile": name,
                     "checks": [c.to_dict() for c in checks]})
     else:
         for check in checks:

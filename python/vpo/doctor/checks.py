@@ -3,13 +3,20 @@ never hides the state of the others."""
 
 from __future__ import annotations
 
+import logging
+import os
+import re
+import shlex
 import shutil
 import subprocess
+import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from vpo.config.settings import Settings
 from vpo.errors import VpoError
+
+log = logging.getLogger(__name__)
 
 _VERSION_ARGS = {"ffmpeg": ["-version"], "ffprobe": ["-version"], "mkvmerge": ["--version"],
                  "mkvpropedit": ["--version"]}
@@ -26,24 +33,46 @@ class Check:
         return asdict(self)
 
 
-def run_checks(settings: Settings) -> list[Check]:
+def run_checks(settings: Settings, *, profile: str | None = None,
+               settings_error: VpoError | None = None) -> list[Check]:
+    """Every check. `profile` is the selected profile (--profile or $VPO_PROFILE);
+    `settings_error` is why the settings could not be resolved (then `settings` are the
+    built-in defaults and flags, and the config and profile checks say what is wrong)."""
     checks = [tool_check(name, getattr(settings.tools, name)) for name in _VERSION_ARGS]
     checks += [pyav_check(), extension_check(), database_check(settings), config_check(settings)]
     checks += profile_checks(settings)
+    checks.append(selection_check(profile, settings_error))
+    checks.append(log_file_check(settings))
     return checks
 
 
 def tool_check(name: str, configured: str) -> Check:
-    path = shutil.which(configured)
+    path = shutil.which(os.path.expanduser(configured))
     if path is None:
-        return Check(f"tool:{name}", False, f"{configured} not found", {"configured": configured})
+        return Check(f"tool:{name}", False, f"{configured} not found (set tools.{name} in config.yaml "
+                     "or a profile)", {"configured": configured})
+    command = [path, *_VERSION_ARGS[name]]
+    started = time.monotonic()
     try:
-        out = subprocess.run([path, *_VERSION_ARGS[name]], capture_output=True, timeout=20, check=False)
-        first = out.stdout.decode("utf-8", "replace").strip().splitlines()
-        version = first[0] if first else f"exit status {out.returncode}"
+        out = subprocess.run(command, capture_output=True, timeout=20, check=False, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return Check(f"tool:{name}", False, f"{path}: {exc}", {"path": path})
-    return Check(f"tool:{name}", True, version, {"path": path, "version": version})
+        return Check(f"tool:{name}", False, f"{path}: {exc}", {"configured": configured, "path": path})
+    finally:
+        log.debug("ran %s", shlex.join(command), extra={"operation": "doctor", "command": command,
+                                                         "duration_seconds": round(time.monotonic() - started, 6)})
+    lines = out.stdout.decode("utf-8", "replace").strip().splitlines()
+    banner = lines[0] if lines else ""
+    data = {"configured": configured, "path": path, "banner": banner, "version": _version(banner)}
+    if out.returncode != 0:
+        return Check(f"tool:{name}", False, f"{path} {_VERSION_ARGS[name][0]} failed "
+                     f"(exit status {out.returncode})", data)
+    return Check(f"tool:{name}", True, f"{path}: {banner}", data)
+
+
+def _version(banner: str) -> str | None:
+    """'ffmpeg version 5.1.4-0+deb12u1 Copyright...' -> '5.1.4-0+deb12u1'; 'mkvmerge v74.0.0 (...)' -> '74.0.0'."""
+    match = re.search(r"\bversion\s+n?(\d\S*)", banner) or re.search(r"\bv(\d+(?:\.\d+)+)", banner)
+    return match.group(1) if match else None
 
 
 def pyav_check() -> Check:
@@ -67,7 +96,9 @@ def extension_check() -> Check:
 
 
 def database_check(settings: Settings) -> Check:
-    from vpo.db.connection import open_database
+    """Read-only: doctor never creates, migrates or locks the catalogue it inspects."""
+    import sqlite3
+
     from vpo.db.migrations import LATEST
 
     path = settings.database
@@ -75,21 +106,30 @@ def database_check(settings: Settings) -> Check:
     if not path.exists():
         return Check("database", True, f"{path} (not created yet)", data)
     try:
-        db = open_database(path)
-    except VpoError as exc:
-        return Check("database", False, exc.message, data)
+        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error as exc:
+        return Check("database", False, f"{path}: cannot open: {exc}", data)
     try:
-        version = db.conn.execute("PRAGMA user_version").fetchone()[0]
-        integrity = db.conn.execute("PRAGMA quick_check").fetchone()[0]
-        files = db.conn.execute("SELECT count(*) FROM files").fetchone()[0]
-        jobs = db.conn.execute("SELECT count(*) FROM jobs").fetchone()[0]
-    except Exception as exc:  # noqa: BLE001 - sqlite errors on a damaged file
-        return Check("database", False, f"{path}: {exc}", data)
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        integrity = conn.execute("PRAGMA quick_check").fetchone()[0]
+        data.update(schema_version=version, integrity=integrity)
+        if version > LATEST:
+            return Check("database", False, f"{path}: schema {version} is newer than this VPO supports "
+                         f"({LATEST}); upgrade VPO", data)
+        if version == 0:
+            return Check("database", integrity == "ok", f"{path}: empty (created on first use), "
+                         f"integrity {integrity}", data)
+        files = conn.execute("SELECT count(*) FROM files").fetchone()[0]
+        jobs = conn.execute("SELECT count(*) FROM jobs").fetchone()[0]
+    except sqlite3.Error as exc:  # a damaged or foreign file
+        return Check("database", False, f"{path}: {exc} (is it a VPO database?)", data)
     finally:
-        db.close()
-    data.update(schema_version=version, integrity=integrity, files=files, jobs=jobs)
+        conn.close()
+    data.update(files=files, jobs=jobs)
     ok = integrity == "ok"
-    return Check("database", ok, f"{path}: schema {version}, {files:,} files, {jobs:,} jobs, integrity {integrity}", data)
+    pending = f", migrates to {LATEST} on next use" if version < LATEST else ""
+    return Check("database", ok, f"{path}: schema {version}{pending}, {files:,} files, {jobs:,} jobs, "
+                 f"integrity {integrity}", data)
 
 
 def config_check(settings: Settings) -> Check:
@@ -105,13 +145,42 @@ def config_check(settings: Settings) -> Check:
 
 
 def profile_checks(settings: Settings) -> list[Check]:
-    from vpo.config.loader import available_profiles, profile_chain
+    """One check per file in the profiles folder: it and everything it extends must load."""
+    from vpo.config.profiles import list_profiles
 
     checks = []
-    for name in available_profiles(settings.home):
-        try:
-            chain = profile_chain(settings.home, name)
-            checks.append(Check(f"profile:{name}", True, str(chain[-1].path), {"path": str(chain[-1].path)}))
-        except VpoError as exc:
-            checks.append(Check(f"profile:{name}", False, exc.message, {}))
+    for entry in list_profiles(settings.home):
+        data: dict[str, Any] = {"path": str(entry.path), "extends": entry.extends}
+        if entry.valid:
+            via = f" (extends {entry.extends})" if entry.extends else ""
+            checks.append(Check(f"profile:{entry.name}", True, f"{entry.path}{via}", data))
+        else:
+            checks.append(Check(f"profile:{entry.name}", False, entry.error or "invalid", data))
     return checks
+
+
+def selection_check(profile: str | None, settings_error: VpoError | None) -> Check:
+    """The settings this command resolved: which profile, and whether resolution worked."""
+    data: dict[str, Any] = {"profile": profile}
+    if settings_error is not None:
+        data.update(code=settings_error.code, details=settings_error.details)
+        return Check("settings", False, f"{settings_error.message} (checks above use built-in defaults)", data)
+    return Check("settings", True, f"profile {profile}" if profile else "no profile selected", data)
+
+
+def log_file_check(settings: Settings) -> Check:
+    """Can the configured log file be written? (It is opened for append and nothing written.)"""
+    from vpo.logging import log_path, make_log_dir
+
+    path = log_path(settings.logging)
+    if path is None:
+        return Check("log file", True, "none (logging to stderr)", {"path": None})
+    data = {"path": str(path)}
+    try:
+        make_log_dir(path)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.close(fd)
+    except OSError as exc:
+        return Check("log file", False, f"cannot open {path} ({exc.strerror or exc}): VPO logs to stderr "
+                     "instead", data)
+    return Check("log file", True, str(path), data)
