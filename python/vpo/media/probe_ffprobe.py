@@ -19,11 +19,21 @@ def probe(path: bytes, *, ffprobe: str = "ffprobe", timeout: float = 60.0) -> Pr
     except subprocess.TimeoutExpired:
         raise ValueError(f"ffprobe timed out after {timeout:g}s") from None
     if done.returncode != 0:
-        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        reason = lines[-1] if lines else f"ffprobe exited with {done.returncode}"
-        raise ValueError(reason.replace("file:", "", 1))
+        raise ValueError(_reason(done.stderr, path, done.returncode))
     data = json.loads(done.stdout.decode("utf-8", "replace"))
     return parse(data, path)
+
+
+def _reason(stderr: bytes, path: bytes, returncode: int) -> str:
+    """ffprobe's last line without its `file:PATH: ` prefix: the caller names the path."""
+    lines = stderr.strip().splitlines()
+    if not lines:
+        return f"ffprobe exited with {returncode}"
+    line = lines[-1]
+    prefix = b"file:" + path + b": "
+    if line.startswith(prefix):
+        line = line[len(prefix):]
+    return line.decode("utf-8", "replace").strip() or f"ffprobe exited with {returncode}"
 
 
 def parse(data: dict, path: bytes) -> ProbeResult:  # type: ignore[type-arg]
