@@ -20,6 +20,7 @@ from vpo.errors import ToolError, VpoError
 from vpo.media import remux
 from vpo.media.models import ProbeResult, Track
 from vpo.media.probe import ProberConfig, probe_file
+from vpo.media.siblings import hidden_sibling
 from vpo.policy.evaluate import Plan
 from vpo.policy.verify import verify
 
@@ -38,13 +39,6 @@ class Applied:
     result: ProbeResult
     method: str
     backup: bytes | None
-
-
-def hidden_sibling(path: bytes, tag: str) -> bytes:
-    """`/d/.name.vpo-TAG-PID.ext`: same directory (atomic rename), hidden (never scanned)."""
-    folder, name = os.path.split(path)
-    stem, ext = os.path.splitext(name)
-    return os.path.join(folder, b"." + stem + f".vpo-{tag}-{os.getpid()}".encode() + ext)
 
 
 @contextmanager
