@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from vpo import __version__
-from vpo.cli import apply_cmd, doctor_cmd, inspect_cmd, jobs_cmd, profiles_cmd, scan_cmd
+from vpo.cli import apply_cmd, doctor_cmd, inspect_cmd, jobs_cmd, profiles_cmd, queue_cmd, scan_cmd, transcode_cmd
 from vpo.cli.context import state
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -53,6 +53,10 @@ def main_options(
 app.command("scan")(scan_cmd.scan)
 app.command("inspect")(inspect_cmd.inspect)
 app.command("apply")(apply_cmd.apply)
+app.command("transcode")(transcode_cmd.transcode)
+jobs_cmd.app.command("run")(queue_cmd.run_cmd)
+jobs_cmd.app.command("cancel")(queue_cmd.cancel_cmd)
+jobs_cmd.app.command("retry")(queue_cmd.retry_cmd)
 app.add_typer(jobs_cmd.app, name="jobs")
 app.add_typer(profiles_cmd.app, name="profiles")
 app.command("doctor")(doctor_cmd.doctor)

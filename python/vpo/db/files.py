@@ -212,3 +212,8 @@ def tracks_of(conn: sqlite3.Connection, file_id: int) -> list[Track]:
               forced=bool(r[6]), channels=r[7], width=r[8], height=r[9])
         for r in rows
     ]
+
+
+def get_by_id(conn: sqlite3.Connection, file_id: int) -> FileRecord | None:
+    row = conn.execute(f"SELECT {_RECORD_COLUMNS} FROM files WHERE id = ?", (file_id,)).fetchone()
+    return FileRecord(*row) if row else None

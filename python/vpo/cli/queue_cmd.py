@@ -1,0 +1,110 @@
+"""`vpo jobs run|cancel|retry`: the transcode queue (app.py adds them to the `jobs` group)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from vpo.cli.context import open_library, settings_for
+from vpo.cli.jobs_cmd import _complete_job_id
+from vpo.cli.options import JsonOpt, ProfileOpt
+from vpo.cli.render import print_json, print_text
+
+
+def run_cmd(
+    ctx: typer.Context,
+    max_files: Annotated[Optional[int], typer.Option("--max-files", min=1, help="Start at most N jobs.")] = None,
+    max_duration: Annotated[Optional[float], typer.Option(
+        "--max-duration", min=0, metavar="SECONDS", help="Start no job after this long.")] = None,
+    end_by: Annotated[Optional[str], typer.Option(
+        "--end-by", metavar="HH:MM", help="Start no job after this local time (tomorrow if already past).")] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Jobs at once.")] = 1,
+    json_out: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> int:
+    """Work the transcode queue until it is empty or a limit is reached."""
+    import signal
+
+    from vpo.transcode.worker import QueueRunner, RunLimits
+
+    limits = RunLimits(max_files=max_files, max_duration=max_duration,
+                       end_by=_parse_end_by(end_by) if end_by else None, workers=workers)
+    settings = settings_for(ctx, profile=profile)
+    open_library(settings, creates_jobs=True).close()  # recover dead workers' jobs, purge old ones
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        report = QueueRunner(settings, limits).run()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if json_out:
+        print_json(report.to_dict())
+    else:
+        for job in report.jobs:
+            print_text(f"{job['status']:<10} {str(job['id'])[:8]}" + (f"  {job['error']}" if job["error"] else ""))
+        print_text(f"{len(report.jobs)} job(s) run; stopped: {report.stopped_by}")
+    return 1 if any(j["status"] == "failed" for j in report.jobs) else 0
+
+
+def _terminate(signum: int, frame: object) -> None:
+    from vpo.errors import Interrupted
+
+    error = Interrupted("stopped by SIGTERM; running jobs were put back in the queue")
+    error.exit_code = 143
+    raise error
+
+
+def _parse_end_by(text: str):  # type: ignore[no-untyped-def]
+    from datetime import datetime, timedelta
+
+    from vpo.errors import UsageError
+
+    try:
+        clock = datetime.strptime(text.strip(), "%H:%M").time()
+    except ValueError:
+        raise UsageError(f"invalid --end-by {text!r}: expected HH:MM (24-hour local time)") from None
+    now = datetime.now().astimezone()
+    moment = now.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
+    return moment if moment > now else moment + timedelta(days=1)
+
+
+def cancel_cmd(
+    ctx: typer.Context,
+    job_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=_complete_job_id)],
+    json_out: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> int:
+    """Cancel a queued or running job (a running transcode stops and removes its temp file)."""
+    from vpo.transcode.queue import cancel_job
+
+    db = open_library(settings_for(ctx, profile=profile))
+    try:
+        full, before = cancel_job(db, job_id)
+    finally:
+        db.close()
+    if json_out:
+        print_json({"id": full, "previous_status": before, "status": "cancelled"})
+    else:
+        print_text(f"Cancelled job {full[:8]} (was {before})")
+    return 0
+
+
+def retry_cmd(
+    ctx: typer.Context,
+    job_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=_complete_job_id)],
+    json_out: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> int:
+    """Put a failed or cancelled transcode job back in the queue."""
+    from vpo.transcode.queue import retry_job
+
+    db = open_library(settings_for(ctx, profile=profile))
+    try:
+        full = retry_job(db, job_id)
+    finally:
+        db.close()
+    if json_out:
+        print_json({"id": full, "status": "queued"})
+    else:
+        print_text(f"Job {full[:8]} is queued again")
+    return 0
