@@ -150,9 +150,9 @@ def file_ids_for_path(conn: sqlite3.Connection, path: bytes) -> list[int]:
     return sorted(ids)
 
 
-def running(conn: sqlite3.Connection) -> list[tuple[str, int | None, str | None, str | None]]:
+def running(conn: sqlite3.Connection) -> list[tuple[str, str, int | None, str | None, str | None]]:
     return conn.execute(
-        "SELECT id, pid, host, heartbeat_at FROM jobs WHERE status = 'running'"
+        "SELECT id, type, pid, host, heartbeat_at FROM jobs WHERE status = 'running'"
     ).fetchall()
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from vpo.db import jobs as jobs_db
+from vpo.db import queue as queue_db
 from vpo.db.connection import Database
 from vpo.timeutil import from_iso, now_iso, to_iso, utcnow
 
@@ -16,15 +17,21 @@ STALE_HEARTBEAT = timedelta(minutes=10)
 
 
 def recover_abandoned(db: Database) -> list[str]:
-    """Mark `running` jobs whose process is gone as failed, with the reason. Returns their ids."""
+    """`running` jobs whose process is gone: failed with the reason (transcodes go back to
+    the queue). Returns their ids."""
     here = socket.gethostname()
     recovered = []
-    for job_id, pid, host, heartbeat in jobs_db.running(db.conn):
+    for job_id, job_type, pid, host, heartbeat in jobs_db.running(db.conn):
         reason = _why_dead(pid, host, heartbeat, here)
         if reason is None:
             continue
         with db.transaction() as conn:
-            if jobs_db.mark_abandoned(conn, job_id, reason, now_iso()):
+            if job_type == "transcode":
+                # Nothing was replaced before verification, so redoing it is safe.
+                done = queue_db.requeue_if_running(conn, job_id, f"{reason}; requeued")
+            else:
+                done = jobs_db.mark_abandoned(conn, job_id, reason, now_iso())
+            if done:
                 recovered.append(job_id)
     return recovered
 
