@@ -119,12 +119,26 @@ def classify(tracks: list[Track] | tuple[Track, ...], policy: Policy) -> dict[in
 # Containers whose muxer marks the first track of a type default when none is: a plan that
 # clears every default of a type could never be verified there, so it keeps the first one.
 FORCES_A_DEFAULT = ("mp4", "mov")
+# Containers that store a default flag per track at all. Elsewhere (avi, mpegts, ...) every
+# track reads back non-default whatever is written, so no flag is planned there.
+STORES_DEFAULT_FLAGS = ("matroska", "webm", "mp4", "mov")
+# Matroska keeps attachments outside the track list: they always follow every track.
+ATTACHMENTS_LAST = ("matroska", "webm")
 
 
 def evaluate(tracks: list[Track] | tuple[Track, ...], policy: Policy, *, container: str | None = None) -> Plan:
+    """`container` (the catalogue's name for it; None: unknown) adds what that container can
+    store: no default flags where they cannot be kept, the mp4/mov muxer's forced default,
+    Matroska attachments after every track."""
     classes = classify(tracks, policy)
     order_of = {c: i for i, c in enumerate(list(policy.track_order) + [c for c in CATEGORIES if c not in policy.track_order])}
-    ordered = sorted(tracks, key=lambda t: (order_of[classes[t.index].category], classes[t.index].rank, t.index))
+    last = container in ATTACHMENTS_LAST
+
+    def key(t: Track) -> tuple[int, int, int, int]:
+        return (int(last and t.type == "attachment"), order_of[classes[t.index].category],
+                classes[t.index].rank, t.index)
+
+    ordered = sorted(tracks, key=key)
     actions: list[Action] = []
     current = [t.index for t in tracks]
     planned = [t.index for t in ordered]
@@ -132,7 +146,7 @@ def evaluate(tracks: list[Track] | tuple[Track, ...], policy: Policy, *, contain
         layout = ", ".join(f"{i} {classes[i].category}" for i in planned)
         actions.append(Action("reorder", None, current, planned,
                               f"track_order puts them as: {layout}"))
-    flags = _plan_defaults(ordered, classes, policy)
+    flags = _plan_defaults(ordered, classes, policy) if container is None or container in STORES_DEFAULT_FLAGS else {}
     if container in FORCES_A_DEFAULT:
         for kind in ("video", "audio", "subtitle"):
             of_kind = [t for t in ordered if t.type == kind]
