@@ -1,4 +1,9 @@
-"""Is a rewritten file what the plan said it would be? Pure comparison of two layouts."""
+"""Is a rewritten file what the plan said it would be? Pure comparison of two layouts.
+
+Stream by stream, in the planned order: type, codec, language, title, channels, picture
+size, default and forced flags. Two tracks that differ in any of these cannot be swapped
+unnoticed; the duration must stay within a tolerance.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +14,30 @@ from vpo.media.models import ProbeResult, Track
 DURATION_TOLERANCE_SECONDS = 1.0
 DURATION_TOLERANCE_RATIO = 0.02
 
+# Compared only when both sides know the value (a prober may not report it for every codec).
+_WHEN_KNOWN = ("codec", "channels", "width", "height")
+# Compared always: a language, title or flag the plan kept must still be there.
+_ALWAYS = ("language", "title", "forced")
+
 
 def verify(planned: Sequence[Track], before_duration: float | None, after: ProbeResult) -> str | None:
     """None when `after` matches the plan, else what is wrong (one line)."""
     got = after.tracks
     if len(got) != len(planned):
         return f"expected {len(planned)} streams, found {len(got)}"
-    for want, have in zip(planned, got):
+    for pos, (want, have) in enumerate(zip(planned, got)):
         if want.type != have.type:
-            return f"stream {want.index}: expected {want.type}, found {have.type}"
-        if want.codec and have.codec and want.codec != have.codec:
-            return f"stream {want.index}: expected codec {want.codec}, found {have.codec}"
-        if want.language != have.language:
-            return f"stream {want.index}: expected language {want.language}, found {have.language}"
+            return f"stream {pos}: expected {want.type}, found {have.type}"
+        for name in _WHEN_KNOWN:
+            a, b = getattr(want, name), getattr(have, name)
+            if a is not None and b is not None and a != b:
+                return f"stream {pos}: expected {name} {a}, found {b}"
+        for name in _ALWAYS:
+            a, b = getattr(want, name), getattr(have, name)
+            if a != b:
+                return f"stream {pos}: expected {name} {a!r}, found {b!r}"
         if want.type in ("video", "audio", "subtitle") and want.default != have.default:
-            return f"stream {want.index}: expected default={want.default}, found default={have.default}"
+            return f"stream {pos}: expected default={want.default}, found default={have.default}"
     if before_duration and after.duration_seconds is not None:
         tolerance = max(DURATION_TOLERANCE_SECONDS, before_duration * DURATION_TOLERANCE_RATIO)
         if abs(after.duration_seconds - before_duration) > tolerance:
