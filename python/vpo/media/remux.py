@@ -4,11 +4,21 @@
 - `mkvmerge_remux`: Matroska with a new track order, written to `dst`.
 - `ffmpeg_remux`: any other container, stream copy (`-map` every stream), written to `dst`.
 Each takes the current tracks and the planned layout (`final`, `order`).
+
+File names never reach a tool as options or in a form it could misread. ffmpeg gets
+`file:`-prefixed absolute paths (a leading `-` or a `:` is not special, bytes pass through
+untouched). mkvtoolnix converts its arguments from the locale's character set, which turns
+a non-UTF-8 byte (or, in the C locale, any non-ASCII one) into a different name; so it
+never sees a media file's name at all: the file is handed over as an inherited descriptor
+(`/dev/fd/N`), and mkvmerge writes a plain ASCII `dst` name relative to its working
+directory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from vpo.media.models import Track
 from vpo.media.tools import run_tool
@@ -16,31 +26,58 @@ from vpo.media.tools import run_tool
 MATROSKA = ("matroska", "webm")
 
 
+@contextmanager
+def _descriptor(path: bytes, flags: int) -> Iterator[tuple[str, int]]:
+    """(`/dev/fd/N`, N) for `path`, open for as long as the tool runs."""
+    fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+    try:
+        yield f"/dev/fd/{fd}", fd
+    finally:
+        os.close(fd)
+
+
+def matroska_track_numbers(current: Sequence[Track]) -> dict[int, int]:
+    """{stream index: 1-based Matroska track position}. libavformat lists a Matroska file's
+    tracks in header order and its attachments (fonts, cover art) after all of them."""
+    tracks = [t.index for t in current if t.type != "attachment"]
+    return {index: pos + 1 for pos, index in enumerate(tracks)}
+
+
 def set_flags_in_place(mkvpropedit: str, path: bytes, current: Sequence[Track],
                        changes: dict[int, bool]) -> None:
-    """`changes`: {current track index: default flag}. Matroska track N is stream N-1
-    (libavformat lists tracks first, attachments after them)."""
-    args: list[str | bytes] = [mkvpropedit, path]
-    for index, default in sorted(changes.items()):
-        args += ["--edit", f"track:{index + 1}", "--set", f"flag-default={int(default)}"]
-    run_tool(args, ok_codes=(0, 1))
+    """`changes`: {current track index: default flag}."""
+    numbers = matroska_track_numbers(current)
+    with _descriptor(path, os.O_RDWR) as (name, fd):
+        args: list[str | bytes] = [mkvpropedit, name]
+        for index, default in sorted(changes.items()):
+            args += ["--edit", f"track:{numbers[index]}", "--set", f"flag-default={int(default)}"]
+        run_tool(args, ok_codes=(0, 1), pass_fds=(fd,))  # 1: done, with warnings
 
 
 def mkvmerge_remux(mkvmerge: str, src: bytes, dst: bytes, order: Sequence[int],
-                   final: Sequence[Track], current: Sequence[Track]) -> None:
+                   final: Sequence[Track], current: Sequence[Track], *, webm: bool = False) -> None:
+    """`dst`: an ASCII name in the directory of `src`. mkvmerge track ids are the stream
+    indices of the tracks (attachments are not tracks and are copied as they are)."""
+    folder, name = os.path.split(dst)
+    if not name.isascii() or name.startswith((b"-", b"@")):
+        raise ValueError(f"mkvmerge output name must be plain ASCII: {name!r}")
     by_index = {t.index: t for t in current}
     tracks = [i for i in order if by_index[i].type != "attachment"]
-    args: list[str | bytes] = [mkvmerge, "--quiet", "-o", dst]
     planned = {i: final[pos] for pos, i in enumerate(order)}
-    for i in tracks:
-        args += ["--default-track-flag", f"{i}:{int(planned[i].default)}"]
-    args += ["--track-order", ",".join(f"0:{i}" for i in tracks), src]
-    run_tool(args, ok_codes=(0, 1))
+    with _descriptor(src, os.O_RDONLY) as (source, fd):
+        args: list[str | bytes] = [mkvmerge, "--quiet"]
+        if webm:
+            args.append("--webm")
+        args += ["-o", b"./" + name]
+        for i in tracks:
+            args += ["--default-track-flag", f"{i}:{int(planned[i].default)}"]
+        args += ["--track-order", ",".join(f"0:{i}" for i in tracks), source]
+        run_tool(args, ok_codes=(0, 1), pass_fds=(fd,), cwd=folder or b".")
 
 
 def ffmpeg_remux(ffmpeg: str, src: bytes, dst: bytes, order: Sequence[int], final: Sequence[Track],
                  *, timeout: float | None = None) -> None:
-    args: list[str | bytes] = [ffmpeg, "-nostdin", "-v", "error", "-y", "-i", b"file:" + src]
+    args: list[str | bytes] = [ffmpeg, "-nostdin", "-v", "error", "-y", "-i", b"file:" + os.path.abspath(src)]
     for i in order:
         args += ["-map", f"0:{i}"]
     args += ["-c", "copy", "-map_metadata", "0", "-map_chapters", "0"]
@@ -48,5 +85,5 @@ def ffmpeg_remux(ffmpeg: str, src: bytes, dst: bytes, order: Sequence[int], fina
         flags = [f for f, on in (("default", track.default), ("forced", track.forced),
                                  ("attached_pic", track.type == "attachment")) if on]
         args += [f"-disposition:{pos}", "+".join(flags) if flags else "0"]
-    args.append(b"file:" + dst)
+    args.append(b"file:" + os.path.abspath(dst))
     run_tool(args, timeout=timeout)

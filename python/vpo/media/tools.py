@@ -16,21 +16,26 @@ log = logging.getLogger(__name__)
 Arg = str | bytes
 
 
-def run_tool(argv: Sequence[Arg], *, timeout: float | None = None, ok_codes: Sequence[int] = (0,)) -> str:
-    """Run to completion; returns stderr+stdout text. Raises ToolError with the tool's last
-    lines on failure. Ctrl+C stops the child (SIGINT, then SIGKILL) before propagating."""
+def run_tool(argv: Sequence[Arg], *, timeout: float | None = None, ok_codes: Sequence[int] = (0,),
+             pass_fds: Sequence[int] = (), cwd: bytes | None = None) -> str:
+    """Run to completion; returns stderr+stdout text (also logged at debug). Raises ToolError
+    with the tool's last lines on failure. Ctrl+C stops the child (SIGINT, then SIGKILL)
+    before propagating. `pass_fds` are inherited by the child (for `/dev/fd/N` names)."""
     name = os.path.basename(os.fsdecode(argv[0]))
-    shown = " ".join(os.fsdecode(a) for a in argv)
+    shown = " ".join(_shown(a) for a in argv)
     log.debug("running %s", shown, extra={"operation": name, "command": shown})
     started = time.monotonic()
     try:
         child = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE)
+                                 stderr=subprocess.PIPE, pass_fds=tuple(pass_fds), cwd=cwd)
     except FileNotFoundError:
         raise ToolError(f"{name}: not found at {os.fsdecode(argv[0])} (check the tools section of your settings)",
                         details={"tool": os.fsdecode(argv[0])}) from None
     except PermissionError:
         raise ToolError(f"{name}: {os.fsdecode(argv[0])} is not executable", details={"tool": os.fsdecode(argv[0])}) from None
+    except OSError as exc:  # e.g. ENOEXEC: a script without a #! line
+        raise ToolError(f"{name}: cannot run {os.fsdecode(argv[0])}: {exc.strerror or exc}",
+                        details={"tool": os.fsdecode(argv[0])}) from None
     try:
         out, err = child.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -43,10 +48,17 @@ def run_tool(argv: Sequence[Arg], *, timeout: float | None = None, ok_codes: Seq
     seconds = time.monotonic() - started
     log.debug("%s exited %s in %.3fs", name, child.returncode, seconds,
               extra={"operation": name, "exit_code": child.returncode, "duration_seconds": round(seconds, 3)})
+    if text.strip():
+        log.debug("%s output:\n%s", name, text.rstrip(), extra={"operation": name})
     if child.returncode not in ok_codes:
         raise ToolError(f"{name} failed (exit {child.returncode}): {last_lines(text)}",
                         details={"command": shown, "exit_code": child.returncode, "output": last_lines(text, 10)})
     return text
+
+
+def _shown(arg: Arg) -> str:
+    """An argument as a log line shows it: non-UTF-8 bytes as \\xNN, never a crash."""
+    return os.fsdecode(arg).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def last_lines(text: str, count: int = 3) -> str:
@@ -68,3 +80,14 @@ def stop_child(child: subprocess.Popen, *, grace: float = 3.0) -> None:  # type:
             return
         except subprocess.TimeoutExpired:
             continue
+
+
+def require_tools(configured: dict[str, str]) -> None:
+    """Every tool in `configured` ({name: path or command}) can be run, else ToolError
+    naming the first that cannot (before any work starts)."""
+    import shutil
+
+    for name, command in configured.items():
+        if shutil.which(command) is None:
+            raise ToolError(f"{name} not found at {command!r} (tools.{name} in your settings)",
+                            details={"tool": name, "path": command})
