@@ -25,7 +25,12 @@ def apply(
     json_out: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> int:
-    """Put tracks in the order and with the flags a policy asks for (verified, reversible)."""
+    """Put tracks in the order and with the flags a policy asks for (verified, reversible).
+
+    Exit 0: every file complies or was changed; 1: some files failed (each restored);
+    2: a policy, profile, settings or tool problem found before any file was touched.
+    """
+    from vpo.media.probe import ProberConfig
     from vpo.policy.apply import ApplyOptions
     from vpo.policy.apply import apply as run_apply
     from vpo.policy.loader import load_policy
@@ -35,12 +40,14 @@ def apply(
     policy_path = policy or (effective.profile.default_policy if effective.profile else None)
     if policy_path is None:
         raise UsageError("no policy: give --policy FILE, or a --profile whose default_policy is set")
-    loaded = load_policy(Path(policy_path).expanduser())
-    if not dry_run:
-        _check_tools(settings.tools)
+    policy_file = Path(policy_path).expanduser().absolute()
+    loaded = load_policy(policy_file)
     options = ApplyOptions(paths=tuple(os.fsencode(p) for p in paths), policy=loaded,
-                           policy_path=str(policy_path), dry_run=dry_run,
-                           keep_backup=settings.behavior.keep_backup, tools=settings.tools)
+                           policy_path=str(policy_file), dry_run=dry_run,
+                           keep_backup=settings.behavior.keep_backup, tools=settings.tools,
+                           prober=ProberConfig(backend=settings.scan.prober, ffprobe=settings.tools.ffprobe,
+                                               timeout=settings.scan.probe_timeout),
+                           extensions=settings.scan.extensions, follow_symlinks=settings.scan.follow_symlinks)
     db = open_library(settings, creates_jobs=not dry_run)
     try:
         report = run_apply(db, options)
@@ -51,19 +58,6 @@ def apply(
     else:
         _print(report)
     return 1 if any(f.status == "failed" for f in report.files) else 0
-
-
-def _check_tools(tools) -> None:  # type: ignore[no-untyped-def]
-    """Tool problems are found before any work (exit 2), not file by file."""
-    import shutil
-
-    from vpo.errors import ToolError
-
-    for name in ("mkvpropedit", "mkvmerge", "ffmpeg"):
-        configured = getattr(tools, name)
-        if shutil.which(configured) is None:
-            raise ToolError(f"{name} not found at {configured!r} (tools.{name} in your settings)",
-                            details={"tool": name, "path": configured})
 
 
 def _print(report) -> None:  # type: ignore[no-untyped-def]

@@ -18,9 +18,13 @@ from vpo.db.files import FileRecord
 from vpo.errors import Interrupted, VpoError
 from vpo.jobs.tracker import JobTracker
 from vpo.logging import file_context
+from vpo.media.models import Track
+from vpo.media.probe import ProberConfig
+from vpo.media.tools import require_tools
 from vpo.policy import executor
-from vpo.policy.evaluate import evaluate
+from vpo.policy.evaluate import Plan, evaluate
 from vpo.policy.models import Policy
+from vpo.scan.walker import DEFAULT_EXTENSIONS
 from vpo.timeutil import now_iso
 
 log = logging.getLogger(__name__)
@@ -34,6 +38,9 @@ class ApplyOptions:
     dry_run: bool = False
     keep_backup: bool = True
     tools: ToolsSettings = field(default_factory=ToolsSettings)
+    prober: ProberConfig = field(default_factory=ProberConfig)  # verifies results; the scan's
+    extensions: tuple[str, ...] = DEFAULT_EXTENSIONS  # finds unscanned files under a directory
+    follow_symlinks: bool = False
 
 
 @dataclass
@@ -42,6 +49,7 @@ class FileOutcome:
     status: str  # planned | changed | unchanged | failed
     actions: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    file_id: int | None = None  # the catalogue's id, when it knows the file (not in the JSON)
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "status": self.status, "actions": self.actions, "error": self.error}
@@ -64,28 +72,74 @@ class ApplyReport:
                 "files": [f.to_dict() for f in self.files]}
 
 
-def targets(db: Database, paths: tuple[bytes, ...]) -> list[FileRecord | FileOutcome]:
-    """Catalogued files for each PATH (a file, or every file under a directory)."""
+def targets(db: Database, options: ApplyOptions) -> list[FileRecord | FileOutcome]:
+    """Catalogued files for each PATH (a file, or every file under a directory), each once.
+    A file VPO has not catalogued (or could not read) is reported as failed, not touched."""
     out: list[FileRecord | FileOutcome] = []
-    for raw in paths:
+    seen: set[bytes] = set()
+
+    def add(item: FileRecord | FileOutcome, key: bytes) -> None:
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+
+    for raw in options.paths:
         path = os.path.abspath(raw)
         if os.path.isdir(path):
-            out.extend(r for r in files_db.files_under(db.conn, path) if r.scan_status == "ok")
+            known = files_db.files_under(db.conn, path)
+            for r in known:
+                if r.scan_status == "ok":  # missing: gone; error: not media VPO can change
+                    add(r, r.path)
+            catalogued = {r.path for r in known}
+            for found in _unscanned(path, catalogued, options):
+                add(FileOutcome(os.fsdecode(found), "failed", error=NOT_SCANNED), found)
             continue
         record = files_db.get_by_path(db.conn, path)
         if record is None:
-            why = "not in the catalogue; run `vpo scan` first" if os.path.exists(path) else "no such file"
-            out.append(FileOutcome(os.fsdecode(path), "failed", error=why))
+            why = NOT_SCANNED if os.path.exists(path) else "no such file"
+            add(FileOutcome(os.fsdecode(path), "failed", error=why), path)
         elif record.scan_status != "ok":
-            out.append(FileOutcome(os.fsdecode(path), "failed", error=f"catalogued as {record.scan_status}"
-                                   + (f": {record.scan_error}" if record.scan_error else "")))
+            error = f"catalogued as {record.scan_status}" + (f": {record.scan_error}" if record.scan_error else "")
+            add(FileOutcome(os.fsdecode(path), "failed", error=error, file_id=record.id), path)
         else:
-            out.append(record)
+            add(record, path)
     return out
 
 
+NOT_SCANNED = "not in the catalogue; run `vpo scan` first"
+
+
+def _unscanned(root: bytes, catalogued: set[bytes], options: ApplyOptions) -> list[bytes]:
+    """Video files under `root` the catalogue does not know (found as a scan would find them)."""
+    from vpo.scan.walker import walk
+
+    found: list[bytes] = []
+    with walk(root, extensions=options.extensions, follow_symlinks=options.follow_symlinks) as batches:
+        for entries, _errors in batches:
+            found.extend(e[0] for e in entries if e[0] not in catalogued)
+    return sorted(found)
+
+
+@dataclass
+class _Planned:
+    record: FileRecord
+    current: list[Track]
+    plan: Plan
+    stat: tuple[int, int]  # (size, mtime_ns) the plan was made for
+
+
 def apply(db: Database, options: ApplyOptions) -> ApplyReport:
-    todo = targets(db, options.paths)
+    """Plan every file first (pure, cheap), check the tools the plans need, then change the
+    files one by one. Problems found before the first change raise (exit 2); a file that
+    fails is restored and reported, and the rest go on."""
+    work: list[FileOutcome | _Planned] = []
+    for item in targets(db, options):
+        work.append(item if isinstance(item, FileOutcome) else _plan(db, item, options))
+    plans = [w for w in work if isinstance(w, _Planned) and not w.plan.empty]
+    if not options.dry_run and plans:
+        needed = sorted({executor.method_for(w.record.container or "", w.plan) for w in plans})
+        require_tools({name: getattr(options.tools, name) for name in needed})
+
     tracker = None
     if not options.dry_run:
         tracker = JobTracker(db, type="apply", target=[os.fsdecode(os.path.abspath(p)) for p in options.paths],
@@ -93,15 +147,21 @@ def apply(db: Database, options: ApplyOptions) -> ApplyReport:
                              policy={"path": options.policy_path, **options.policy.model_dump()})
     report = ApplyReport(job_id=tracker.id if tracker else None, dry_run=options.dry_run, files=[])
     try:
-        for item in todo:
+        for item in work:
             if isinstance(item, FileOutcome):
                 report.files.append(item)
+                if tracker and item.status == "failed":
+                    with db.transaction() as conn:
+                        tracker.add_files(conn, [(item.file_id, os.fsencode(item.path), "error",
+                                                  {"error": item.error})])
                 continue
-            token = file_context.set(os.fsdecode(item.path))
+            token = file_context.set(os.fsdecode(item.record.path))
             try:
                 report.files.append(_one(db, item, options, tracker))
             finally:
                 file_context.reset(token)
+            if tracker:
+                tracker.beat()
     except KeyboardInterrupt:
         if tracker:
             tracker.cancel(report.counts())
@@ -116,29 +176,40 @@ def apply(db: Database, options: ApplyOptions) -> ApplyReport:
     return report
 
 
-def _one(db: Database, record: FileRecord, options: ApplyOptions, tracker: JobTracker | None) -> FileOutcome:
+def _plan(db: Database, record: FileRecord, options: ApplyOptions) -> FileOutcome | _Planned:
     shown = os.fsdecode(record.path)
-    current = files_db.tracks_of(db.conn, record.id)
     try:
         st = os.stat(record.path)
     except OSError as exc:
-        return FileOutcome(shown, "failed", error=f"cannot read: {exc.strerror}")
+        return FileOutcome(shown, "failed", error=f"cannot read: {exc.strerror}", file_id=record.id)
     if st.st_size != record.size or st.st_mtime_ns != record.mtime_ns:
-        return FileOutcome(shown, "failed", error="changed since the last scan; run `vpo scan` first")
+        return FileOutcome(shown, "failed", error="changed since the last scan; run `vpo scan` first",
+                           file_id=record.id)
+    current = files_db.tracks_of(db.conn, record.id)
     plan = evaluate(current, options.policy, container=record.container)
+    return _Planned(record, current, plan, (st.st_size, st.st_mtime_ns))
+
+
+def _one(db: Database, item: _Planned, options: ApplyOptions, tracker: JobTracker | None) -> FileOutcome:
+    record, current, plan = item.record, item.current, item.plan
+    shown = os.fsdecode(record.path)
     actions = [a.to_dict() for a in plan.actions]
     if plan.empty:
         return FileOutcome(shown, "unchanged")
     if options.dry_run:
         return FileOutcome(shown, "planned", actions)
     assert tracker is not None
+    before = [t.to_dict() for t in current]
     try:
         done = executor.execute(record.path, record.container or "", current, record.duration, plan,
-                                options.tools, keep_backup=options.keep_backup)
+                                options.tools, keep_backup=options.keep_backup, prober=options.prober,
+                                expected=item.stat)
     except VpoError as exc:
         log.warning("apply failed: %s: %s", shown, exc.message)
         with db.transaction() as conn:
-            tracker.add_files(conn, [(record.id, record.path, "error", {"error": exc.message, "actions": actions})])
+            tracker.add_files(conn, [(record.id, record.path, "error", {
+                "error": exc.message, "method": executor.method_for(record.container or "", plan),
+                "actions": actions, "before": before})])
         return FileOutcome(shown, "failed", actions, error=exc.message)
     from vpo.scan.walker import fingerprints
 
@@ -150,7 +221,7 @@ def _one(db: Database, record: FileRecord, options: ApplyOptions, tracker: JobTr
                                      result=done.result, fingerprint=fingerprint, now=now_iso())
         tracker.add_files(conn, [(record.id, record.path, "applied", {
             "method": done.method, "actions": actions,
-            "before": [t.to_dict() for t in current], "after": [t.to_dict() for t in done.result.tracks],
+            "before": before, "after": [t.to_dict() for t in done.result.tracks],
             "backup": os.fsdecode(done.backup) if done.backup else None,
         })])
     log.info("applied policy to %s with %s (%d actions)", shown, done.method, len(actions))

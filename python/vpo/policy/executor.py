@@ -2,25 +2,28 @@
 
 The original is recoverable at every moment: in-place edits work on a file whose backup
 copy already exists; remuxes write a hidden temporary file beside the original and only
-replace it once the result has been probed and verified. No temporary file survives.
+replace it once the result has been probed and verified. No temporary file survives a
+failure; a kill -9 or power loss can leave one, always hidden (a leading dot: scans never
+catalogue it) and named `.vpo-*`.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import logging
 import os
+import secrets
 import shutil
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from vpo.config.settings import ToolsSettings
-from vpo.errors import ToolError, VpoError
+from vpo.errors import VpoError
 from vpo.media import remux
 from vpo.media.models import ProbeResult, Track
 from vpo.media.probe import ProberConfig, probe_file
-from vpo.media.siblings import hidden_sibling
 from vpo.policy.evaluate import Plan
 from vpo.policy.verify import verify
 
@@ -41,73 +44,134 @@ class Applied:
     backup: bytes | None
 
 
+def method_for(container: str, plan: Plan) -> str:
+    """The tool that carries out `plan`: mkvpropedit, mkvmerge or ffmpeg."""
+    if container in remux.MATROSKA:
+        return "mkvmerge" if plan.reorders else "mkvpropedit"
+    return "ffmpeg"
+
+
+def hidden_sibling(path: bytes, tag: str) -> bytes:
+    """`/d/.vpo-TAG-PID-RANDOM.ext`: same directory (atomic rename), hidden (never scanned),
+    unique (a stale one from a crash is never reused or removed), and ASCII, so that a tool
+    that mangles non-UTF-8 names can be given it."""
+    folder, name = os.path.split(path)
+    ext = os.path.splitext(name)[1]
+    if not (ext[1:].isascii() and ext[1:].isalnum()):
+        ext = b""
+    return os.path.join(folder, f".vpo-{tag}-{os.getpid()}-{secrets.token_hex(4)}".encode() + ext)
+
+
 @contextmanager
-def file_lock(path: bytes) -> Iterator[None]:
-    """Exclusive, non-blocking: a second apply on the same file fails at once."""
-    fd = os.open(path, os.O_RDONLY)
+def file_lock(path: bytes, expected: tuple[int, int] | None = None) -> Iterator[None]:
+    """Exclusive, non-blocking: a second apply on the same file fails at once. With
+    `expected` (size, mtime_ns), a file that changed before the lock was taken (another
+    process applied a plan to it meanwhile) fails too: its plan was made for other tracks."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError as exc:
+        raise ApplyFailed(f"cannot open the file: {exc.strerror or exc}") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise ApplyFailed("another VPO process is changing this file") from None
+        if expected is not None:
+            st = os.fstat(fd)
+            try:
+                now = os.stat(path)
+            except OSError:
+                now = None
+            if (now is None or (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino)
+                    or (st.st_size, st.st_mtime_ns) != expected):
+                raise ApplyFailed("the file changed while its plan was made; run `vpo scan` and try again")
         yield
     finally:
         os.close(fd)
 
 
 def execute(path: bytes, container: str, current: list[Track], duration: float | None, plan: Plan,
-            tools: ToolsSettings, *, keep_backup: bool) -> Applied:
-    with file_lock(path):
-        if container in remux.MATROSKA and not plan.reorders:
-            return _in_place(path, current, duration, plan, tools, keep_backup)
-        return _remux(path, container, current, duration, plan, tools, keep_backup)
+            tools: ToolsSettings, *, keep_backup: bool, prober: ProberConfig | None = None,
+            expected: tuple[int, int] | None = None) -> Applied:
+    """Carry out `plan` on `path`, verified with `prober` (the one the catalogue uses).
+    Raises ApplyFailed or ToolError with the original in place, unchanged."""
+    prober = prober or ProberConfig()
+    try:
+        with file_lock(path, expected):
+            if method_for(container, plan) == "mkvpropedit":
+                return _in_place(path, current, duration, plan, tools, keep_backup, prober)
+            return _remux(path, container, current, duration, plan, tools, keep_backup, prober)
+    except OSError as exc:  # a full disk, a read-only directory, ...: the file is intact
+        where = os.fsdecode(exc.filename) if isinstance(exc.filename, (str, bytes)) else None
+        raise ApplyFailed(f"{exc.strerror or exc}" + (f": {where}" if where else "")) from None
 
 
 def _in_place(path: bytes, current: list[Track], duration: float | None, plan: Plan,
-              tools: ToolsSettings, keep_backup: bool) -> Applied:
+              tools: ToolsSettings, keep_backup: bool, prober: ProberConfig) -> Applied:
     changes = {a.track: bool(a.to) for a in plan.actions if a.track is not None}
+    owner = os.stat(path)
     backup = hidden_sibling(path, "backup")
     _copy(path, backup)
     try:
         remux.set_flags_in_place(tools.mkvpropedit, path, current, changes)
-        result = _verified(path, plan, duration)
+        result = _verified(path, plan, duration, prober)
     except BaseException:
-        os.replace(backup, path)  # the untouched copy takes the original's place again
+        os.replace(backup, path)  # the untouched copy (bytes, mode, mtime) takes its place again
+        try:
+            os.chown(path, owner.st_uid, owner.st_gid)
+        except PermissionError:
+            pass
         raise
     return Applied(result, "mkvpropedit", _settle_backup(backup, path, keep_backup))
 
 
 def _remux(path: bytes, container: str, current: list[Track], duration: float | None, plan: Plan,
-           tools: ToolsSettings, keep_backup: bool) -> Applied:
+           tools: ToolsSettings, keep_backup: bool, prober: ProberConfig) -> Applied:
     temp = hidden_sibling(path, "tmp")
     backup = hidden_sibling(path, "backup")
+    moved = False  # True once the original has been renamed to `backup` (no hard links)
     try:
         if container in remux.MATROSKA:
             method = "mkvmerge"
-            remux.mkvmerge_remux(tools.mkvmerge, path, temp, plan.order, plan.final, current)
+            remux.mkvmerge_remux(tools.mkvmerge, path, temp, plan.order, plan.final, current,
+                                 webm=container == "webm")
         else:
             method = "ffmpeg"
             remux.ffmpeg_remux(tools.ffmpeg, path, temp, plan.order, plan.final)
-        result = _verified(temp, plan, duration)
-        shutil.copystat(path, temp)
-        st = os.stat(path)
+        result = _verified(temp, plan, duration, prober)
+        _same_owner_and_mode(path, temp)
         try:
-            os.chown(temp, st.st_uid, st.st_gid)
-        except PermissionError:
-            pass
-        os.link(path, backup)  # the original stays reachable until the new file is in place
+            os.link(path, backup)  # the original stays reachable under its name throughout
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK):
+                raise
+            os.replace(path, backup)  # no hard links here: a moment without the name
+            moved = True
         os.replace(temp, path)
     except BaseException:
         _remove(temp)
-        if os.path.exists(path):
+        if moved and not os.path.exists(path):
+            os.replace(backup, path)
+        elif os.path.exists(path):
             _remove(backup)  # the original never moved; a second name for it is not needed
         raise
     return Applied(result, method, _settle_backup(backup, path, keep_backup))
 
 
-def _verified(path: bytes, plan: Plan, duration: float | None) -> ProbeResult:
+def _same_owner_and_mode(original: bytes, new: bytes) -> None:
+    """The new file takes the original's permissions and, when allowed, owner. Not its
+    mtime: the content changed, and backup tools and other catalogues must see that."""
+    shutil.copymode(original, new)
+    st = os.stat(original)
     try:
-        result = probe_file(path, ProberConfig())
+        os.chown(new, st.st_uid, st.st_gid)
+    except PermissionError:
+        pass
+
+
+def _verified(path: bytes, plan: Plan, duration: float | None, prober: ProberConfig) -> ProbeResult:
+    try:
+        result = probe_file(path, prober)
     except ValueError as exc:
         raise ApplyFailed(f"verification failed: cannot read the result ({exc})") from None
     problem = verify(plan.final, duration, result)
@@ -117,16 +181,22 @@ def _verified(path: bytes, plan: Plan, duration: float | None) -> ProbeResult:
 
 
 def _settle_backup(backup: bytes, path: bytes, keep: bool) -> bytes | None:
-    """Keep the first original as `NAME.vpo-backup` (an older one is the truer original)."""
-    if not keep:
-        _remove(backup)
-        return None
-    final = path + BACKUP_SUFFIX
-    if os.path.exists(final):
-        _remove(backup)
+    """Keep the first original as `NAME.vpo-backup` (an older one is the truer original).
+    Runs after the new file is in place, so it never fails the apply: a backup that
+    cannot be renamed keeps its hidden name, and the log says where it is."""
+    try:
+        if not keep:
+            _remove(backup)
+            return None
+        final = path + BACKUP_SUFFIX
+        if os.path.lexists(final):
+            _remove(backup)
+            return final
+        os.replace(backup, final)
         return final
-    os.replace(backup, final)
-    return final
+    except OSError as exc:
+        log.warning("the original is kept as %s (%s)", os.fsdecode(backup), exc.strerror or exc)
+        return backup
 
 
 def _copy(src: bytes, dst: bytes) -> None:
@@ -135,7 +205,7 @@ def _copy(src: bytes, dst: bytes) -> None:
         shutil.copy2(src, dst)
     except OSError as exc:
         _remove(dst)
-        raise ToolError(f"cannot make a backup copy: {exc.strerror or exc}") from None
+        raise ApplyFailed(f"cannot make a backup copy: {exc.strerror or exc}") from None
 
 
 def _remove(path: bytes) -> None:

@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from vpo.media.languages import ALIASES
 
+SCHEMA_VERSION = 1
+
 CATEGORIES = (
     "video", "audio_main", "audio_alternate", "subtitle_main", "subtitle_forced",
     "audio_commentary", "subtitle_commentary", "attachment",
