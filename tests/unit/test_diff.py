@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from vpo.scan.diff import RACY_WINDOW_NS, is_racy, plan_batch, split_remaining
+from vpo.scan.diff import RACY_WINDOW_NS, in_scope, is_racy, plan_batch, split_remaining
 
 T = 1_700_000_000_123_456_789  # an mtime with every nanosecond digit in use
 
@@ -135,3 +135,26 @@ def test_split_remaining_leaves_unreadable_directories_alone() -> None:
 def test_split_remaining_unreadable_with_trailing_slash() -> None:
     newly, already = split_remaining({b"/lib/x/a.mkv": known(1)}, [b"/lib/x/"])
     assert newly == [] and already == []
+
+
+def test_in_scope_keeps_only_what_the_walk_looks_for() -> None:
+    k = {
+        b"/lib/a.mkv": known(1),
+        b"/lib/B.MKV": known(2),
+        b"/lib/c.mp4": known(3),
+        b"/lib/.hidden/d.mkv": known(4),
+        b"/lib/sub/.e.mkv": known(5),
+        b"/lib/sub/f.mkv.part": known(6),
+        b"/lib/.mkv": known(7),
+    }
+    assert sorted(in_scope(k, b"/lib", ["mkv"])) == [b"/lib/B.MKV", b"/lib/a.mkv"]
+    assert sorted(in_scope(k, b"/lib/", [".MKV", "mp4"])) == [b"/lib/B.MKV", b"/lib/a.mkv", b"/lib/c.mp4"]
+    assert sorted(in_scope(k, b"/lib", ["mkv"], skip_hidden=False)) == [
+        b"/lib/.hidden/d.mkv", b"/lib/B.MKV", b"/lib/a.mkv", b"/lib/sub/.e.mkv"]
+    assert in_scope(k, b"/lib", ["mkv"]) is not k and len(k) == 7  # the input is left alone
+
+
+def test_in_scope_under_a_hidden_root_and_for_a_file_root() -> None:
+    k = {b"/x/.lib/a.mkv": known(1), b"/x/.lib/.h/b.mkv": known(2)}
+    assert list(in_scope(k, b"/x/.lib", ["mkv"])) == [b"/x/.lib/a.mkv"]
+    assert list(in_scope({b"/x/a.mkv": known(1)}, b"/x/a.mkv", ["mkv"])) == [b"/x/a.mkv"]

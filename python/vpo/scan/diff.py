@@ -8,6 +8,8 @@ is the only full copy of the paths, and it shrinks as the walk proceeds.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from vpo.db.files import Known
@@ -48,6 +50,28 @@ def plan_batch(entries: list[Entry], known: dict[bytes, Known], *, full: bool = 
         else:
             plan.skipped += 1
     return plan
+
+
+def in_scope(known: dict[bytes, Known], root: bytes, extensions: Iterable[str], *,
+             skip_hidden: bool = True) -> dict[bytes, Known]:
+    """The known paths a walk of `root` for `extensions` can find.
+
+    A file the walk does not look for (another extension, or inside a hidden directory,
+    catalogued by scanning that directory itself) says nothing about being missing.
+    Extensions match the final suffix of the name, case-insensitively, as the walker does.
+    """
+    wanted = {os.fsencode(e).lstrip(b".").lower() for e in extensions}
+    start = len(root.rstrip(b"/")) + 1
+    kept = {}
+    for path, k in known.items():
+        name = path.rpartition(b"/")[2]
+        dot = name.rfind(b".")
+        if dot <= 0 or name[dot + 1:].lower() not in wanted:
+            continue
+        if skip_hidden and (path[start:].startswith(b".") or b"/." in path[start:]):
+            continue
+        kept[path] = k
+    return kept
 
 
 def is_racy(mtime_ns: int, scan_start_ns: int) -> bool:

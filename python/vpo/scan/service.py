@@ -18,7 +18,7 @@ from vpo.errors import Interrupted, RootNotFoundError, UnmountedLibraryError, Vp
 from vpo.jobs.tracker import JobTracker
 from vpo.media.probe_pool import ProbeOutcome, ProbePool
 from vpo.scan import walker
-from vpo.scan.diff import BatchPlan, plan_batch, split_remaining
+from vpo.scan.diff import BatchPlan, in_scope, plan_batch, split_remaining
 from vpo.scan.models import ScanCounts, ScanOptions, ScanProgress, ScanReport
 from vpo.scan.writer import Probed, ScanWriter, record_missing
 
@@ -142,7 +142,7 @@ class _ScanRun:
         self.incremental = self.incremental or (bool(known) and not opts.full)
         # New files the size of a file that may have moved wait for the walk's end.
         move_sizes = {k[1] for k in known.values()} | files_db.missing_sizes(self.db.conn)
-        deferred: list[tuple[walker.Entry, str | None]] = []
+        deferred: list[tuple[walker.Entry, str | None, str | None]] = []
         unreadable: list[bytes] = []
         found = 0
         with walker.walk(root, extensions=opts.extensions, follow_symlinks=opts.follow_symlinks) as batches:
@@ -158,18 +158,21 @@ class _ScanRun:
                 self._drain(until=MAX_PENDING_PROBES)
                 self._report(walking=True)
                 self.tracker.beat()
-        if found == 0 and files_db.count_present_under(self.db.conn, root) > 0:
+        # Only files this walk looked for can have gone missing (not other extensions,
+        # not files in hidden directories that were catalogued as roots of their own).
+        unseen = in_scope(known, root, opts.extensions)
+        if found == 0 and any(k[3] != "missing" for k in unseen.values()):
             raise UnmountedLibraryError(
                 f"{os.fsdecode(root)} holds no video files but the library knows files under it; "
                 "is it unmounted? Nothing was marked missing",
                 details={"path": os.fsdecode(root)},
             )
-        newly, already = split_remaining(known, unreadable)
+        newly, already = split_remaining(unseen, unreadable)
         if deferred:
             newly = self._match_moves(deferred, newly, already)
         return newly, already
 
-    def _plan(self, plan: BatchPlan, move_sizes: set[int], deferred: list[tuple[walker.Entry, str | None]]) -> None:
+    def _plan(self, plan: BatchPlan, move_sizes: set[int], deferred: list[tuple[walker.Entry, str | None, str | None]]) -> None:
         self.counts.skipped += plan.skipped
         for entry, k in plan.returned:
             self.writer.returned(k[0], entry[0])
@@ -199,15 +202,15 @@ class _ScanRun:
             self._submit(_Item(entry, k[0], why, fp.get(entry[0]), hashes.get(entry[0])))
         for entry in plan.new:
             if entry[1] in move_sizes:
-                deferred.append((entry, fp.get(entry[0])))
+                deferred.append((entry, fp.get(entry[0]), hashes.get(entry[0])))
             else:
                 self._submit(_Item(entry, None, None, fp.get(entry[0]), hashes.get(entry[0])))
 
-    def _match_moves(self, deferred: list[tuple[walker.Entry, str | None]],
+    def _match_moves(self, deferred: list[tuple[walker.Entry, str | None, str | None]],
                      newly: list[tuple[int, bytes]], already: list[tuple[int, bytes]]) -> list[tuple[int, bytes]]:
         """A new file with the size and fingerprint of a vanished one is that file, moved."""
         vanished = {fid: path for fid, path in newly}
-        for entry, fingerprint in deferred:
+        for entry, fingerprint, content_hash in deferred:
             match = None
             if fingerprint is not None:
                 for fid, old_path, status in files_db.move_candidates(self.db.conn, entry[1], fingerprint):
@@ -219,7 +222,7 @@ class _ScanRun:
                 already[:] = [a for a in already if a[0] != match[0]]
                 self.counts.moved += 1
             else:
-                self._submit(_Item(entry, None, None, fingerprint, None))
+                self._submit(_Item(entry, None, None, fingerprint, content_hash))
         return list(vanished.items())
 
     def _submit(self, item: _Item) -> None:
