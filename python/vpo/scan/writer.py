@@ -5,6 +5,7 @@ and never leaves one without the other."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -67,37 +68,51 @@ class ScanWriter:
             self.flush()
 
     def flush(self) -> None:
-        """Commit everything queued, in one transaction."""
+        """Commit everything queued, in one transaction.
+
+        If the transaction is rolled back (Ctrl+C or an error while writing), the batch
+        stays queued, so the flush that saves a stopped scan's work still writes it.
+        """
         ops, self._ops = self._ops, []
         self._last = time.monotonic()
         if not ops:
             return
+        committing = False
+        try:
+            with self.db.transaction() as conn:
+                self._write(conn, ops)
+                committing = True  # past this point the batch is (being) committed: never twice
+        except BaseException:
+            if not committing:
+                self._ops[:0] = ops
+            raise
+
+    def _write(self, conn: sqlite3.Connection, ops: list[tuple[str, Any]]) -> None:
         now = now_iso()
         job_rows: list[tuple[int | None, bytes, str, dict[str, Any] | None]] = []
-        with self.db.transaction() as conn:
-            for kind, payload in ops:
-                if kind == "probed":
-                    path, size, mtime_ns, dev, ino = payload.entry
-                    file_id, _ = files_db.upsert_probed(
-                        conn, path=path, size=size, mtime_ns=mtime_ns, dev=dev, ino=ino,
-                        result=payload.result, error=payload.error,
-                        fingerprint=payload.fingerprint, content_hash=payload.content_hash,
-                        racy=is_racy(mtime_ns, self.start_ns), now=now,
-                    )
-                    if payload.error is not None:
-                        job_rows.append((file_id, path, "error", {"error": payload.error}))
-                    elif payload.known_id is None:
-                        job_rows.append((file_id, path, "added", _summary(payload.result)))
-                    else:
-                        job_rows.append((file_id, path, "changed",
-                                         {"reason": payload.why, **_summary(payload.result)}))
-                elif kind == "returned":
-                    file_id, path = payload
-                    files_db.mark_present(conn, file_id, now)
-                    job_rows.append((file_id, path, "changed", {"reason": "reappeared"}))
-                elif kind == "hashes":
-                    files_db.set_content_hashes(conn, payload)
-            self.tracker.add_files(conn, job_rows)
+        for kind, payload in ops:
+            if kind == "probed":
+                path, size, mtime_ns, dev, ino = payload.entry
+                file_id, _ = files_db.upsert_probed(
+                    conn, path=path, size=size, mtime_ns=mtime_ns, dev=dev, ino=ino,
+                    result=payload.result, error=payload.error,
+                    fingerprint=payload.fingerprint, content_hash=payload.content_hash,
+                    racy=is_racy(mtime_ns, self.start_ns), now=now,
+                )
+                if payload.error is not None:
+                    job_rows.append((file_id, path, "error", {"error": payload.error}))
+                elif payload.known_id is None:
+                    job_rows.append((file_id, path, "added", _summary(payload.result)))
+                else:
+                    job_rows.append((file_id, path, "changed",
+                                     {"reason": payload.why, **_summary(payload.result)}))
+            elif kind == "returned":
+                file_id, path = payload
+                files_db.mark_present(conn, file_id, now)
+                job_rows.append((file_id, path, "changed", {"reason": "reappeared"}))
+            elif kind == "hashes":
+                files_db.set_content_hashes(conn, payload)
+        self.tracker.add_files(conn, job_rows)
 
 
 def _summary(result: ProbeResult | None) -> dict[str, Any]:
