@@ -68,6 +68,14 @@ def one_error_line(result: Result) -> str:
     return lines[0]
 
 
+def error_line(result: Result) -> str:
+    """Exactly one `Error: ...` line on stderr (log lines may come before it), no traceback."""
+    assert_no_traceback(result)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1, result
+    return errors[0]
+
+
 def counts(result: Result) -> dict[str, int]:
     doc = result.json()
     assert SPEC_SCAN_KEYS <= set(doc), doc
