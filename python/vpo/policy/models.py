@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from vpo.media.languages import ALIASES
 
@@ -19,6 +20,27 @@ Category = Literal[
     "video", "audio_main", "audio_alternate", "subtitle_main", "subtitle_forced",
     "audio_commentary", "subtitle_commentary", "attachment",
 ]
+
+
+def _language(code: str) -> str:
+    """A known ISO 639-1/2 code, lower-cased (`FR` -> `fr`); its error names the one item."""
+    text = code.strip().lower()
+    if text not in ALIASES:
+        raise PydanticCustomError("unknown_language", f"unknown ISO 639 language code {code!r} "
+                                  "(use a 2- or 3-letter code such as en, eng, fr, fre, fra)")
+    return text
+
+
+def _regex(pattern: str) -> str:
+    try:
+        re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise PydanticCustomError("invalid_regex", f"invalid regular expression {pattern!r}: {exc}") from None
+    return pattern
+
+
+Language = Annotated[str, AfterValidator(_language)]
+Pattern = Annotated[str, AfterValidator(_regex)]
 
 
 class _Strict(BaseModel):
@@ -45,9 +67,9 @@ class TranscodeSection(_Strict):
 class Policy(_Strict):
     schema_version: Literal[1]
     track_order: list[Category] = Field(default_factory=lambda: list(CATEGORIES))
-    audio_language_preference: list[str] = Field(default_factory=list)
-    subtitle_language_preference: list[str] = Field(default_factory=list)
-    commentary_patterns: list[str] = Field(default_factory=lambda: ["commentary"])
+    audio_language_preference: list[Language] = Field(default_factory=list)
+    subtitle_language_preference: list[Language] = Field(default_factory=list)
+    commentary_patterns: list[Pattern] = Field(default_factory=lambda: ["commentary"])
     default_flags: DefaultFlags = Field(default_factory=DefaultFlags)
     transcode: TranscodeSection | None = None
 
@@ -57,22 +79,4 @@ class Policy(_Strict):
         repeated = sorted({c for c in value if value.count(c) > 1})
         if repeated:
             raise ValueError(f"categories listed twice: {', '.join(repeated)}")
-        return value
-
-    @field_validator("audio_language_preference", "subtitle_language_preference")
-    @classmethod
-    def _known_languages(cls, value: list[str]) -> list[str]:
-        unknown = [c for c in value if c.strip().lower() not in ALIASES]
-        if unknown:
-            raise ValueError(f"unknown ISO 639 language code(s): {', '.join(unknown)}")
-        return [c.strip().lower() for c in value]
-
-    @field_validator("commentary_patterns")
-    @classmethod
-    def _valid_regexes(cls, value: list[str]) -> list[str]:
-        for pattern in value:
-            try:
-                re.compile(pattern, re.IGNORECASE)
-            except re.error as exc:
-                raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
         return value
