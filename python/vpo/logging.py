@@ -102,6 +102,14 @@ class TextFormatter(logging.Formatter):
 
     CONTEXT = ("job_id", "file", "operation", "duration_seconds")
 
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        # Stored timestamps are UTC with Z (SPEC 2.1), in log files as everywhere else.
+        from datetime import datetime, timezone
+
+        from vpo.timeutil import to_iso
+
+        return to_iso(datetime.fromtimestamp(record.created, tz=timezone.utc))
+
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
         context = []

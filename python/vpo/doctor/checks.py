@@ -58,8 +58,9 @@ def tool_check(name: str, configured: str) -> Check:
     except (OSError, subprocess.TimeoutExpired) as exc:
         return Check(f"tool:{name}", False, f"{path}: {exc}", {"configured": configured, "path": path})
     finally:
-        log.debug("ran %s", shlex.join(command), extra={"operation": "doctor", "command": command,
-                                                         "duration_seconds": round(time.monotonic() - started, 6)})
+        log.debug("ran %s", shlex.join(command),
+                  extra={"operation": "doctor", "command": shlex.join(command),
+                         "duration_seconds": round(time.monotonic() - started, 6)})
     lines = out.stdout.decode("utf-8", "replace").strip().splitlines()
     banner = lines[0] if lines else ""
     data = {"configured": configured, "path": path, "banner": banner, "version": _version(banner)}
