@@ -1,0 +1,447 @@
+"""Loading config.yaml and profiles from real files in a temporary VPO_HOME: what each
+file contributes as a layer, and every way a file can be wrong (file:line, key, accepted
+values), before anything runs."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from vpo.config.loader import (available_profiles, check_profile_name, load_config_layer, load_profile,
+                               profile_chain)
+from vpo.config.profiles import list_profiles, show_profile
+from vpo.config.resolver import cli_layer, resolve
+from vpo.errors import ConfigError, PolicyNotFoundError, ProfileNotFoundError
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    (tmp_path / "profiles").mkdir()
+    return tmp_path
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+def write_profile(home: Path, name: str, text: str) -> Path:
+    return write(home / "profiles" / f"{name}.yaml", text)
+
+
+def config_error(home: Path, text: str) -> ConfigError:
+    write(home / "config.yaml", text)
+    with pytest.raises(ConfigError) as info:
+        load_config_layer(home)
+    return info.value
+
+
+# -- config.yaml ---------------------------------------------------------------------------
+
+
+def test_missing_config_file_is_no_layer(home: Path) -> None:
+    assert load_config_layer(home) is None
+
+
+def test_empty_config_file_is_an_empty_layer(home: Path) -> None:
+    write(home / "config.yaml", "# nothing yet\n")
+    layer = load_config_layer(home)
+    assert layer is not None and layer.source == "config" and layer.values == {}
+
+
+def test_config_layer_holds_only_the_keys_the_file_sets(home: Path) -> None:
+    write(home / "config.yaml", """
+        tools:
+          ffprobe: /opt/ffmpeg/bin/ffprobe
+        scan:
+          workers: 3
+          extensions: [.MKV, mp4]
+        jobs:
+          retention_days: 90
+        behavior:
+    """)
+    layer = load_config_layer(home)
+    assert layer is not None
+    assert layer.values == {
+        "tools": {"ffprobe": "/opt/ffmpeg/bin/ffprobe"},
+        "scan": {"workers": 3, "extensions": ("mkv", "mp4")},
+        "jobs": {"retention_days": 90},
+    }
+
+
+def test_relative_log_file_in_a_settings_file_is_under_vpo_home(home: Path) -> None:
+    write(home / "config.yaml", "logging:\n  file: logs/vpo.log\n")
+    layer = load_config_layer(home)
+    assert layer is not None
+    assert layer.values["logging"]["file"] == str(home / "logs" / "vpo.log")
+
+
+def test_tilde_in_tool_paths_is_expanded(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", "/home/someone")
+    write(home / "config.yaml", "tools:\n  mkvmerge: ~/bin/mkvmerge\n")
+    layer = load_config_layer(home)
+    assert layer is not None
+    assert layer.values["tools"]["mkvmerge"] == "/home/someone/bin/mkvmerge"
+
+
+def test_yaml_syntax_error_names_file_and_line(home: Path) -> None:
+    err = config_error(home, """
+        scan:
+          workers: 2
+          extensions: [mkv, mp4
+        jobs:
+          retention_days: 3
+    """)
+    path = home / "config.yaml"
+    assert err.code == "CONFIG_INVALID"
+    assert err.message.startswith(f"{path}:")
+    assert "invalid YAML" in err.message
+    assert err.details["file"] == str(path)
+    assert err.details["line"] in (3, 4, 5)  # the unclosed list: where the parser noticed it
+
+
+def test_duplicate_key_is_an_error_with_its_line(home: Path) -> None:
+    err = config_error(home, """
+        scan:
+          workers: 2
+          workers: 3
+    """)
+    assert err.details["line"] == 3, err.message
+    assert "workers" in err.message
+
+
+def test_unknown_section_lists_the_accepted_sections(home: Path) -> None:
+    err = config_error(home, """
+        scan:
+          workers: 2
+        scanner:
+          workers: 2
+    """)
+    assert err.message.startswith(f"{home / 'config.yaml'}:3: unknown key 'scanner'")
+    assert err.details["accepted"] == ["behavior", "jobs", "logging", "scan", "tools"]
+    for section in ("behavior", "jobs", "logging", "scan", "tools"):
+        assert section in err.message
+
+
+def test_unknown_key_in_a_section_lists_the_accepted_keys(home: Path) -> None:
+    err = config_error(home, """
+        logging:
+          level: debug
+          rotate_bytes: 1000
+    """)
+    assert err.code == "CONFIG_INVALID"
+    assert err.details["line"] == 3
+    assert err.details["key"] == "logging.rotate_bytes"
+    assert err.message.startswith(f"{home / 'config.yaml'}:3: logging.rotate_bytes: unknown key 'rotate_bytes'")
+    for key in ("level", "file", "format", "include_stderr", "max_bytes", "backup_count"):
+        assert key in err.message
+
+
+def test_config_may_not_name_a_profile_or_policy(home: Path) -> None:
+    err = config_error(home, "name: movies\n")
+    assert "unknown key 'name'" in err.message
+    err = config_error(home, "default_policy: x.yaml\n")
+    assert "unknown key 'default_policy'" in err.message
+
+
+@pytest.mark.parametrize("text, key, line, words", [
+    ("logging:\n  level: verbose\n", "logging.level", 2, ["'debug'", "'info'", "'warning'", "'error'", "verbose"]),
+    ("logging:\n  format: xml\n", "logging.format", 2, ["'text'", "'json'", "xml"]),
+    ("scan:\n  prober: mplayer\n", "scan.prober", 2, ["'pyav'", "'ffprobe'", "mplayer"]),
+    ("scan:\n  workers: lots\n", "scan.workers", 2, ["integer", "lots"]),
+    ("scan:\n  workers: 2.5\n", "scan.workers", 2, ["integer"]),
+    ("scan:\n  extensions: mkv\n", "scan.extensions", 2, ["tuple"]),
+    ("jobs:\n  auto_purge: sometimes\n", "jobs.auto_purge", 2, ["boolean", "sometimes"]),
+    ("tools:\n  ffmpeg: 42\n", "tools.ffmpeg", 2, ["string", "42"]),
+])
+def test_wrong_type_names_line_key_and_accepted_values(home: Path, text: str, key: str, line: int,
+                                                       words: list[str]) -> None:
+    err = config_error(home, text)
+    assert err.details["key"] == key
+    assert err.details["line"] == line
+    assert err.message.startswith(f"{home / 'config.yaml'}:{line}: {key}: ")
+    for word in words:
+        assert word in err.message, err.message
+
+
+@pytest.mark.parametrize("text, key, reason", [
+    ("scan:\n  workers: -1\n", "scan.workers", "must be 0 or more"),
+    ("scan:\n  workers: true\n", "scan.workers", "must be a number (got True)"),
+    ("scan:\n  probe_timeout: 0\n", "scan.probe_timeout", "must be more than 0"),
+    ("scan:\n  extensions: []\n", "scan.extensions", "must list at least one extension"),
+    ("scan:\n  extensions: [mkv, '.']\n", "scan.extensions", "an extension cannot be empty"),
+    ("logging:\n  max_bytes: -5\n", "logging.max_bytes", "must be 0 or more"),
+    ("logging:\n  backup_count: -1\n", "logging.backup_count", "must be 0 or more"),
+    ("jobs:\n  retention_days: -3\n", "jobs.retention_days", "must be 0 or more"),
+])
+def test_out_of_range_values_stop_at_startup_with_file_and_line(home: Path, text: str, key: str,
+                                                                reason: str) -> None:
+    err = config_error(home, text)
+    assert err.details["key"] == key
+    assert err.message.startswith(f"{home / 'config.yaml'}:2: {key}: {reason}"), err.message
+
+
+def test_a_section_that_is_not_a_mapping(home: Path) -> None:
+    err = config_error(home, "scan: [workers]\n")
+    assert err.message == f"{home / 'config.yaml'}:1: scan: must be a mapping"
+
+
+def test_a_document_that_is_not_a_mapping(home: Path) -> None:
+    err = config_error(home, "- scan\n- tools\n")
+    assert "must be a mapping" in err.message
+
+
+def test_unreadable_bytes_are_a_config_error_not_a_crash(home: Path) -> None:
+    (home / "config.yaml").write_bytes(b"scan:\n  workers: \xff\xfe\n")
+    with pytest.raises(ConfigError) as info:
+        load_config_layer(home)
+    assert str(home / "config.yaml") in info.value.message
+
+
+# -- profile names -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["movies", "TV_shows", "kids-2", "a", "0"])
+def test_good_profile_names(name: str) -> None:
+    assert check_profile_name(name) == name
+
+
+@pytest.mark.parametrize("name", ["../evil", "a/b", "", ".", "..", "/etc/passwd", "a b", "tv.yaml",
+                                  "movies\n", "~root", "café", "a\\b"])
+def test_names_with_path_tricks_are_refused(home: Path, name: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        check_profile_name(name)
+    assert info.value.code == "CONFIG_INVALID"
+    assert "letters, digits" in info.value.message
+    with pytest.raises(ConfigError):
+        load_profile(home, name)
+
+
+def test_a_path_trick_cannot_reach_a_file_outside_the_profiles_folder(home: Path) -> None:
+    write(home / "evil.yaml", "scan:\n  workers: 99\n")  # exists, one level up
+    with pytest.raises(ConfigError) as info:
+        profile_chain(home, "../evil")
+    assert not isinstance(info.value, ProfileNotFoundError)
+    assert "invalid profile name" in info.value.message
+
+
+# -- profiles ------------------------------------------------------------------------------
+
+
+def test_unknown_profile_lists_the_available_ones(home: Path) -> None:
+    write_profile(home, "movies", "name: movies\n")
+    write_profile(home, "tv", "name: tv\n")
+    with pytest.raises(ProfileNotFoundError) as info:
+        load_profile(home, "kids")
+    err = info.value
+    assert err.code == "PROFILE_NOT_FOUND"
+    assert err.message == "profile 'kids' not found; available: movies, tv"
+    assert err.details["available"] == ["movies", "tv"]
+
+
+def test_unknown_profile_with_none_available_says_where_to_create_it(home: Path) -> None:
+    with pytest.raises(ProfileNotFoundError) as info:
+        load_profile(home, "kids")
+    assert f"{home / 'profiles'}/kids.yaml" in info.value.message
+
+
+def test_a_yml_file_is_pointed_out(home: Path) -> None:
+    write(home / "profiles" / "kids.yml", "name: kids\n")
+    with pytest.raises(ProfileNotFoundError) as info:
+        load_profile(home, "kids")
+    assert "must end in .yaml" in info.value.message
+
+
+def test_profile_layer_header_and_document(home: Path) -> None:
+    policy = write(home / "policies" / "movies.yaml", "schema_version: 1\n")
+    write_profile(home, "movies", """
+        name: movies
+        description: Settings for the movie library
+        default_policy: ../policies/movies.yaml
+        scan:
+          prune: true
+        logging:
+          format: json
+    """)
+    prof = load_profile(home, "movies")
+    assert prof.name == "movies"
+    assert prof.description == "Settings for the movie library"
+    assert prof.extends is None
+    assert prof.default_policy is not None and prof.default_policy.resolve() == policy.resolve()
+    assert prof.layer.source == "profile:movies"
+    assert prof.layer.values == {"scan": {"prune": True}, "logging": {"format": "json"}}
+    assert prof.document["scan"] == {"prune": True}
+    assert type(prof.document) is dict  # plain, JSON-ready
+
+
+def test_missing_default_policy_is_policy_not_found_at_its_line(home: Path) -> None:
+    path = write_profile(home, "movies", """
+        name: movies
+        description: x
+        default_policy: /nonexistent/movies.yaml
+    """)
+    with pytest.raises(PolicyNotFoundError) as info:
+        load_profile(home, "movies")
+    err = info.value
+    assert err.code == "POLICY_NOT_FOUND"
+    assert err.message == f"{path}:3: default_policy: /nonexistent/movies.yaml does not exist"
+    assert err.details["policy"] == "/nonexistent/movies.yaml"
+
+
+def test_name_inside_the_file_must_match_the_file_name(home: Path) -> None:
+    path = write_profile(home, "movies", "description: x\nname: films\n")
+    with pytest.raises(ConfigError) as info:
+        load_profile(home, "movies")
+    assert info.value.message.startswith(f"{path}:2: name: 'films' does not match")
+
+
+def test_header_keys_must_be_strings(home: Path) -> None:
+    path = write_profile(home, "movies", "name: movies\ndescription: [a, b]\n")
+    with pytest.raises(ConfigError) as info:
+        load_profile(home, "movies")
+    assert info.value.message.startswith(f"{path}:2: description: must be a string")
+
+
+def test_unknown_key_in_a_profile_lists_accepted_keys_including_the_header(home: Path) -> None:
+    path = write_profile(home, "movies", "name: movies\npolicy: x.yaml\n")
+    with pytest.raises(ConfigError) as info:
+        load_profile(home, "movies")
+    msg = info.value.message
+    assert msg.startswith(f"{path}:2: unknown key 'policy'; accepted keys: ")
+    for key in ("default_policy", "description", "extends", "name", "scan", "tools"):
+        assert key in msg
+
+
+def test_unknown_key_in_a_profile_section(home: Path) -> None:
+    path = write_profile(home, "movies", "name: movies\nscan:\n  prune: false\n  workerz: 3\n")
+    with pytest.raises(ConfigError) as info:
+        load_profile(home, "movies")
+    assert info.value.details == {
+        "file": str(path), "line": 4, "key": "scan.workerz",
+        "reason": "unknown key 'workerz'; accepted keys: extensions, prune, workers, follow_symlinks, "
+                  "prober, probe_timeout",
+    }
+
+
+def test_extends_chain_is_base_first_and_each_level_overrides(home: Path) -> None:
+    write_profile(home, "base", "scan:\n  workers: 2\n  prune: true\njobs:\n  retention_days: 60\n")
+    write_profile(home, "video", "extends: base\nscan:\n  workers: 4\n")
+    write_profile(home, "kids", "extends: video\nscan:\n  extensions: [mkv]\n")
+    chain = profile_chain(home, "kids")
+    assert [p.name for p in chain] == ["base", "video", "kids"]
+    eff = resolve([p.layer for p in chain], home=home)
+    assert eff.settings.scan.workers == 4
+    assert eff.settings.scan.prune is True
+    assert eff.settings.scan.extensions == ("mkv",)
+    assert eff.settings.jobs.retention_days == 60
+    assert eff.sources["scan.workers"] == "profile:video"
+    assert eff.sources["scan.prune"] == "profile:base"
+    assert eff.sources["scan.extensions"] == "profile:kids"
+
+
+def test_extends_cycle_is_an_error_naming_the_loop(home: Path) -> None:
+    write_profile(home, "a", "extends: b\n")
+    write_profile(home, "b", "extends: c\n")
+    c = write_profile(home, "c", "description: closes the loop\nextends: a\n")
+    with pytest.raises(ConfigError) as info:
+        profile_chain(home, "a")
+    err = info.value
+    assert err.code == "CONFIG_INVALID"
+    assert err.details["chain"] == ["a", "b", "c", "a"]
+    assert err.message.startswith(f"{c}:2: extends: ")
+    assert "a -> b -> c -> a" in err.message
+
+
+def test_a_profile_extending_itself_is_a_cycle(home: Path) -> None:
+    write_profile(home, "me", "extends: me\n")
+    with pytest.raises(ConfigError) as info:
+        profile_chain(home, "me")
+    assert info.value.details["chain"] == ["me", "me"]
+
+
+def test_extends_a_missing_profile_names_the_file_that_says_so(home: Path) -> None:
+    path = write_profile(home, "movies", "name: movies\nextends: bsae\n")
+    write_profile(home, "base", "{}\n")
+    with pytest.raises(ProfileNotFoundError) as info:
+        profile_chain(home, "movies")
+    assert info.value.message.startswith(f"{path}:2: extends: profile 'bsae' not found; available: base, movies")
+
+
+def test_extends_with_a_path_trick_is_refused_at_its_line(home: Path) -> None:
+    write(home / "evil.yaml", "{}\n")
+    path = write_profile(home, "movies", "name: movies\nextends: ../evil\n")
+    with pytest.raises(ConfigError) as info:
+        load_profile(home, "movies")
+    assert info.value.message.startswith(f"{path}:2: extends: invalid profile name '../evil'")
+
+
+def test_an_error_in_a_parent_profile_is_reported_against_the_parent(home: Path) -> None:
+    base = write_profile(home, "base", "scan:\n  workers: many\n")
+    write_profile(home, "movies", "extends: base\n")
+    with pytest.raises(ConfigError) as info:
+        profile_chain(home, "movies")
+    assert info.value.message.startswith(f"{base}:2: scan.workers:")
+
+
+# -- listing and showing -------------------------------------------------------------------
+
+
+def test_available_profiles_are_the_valid_yaml_names_sorted(home: Path) -> None:
+    for name in ("tv", "Movies", "kids-2"):
+        write_profile(home, name, "{}\n")
+    write(home / "profiles" / "notes.txt", "x")
+    write(home / "profiles" / "bad name.yaml", "{}\n")
+    write(home / "profiles" / "old.yml", "{}\n")
+    assert available_profiles(home) == ["Movies", "kids-2", "tv"]
+
+
+def test_list_marks_broken_profiles_invalid_with_their_error(home: Path) -> None:
+    write_profile(home, "good", "description: fine\n")
+    write_profile(home, "syntax", "scan: [\n")
+    write_profile(home, "loop1", "extends: loop2\n")
+    write_profile(home, "loop2", "extends: loop1\n")
+    write_profile(home, "orphan", "extends: gone\n")
+    write(home / "profiles" / "old.yml", "{}\n")
+    write(home / "profiles" / "bad name.yaml", "{}\n")
+    entries = {e.name: e for e in list_profiles(home)}
+    assert set(entries) == {"good", "syntax", "loop1", "loop2", "orphan", "old", "bad name"}
+    assert entries["good"].valid and entries["good"].description == "fine"
+    for name in ("syntax", "loop1", "loop2", "orphan", "old", "bad name"):
+        assert not entries[name].valid, name
+        assert entries[name].to_dict()["valid"] is False
+    assert "invalid YAML" in (entries["syntax"].error or "")
+    assert "loop" in (entries["loop1"].error or "") or "extends itself" in (entries["loop1"].error or "")
+    assert "'gone' not found" in (entries["orphan"].error or "")
+    assert ".yaml" in (entries["old"].error or "")
+    assert "invalid profile name" in (entries["bad name"].error or "")
+    assert entries["good"].to_dict() == {
+        "name": "good", "description": "fine", "default_policy": None,
+        "path": str(home / "profiles" / "good.yaml"), "extends": None, "valid": True, "error": None,
+    }
+
+
+def test_list_without_a_profiles_folder_is_empty(tmp_path: Path) -> None:
+    assert list_profiles(tmp_path) == []
+
+
+def test_show_combines_config_chain_and_cli_with_sources(home: Path) -> None:
+    write(home / "config.yaml", "scan:\n  workers: 1\n  prober: ffprobe\nlogging:\n  level: warning\n")
+    write_profile(home, "base", "scan:\n  workers: 2\n  prune: true\n")
+    write_profile(home, "movies", "description: Films\nextends: base\nscan:\n  workers: 3\n")
+    shown = show_profile(home, "movies", cli=cli_layer({"logging.level": "debug"}))
+    assert shown["name"] == "movies"
+    assert shown["path"] == str(home / "profiles" / "movies.yaml")
+    assert shown["extends_chain"] == ["base", "movies"]
+    assert shown["profile"] == {"description": "Films", "extends": "base", "scan": {"workers": 3}}
+    assert shown["effective"]["scan"]["workers"] == 3
+    assert shown["effective"]["scan"]["prune"] is True
+    assert shown["effective"]["scan"]["prober"] == "ffprobe"
+    assert shown["effective"]["logging"]["level"] == "debug"
+    assert shown["sources"]["scan.workers"] == "profile:movies"
+    assert shown["sources"]["scan.prune"] == "profile:base"
+    assert shown["sources"]["scan.prober"] == "config"
+    assert shown["sources"]["logging.level"] == "cli"
+    assert shown["sources"]["tools.ffmpeg"] == "default"
