@@ -20,8 +20,10 @@ def transcode(
     policy: Annotated[Optional[Path], typer.Option("--policy", help="Policy whose `transcode:` section "
                                                    "gives the defaults (flags win).")] = None,
     codec: Annotated[Optional[str], typer.Option("--codec", help=f"One of: {', '.join(CODECS)} (default hevc).")] = None,
-    crf: Annotated[Optional[int], typer.Option("--crf", min=0, max=63, help="Constant quality.")] = None,
-    bitrate: Annotated[Optional[str], typer.Option("--bitrate", help="Video bitrate, e.g. 4M.")] = None,
+    crf: Annotated[Optional[int], typer.Option("--crf", min=0, max=63, help="Constant quality (0-51 for "
+                                               "hevc and h264, 0-63 for av1 and vp9).")] = None,
+    bitrate: Annotated[Optional[str], typer.Option("--bitrate", help="Video bitrate, e.g. 4M (a --crf or "
+                                                   "--bitrate replaces the policy's rate control).")] = None,
     max_resolution: Annotated[Optional[str], typer.Option(
         "--max-resolution", help=f"One of: {', '.join(RESOLUTIONS)}.")] = None,
     dry_run: DryRunOpt = False,
@@ -31,22 +33,19 @@ def transcode(
     """Queue one transcode job per file that is not already in the target codec and size."""
     from vpo.errors import UsageError
     from vpo.policy.loader import load_policy
-    from vpo.transcode.models import TranscodeTarget
+    from vpo.transcode.models import TranscodeTarget, merge
     from vpo.transcode.queue import queue_transcodes
 
-    if codec is not None and codec not in CODECS:
-        raise UsageError(f"invalid --codec {codec!r}: choose from {', '.join(CODECS)}")
-    if max_resolution is not None and max_resolution not in RESOLUTIONS:
-        raise UsageError(f"invalid --max-resolution {max_resolution!r}: choose from {', '.join(RESOLUTIONS)}")
     effective = resolve_settings(ctx, profile=profile)
-    policy_path = policy or (effective.profile.default_policy if effective.profile else None)
-    section = load_policy(Path(policy_path).expanduser()).transcode if policy_path else None
+    chosen = policy or (effective.profile.default_policy if effective.profile else None)
+    policy_path = Path(chosen).expanduser().absolute() if chosen else None
+    section = load_policy(policy_path).transcode if policy_path else None
     base = TranscodeTarget(**{k: v for k, v in (section.model_dump() if section else {}).items()
                               if k in TranscodeTarget.__dataclass_fields__ and v is not None})
-    target = TranscodeTarget(
-        codec=codec or base.codec, crf=crf if crf is not None else base.crf, bitrate=bitrate or base.bitrate,
-        max_resolution=max_resolution or base.max_resolution, delete_original=base.delete_original,
-    )
+    target = merge(base, codec=codec, crf=crf, bitrate=bitrate, max_resolution=max_resolution)
+    problem = target.problem()
+    if problem:  # before the database is opened (and old jobs purged) for nothing
+        raise UsageError(problem, details=target.to_dict())
     db = open_library(effective.settings, creates_jobs=not dry_run)
     try:
         report = queue_transcodes(db, tuple(os.fsencode(p) for p in paths), target,

@@ -1,10 +1,11 @@
-"""Pure decisions: does a file need transcoding, and the ffmpeg arguments that do it."""
+"""Pure decisions: does a file need transcoding, the ffmpeg arguments that do it, and is
+the output what was asked for."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from vpo.media.models import Track
+from vpo.media.models import ProbeResult, Track
 from vpo.transcode.models import RESOLUTIONS, TranscodeTarget
 
 # Encoders in order of preference for each target codec (the first one ffmpeg has wins).
@@ -14,41 +15,58 @@ ENCODERS = {
     "av1": ("libsvtav1", "libaom-av1", "librav1e"),
     "vp9": ("libvpx-vp9",),
 }
+# Encoders whose constant-quality mode needs an unconstrained bitrate (`-b:v 0`) beside -crf.
+_CRF_NEEDS_ZERO_BITRATE = ("libvpx-vp9", "libaom-av1")
+# Containers that only hold some video codecs (WebM: VP8, VP9 and AV1).
+_CONTAINER_CODECS = {"webm": ("vp8", "vp9", "av1")}
+# A re-encode may shift the end by a frame or two; more than this is a truncated output.
+DURATION_TOLERANCE_SECONDS = 1.0
+DURATION_TOLERANCE_RATIO = 0.02
 
 
 def main_video(tracks: Sequence[Track]) -> Track | None:
     return next((t for t in tracks if t.type == "video"), None)
 
 
-def skip_reason(tracks: Sequence[Track], target: TranscodeTarget) -> str | None:
-    """Why a file needs no transcode (None: it needs one)."""
+def within(track: Track, max_resolution: str | None) -> bool:
+    """Does the picture fit the box of `max_resolution` (e.g. 1280x720 for 720p)?"""
+    if max_resolution is None:
+        return True
+    width, height = RESOLUTIONS[max_resolution]
+    return (track.width or 0) <= width and (track.height or 0) <= height
+
+
+def skip_reason(tracks: Sequence[Track], target: TranscodeTarget, container: str | None = None) -> str | None:
+    """Why a file gets no transcode (None: it needs one)."""
     video = main_video(tracks)
     if video is None:
         return "no video track"
-    if video.codec != target.codec:
+    allowed = _CONTAINER_CODECS.get(container or "")
+    if allowed and target.codec not in allowed:
+        return f"{container} cannot hold {target.codec} (only {', '.join(allowed)})"
+    if video.codec != target.codec or not within(video, target.max_resolution):
         return None
     if target.max_resolution:
-        width, height = RESOLUTIONS[target.max_resolution]
-        if (video.width or 0) > width or (video.height or 0) > height:
-            return None
         return f"already {target.codec} at {target.max_resolution} or below"
     return f"already {target.codec}"
 
 
 def ffmpeg_args(ffmpeg: str, src: bytes, dst: bytes, tracks: Sequence[Track], target: TranscodeTarget,
-                encoder: str) -> list[str | bytes]:
-    """Every stream kept (`-map 0`), copied except the main video stream."""
+                encoder: str, container: str | None = None) -> list[str | bytes]:
+    """Every stream kept (`-map 0`) and copied, except the main video stream, which is
+    encoded; progress as key=value lines on stdout (`-progress pipe:1`)."""
     video = main_video(tracks)
-    assert video is not None
-    out_index = sum(1 for t in tracks if t.type == "video" and t.index < video.index)
-    spec = f"v:{out_index}"
+    if video is None:
+        raise ValueError("no video stream to transcode")
+    # The main video is the first video stream, so in the output (same order) it is v:0.
+    spec = f"v:{sum(1 for t in tracks if t.type == 'video' and t.index < video.index)}"
     args: list[str | bytes] = [ffmpeg, "-nostdin", "-hide_banner", "-v", "error", "-y", "-i", b"file:" + src,
                                "-map", "0", "-c", "copy", "-map_metadata", "0", "-map_chapters", "0",
                                f"-c:{spec}", encoder]
     if target.crf is not None:
         args += [f"-crf:{spec}", str(target.crf)]
-        if encoder in ("libvpx-vp9", "libaom-av1"):
-            args += [f"-b:{spec}", "0"]  # constant quality needs an unconstrained bitrate
+        if encoder in _CRF_NEEDS_ZERO_BITRATE and not target.bitrate:
+            args += [f"-b:{spec}", "0"]  # pure constant quality
     if target.bitrate:
         args += [f"-b:{spec}", target.bitrate]
     if target.max_resolution:
@@ -56,5 +74,45 @@ def ffmpeg_args(ffmpeg: str, src: bytes, dst: bytes, tracks: Sequence[Track], ta
         args += [f"-filter:{spec}",
                  f"scale=w='min(iw,{width})':h='min(ih,{height})':force_original_aspect_ratio=decrease:"
                  "force_divisible_by=2"]
+    if target.codec == "hevc" and container in ("mp4", "mov"):
+        args += [f"-tag:{spec}", "hvc1"]  # the tag Apple players require for HEVC in MP4/MOV
     args += ["-progress", "pipe:1", "-nostats", b"file:" + dst]
     return args
+
+
+def verify_output(before: ProbeResult, after: ProbeResult, target: TranscodeTarget) -> str | None:
+    """None when the output is what was asked for, else what is wrong (one line): the same
+    streams in the same order, the main video in the target codec and size, every other
+    stream still in its codec (copied), the same duration."""
+    if len(after.tracks) != len(before.tracks):
+        return f"{len(before.tracks)} streams in, {len(after.tracks)} out"
+    video = main_video(before.tracks)
+    for pos, (was, now) in enumerate(zip(before.tracks, after.tracks)):
+        if now.type != was.type:
+            return f"stream {pos}: {was.type} in, {now.type} out"
+        if was is video:
+            if now.codec != target.codec:
+                return f"stream {pos}: video codec is {now.codec}, not {target.codec}"
+            if not within(now, target.max_resolution):
+                return f"stream {pos}: picture is {now.width}x{now.height}, larger than {target.max_resolution}"
+        elif was.codec and now.codec and was.codec != now.codec:
+            return f"stream {pos}: {was.type} codec {was.codec} in, {now.codec} out (it should be copied)"
+    if before.duration_seconds:
+        if not after.duration_seconds:
+            return "the output has no duration"
+        tolerance = max(DURATION_TOLERANCE_SECONDS, before.duration_seconds * DURATION_TOLERANCE_RATIO)
+        if abs(after.duration_seconds - before.duration_seconds) > tolerance:
+            return f"duration {after.duration_seconds:.2f}s, expected {before.duration_seconds:.2f}s"
+    return None
+
+
+def progress_of(out_time_us: bytes, duration: float | None) -> float | None:
+    """A `-progress` out_time_us value as a fraction of the real duration, kept below 1
+    until the job is done (None when it cannot be read)."""
+    if not duration:
+        return None
+    try:
+        micros = int(out_time_us)
+    except ValueError:  # N/A before the first packet
+        return None
+    return min(0.99, max(0.0, micros / 1e6 / duration))

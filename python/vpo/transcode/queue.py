@@ -15,7 +15,6 @@ from vpo.db.connection import Database
 from vpo.db.jobs import JobRecord
 from vpo.errors import UsageError
 from vpo.jobs.queries import resolve_id
-from vpo.policy.apply import targets
 from vpo.timeutil import now_iso
 from vpo.transcode.decide import skip_reason
 from vpo.transcode.models import TranscodeTarget
@@ -43,39 +42,84 @@ class QueueReport:
                 "files": [f.to_dict() for f in self.files]}
 
 
+def _targets(db: Database, paths: tuple[bytes, ...]) -> list[files_db.FileRecord | QueuedFile]:
+    """Catalogued files for each PATH (a file, or every readable file under a directory), each
+    once; a path the catalogue cannot serve comes back as a failed QueuedFile."""
+    out: list[files_db.FileRecord | QueuedFile] = []
+    seen: set[bytes] = set()
+    for raw in paths:
+        path = os.path.abspath(raw)
+        if os.path.isdir(path):
+            found = [r for r in files_db.files_under(db.conn, path) if r.scan_status == "ok"]
+            if not found:
+                out.append(QueuedFile(os.fsdecode(path), "failed", "no catalogued video files here; run `vpo scan` first"))
+        else:
+            record = files_db.get_by_path(db.conn, path)
+            if record is None:
+                why = "not in the catalogue; run `vpo scan` first" if os.path.exists(path) else "no such file"
+                out.append(QueuedFile(os.fsdecode(path), "failed", why))
+                continue
+            if record.scan_status != "ok":
+                out.append(QueuedFile(os.fsdecode(path), "failed", f"catalogued as {record.scan_status}"
+                                      + (f": {record.scan_error}" if record.scan_error else "")))
+                continue
+            found = [record]
+        for r in found:
+            if r.path not in seen:
+                seen.add(r.path)
+                out.append(r)
+    return out
+
+
 def queue_transcodes(db: Database, paths: tuple[bytes, ...], target: TranscodeTarget, *,
                      policy_path: str | None, dry_run: bool) -> QueueReport:
+    """One queued job per file that needs the transcode; the others are reported skipped
+    (with the reason) or failed (not catalogued). Nothing is queued with `dry_run`."""
+    problem = target.problem()
+    if problem:
+        raise UsageError(problem, details=target.to_dict())
     report = QueueReport(dry_run=dry_run, target=target)
-    for item in targets(db, paths):
-        if not isinstance(item, files_db.FileRecord):
-            report.files.append(QueuedFile(item.path, "failed", item.error))
+    for item in _targets(db, paths):
+        if isinstance(item, QueuedFile):
+            report.files.append(item)
             continue
         shown = os.fsdecode(item.path)
-        why = skip_reason(files_db.tracks_of(db.conn, item.id), target)
+        why = skip_reason(files_db.tracks_of(db.conn, item.id), target, item.container)
         if why:
             report.files.append(QueuedFile(shown, "skipped", why))
             continue
-        if queue_db.active_transcode_for(db.conn, item.id):
-            report.files.append(QueuedFile(shown, "skipped", "a transcode of this file is already queued or running"))
-            continue
         if dry_run:
-            report.files.append(QueuedFile(shown, "planned"))
+            busy = queue_db.active_transcode_for(db.conn, item.id)
+            report.files.append(QueuedFile(shown, "skipped", ALREADY_QUEUED) if busy else QueuedFile(shown, "planned"))
             continue
         job = JobRecord(id=str(uuid.uuid4()), type="transcode", status="queued", target=[shown],
                         options={**target.to_dict(), "file_id": item.id}, created_at=now_iso(),
                         policy={"path": policy_path} if policy_path else None,
                         host=socket.gethostname())
         with db.transaction() as conn:
+            # Checked inside the write lock: two `vpo transcode` at once queue the file once.
+            if queue_db.active_transcode_for(conn, item.id):
+                report.files.append(QueuedFile(shown, "skipped", ALREADY_QUEUED))
+                continue
             jobs_db.insert(conn, job)
             jobs_db.add_files(conn, job.id, [(item.id, item.path, "queued", None)])
         report.files.append(QueuedFile(shown, "queued", job_id=job.id))
     return report
 
 
+ALREADY_QUEUED = "a transcode of this file is already queued or running"
+
+
 def cancel_job(db: Database, text: str) -> tuple[str, str]:
     """Returns (job id, status it had). A running job's worker sees the cancel at its next
     heartbeat, stops ffmpeg and removes its temporary file."""
     job_id = resolve_id(db, text)
+    job = jobs_db.get(db.conn, job_id)
+    if job is not None and job.type != "transcode":
+        # A scan or apply runs in the foreground of its own command and never reads the
+        # job's status: marking it cancelled would be a lie. Ctrl+C stops it.
+        raise UsageError(f"job {job_id[:8]} is a {job.type} job; only transcode jobs can be cancelled "
+                         f"(stop a running {job.type} with Ctrl+C)")
     with db.transaction() as conn:
         before = queue_db.cancel(conn, job_id, now_iso())
     if before is None:
