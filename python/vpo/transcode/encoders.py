@@ -6,6 +6,7 @@ import functools
 import subprocess
 
 from vpo.errors import ToolError
+from vpo.media.tools import last_lines
 from vpo.transcode.decide import ENCODERS
 
 
@@ -14,7 +15,11 @@ def available_encoders(ffmpeg: str) -> frozenset[str]:
     try:
         out = subprocess.run([ffmpeg, "-hide_banner", "-encoders"], capture_output=True, timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise ToolError(f"cannot run {ffmpeg}: {exc}") from None
+        raise ToolError(f"cannot run {ffmpeg}: {exc}", details={"tool": ffmpeg}) from None
+    if out.returncode != 0:  # a broken ffmpeg is not "an ffmpeg without encoders"
+        text = (out.stderr + out.stdout).decode("utf-8", "replace")
+        raise ToolError(f"{ffmpeg} -encoders failed (exit {out.returncode}): {last_lines(text, 5)}",
+                        details={"tool": ffmpeg, "exit_code": out.returncode})
     names = set()
     for line in out.stdout.decode("utf-8", "replace").splitlines():
         parts = line.split()
