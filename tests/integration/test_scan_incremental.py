@@ -70,12 +70,33 @@ def outcomes(home: Path, job_id: str) -> list[tuple[bytes, str]]:
                                                   job_id))
 
 
+@pytest.fixture(scope="module")
+def pristine(corpus: media.Corpus, tmp_path_factory: pytest.TempPathFactory) -> tuple[media.Corpus, Path]:
+    """An aged corpus copy at a fixed path, catalogued once (7 ok, 3 errors), and a snapshot
+    of it and of its VPO_HOME taken right after that scan."""
+    base = tmp_path_factory.mktemp("incremental")
+    lib = corpus.rebased(base / "lib")
+    shutil.copytree(os.fsencode(corpus.root), os.fsencode(lib.root), symlinks=True)
+    age_tree(lib.root)
+    result = run_vpo(base / "home", "scan", "--json", lib.root)
+    assert result.code == 1, result
+    assert {k: result.json()["counts"][k] for k in SPEC_COUNT_KEYS} == expect(10, added=7, errors=3)
+    snapshot = base / "snapshot"
+    # copy2 keeps mtimes to the nanosecond, so the snapshot is exactly what was catalogued
+    shutil.copytree(os.fsencode(lib.root), os.fsencode(snapshot / "lib"), symlinks=True)
+    shutil.copytree(base / "home", snapshot / "home")
+    return lib, snapshot
+
+
 @pytest.fixture
-def scanned(vpo, library: media.Corpus) -> media.Corpus:
-    """The aged corpus copy, catalogued once (7 ok, 3 errors)."""
-    result, counts = scan(vpo, library.root)
-    assert result.code == 1 and counts == expect(10, added=7, errors=3), result
-    return library
+def scanned(pristine: tuple[media.Corpus, Path], vpo_home: Path) -> media.Corpus:
+    """The catalogued library, restored from the snapshot (same paths, same catalogue) in
+    the test's own VPO_HOME: one first scan serves the whole module."""
+    lib, snapshot = pristine
+    shutil.rmtree(os.fsencode(lib.root), ignore_errors=True)
+    shutil.copytree(os.fsencode(snapshot / "lib"), os.fsencode(lib.root), symlinks=True)
+    shutil.copytree(snapshot / "home", vpo_home)
+    return lib
 
 
 # -- nothing changed ---------------------------------------------------------------------------

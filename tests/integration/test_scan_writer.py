@@ -1,0 +1,61 @@
+"""The scan writer on a real SQLite file: a batch interrupted mid-transaction is not lost.
+
+Ctrl+C can land while a batch is being written; the transaction rolls back, and the save
+that a stopped scan makes afterwards (ScanWriter.flush) must still write that batch. The
+CLI test of Ctrl+C cannot aim its signal that precisely, so this test injects it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from vpo.db import files as files_db
+from vpo.db.connection import open_database
+from vpo.jobs.tracker import JobTracker
+from vpo.media.models import ProbeResult, Track
+from vpo.scan import writer as writer_mod
+from vpo.scan.writer import Probed, ScanWriter
+
+RESULT = ProbeResult(container="matroska", duration_seconds=1.0,
+                     tracks=(Track(index=0, type="video", codec="h264", width=64, height=48),))
+
+
+def probed(i: int) -> Probed:
+    return Probed(entry=(b"/lib/f%03d.mkv" % i, 1000 + i, 10**18 + i, 1, i), known_id=None, why=None,
+                  fingerprint="0" * 32, content_hash=None, result=RESULT, error=None)
+
+
+def test_interrupted_flush_keeps_its_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = open_database(tmp_path / "library.db")
+    try:
+        tracker = JobTracker(db, type="scan", target=["/lib"], options={})
+        writer = ScanWriter(db, tracker, scan_start_ns=0)
+        monkeypatch.setattr(writer_mod, "FLUSH_EVERY", 10**9)
+        monkeypatch.setattr(writer_mod, "FLUSH_SECONDS", 10**9)
+        for i in range(5):
+            writer.probed(probed(i))
+
+        real = files_db.upsert_probed
+        calls = {"n": 0}
+
+        def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise KeyboardInterrupt
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(files_db, "upsert_probed", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            writer.flush()
+        assert db.conn.execute("SELECT count(*) FROM files").fetchone() == (0,)  # rolled back
+        writer.probed(probed(5))
+        writer.flush()  # the save after a stop
+        paths = [bytes(r[0]) for r in db.conn.execute("SELECT path FROM files ORDER BY path")]
+        assert paths == [b"/lib/f%03d.mkv" % i for i in range(6)]
+        assert db.conn.execute("SELECT count(*) FROM job_files WHERE outcome = 'added'").fetchone() == (6,)
+        writer.flush()  # nothing left: nothing written twice
+        assert db.conn.execute("SELECT count(*) FROM job_files").fetchone() == (6,)
+    finally:
+        db.close()
