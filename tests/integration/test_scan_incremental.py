@@ -276,6 +276,26 @@ def test_rename_or_move_keeps_the_file_id(vpo, vpo_home: Path, scanned: media.Co
     assert again == expect(10, skipped=10)
 
 
+def test_move_from_one_root_to_another(vpo, vpo_home: Path, corpus: media.Corpus, tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    files = _tree(lib, corpus, ["movies/a.mkv", "movies/b.mkv", "tv/c.mkv"])
+    _, counts = scan(vpo, lib / "tv", lib / "movies")
+    assert counts == expect(3, added=3)
+    old = row(vpo_home, files[0])
+    target = lib / "tv" / "a.mkv"  # into the root that is walked first
+    os.rename(files[0], target)
+    result, counts = scan(vpo, lib / "tv", lib / "movies")
+    assert counts == expect(3, moved=1, skipped=2)
+    assert row(vpo_home, target)["id"] == old["id"]
+    assert os.fsencode(files[0]) not in files_by_path(vpo_home)
+    back = lib / "movies" / "a-again.mkv"  # and back into the root walked last
+    os.rename(target, back)
+    _, counts = scan(vpo, lib / "tv", lib / "movies")
+    assert counts == expect(3, moved=1, skipped=2)
+    assert row(vpo_home, back)["id"] == old["id"]
+    assert len(files_by_path(vpo_home)) == 3
+
+
 def test_moved_broken_file_stays_broken(vpo, vpo_home: Path, scanned: media.Corpus) -> None:
     src = scanned.by_name("random.mkv").fspath
     old = row(vpo_home, src)

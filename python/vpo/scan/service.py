@@ -113,17 +113,27 @@ class _ScanRun:
         return {"root": os.fsdecode(self.current), "counts": self.counts.to_dict()}
 
     def execute(self, roots: tuple[bytes, ...]) -> None:
-        missing: list[tuple[list[tuple[int, bytes]], list[tuple[int, bytes]]]] = []
-        for root in roots:
+        knowns = [files_db.load_known(self.db.conn, root) for root in roots]
+        self.incremental = any(knowns) and not self.options.full
+        # New files the size of a file that may have moved wait until every root is walked,
+        # so a move from one root to another is seen as a move.
+        move_sizes = {k[1] for known in knowns for k in known.values()} | files_db.missing_sizes(self.db.conn)
+        deferred: list[tuple[walker.Entry, str | None, str | None]] = []
+        newly: list[tuple[int, bytes]] = []
+        already: list[tuple[int, bytes]] = []
+        for root, known in zip(roots, knowns):
             self.current = root
-            missing.append(self._walk_root(root))
+            root_newly, root_already = self._walk_root(root, known, move_sizes, deferred)
+            newly += root_newly
+            already += root_already
+        if deferred:
+            newly = self._match_moves(deferred, newly, already)
         self._drain(until=0)
         self.writer.flush()
-        for newly, already in missing:
-            record_missing(self.db, self.tracker, newly, already, prune=self.options.prune)
-            self.counts.removed += len(newly)
-            if self.options.prune:
-                self.counts.pruned += len(newly) + len(already)
+        record_missing(self.db, self.tracker, newly, already, prune=self.options.prune)
+        self.counts.removed += len(newly)
+        if self.options.prune:
+            self.counts.pruned += len(newly) + len(already)
         self._report(walking=False, force=True)
 
     def stop(self) -> None:
@@ -136,13 +146,11 @@ class _ScanRun:
         except Exception:  # noqa: BLE001 - already failing; the job row records the first error
             log.exception("could not save the last batch of a stopped scan")
 
-    def _walk_root(self, root: bytes) -> tuple[list[tuple[int, bytes]], list[tuple[int, bytes]]]:
+    def _walk_root(self, root: bytes, known: dict[bytes, files_db.Known], move_sizes: set[int],
+                   deferred: list[tuple[walker.Entry, str | None, str | None]],
+                   ) -> tuple[list[tuple[int, bytes]], list[tuple[int, bytes]]]:
+        """Walk one root; returns its (newly missing, already missing) known files."""
         opts = self.options
-        known = files_db.load_known(self.db.conn, root)
-        self.incremental = self.incremental or (bool(known) and not opts.full)
-        # New files the size of a file that may have moved wait for the walk's end.
-        move_sizes = {k[1] for k in known.values()} | files_db.missing_sizes(self.db.conn)
-        deferred: list[tuple[walker.Entry, str | None, str | None]] = []
         unreadable: list[bytes] = []
         found = 0
         with walker.walk(root, extensions=opts.extensions, follow_symlinks=opts.follow_symlinks) as batches:
@@ -167,10 +175,7 @@ class _ScanRun:
                 "is it unmounted? Nothing was marked missing",
                 details={"path": os.fsdecode(root)},
             )
-        newly, already = split_remaining(unseen, unreadable)
-        if deferred:
-            newly = self._match_moves(deferred, newly, already)
-        return newly, already
+        return split_remaining(unseen, unreadable)
 
     def _plan(self, plan: BatchPlan, move_sizes: set[int], deferred: list[tuple[walker.Entry, str | None, str | None]]) -> None:
         self.counts.skipped += plan.skipped
@@ -213,10 +218,10 @@ class _ScanRun:
         for entry, fingerprint, content_hash in deferred:
             match = None
             if fingerprint is not None:
-                for fid, old_path, status in files_db.move_candidates(self.db.conn, entry[1], fingerprint):
-                    if fid in vanished or status == "missing":
-                        match = (fid, old_path)
-                        break
+                candidates = files_db.move_candidates(self.db.conn, entry[1], fingerprint)
+                # a file gone in this scan first; then one that went missing earlier
+                match = next(((fid, old) for fid, old, _ in candidates if fid in vanished), None) or next(
+                    ((fid, old) for fid, old, status in candidates if status == "missing"), None)
             if match and self.writer.move(match[0], match[1], entry):
                 vanished.pop(match[0], None)
                 already[:] = [a for a in already if a[0] != match[0]]
