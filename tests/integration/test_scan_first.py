@@ -310,3 +310,40 @@ def test_read_only_database_is_a_clear_error(corpus: media.Corpus) -> None:
         for d, _, names in os.walk(base):
             os.chmod(d, 0o755)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_a_hanging_or_crashing_prober_costs_only_that_file(corpus: media.Corpus, tmp_path: Path) -> None:
+    """--prober ffprobe with a wrapper that hangs on one file and dies of SIGSEGV on another."""
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    for name in ("movie.mkv", "hang.mkv", "crash.mkv", "dual.mp4"):
+        src = corpus.by_name("dual.mp4" if name == "dual.mp4" else "movie.mkv").path
+        shutil.copy2(src, lib / name)
+    fake = tmp_path / "ffprobe"
+    fake.write_text(
+        "#!/bin/sh\n"
+        'for a in "$@"; do last="$a"; done\n'
+        'case "$last" in\n'
+        "  *hang.mkv) exec sleep 600 ;;\n"
+        "  *crash.mkv) kill -SEGV $$ ;;\n"
+        "esac\n"
+        f'exec {shutil.which("ffprobe")} "$@"\n'
+    )
+    fake.chmod(0o755)
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.yaml").write_text(f"tools:\n  ffprobe: {fake}\nscan:\n  probe_timeout: 1\n")
+    result = run_vpo(home, "scan", "--json", "--prober", "ffprobe", "--workers", "2", lib)
+    assert result.code == 1, result
+    assert_no_traceback(result)
+    doc = result.json()
+    assert {k: doc["counts"][k] for k in ("discovered", "added", "errors")} == {
+        "discovered": 4, "added": 2, "errors": 2}
+    errors = {Path(e["path"]).name: e["error"] for e in doc["errors"]}
+    assert set(errors) == {"hang.mkv", "crash.mkv"}
+    assert "timed out" in errors["hang.mkv"]
+    assert "SIGSEGV" in errors["crash.mkv"]
+    rows = {os.path.basename(bytes(p)): (s, e) for p, s, e in
+            query(home, "SELECT path, scan_status, scan_error FROM files")}
+    assert rows[b"movie.mkv"] == ("ok", None) and rows[b"dual.mp4"] == ("ok", None)
+    assert rows[b"hang.mkv"][0] == rows[b"crash.mkv"][0] == "error"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 
 from vpo.media.languages import normalize
@@ -26,14 +27,21 @@ def probe(path: bytes, *, ffprobe: str = "ffprobe", timeout: float = 60.0) -> Pr
 
 def _reason(stderr: bytes, path: bytes, returncode: int) -> str:
     """ffprobe's last line without its `file:PATH: ` prefix: the caller names the path."""
+    if returncode < 0:
+        try:
+            exited = f"ffprobe was killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            exited = f"ffprobe was killed by signal {-returncode}"
+    else:
+        exited = f"ffprobe exited with {returncode}"
     lines = stderr.strip().splitlines()
     if not lines:
-        return f"ffprobe exited with {returncode}"
+        return exited
     line = lines[-1]
     prefix = b"file:" + path + b": "
     if line.startswith(prefix):
         line = line[len(prefix):]
-    return line.decode("utf-8", "replace").strip() or f"ffprobe exited with {returncode}"
+    return line.decode("utf-8", "replace").strip() or exited
 
 
 def parse(data: dict, path: bytes) -> ProbeResult:  # type: ignore[type-arg]
