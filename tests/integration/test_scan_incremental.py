@@ -11,6 +11,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -401,6 +402,45 @@ def test_root_that_vanished_is_refused(vpo, vpo_home: Path, scanned: media.Corpu
     assert result.code == 2, result
     assert result.json()["code"] == "ROOT_NOT_FOUND"
     assert files_by_path(vpo_home) == before
+
+
+def test_unreadable_directory_is_reported_and_its_files_are_not_missing(corpus: media.Corpus) -> None:
+    """chmod cannot stop root, so as root the second scan runs as `nobody` (setpriv); it
+    probes nothing, so it needs no more than to read the library and write the catalogue."""
+    as_other: list[str] = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without setpriv: an unreadable directory cannot be simulated")
+        as_other = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    base = Path(tempfile.mkdtemp(prefix="vpo-unreadable-"))  # tmp_path is private to root
+    try:
+        base.chmod(0o755)
+        lib, home = base / "lib", base / "home"
+        files = _tree(lib, corpus, ["a.mkv", "locked/b.mkv", "locked/deeper/c.mkv"])
+        assert run_vpo(home, "scan", lib).code == 0
+        if as_other:
+            for d, _, names in os.walk(base):
+                os.chown(d, 65534, 65534)
+                for n in names:
+                    os.chown(os.path.join(d, n), 65534, 65534)
+        (lib / "locked").chmod(0)
+        done = subprocess.run([*as_other, *argv("scan", "--json", lib)], capture_output=True,
+                              env=env_for(home), stdin=subprocess.DEVNULL, timeout=120)
+        result = Result(["scan"], done.returncode, done.stdout.decode(), done.stderr.decode())
+        assert result.code == 1, result
+        assert_no_traceback(result)
+        doc = result.json()
+        assert {k: doc["counts"][k] for k in SPEC_COUNT_KEYS} == expect(1, skipped=1, errors=1)
+        assert [e["path"] for e in doc["errors"]] == [str(lib / "locked")]
+        assert "denied" in doc["errors"][0]["error"].lower()
+        (lib / "locked").chmod(0o755)
+        assert {bytes(p): s for p, s in query(home, "SELECT path, scan_status FROM files")} == {
+            os.fsencode(f): "ok" for f in files}
+    finally:
+        for d, _, _ in os.walk(base):
+            os.chmod(d, 0o755)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 # -- --verify-hash, --full, --extensions -------------------------------------------------------
