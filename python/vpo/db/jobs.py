@@ -101,9 +101,10 @@ def ids_with_prefix(conn: sqlite3.Connection, prefix: str, limit: int = 20) -> l
 
 
 def query(conn: sqlite3.Connection, *, status: str | None = None, type: str | None = None,
-          since: str | None = None, file_ids: Sequence[int] | None = None,
+          since: str | None = None, file: bytes | None = None,
           limit: int | None = 20) -> list[JobRecord]:
-    """Newest first; every filter is served by an index."""
+    """Newest first; every filter is served by an index. `file` is an absolute path: the jobs
+    that touched the file there, under any path it has had (its id survives moves)."""
     where, args = [], []
     if status:
         where.append("status = ?")
@@ -114,10 +115,13 @@ def query(conn: sqlite3.Connection, *, status: str | None = None, type: str | No
     if since:
         where.append("created_at >= ?")
         args.append(since)
-    if file_ids is not None:
-        marks = ",".join("?" * len(file_ids)) or "NULL"
-        where.append(f"id IN (SELECT job_id FROM job_files WHERE file_id IN ({marks}))")
-        args.extend(file_ids)
+    if file is not None:
+        # The file's ids, plus rows left without one when its record was pruned (by path).
+        ids = file_ids_for_path(conn, file)
+        marks = ",".join("?" * len(ids)) or "NULL"
+        where.append(f"id IN (SELECT job_id FROM job_files WHERE file_id IN ({marks}) "
+                     "UNION SELECT job_id FROM job_files WHERE path = ? AND file_id IS NULL)")
+        args.extend([*ids, file])
     sql = f"SELECT {_COLUMNS} FROM jobs"
     if where:
         sql += " WHERE " + " AND ".join(where)

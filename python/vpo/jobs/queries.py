@@ -19,10 +19,8 @@ MIN_PREFIX = 4
 
 def list_jobs(db: Database, *, status: str | None = None, type: str | None = None,
               since: str | None = None, limit: int | None = 20, file: bytes | None = None) -> list[JobRecord]:
-    file_ids = None
-    if file is not None:
-        file_ids = jobs_db.file_ids_for_path(db.conn, os.path.abspath(file))
-    return jobs_db.query(db.conn, status=status, type=type, since=since, file_ids=file_ids, limit=limit)
+    path = os.path.abspath(file) if file is not None else None
+    return jobs_db.query(db.conn, status=status, type=type, since=since, file=path, limit=limit)
 
 
 def resolve_id(db: Database, text: str) -> str:
