@@ -160,11 +160,12 @@ def running(conn: sqlite3.Connection) -> list[tuple[str, str, int | None, str | 
     ).fetchall()
 
 
-def mark_abandoned(conn: sqlite3.Connection, job_id: str, reason: str, now: str) -> bool:
+def mark_abandoned(conn: sqlite3.Connection, job_id: str, reason: str, context: dict[str, Any],
+                   finished_at: str) -> bool:
     cur = conn.execute(
-        "UPDATE jobs SET status = 'failed', error_message = ?, finished_at = ? "
+        "UPDATE jobs SET status = 'failed', error_message = ?, error_context = ?, finished_at = ? "
         "WHERE id = ? AND status = 'running'",
-        (reason, now, job_id),
+        (reason, _dump(context), finished_at, job_id),
     )
     return cur.rowcount == 1
 

@@ -30,7 +30,11 @@ def recover_abandoned(db: Database) -> list[str]:
                 # Nothing was replaced before verification, so redoing it is safe.
                 done = queue_db.requeue_if_running(conn, job_id, f"{reason}; requeued")
             else:
-                done = jobs_db.mark_abandoned(conn, job_id, reason, now_iso())
+                # It ended at its last sign of life, not when we noticed: a scan killed
+                # last week and found today did not run for a week.
+                now = now_iso()
+                context = {"pid": pid, "host": host, "last_heartbeat_at": heartbeat, "detected_at": now}
+                done = jobs_db.mark_abandoned(conn, job_id, reason, context, heartbeat or now)
             if done:
                 recovered.append(job_id)
     return recovered
