@@ -31,7 +31,10 @@ def _complete_job_id(incomplete: str) -> list[str]:
         from vpo.db import jobs as jobs_db
         from vpo.db.connection import open_database
 
-        db = open_database(Settings().database)
+        path = Settings().database
+        if not path.exists():  # pressing Tab must not create a library
+            return []
+        db = open_database(path)
         try:
             return jobs_db.ids_with_prefix(db.conn, incomplete.lower(), limit=50)
         finally:
@@ -168,6 +171,10 @@ def purge_cmd(
         print_json({"dry_run": dry_run, "older_than_days": days, "cutoff": result.cutoff,
                     "count": len(result.job_ids), "job_ids": result.job_ids})
         return 0
+    from vpo.jobs.maintenance import EPOCH
+    from vpo.timeutil import to_local_display
+
     verb = "Would delete" if dry_run else "Deleted"
-    print_text(f"{verb} {len(result.job_ids):,} finished job(s) created before {result.cutoff}")
+    when = "" if result.cutoff == EPOCH else f" (created before {to_local_display(result.cutoff)})"
+    print_text(f"{verb} {len(result.job_ids):,} finished job(s) older than {days:g} day(s){when}")
     return 0

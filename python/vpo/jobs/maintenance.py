@@ -14,6 +14,8 @@ from vpo.timeutil import from_iso, now_iso, to_iso, utcnow
 
 # A job on another host (a shared database) is presumed dead after this long without a beat.
 STALE_HEARTBEAT = timedelta(minutes=10)
+# Older than any job: a purge cutoff that matches nothing.
+EPOCH = "0001-01-01T00:00:00.000000Z"
 
 
 def recover_abandoned(db: Database) -> list[str]:
@@ -64,7 +66,10 @@ class PurgeResult:
 
 def purge(db: Database, *, older_than_days: float, dry_run: bool = False) -> PurgeResult:
     """Delete finished jobs (and their file rows) created more than `older_than_days` ago."""
-    cutoff = to_iso(utcnow() - timedelta(days=older_than_days))
+    try:
+        cutoff = to_iso(utcnow() - timedelta(days=older_than_days))
+    except (OverflowError, ValueError):  # beyond the calendar (inf, 1e308): nothing is that old
+        cutoff = EPOCH
     ids = jobs_db.finished_before(db.conn, cutoff)
     if ids and not dry_run:
         with db.transaction() as conn:
