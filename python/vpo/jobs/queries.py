@@ -32,9 +32,12 @@ def resolve_id(db: Database, text: str) -> str:
     if not matches:
         raise JobNotFoundError(f"no job with id {text!r}", details={"id": text})
     if len(matches) > 1:
-        shown = ", ".join(m[:13] for m in matches[:20]) + (" ..." if len(matches) > 20 else "")
-        raise AmbiguousJobIdError(f"job id prefix {text!r} matches {len(matches)}{'+' if len(matches) > 20 else ''} jobs: {shown}",
-                                  details={"id": text, "candidates": matches[:20]})
+        # Whole ids: any shorter cut could print two candidates that look the same.
+        more = len(matches) > 20
+        shown = ", ".join(matches[:20]) + (", ..." if more else "")
+        raise AmbiguousJobIdError(
+            f"job id prefix {text!r} matches {'more than 20' if more else len(matches)} jobs: {shown}",
+            details={"id": text, "candidates": matches[:20]})
     return matches[0]
 
 
