@@ -23,20 +23,36 @@ def run_cmd(
     json_out: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> int:
-    """Work the transcode queue until it is empty or a limit is reached."""
+    """Work the transcode queue until it is empty or a limit is reached.
+
+    SIGINT (Ctrl+C) or SIGTERM: claim nothing more, stop each running ffmpeg, remove its
+    temporary file and put its job back in the queue; then exit 130 or 143.
+    """
     import signal
 
+    from vpo.errors import Interrupted
     from vpo.transcode.worker import QueueRunner, RunLimits
 
     limits = RunLimits(max_files=max_files, max_duration=max_duration,
                        end_by=_parse_end_by(end_by) if end_by else None, workers=workers)
     settings = settings_for(ctx, profile=profile)
     open_library(settings, creates_jobs=True).close()  # recover dead workers' jobs, purge old ones
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    runner = QueueRunner(settings, limits)
+
+    def on_signal(signum: int, frame: object) -> None:
+        runner.request_stop(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        report = QueueRunner(settings, limits).run()
+        report = runner.run()
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if report.stopped_by in ("SIGINT", "SIGTERM"):
+        error = Interrupted(f"stopped by {report.stopped_by}; running jobs were put back in the queue",
+                            details=report.to_dict())
+        error.exit_code = 143 if report.stopped_by == "SIGTERM" else 130
+        raise error
     if json_out:
         print_json(report.to_dict())
     else:
@@ -44,14 +60,6 @@ def run_cmd(
             print_text(f"{job['status']:<10} {str(job['id'])[:8]}" + (f"  {job['error']}" if job["error"] else ""))
         print_text(f"{len(report.jobs)} job(s) run; stopped: {report.stopped_by}")
     return 1 if any(j["status"] == "failed" for j in report.jobs) else 0
-
-
-def _terminate(signum: int, frame: object) -> None:
-    from vpo.errors import Interrupted
-
-    error = Interrupted("stopped by SIGTERM; running jobs were put back in the queue")
-    error.exit_code = 143
-    raise error
 
 
 def _parse_end_by(text: str):  # type: ignore[no-untyped-def]

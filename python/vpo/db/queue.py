@@ -1,16 +1,43 @@
 """Data access for the transcode queue: atomic claims and state changes that only apply
-while the job is still in the state the caller believes (so a cancel is never lost)."""
+while the job is still in the state the caller believes (so a cancel is never lost).
+
+A claim is fenced: the worker's heartbeat, finish and requeue match the job's pid, host
+and started_at as well as its status, so a worker whose job was cancelled, retried and
+claimed again by someone else meanwhile can never write over the new run.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 
 
-def claim_next(conn: sqlite3.Connection, *, pid: int, host: str, now: str) -> str | None:
-    """Take the oldest queued transcode job. Call inside a write transaction (BEGIN
-    IMMEDIATE), which makes the claim atomic across processes."""
+@dataclass(frozen=True)
+class Claim:
+    job_id: str
+    pid: int
+    host: str
+    started_at: str
+
+
+_MINE = "id = ? AND status = 'running' AND pid = ? AND host = ? AND started_at = ?"
+
+
+def _fence(claim: Claim) -> tuple[str, int, str, str]:
+    return (claim.job_id, claim.pid, claim.host, claim.started_at)
+
+
+def claim_next(conn: sqlite3.Connection, *, pid: int, host: str, now: str) -> Claim | None:
+    """Take the oldest queued transcode job whose file no other transcode is working on.
+    Call inside a write transaction (BEGIN IMMEDIATE), which makes the claim atomic across
+    processes."""
     row = conn.execute(
-        "SELECT id FROM jobs WHERE status = 'queued' AND type = 'transcode' ORDER BY created_at, id LIMIT 1"
+        "SELECT j.id FROM jobs j WHERE j.status = 'queued' AND j.type = 'transcode' AND NOT EXISTS ("
+        " SELECT 1 FROM job_files mine"
+        " JOIN job_files other ON other.file_id = mine.file_id AND other.job_id != mine.job_id"
+        " JOIN jobs busy ON busy.id = other.job_id"
+        " WHERE mine.job_id = j.id AND busy.status = 'running' AND busy.type = 'transcode')"
+        " ORDER BY j.created_at, j.id LIMIT 1"
     ).fetchone()
     if row is None:
         return None
@@ -19,30 +46,43 @@ def claim_next(conn: sqlite3.Connection, *, pid: int, host: str, now: str) -> st
         "finished_at = NULL, progress = 0 WHERE id = ? AND status = 'queued'",
         (pid, host, now, now, row[0]),
     )
-    return row[0] if cur.rowcount == 1 else None
+    return Claim(row[0], pid, host, now) if cur.rowcount == 1 else None
 
 
-def beat_if_running(conn: sqlite3.Connection, job_id: str, now: str, progress: float | None) -> bool:
-    """Heartbeat; False when the job is no longer running (cancelled meanwhile)."""
+def beat(conn: sqlite3.Connection, claim: Claim, now: str, progress: float | None) -> bool:
+    """Heartbeat; False when the job is no longer this worker's (cancelled meanwhile)."""
+    cur = conn.execute(f"UPDATE jobs SET heartbeat_at = ?, progress = coalesce(?, progress) WHERE {_MINE}",
+                       (now, progress, *_fence(claim)))
+    return cur.rowcount == 1
+
+
+def still_mine(conn: sqlite3.Connection, claim: Claim) -> bool:
+    """Inside the transaction that replaces the file: has nobody cancelled the job?"""
+    return conn.execute(f"SELECT 1 FROM jobs WHERE {_MINE}", _fence(claim)).fetchone() is not None
+
+
+def finish(conn: sqlite3.Connection, claim: Claim, *, status: str, now: str, summary: str | None,
+           error: str | None, traceback: str | None, progress: float | None) -> bool:
     cur = conn.execute(
-        "UPDATE jobs SET heartbeat_at = ?, progress = coalesce(?, progress) WHERE id = ? AND status = 'running'",
-        (now, progress, job_id),
+        "UPDATE jobs SET status = ?, finished_at = ?, heartbeat_at = ?, summary = ?, error_message = ?, "
+        f"error_traceback = ?, progress = coalesce(?, progress) WHERE {_MINE}",
+        (status, now, now, summary, error, traceback, progress, *_fence(claim)),
     )
     return cur.rowcount == 1
 
 
-def finish_if_running(conn: sqlite3.Connection, job_id: str, *, status: str, now: str,
-                      summary: str | None, error: str | None, traceback: str | None,
-                      progress: float | None) -> bool:
+def requeue(conn: sqlite3.Connection, claim: Claim, reason: str) -> bool:
+    """This worker gives its job back (the run is stopping)."""
     cur = conn.execute(
-        "UPDATE jobs SET status = ?, finished_at = ?, heartbeat_at = ?, summary = ?, error_message = ?, "
-        "error_traceback = ?, progress = coalesce(?, progress) WHERE id = ? AND status = 'running'",
-        (status, now, now, summary, error, traceback, progress, job_id),
+        "UPDATE jobs SET status = 'queued', started_at = NULL, pid = NULL, host = NULL, progress = NULL, "
+        f"error_message = ? WHERE {_MINE}",
+        (reason, *_fence(claim)),
     )
     return cur.rowcount == 1
 
 
 def requeue_if_running(conn: sqlite3.Connection, job_id: str, reason: str) -> bool:
+    """A dead worker's job goes back to the queue (jobs/maintenance.py decides it is dead)."""
     cur = conn.execute(
         "UPDATE jobs SET status = 'queued', started_at = NULL, pid = NULL, host = NULL, progress = NULL, "
         "error_message = ? WHERE id = ? AND status = 'running'",

@@ -2,20 +2,27 @@
 
 Threads: `workers` threads in this process, each with its own SQLite connection, each
 claiming one job at a time (atomically: BEGIN IMMEDIATE + conditional UPDATE, so workers
-in any number of processes never take the same job) and running one ffmpeg child in its
-own session. The caller's thread only waits, so Ctrl+C/SIGTERM reach it: it sets `stop`,
-and each worker stops its ffmpeg, removes its temporary file and puts its job back.
+in any number of processes never take the same job, nor two jobs of one file) and running
+one ffmpeg child in its own session (so a terminal's Ctrl+C reaches VPO, not ffmpeg).
+The caller's thread only waits; `request_stop` (the CLI's SIGINT/SIGTERM handler) makes
+each worker stop its ffmpeg, remove its temporary file and put its job back. A worker
+heartbeats every few seconds while ffmpeg runs and notices a cancel there; on Linux its
+ffmpeg dies with it even when it is killed outright (PR_SET_PDEATHSIG).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
 import select
 import shutil
+import signal
 import socket
+import sqlite3
 import subprocess
+import sys
 import threading
 import time
 import traceback
@@ -26,16 +33,15 @@ from vpo.config.settings import Settings
 from vpo.db import files as files_db
 from vpo.db import jobs as jobs_db
 from vpo.db import queue as queue_db
-from vpo.db.connection import Database, open_database
-from vpo.errors import VpoError
+from vpo.db.connection import Database, describe_sqlite_error, open_database
+from vpo.errors import DatabaseError, ToolError, VpoError
 from vpo.logging import file_context, job_context
 from vpo.media.models import ProbeResult
 from vpo.media.probe import ProberConfig, probe_file
 from vpo.media.siblings import hidden_sibling, remove_stale
 from vpo.media.tools import last_lines, stop_child
-from vpo.policy.verify import DURATION_TOLERANCE_RATIO, DURATION_TOLERANCE_SECONDS
 from vpo.timeutil import now_iso
-from vpo.transcode.decide import ffmpeg_args, main_video, skip_reason
+from vpo.transcode.decide import ffmpeg_args, main_video, progress_of, skip_reason, verify_output
 from vpo.transcode.encoders import encoder_for
 from vpo.transcode.models import TranscodeTarget
 
@@ -80,23 +86,41 @@ class QueueRunner:
         self._lock = threading.Lock()
         self._claimed = 0
         self._started = time.monotonic()
+        self._errors: list[BaseException] = []
+        self._done = [threading.Event() for _ in range(max(1, limits.workers))]
 
     def run(self) -> RunReport:
-        threads = [threading.Thread(target=self._worker, name=f"transcode-{n}", daemon=True)
-                   for n in range(max(1, self.limits.workers))]
+        threads = [threading.Thread(target=self._worker, args=(done,), name=f"transcode-{n}", daemon=True)
+                   for n, done in enumerate(self._done)]
         for thread in threads:
             thread.start()
         try:
-            for thread in threads:
-                while thread.is_alive():
-                    thread.join(timeout=0.2)
-        except BaseException:
-            self.stop.set()
-            self.report.stopped_by = "interrupted"
-            for thread in threads:
-                thread.join(timeout=60)
+            self._wait(None)
+        except BaseException:  # KeyboardInterrupt when the caller installed no handler
+            self.request_stop("interrupted")
+            self._wait(60.0)  # a job still running after that is recovered by the next command
             raise
+        if self._errors:  # a worker could not reach the queue: say so, never exit 0
+            self.report.stopped_by = "error"
+            raise self._errors[0]
         return self.report
+
+    def request_stop(self, reason: str) -> None:
+        """Claim nothing more; running jobs stop their ffmpeg and go back to the queue.
+        Safe to call from a signal handler."""
+        if not self.stop.is_set():
+            self.report.stopped_by = reason
+        self.stop.set()
+
+    def _wait(self, timeout: float | None) -> None:
+        """Until every worker is done. Events, not Thread.join: on Python 3.11 a join
+        interrupted by a signal handler's exception marks the thread stopped while it
+        still runs, and the process would exit under a job in progress."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for done in self._done:
+            while not done.wait(0.2):
+                if deadline is not None and time.monotonic() > deadline:
+                    return
 
     # -- limits --------------------------------------------------------------------------
 
@@ -124,37 +148,56 @@ class QueueRunner:
 
     # -- one worker thread ---------------------------------------------------------------
 
-    def _worker(self) -> None:
-        db = open_database(self.settings.database)
+    def _worker(self, done: threading.Event) -> None:
+        try:
+            self._work()
+        finally:
+            done.set()
+
+    def _work(self) -> None:
+        """One thread: claim, run, repeat. An error outside a job (the database) stops this
+        thread and is raised again by run() on the caller's thread."""
+        try:
+            db = open_database(self.settings.database)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            self._errors.append(exc)
+            return
         try:
             while self._may_claim():
                 with db.transaction() as conn:
-                    job_id = queue_db.claim_next(conn, pid=os.getpid(), host=socket.gethostname(), now=now_iso())
-                if job_id is None:
+                    claim = queue_db.claim_next(conn, pid=os.getpid(), host=socket.gethostname(), now=now_iso())
+                if claim is None:
                     self._unclaim()
                     return
-                status, error = self._run_job(db, job_id)
+                status, error = self._run_job(db, claim)
                 with self._lock:
-                    self.report.jobs.append({"id": job_id, "status": status, "error": error})
+                    self.report.jobs.append({"id": claim.job_id, "status": status, "error": error})
+        except sqlite3.Error as exc:
+            self._errors.append(DatabaseError(describe_sqlite_error(db.path, exc), details={"path": str(db.path)}))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            self._errors.append(exc)
         finally:
             db.close()
 
-    def _run_job(self, db: Database, job_id: str) -> tuple[str, str | None]:
-        token = job_context.set(job_id)
+    def _run_job(self, db: Database, claim: queue_db.Claim) -> tuple[str, str | None]:
+        token = job_context.set(claim.job_id)
         try:
-            return _JobRun(db, job_id, self.settings, self.stop).execute()
+            return _JobRun(db, claim, self.settings, self.stop).execute()
         finally:
             job_context.reset(token)
 
 
 class _JobRun:
-    def __init__(self, db: Database, job_id: str, settings: Settings, stop: threading.Event) -> None:
+    def __init__(self, db: Database, claim: queue_db.Claim, settings: Settings, stop: threading.Event) -> None:
         self.db = db
-        self.job_id = job_id
+        self.claim = claim
+        self.job_id = claim.job_id
         self.settings = settings
         self.stop = stop
         self.progress = 0.0
         self._last_beat = 0.0
+        self.prober = ProberConfig(backend=settings.scan.prober, ffprobe=settings.tools.ffprobe,
+                                   timeout=settings.scan.probe_timeout)
 
     def execute(self) -> tuple[str, str | None]:
         job = jobs_db.get(self.db.conn, self.job_id)
@@ -162,37 +205,36 @@ class _JobRun:
         target = TranscodeTarget.from_dict(job.options)
         record = files_db.get_by_id(self.db.conn, int(job.options.get("file_id", -1)))
         temp: bytes | None = None
+        token = file_context.set(os.fsdecode(record.path) if record else None)
         try:
             if record is None:
                 raise VpoError("the file is no longer in the catalogue")
             path = record.path
-            file_context.set(os.fsdecode(path))
-            try:
-                before = probe_file(path, ProberConfig(ffprobe=self.settings.tools.ffprobe))
-            except ValueError as exc:
-                raise VpoError(f"cannot read {os.fsdecode(path)}: {exc}") from None
-            why = skip_reason(before.tracks, target)
+            before = self._probe(path, "cannot read")
+            why = skip_reason(before.tracks, target, before.container)
             if why:
-                self._finish("completed", {"skipped": why})
+                self._finish("completed", {"skipped": why}, progress=1.0)
                 return "completed", None
             remove_stale(path, "transcode")
             size = os.path.getsize(path)
             free = shutil.disk_usage(os.path.dirname(path)).free
             if free < size * SPACE_MARGIN:
-                raise VpoError(f"not enough free space beside the file: {free:,} bytes free, "
+                raise VpoError(f"not enough free space beside {os.fsdecode(path)}: {free:,} bytes free, "
                                f"about {int(size * SPACE_MARGIN):,} needed")
             encoder = encoder_for(self.settings.tools.ffmpeg, target.codec)
             temp = hidden_sibling(path, "transcode")
-            self._ffmpeg(ffmpeg_args(self.settings.tools.ffmpeg, path, temp, before.tracks, target, encoder),
-                         before.duration_seconds)
-            after = self._verify(temp, before, target)
-            summary = self._replace(record, path, temp, before, after, target, encoder)
+            self._ffmpeg(ffmpeg_args(self.settings.tools.ffmpeg, path, temp, before.tracks, target, encoder,
+                                     before.container), before.duration_seconds)
+            after = self._probe(temp, "verification failed: cannot read the output")
+            problem = verify_output(before, after, target)
+            if problem:
+                raise VpoError(f"verification failed: {problem}")
+            self._replace(record, path, temp, before, after, target, encoder)
             temp = None
-            self._finish("completed", summary, progress=1.0)
             return "completed", None
         except _Abandon:
             with self.db.transaction() as conn:
-                queue_db.requeue_if_running(conn, self.job_id, "worker stopped before finishing; requeued")
+                queue_db.requeue(conn, self.claim, "worker stopped before finishing; requeued")
             return "queued", "requeued: the run was stopped"
         except _Cancelled:
             log.info("transcode cancelled")
@@ -208,20 +250,34 @@ class _JobRun:
         finally:
             if temp is not None:
                 _remove(temp)
+            file_context.reset(token)
+
+    def _probe(self, path: bytes, what: str) -> ProbeResult:
+        try:
+            return probe_file(path, self.prober)
+        except ValueError as exc:
+            raise VpoError(f"{what} {os.fsdecode(path)}: {exc}") from None
 
     def _ffmpeg(self, args: list[str | bytes], duration: float | None) -> None:
         log.debug("running %s", " ".join(os.fsdecode(a) for a in args), extra={"operation": "ffmpeg"})
         with open(os.devnull, "rb") as stdin, _TempLog() as errlog:
-            child = subprocess.Popen(args, stdin=stdin, stdout=subprocess.PIPE, stderr=errlog.file,
-                                     start_new_session=True)
+            try:
+                child = subprocess.Popen(args, stdin=stdin, stdout=subprocess.PIPE, stderr=errlog.file,
+                                         start_new_session=True, preexec_fn=_child_setup())
+            except OSError as exc:
+                raise ToolError(f"cannot run {os.fsdecode(args[0])}: {exc.strerror or exc}",
+                                details={"tool": os.fsdecode(args[0])}) from None
             try:
                 self._follow(child, duration)
             except BaseException:
                 stop_child(child)
                 raise
+            finally:
+                child.stdout.close()  # type: ignore[union-attr]
             code = child.wait()
             if code != 0:
-                raise VpoError(f"ffmpeg failed (exit {code}): {last_lines(errlog.text(), 5)}")
+                raise ToolError(f"ffmpeg failed (exit {code}): {last_lines(errlog.text(), 5)}",
+                                details={"exit_code": code})
 
     def _follow(self, child: subprocess.Popen, duration: float | None) -> None:  # type: ignore[type-arg]
         """Read `-progress` lines; heartbeat; notice a cancel or a stop between reads."""
@@ -239,11 +295,10 @@ class _JobRun:
                 buffer += chunk
                 *lines, buffer = buffer.split(b"\n")
                 for line in lines:
-                    if line.startswith(b"out_time_us=") and duration:
-                        try:
-                            self.progress = min(0.99, int(line.split(b"=", 1)[1]) / 1e6 / duration)
-                        except ValueError:
-                            pass
+                    if line.startswith(b"out_time_us="):
+                        value = progress_of(line.split(b"=", 1)[1], duration)
+                        if value is not None:
+                            self.progress = value
             self._beat()
 
     def _beat(self) -> None:
@@ -252,63 +307,101 @@ class _JobRun:
             return
         self._last_beat = now
         with self.db.transaction() as conn:
-            alive = queue_db.beat_if_running(conn, self.job_id, now_iso(), round(self.progress, 4))
+            alive = queue_db.beat(conn, self.claim, now_iso(), round(self.progress, 4))
         if not alive:
             raise _Cancelled()
 
-    def _verify(self, temp: bytes, before: ProbeResult, target: TranscodeTarget) -> ProbeResult:
-        try:
-            after = probe_file(temp, ProberConfig())
-        except ValueError as exc:
-            raise VpoError(f"verification failed: cannot read the output ({exc})") from None
-        if len(after.tracks) != len(before.tracks):
-            raise VpoError(f"verification failed: {len(before.tracks)} streams in, {len(after.tracks)} out")
-        video = main_video(after.tracks)
-        if video is None or video.codec != target.codec:
-            raise VpoError(f"verification failed: video codec is {video.codec if video else 'missing'}, "
-                           f"not {target.codec}")
-        if before.duration_seconds and after.duration_seconds:
-            tolerance = max(DURATION_TOLERANCE_SECONDS, before.duration_seconds * DURATION_TOLERANCE_RATIO)
-            if abs(after.duration_seconds - before.duration_seconds) > tolerance:
-                raise VpoError(f"verification failed: duration {after.duration_seconds:.2f}s, "
-                               f"expected {before.duration_seconds:.2f}s")
-        return after
-
     def _replace(self, record: files_db.FileRecord, path: bytes, temp: bytes, before: ProbeResult,
-                 after: ProbeResult, target: TranscodeTarget, encoder: str) -> dict[str, object]:
-        """Only now does anything replace the original, which is kept unless the policy says so."""
-        original_size = os.path.getsize(path)
-        kept = None
-        if target.delete_original:
-            os.replace(temp, path)
-        else:
-            kept = _free_name(path + ORIGINAL_SUFFIX)
-            os.link(path, kept)
-            os.replace(temp, path)
-        st = os.stat(path)
+                 after: ProbeResult, target: TranscodeTarget, encoder: str) -> None:
+        """Only now does anything replace the original, which is kept unless the policy says
+        so. The swap happens inside the write transaction that records it and completes the
+        job, after checking the job is still ours: a cancel is either seen here (nothing
+        replaced) or waits for the lock and finds the job completed."""
         from vpo.scan.walker import fingerprints
 
-        summary = {
+        st = os.stat(temp)  # a rename keeps the inode, size and mtime
+        fingerprint = fingerprints([temp])[0][0]
+        original_size = os.path.getsize(path)
+        summary: dict[str, object] = {
             "codec_before": (main_video(before.tracks) or before.tracks[0]).codec,
             "codec_after": target.codec, "encoder": encoder,
             "size_before": original_size, "size_after": st.st_size,
-            "original": os.fsdecode(kept) if kept else None,
+            "duration_seconds": after.duration_seconds,
+            "worker": threading.current_thread().name,
         }
         with self.db.transaction() as conn:
+            if not queue_db.still_mine(conn, self.claim):
+                raise _Cancelled()
+            kept = _swap(path, temp, keep_original=not target.delete_original)
+            summary["original"] = os.fsdecode(kept) if kept else None
             files_db.update_probe_result(conn, record.id, path=path, size=st.st_size, mtime_ns=st.st_mtime_ns,
                                          dev=st.st_dev, ino=st.st_ino, result=after,
-                                         fingerprint=fingerprints([path])[0][0], now=now_iso())
+                                         fingerprint=fingerprint, now=now_iso())
             jobs_db.add_files(conn, self.job_id, [(record.id, path, "transcoded", summary)])
+            queue_db.finish(conn, self.claim, status="completed", now=now_iso(), summary=json.dumps(summary),
+                            error=None, traceback=None, progress=1.0)
         log.info("transcoded %s to %s (%d -> %d bytes)", os.fsdecode(path), target.codec,
                  original_size, st.st_size)
-        return summary
 
     def _finish(self, status: str, summary: dict[str, object] | None, *, error: str | None = None,
                 tb: str | None = None, progress: float | None = None) -> None:
         with self.db.transaction() as conn:
-            queue_db.finish_if_running(conn, self.job_id, status=status, now=now_iso(),
-                                       summary=json.dumps(summary) if summary is not None else None,
-                                       error=error, traceback=tb, progress=progress)
+            queue_db.finish(conn, self.claim, status=status, now=now_iso(),
+                            summary=json.dumps(summary) if summary is not None else None,
+                            error=error, traceback=tb, progress=progress)
+
+
+def _swap(path: bytes, temp: bytes, *, keep_original: bool) -> bytes | None:
+    """Put `temp` in the place of `path`; returns where the original was kept. At every
+    moment either the original or the new file is at `path` (or, on a file system
+    without hard links, the original is under its kept name)."""
+    if not keep_original:
+        os.replace(temp, path)
+        return None
+    kept = _free_name(path + ORIGINAL_SUFFIX)
+    try:
+        os.link(path, kept)
+    except OSError:  # no hard links here (some network and FUSE file systems): move it aside
+        os.rename(path, kept)
+        try:
+            os.replace(temp, path)
+        except BaseException:
+            os.rename(kept, path)
+            raise
+        return kept
+    try:
+        os.replace(temp, path)
+    except BaseException:
+        _remove(kept)
+        raise
+    return kept
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux: ffmpeg is killed when the worker dies (even by SIGKILL), instead of running on
+    for hours into a temporary file nobody will use (ffmpeg ignores SIGPIPE, so the broken
+    progress pipe does not stop it). Runs in the child between fork and exec."""
+    _prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the worker died before the prctl
+        os._exit(1)
+
+
+def _child_setup():  # type: ignore[no-untyped-def]
+    return functools.partial(_die_with_parent, os.getpid()) if _prctl is not None else None
+
+
+def _load_prctl():  # type: ignore[no-untyped-def]
+    if sys.platform != "linux":
+        return None
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_prctl = _load_prctl()
 
 
 class _TempLog:
