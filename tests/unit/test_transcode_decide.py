@@ -257,3 +257,27 @@ def test_a_rate_flag_replaces_the_policys_rate_control_as_a_whole() -> None:
 def test_target_round_trips_through_the_jobs_options() -> None:
     target = TranscodeTarget(codec="vp9", crf=31, bitrate=None, max_resolution="480p", delete_original=True)
     assert TranscodeTarget.from_dict({**target.to_dict(), "file_id": 7}) == target
+
+
+@pytest.mark.parametrize(("container", "passthrough"), [("matroska", True), ("webm", True), ("mp4", False)])
+def test_matroska_keeps_the_default_flags_as_they_are(container: str, passthrough: bool) -> None:
+    args = args_for(TranscodeTarget(), container=container)
+    assert (option(args, "-default_mode") == "passthrough") if passthrough else ("-default_mode" not in args)
+
+
+@pytest.mark.parametrize(("change", "why"), [
+    ({"default": True}, "stream 3: default False in, True out"),
+    ({"forced": True}, "stream 3: forced False in, True out"),
+    ({"language": "und"}, "stream 3: language 'eng' in, 'und' out"),
+    ({"title": "English"}, "stream 3: title None in, 'English' out"),
+])
+def test_output_with_changed_flags_language_or_title_fails(change: dict[str, object], why: str) -> None:
+    after = list(transcoded())
+    after[3] = Track(**{**after[3].to_dict(), **change})  # type: ignore[arg-type]
+    assert verify_output(result(layout()), result(tuple(after)), TranscodeTarget()) == why
+
+
+@pytest.mark.parametrize(("default", "value"), [(True, "+default"), (False, "-default")])
+def test_video_disposition_is_set_relative_so_ffmpeg_infers_no_default_flags(default: bool, value: str) -> None:
+    tracks = (Track(0, "video", "h264", default=default),) + layout()[1:]
+    assert option(args_for(TranscodeTarget(), tracks=tracks), "-disposition:v:0") == value

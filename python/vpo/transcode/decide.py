@@ -76,20 +76,32 @@ def ffmpeg_args(ffmpeg: str, src: bytes, dst: bytes, tracks: Sequence[Track], ta
                  "force_divisible_by=2"]
     if target.codec == "hevc" and container in ("mp4", "mov"):
         args += [f"-tag:{spec}", "hvc1"]  # the tag Apple players require for HEVC in MP4/MOV
+    # Keep every stream's default flag as it is: without a -disposition of its own, ffmpeg
+    # marks the first stream of each type default when none is (a subtitle track that had
+    # no default flag would gain one). A relative no-op on the video turns that off.
+    args += [f"-disposition:{spec}", "+default" if video.default else "-default"]
+    if container in ("matroska", "webm"):
+        args += ["-default_mode", "passthrough"]  # and the muxer must not infer one either
+    if encoder == "libx265":
+        args += [f"-x265-params:{spec}", "log-level=error"]  # x265 logs on its own otherwise
     args += ["-progress", "pipe:1", "-nostats", b"file:" + dst]
     return args
 
 
 def verify_output(before: ProbeResult, after: ProbeResult, target: TranscodeTarget) -> str | None:
     """None when the output is what was asked for, else what is wrong (one line): the same
-    streams in the same order, the main video in the target codec and size, every other
-    stream still in its codec (copied), the same duration."""
+    streams in the same order with the same language, title and default/forced flags, the
+    main video in the target codec and size, every other stream still in its codec
+    (copied), the same duration."""
     if len(after.tracks) != len(before.tracks):
         return f"{len(before.tracks)} streams in, {len(after.tracks)} out"
     video = main_video(before.tracks)
     for pos, (was, now) in enumerate(zip(before.tracks, after.tracks)):
         if now.type != was.type:
             return f"stream {pos}: {was.type} in, {now.type} out"
+        for name in ("language", "title", "default", "forced"):
+            if getattr(now, name) != getattr(was, name):
+                return f"stream {pos}: {name} {getattr(was, name)!r} in, {getattr(now, name)!r} out"
         if was is video:
             if now.codec != target.codec:
                 return f"stream {pos}: video codec is {now.codec}, not {target.codec}"
