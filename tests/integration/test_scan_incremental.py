@@ -570,7 +570,7 @@ def test_fresh_file_is_probed_again_until_its_mtime_is_old_enough(vpo, vpo_home:
 # -- two processes, a crash, Ctrl+C ------------------------------------------------------------
 
 
-BULK = 300
+BULK = 150  # with --prober ffprobe and one worker, seconds of probing: time to interrupt it
 
 
 @pytest.fixture(scope="session")
@@ -632,7 +632,7 @@ def test_two_scans_at_once_on_a_known_library(vpo, vpo_home: Path, scanned: medi
 
 
 def test_killed_scan_leaves_a_sound_database(bulk: Path, vpo_home: Path) -> None:
-    proc = _popen(vpo_home, "--workers", "1", bulk)
+    proc = _popen(vpo_home, "--workers", "1", "--prober", "ffprobe", bulk)  # slow: ~one file per 30 ms
     _wait_for_files(vpo_home, proc)
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=60)
@@ -659,7 +659,7 @@ def test_killed_scan_leaves_a_sound_database(bulk: Path, vpo_home: Path) -> None
 
 
 def test_ctrl_c_cancels_and_keeps_what_was_probed(bulk: Path, vpo_home: Path) -> None:
-    proc = _popen(vpo_home, "--workers", "1", bulk)
+    proc = _popen(vpo_home, "--workers", "1", "--prober", "ffprobe", bulk)  # slow: ~one file per 30 ms
     _wait_for_files(vpo_home, proc)
     os.killpg(proc.pid, signal.SIGINT)  # the whole process group, as a terminal's Ctrl+C does
     out, err = proc.communicate(timeout=60)
