@@ -79,6 +79,7 @@ def scan(db: Database, options: ScanOptions,
         run.stop()
         tracker.fail(exc, run.counts.to_dict(), context=run.context())
         raise
+    run.pool.close()  # the probe workers end with the scan, not with the process
     status = "completed"
     log.info("scan completed: %s", ", ".join(f"{k} {v}" for k, v in run.counts.to_dict().items()),
              extra={"operation": "scan", "counts": run.counts.to_dict(),

@@ -1,4 +1,6 @@
-"""The scan writer on a real SQLite file: a batch interrupted mid-transaction is not lost.
+"""The scan service and its writer in-process, on a real SQLite file.
+
+The writer: a batch interrupted mid-transaction is not lost.
 
 Ctrl+C can land while a batch is being written; the transaction rolls back, and the save
 that a stopped scan makes afterwards (ScanWriter.flush) must still write that batch. The
@@ -57,5 +59,25 @@ def test_interrupted_flush_keeps_its_batch(tmp_path: Path, monkeypatch: pytest.M
         assert db.conn.execute("SELECT count(*) FROM job_files WHERE outcome = 'added'").fetchone() == (6,)
         writer.flush()  # nothing left: nothing written twice
         assert db.conn.execute("SELECT count(*) FROM job_files").fetchone() == (6,)
+    finally:
+        db.close()
+
+
+def test_scan_service_leaves_no_probe_workers_behind(corpus, tmp_path: Path) -> None:
+    """Called as a library (not through the CLI, whose exit would hide it), a finished
+    scan must not leave its worker processes running."""
+    import os
+    import subprocess
+
+    from vpo.scan.models import ScanOptions
+    from vpo.scan.service import scan
+
+    db = open_database(tmp_path / "library.db")
+    try:
+        report = scan(db, ScanOptions(roots=(os.fsencode(corpus.root),), workers=2))
+        assert report.counts.added == 7 and report.counts.errors == 3
+        children = subprocess.run(["pgrep", "-f", "-P", str(os.getpid()), "vpo.media.probe_worker"],
+                                  capture_output=True, text=True).stdout.split()
+        assert children == []
     finally:
         db.close()
