@@ -24,7 +24,6 @@ from vpo.jobs.tracker import JobTracker
 
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 HOST = socket.gethostname()
-NOW = datetime.now(timezone.utc)
 
 
 def iso(moment: datetime) -> str:
@@ -41,10 +40,11 @@ def db(tmp_path: Path) -> Iterator[Database]:
 def add(db: Database, type: str = "scan", status: str = "completed", age: timedelta = timedelta(hours=1),
         *, job_id: str | None = None, pid: int | None = 4242, host: str | None = HOST,
         heartbeat_age: timedelta | None = None, files: list[tuple[int | None, bytes, str]] = ()) -> str:
-    created = NOW - age
+    now = datetime.now(timezone.utc)  # not the import time: other tests may run for minutes first
+    created = now - age
     started = None if status == "queued" else created
     finished = created + timedelta(seconds=30) if status in ("completed", "failed", "cancelled") else None
-    beat = NOW - heartbeat_age if heartbeat_age is not None else (finished or started or created)
+    beat = now - heartbeat_age if heartbeat_age is not None else (finished or started or created)
     record = JobRecord(id=job_id or str(uuid.uuid4()), type=type, status=status, target=["/media"],
                        options={}, created_at=iso(created), pid=pid, host=host, heartbeat_at=iso(beat),
                        started_at=iso(started) if started else None, finished_at=iso(finished) if finished else None)
@@ -55,10 +55,11 @@ def add(db: Database, type: str = "scan", status: str = "completed", age: timede
 
 
 def add_file(db: Database, path: bytes) -> int:
+    now = iso(datetime.now(timezone.utc))
     with db.transaction() as conn:
         cur = conn.execute(
             "INSERT INTO files (path, size, mtime_ns, scan_status, first_seen, last_scanned) "
-            "VALUES (?, 1, 1, 'ok', ?, ?)", (path, iso(NOW), iso(NOW)))
+            "VALUES (?, 1, 1, 'ok', ?, ?)", (path, now, now))
         return cur.lastrowid
 
 
