@@ -1,7 +1,7 @@
 """Is a rewritten file what the plan said it would be? Pure comparison of two layouts.
 
-Stream by stream, in the planned order: type, codec, language, title, channels, picture
-size, default and forced flags. Two tracks that differ in any of these cannot be swapped
+Stream by stream, in the planned order: type, codec, language (as a language: a remux may
+write `fra` as `fre`), title, channels, picture size, default and forced flags. Two tracks that differ in any of these cannot be swapped
 unnoticed; the duration must stay within a tolerance.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from vpo.media.languages import same_language
 from vpo.media.models import ProbeResult, Track
 
 DURATION_TOLERANCE_SECONDS = 1.0
@@ -16,8 +17,8 @@ DURATION_TOLERANCE_RATIO = 0.02
 
 # Compared only when both sides know the value (a prober may not report it for every codec).
 _WHEN_KNOWN = ("codec", "channels", "width", "height")
-# Compared always: a language, title or flag the plan kept must still be there.
-_ALWAYS = ("language", "title", "forced")
+# Compared always: a title or flag the plan kept must still be there.
+_ALWAYS = ("title", "forced")
 
 
 def verify(planned: Sequence[Track], before_duration: float | None, after: ProbeResult) -> str | None:
@@ -32,6 +33,8 @@ def verify(planned: Sequence[Track], before_duration: float | None, after: Probe
             a, b = getattr(want, name), getattr(have, name)
             if a is not None and b is not None and a != b:
                 return f"stream {pos}: expected {name} {a}, found {b}"
+        if not same_language(want.language, have.language):  # mkvmerge writes fra as fre
+            return f"stream {pos}: expected language {want.language!r}, found {have.language!r}"
         for name in _ALWAYS:
             a, b = getattr(want, name), getattr(have, name)
             if a != b:
