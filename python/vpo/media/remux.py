@@ -24,6 +24,10 @@ from vpo.media.models import Track
 from vpo.media.tools import run_tool
 
 MATROSKA = ("matroska", "webm")
+# mkvtoolnix in English, whatever the user's locale: its exit status 1 means "done, with
+# warnings" only when it printed "Warning:" (see run_tool). It never sees a file name, so
+# the C locale's character set costs nothing.
+_MKVTOOLNIX_ENV = {"LC_ALL": "C", "LANGUAGE": ""}
 
 
 @contextmanager
@@ -51,7 +55,7 @@ def set_flags_in_place(mkvpropedit: str, path: bytes, current: Sequence[Track],
         args: list[str | bytes] = [mkvpropedit, name]
         for index, default in sorted(changes.items()):
             args += ["--edit", f"track:{numbers[index]}", "--set", f"flag-default={int(default)}"]
-        run_tool(args, ok_codes=(0, 1), pass_fds=(fd,))  # 1: done, with warnings
+        run_tool(args, warning_code=1, pass_fds=(fd,), env=_MKVTOOLNIX_ENV)
 
 
 def mkvmerge_remux(mkvmerge: str, src: bytes, dst: bytes, order: Sequence[int],
@@ -72,7 +76,7 @@ def mkvmerge_remux(mkvmerge: str, src: bytes, dst: bytes, order: Sequence[int],
         for i in tracks:
             args += ["--default-track-flag", f"{i}:{int(planned[i].default)}"]
         args += ["--track-order", ",".join(f"0:{i}" for i in tracks), source]
-        run_tool(args, ok_codes=(0, 1), pass_fds=(fd,), cwd=folder or b".")
+        run_tool(args, warning_code=1, pass_fds=(fd,), cwd=folder or b".", env=_MKVTOOLNIX_ENV)
 
 
 def ffmpeg_remux(ffmpeg: str, src: bytes, dst: bytes, order: Sequence[int], final: Sequence[Track],

@@ -17,17 +17,22 @@ Arg = str | bytes
 
 
 def run_tool(argv: Sequence[Arg], *, timeout: float | None = None, ok_codes: Sequence[int] = (0,),
-             pass_fds: Sequence[int] = (), cwd: bytes | None = None) -> str:
+             warning_code: int | None = None, pass_fds: Sequence[int] = (), cwd: bytes | None = None,
+             env: dict[str, str] | None = None) -> str:
     """Run to completion; returns stderr+stdout text (also logged at debug). Raises ToolError
     with the tool's last lines on failure. Ctrl+C stops the child (SIGINT, then SIGKILL)
-    before propagating. `pass_fds` are inherited by the child (for `/dev/fd/N` names)."""
+    before propagating. `pass_fds` are inherited by the child (for `/dev/fd/N` names).
+
+    `warning_code`: an exit status that means "done, with warnings" (mkvtoolnix: 1) when
+    the output holds a warning; the same status with no warning is a failure (`false`)."""
     name = os.path.basename(os.fsdecode(argv[0]))
     shown = " ".join(_shown(a) for a in argv)
     log.debug("running %s", shown, extra={"operation": name, "command": shown})
     started = time.monotonic()
     try:
         child = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, pass_fds=tuple(pass_fds), cwd=cwd)
+                                 stderr=subprocess.PIPE, pass_fds=tuple(pass_fds), cwd=cwd,
+                                 env=None if env is None else {**os.environ, **env})
     except FileNotFoundError:
         raise ToolError(f"{name}: not found at {os.fsdecode(argv[0])} (check the tools section of your settings)",
                         details={"tool": os.fsdecode(argv[0])}) from None
@@ -50,7 +55,9 @@ def run_tool(argv: Sequence[Arg], *, timeout: float | None = None, ok_codes: Seq
               extra={"operation": name, "exit_code": child.returncode, "duration_seconds": round(seconds, 3)})
     if text.strip():
         log.debug("%s output:\n%s", name, text.rstrip(), extra={"operation": name})
-    if child.returncode not in ok_codes:
+    if warning_code is not None and child.returncode == warning_code and "warning" in text.lower():
+        log.warning("%s: %s", name, last_lines(text), extra={"operation": name})
+    elif child.returncode not in ok_codes:
         raise ToolError(f"{name} failed (exit {child.returncode}): {last_lines(text)}",
                         details={"command": shown, "exit_code": child.returncode, "output": last_lines(text, 10)})
     return text
