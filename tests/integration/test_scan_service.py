@@ -81,3 +81,39 @@ def test_scan_service_leaves_no_probe_workers_behind(corpus, tmp_path: Path) -> 
         assert children == []
     finally:
         db.close()
+
+
+@pytest.mark.parametrize("prune", [False, True])
+def test_missing_files_moved_by_another_process_are_left_alone(tmp_path: Path, prune: bool) -> None:
+    """A scan decided /lib/a.mkv was gone; meanwhile another process (a second scan, a
+    transcode) recorded that file at a new path. Marking or pruning by id alone would
+    make the moved file 'missing', or delete its record and history."""
+    from vpo.scan.writer import record_missing
+    from vpo.timeutil import now_iso
+
+    db = open_database(tmp_path / "library.db")
+    try:
+        ids = {}
+        with db.transaction() as conn:
+            for name in (b"a", b"b", b"c"):
+                ids[name], _ = files_db.upsert_probed(
+                    conn, path=b"/lib/%s.mkv" % name, size=1, mtime_ns=1, dev=1, ino=1, result=RESULT,
+                    error=None, fingerprint=None, content_hash=None, racy=False, now=now_iso())
+            files_db.mark_missing(conn, [(ids[b"c"], b"/lib/c.mkv")], now_iso())
+            assert files_db.move_file(conn, ids[b"a"], old_path=b"/lib/a.mkv", new_path=b"/lib/moved.mkv",
+                                      size=1, mtime_ns=1, dev=1, ino=1, racy=False, now=now_iso())
+        tracker = JobTracker(db, type="scan", target=["/lib"], options={})
+        newly = [(ids[b"a"], b"/lib/a.mkv"), (ids[b"b"], b"/lib/b.mkv")]
+        already = [(ids[b"c"], b"/lib/c.mkv")]
+        removed, pruned = record_missing(db, tracker, newly, already, prune=prune)
+        rows = {bytes(p): (fid, s) for p, fid, s in db.conn.execute("SELECT path, id, scan_status FROM files")}
+        assert rows[b"/lib/moved.mkv"] == (ids[b"a"], "ok")
+        assert removed == 1
+        if prune:
+            assert set(rows) == {b"/lib/moved.mkv"} and pruned == 2
+        else:
+            assert rows[b"/lib/b.mkv"] == (ids[b"b"], "missing") and pruned == 0
+        logged = [bytes(p) for p, in db.conn.execute("SELECT path FROM job_files WHERE job_id = ?", (tracker.id,))]
+        assert sorted(logged) == ([b"/lib/b.mkv", b"/lib/c.mkv"] if prune else [b"/lib/b.mkv"])
+    finally:
+        db.close()

@@ -157,13 +157,33 @@ def mark_present(conn: sqlite3.Connection, file_id: int, now: str) -> None:
     )
 
 
-def mark_missing(conn: sqlite3.Connection, ids: Iterable[int], now: str) -> None:
-    for part in chunks(list(ids)):
-        marks = ",".join("?" * len(part))
-        conn.execute(
-            f"UPDATE files SET scan_status = 'missing', missing_since = ? WHERE id IN ({marks})",
-            (now, *part),
+def mark_missing(conn: sqlite3.Connection, files: Iterable[tuple[int, bytes]], now: str) -> list[tuple[int, bytes]]:
+    """Mark each (id, path) missing if its record still has that path; returns those marked.
+
+    A record another process moved meanwhile (a scan, apply or transcode) is left alone:
+    its file is at the new path, not missing.
+    """
+    marked = []
+    for file_id, path in files:
+        cur = conn.execute(
+            "UPDATE files SET scan_status = 'missing', missing_since = ? WHERE id = ? AND path = ?",
+            (now, file_id, path),
         )
+        if cur.rowcount:
+            marked.append((file_id, path))
+    return marked
+
+
+def delete_at(conn: sqlite3.Connection, files: Iterable[tuple[int, bytes]], *,
+              only_missing: bool = False) -> list[tuple[int, bytes]]:
+    """Delete each (id, path) record that still has that path (and, with only_missing, is
+    still missing); returns those deleted. Tracks go with them (ON DELETE CASCADE)."""
+    extra = " AND scan_status = 'missing'" if only_missing else ""
+    deleted = []
+    for file_id, path in files:
+        if conn.execute(f"DELETE FROM files WHERE id = ? AND path = ?{extra}", (file_id, path)).rowcount:
+            deleted.append((file_id, path))
+    return deleted
 
 
 def delete_files(conn: sqlite3.Connection, ids: Iterable[int]) -> None:

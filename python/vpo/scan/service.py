@@ -131,10 +131,9 @@ class _ScanRun:
             newly = self._match_moves(deferred, newly, already)
         self._drain(until=0)
         self.writer.flush()
-        record_missing(self.db, self.tracker, newly, already, prune=self.options.prune)
-        self.counts.removed += len(newly)
-        if self.options.prune:
-            self.counts.pruned += len(newly) + len(already)
+        removed, pruned = record_missing(self.db, self.tracker, newly, already, prune=self.options.prune)
+        self.counts.removed += removed
+        self.counts.pruned += pruned
         self._report(walking=False, force=True)
 
     def stop(self) -> None:

@@ -122,17 +122,20 @@ def _summary(result: ProbeResult | None) -> dict[str, Any]:
 
 
 def record_missing(db: Database, tracker: JobTracker, newly: list[tuple[int, bytes]],
-                   already: list[tuple[int, bytes]], *, prune: bool) -> None:
+                   already: list[tuple[int, bytes]], *, prune: bool) -> tuple[int, int]:
     """Mark files not found as missing (they keep their history), or delete them with prune.
 
-    The job's rows are written first, so a pruned file's audit row survives with a NULL id.
+    Only records still at the path the walk missed are touched: another process may have
+    moved one meanwhile. Returns (newly missing, records deleted). A pruned file's audit
+    row keeps its path, with no file id.
     """
     now = now_iso()
     with db.transaction() as conn:
-        tracker.add_files(conn, [(fid, path, "missing", {"pruned": prune} if prune else None)
-                                 for fid, path in newly])
-        if prune:
-            tracker.add_files(conn, [(fid, path, "missing", {"pruned": True}) for fid, path in already])
-            files_db.delete_files(conn, [fid for fid, _ in newly + already])
-        else:
-            files_db.mark_missing(conn, [fid for fid, _ in newly], now)
+        if not prune:
+            marked = files_db.mark_missing(conn, newly, now)
+            tracker.add_files(conn, [(fid, path, "missing", None) for fid, path in marked])
+            return len(marked), 0
+        gone = files_db.delete_at(conn, newly)
+        old = files_db.delete_at(conn, already, only_missing=True)
+        tracker.add_files(conn, [(None, path, "missing", {"pruned": True}) for _, path in gone + old])
+        return len(gone), len(gone) + len(old)
