@@ -121,9 +121,10 @@ def test_second_scan_probes_and_writes_nothing(vpo, vpo_home: Path, scanned: med
 def test_text_summary_says_nothing_changed(vpo, scanned: media.Corpus) -> None:
     result = vpo("scan", scanned.root)
     assert result.code == 0, result
-    assert "Skipped (unchanged):  10" in result.stdout.replace(" 10", " 10")
-    assert [line.split()[-1] for line in result.stdout.splitlines()
-            if line.strip().startswith(("Scanned", "Added", "Moved", "Removed", "Errors"))] == ["0"] * 5
+    summary = {label.strip(): value.split()[0] for label, value in
+               (line.split(":", 1) for line in result.stdout.splitlines() if line.startswith("  ") and ":" in line)}
+    assert summary == {"Discovered": "10", "Skipped (unchanged)": "10", "Scanned (changed)": "0",
+                       "Added (new)": "0", "Moved": "0", "Removed (missing)": "0", "Errors": "0"}
 
 
 # -- changed files -----------------------------------------------------------------------------

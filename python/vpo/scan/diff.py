@@ -84,7 +84,8 @@ def split_remaining(known: dict[bytes, Known], unreadable: list[bytes]) -> tuple
     Paths under a directory the walk could not read are neither: we do not know.
     """
     prefixes = [u.rstrip(b"/") + b"/" for u in unreadable]
-    newly, already = [], []
+    newly: list[tuple[int, bytes]] = []
+    already: list[tuple[int, bytes]] = []
     for path, k in known.items():
         if prefixes and any(path.startswith(p) for p in prefixes):
             continue
