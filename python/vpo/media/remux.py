@@ -2,7 +2,8 @@
 
 - `set_flags_in_place`: mkvpropedit edits Matroska headers in place (no remux).
 - `mkvmerge_remux`: Matroska with a new track order, written to `dst`.
-- `ffmpeg_remux`: any other container, stream copy (`-map` every stream), written to `dst`.
+- `ffmpeg_remux`: any other container (WebM included), stream copy (`-map` every stream),
+  written to `dst`.
 Each takes the current tracks and the planned layout (`final`, `order`).
 
 File names never reach a tool as options or in a form it could misread. ffmpeg gets
@@ -59,7 +60,7 @@ def set_flags_in_place(mkvpropedit: str, path: bytes, current: Sequence[Track],
 
 
 def mkvmerge_remux(mkvmerge: str, src: bytes, dst: bytes, order: Sequence[int],
-                   final: Sequence[Track], current: Sequence[Track], *, webm: bool = False) -> None:
+                   final: Sequence[Track], current: Sequence[Track]) -> None:
     """`dst`: an ASCII name in the directory of `src`. mkvmerge track ids are the stream
     indices of the tracks (attachments are not tracks and are copied as they are)."""
     folder, name = os.path.split(dst)
@@ -69,10 +70,7 @@ def mkvmerge_remux(mkvmerge: str, src: bytes, dst: bytes, order: Sequence[int],
     tracks = [i for i in order if by_index[i].type != "attachment"]
     planned = {i: final[pos] for pos, i in enumerate(order)}
     with _descriptor(src, os.O_RDONLY) as (source, fd):
-        args: list[str | bytes] = [mkvmerge, "--quiet"]
-        if webm:
-            args.append("--webm")
-        args += ["-o", b"./" + name]
+        args: list[str | bytes] = [mkvmerge, "--quiet", "-o", b"./" + name]
         for i in tracks:
             args += ["--default-track-flag", f"{i}:{int(planned[i].default)}"]
         args += ["--track-order", ",".join(f"0:{i}" for i in tracks), source]

@@ -45,9 +45,14 @@ class Applied:
 
 
 def method_for(container: str, plan: Plan) -> str:
-    """The tool that carries out `plan`: mkvpropedit, mkvmerge or ffmpeg."""
-    if container in remux.MATROSKA:
-        return "mkvmerge" if plan.reorders else "mkvpropedit"
+    """The tool that carries out `plan`: mkvpropedit (flags on Matroska and WebM, in place),
+    mkvmerge (Matroska reorders), ffmpeg (everything else). WebM reorders use ffmpeg's WebM
+    muxer: mkvmerge's WebM mode refuses tracks it can only pass through, such as the WebVTT
+    subtitles ffmpeg writes, and without it the result would no longer be WebM."""
+    if container in remux.MATROSKA and not plan.reorders:
+        return "mkvpropedit"
+    if container == "matroska":
+        return "mkvmerge"
     return "ffmpeg"
 
 
@@ -130,13 +135,11 @@ def _remux(path: bytes, container: str, current: list[Track], duration: float | 
     temp = hidden_sibling(path, "tmp")
     backup = hidden_sibling(path, "backup")
     moved = False  # True once the original has been renamed to `backup` (no hard links)
+    method = method_for(container, plan)
     try:
-        if container in remux.MATROSKA:
-            method = "mkvmerge"
-            remux.mkvmerge_remux(tools.mkvmerge, path, temp, plan.order, plan.final, current,
-                                 webm=container == "webm")
+        if method == "mkvmerge":
+            remux.mkvmerge_remux(tools.mkvmerge, path, temp, plan.order, plan.final, current)
         else:
-            method = "ffmpeg"
             remux.ffmpeg_remux(tools.ffmpeg, path, temp, plan.order, plan.final)
         result = _verified(temp, plan, duration, prober)
         _same_owner_and_mode(path, temp)
