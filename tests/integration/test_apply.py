@@ -47,11 +47,17 @@ LAYOUTS: dict[str, dict[str, Any]] = {
     # fr in the policy matches fre and fra alike (no eng here: French is the main language)
     "fre.mkv": dict(audio=[("spa", None, True), ("fre", None, False)], tone=1150),
     "fra.mkv": dict(audio=[("spa", None, True), ("fra", None, False)], tone=1150),
+    # WebM: reordered by ffmpeg's WebM muxer (mkvmerge's WebM mode refuses ffmpeg's WebVTT)
+    "reorder.webm": dict(audio=[("jpn", None, True), ("eng", "Dub", False)],
+                         subtitles=[("eng", None, False, False)], tone=1170),
+    # AVI stores no default flags: the plan only moves the commentary last
+    "commentary.avi": dict(audio=[("eng", "Commentary", False), ("eng", None, False)], tone=1180),
     # already as the policy wants it: never written
     "compliant.mkv": dict(audio=[("eng", None, True), ("jpn", None, False)],
                           subtitles=[("eng", None, False, False)], tone=1160),
 }
-CHANGED = {"flags.mkv", "reorder.mkv", "reorder.mp4", "commentary.mkv", "fre.mkv", "fra.mkv"}
+CHANGED = {"flags.mkv", "reorder.mkv", "reorder.mp4", "commentary.mkv", "fre.mkv", "fra.mkv", "reorder.webm",
+           "commentary.avi"}
 
 
 @dataclass(frozen=True)
@@ -206,6 +212,20 @@ def test_mp4_is_reordered_with_an_ffmpeg_stream_copy(run: Run) -> None:
     assert audio_of(run.paths["reorder.mp4"]) == [("eng", None, True), ("fre", None, False)]
     assert media.ffprobe(run.paths["reorder.mp4"])["format"]["format_name"].startswith("mov,mp4")
     assert method_of(run, "reorder.mp4") == "ffmpeg"
+
+
+def test_webm_is_reordered_with_ffmpeg_and_stays_webm(run: Run) -> None:
+    assert audio_of(run.paths["reorder.webm"]) == [("eng", "Dub", True), ("jpn", None, False)]
+    tracks = media.probe_tracks(run.paths["reorder.webm"])
+    assert [t.codec for t in tracks] == ["vp8", "opus", "opus", "webvtt"]
+    assert method_of(run, "reorder.webm") == "ffmpeg"
+
+
+def test_avi_gets_its_order_but_no_default_flags_it_could_not_store(run: Run) -> None:
+    assert audio_of(run.paths["commentary.avi"]) == [("und", None, False), ("und", "Commentary", False)]
+    actions = by_name(run.first.json())["commentary.avi"]["actions"]
+    assert [a["action"] for a in actions] == ["reorder"]
+    assert method_of(run, "commentary.avi") == "ffmpeg"
 
 
 def test_commentary_found_by_title_goes_last_without_the_default(run: Run) -> None:
