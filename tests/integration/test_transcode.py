@@ -526,8 +526,28 @@ def test_two_processes_share_the_queue(make_lib: Callable[..., Lib]) -> None:
 # --------------------------------------------------------------------------- signals
 
 
-@pytest.mark.parametrize(("sig", "exit_code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_signal_requeues_the_running_job_cleanly(make_lib: Callable[..., Lib], sig: int, exit_code: int) -> None:
+def ffmpeg_writing(name: bytes) -> list[int]:
+    """Pids of live processes whose command line names `name` (Linux /proc)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    if name in f.read():
+                        pids.append(int(entry))
+            except OSError:
+                pass
+    return pids
+
+
+@pytest.mark.parametrize(("sig", "exit_code", "to_ffmpeg_too"), [
+    (signal.SIGTERM, 143, False),
+    (signal.SIGINT, 130, False),
+    # systemd's default KillMode signals every process of the unit, ffmpeg first here.
+    pytest.param(signal.SIGTERM, 143, True, marks=pytest.mark.skipif(sys.platform != "linux", reason="/proc")),
+])
+def test_signal_requeues_the_running_job_cleanly(make_lib: Callable[..., Lib], sig: int, exit_code: int,
+                                                 to_ffmpeg_too: bool) -> None:
     lib = make_lib(**{"long.mkv": LONG})
     path = lib.path("long.mkv")
     original = path.read_bytes()
@@ -535,6 +555,11 @@ def test_signal_requeues_the_running_job_cleanly(make_lib: Callable[..., Lib], s
     worker = lib.start("--profile", lib.slow_profile(), "jobs", "run")
     try:
         wait_for("progress", running_with_progress(lib, job_id), worker)
+        if to_ffmpeg_too:  # the worst order: ffmpeg is gone before VPO hears of the stop
+            [temp] = temp_files(lib.root)
+            for pid in ffmpeg_writing(temp.encode()):
+                os.kill(pid, sig)
+            wait_for("ffmpeg exit", lambda: not ffmpeg_writing(temp.encode()), worker)
         worker.send_signal(sig)
         code = finish(worker)
     finally:
@@ -552,20 +577,6 @@ def test_signal_requeues_the_running_job_cleanly(make_lib: Callable[..., Lib], s
 
     assert lib.ok("jobs", "run")["jobs"] == [{"id": job_id, "status": "completed", "error": None}]
     assert transcoded_rows(lib, job_id) == 1
-
-
-def ffmpeg_writing(name: bytes) -> list[int]:
-    """Pids of live processes whose command line names `name` (Linux /proc)."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/cmdline", "rb") as f:
-                    if name in f.read():
-                        pids.append(int(entry))
-            except OSError:
-                pass
-    return pids
 
 
 def test_killed_worker_job_is_recovered_and_completes(make_lib: Callable[..., Lib]) -> None:

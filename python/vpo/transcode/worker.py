@@ -275,9 +275,19 @@ class _JobRun:
             finally:
                 child.stdout.close()  # type: ignore[union-attr]
             code = child.wait()
-            if code != 0:
-                raise ToolError(f"ffmpeg failed (exit {code}): {last_lines(errlog.text(), 5)}",
-                                details={"exit_code": code})
+            if code == 0:
+                return
+            output = last_lines(errlog.text(), 5)
+            if code < 0 or code == 255:  # ended by a signal (ffmpeg exits 255 when it catches one)
+                # A service manager stopping the whole unit (systemd's default KillMode)
+                # signals ffmpeg and VPO together: give our own handler a moment to say so,
+                # and put the job back instead of calling the transcode failed.
+                self.stop.wait(1.0)
+                if self.stop.is_set():
+                    raise _Abandon()
+                how = f"killed by {signal.Signals(-code).name}" if code < 0 else "stopped by a signal (exit 255)"
+                raise ToolError(f"ffmpeg was {how}, not by VPO: {output}", details={"exit_code": code})
+            raise ToolError(f"ffmpeg failed (exit {code}): {output}", details={"exit_code": code})
 
     def _follow(self, child: subprocess.Popen, duration: float | None) -> None:  # type: ignore[type-arg]
         """Read `-progress` lines; heartbeat; notice a cancel or a stop between reads."""
