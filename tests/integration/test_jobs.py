@@ -326,6 +326,8 @@ def test_list_text_table_shows_short_ids_and_local_start_times(history: History)
 
 def test_limit_keeps_the_newest(history: History) -> None:
     assert listed(history.home, "--limit", "2") == [history.failed, history.second]
+    # More than SQLite can count is the same as no limit (not an OverflowError).
+    assert listed(history.home, "--limit", str(10**20)) == [history.failed, history.second, history.first]
     result = run(history.home, "jobs", "list", "-n", "1")
     assert result.code == 0, result
     rows = table_rows(result.stdout)
@@ -429,6 +431,9 @@ def test_unknown_id_exits_non_zero_with_a_clear_message(history: History) -> Non
     assert "no job" in line and missing in line, line
     doc = json_error(run(history.home, "jobs", "show", "zzzz", "--json"), "JOB_NOT_FOUND")
     assert "zzzz" in doc["message"]
+    # Bytes that are not UTF-8 cannot be an id either: a message, not a UnicodeEncodeError.
+    line = usage_error(run(history.home, "jobs", "show", history.first[:6].encode() + b"\xff"))
+    assert "no job" in line, line
 
 
 def test_file_history_follows_a_renamed_file(history: History) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,11 +16,15 @@ from vpo.timeutil import from_iso, utcnow
 STATUSES = ("queued", "running", "completed", "failed", "cancelled")
 TYPES = ("scan", "apply", "transcode")
 MIN_PREFIX = 4
+MAX_LIMIT = 2**63 - 1  # SQLite's largest integer
+_ID_CHARS = re.compile(r"^[0-9a-f-]+$")
 
 
 def list_jobs(db: Database, *, status: str | None = None, type: str | None = None,
               since: str | None = None, limit: int | None = 20, file: bytes | None = None) -> list[JobRecord]:
     path = os.path.abspath(file) if file is not None else None
+    if limit is not None and limit > MAX_LIMIT:  # more than SQLite can count: no limit at all
+        limit = None
     return jobs_db.query(db.conn, status=status, type=type, since=since, file=path, limit=limit)
 
 
@@ -28,6 +33,8 @@ def resolve_id(db: Database, text: str) -> str:
     prefix = text.strip().lower()
     if len(prefix) < MIN_PREFIX:
         raise UsageError(f"job id prefix {text!r} is too short: give at least {MIN_PREFIX} characters")
+    if not _ID_CHARS.match(prefix):  # not hex (or not even UTF-8): no job can have it
+        raise JobNotFoundError(f"no job with id {text!r}", details={"id": text})
     matches = jobs_db.ids_with_prefix(db.conn, prefix, limit=21)
     if not matches:
         raise JobNotFoundError(f"no job with id {text!r}", details={"id": text})
