@@ -471,6 +471,26 @@ def test_output_that_fails_verification_leaves_the_original(make_lib: Callable[.
     assert sorted(os.listdir(lib.root)) == ["a.mkv"]
 
 
+def test_file_written_during_the_transcode_is_not_replaced(make_lib: Callable[..., Lib]) -> None:
+    lib = make_lib(**{"short.mkv": {"duration": 4, "fps": 25}})
+    path = lib.path("short.mkv")
+    [job_id] = lib.queue(path)
+    worker = lib.start("--profile", lib.slow_profile(), "jobs", "run")
+    try:
+        wait_for("progress", running_with_progress(lib, job_id), worker)
+        with open(path, "ab") as f:  # someone else writes the file meanwhile
+            f.write(b"\0" * 16)
+        edited = path.read_bytes()
+        assert finish(worker) == 1
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    message = lib.job(job_id)["error"]["message"]
+    assert message == f"{path} changed while it was being transcoded; run `vpo scan`, then `vpo jobs retry`"
+    assert path.read_bytes() == edited
+    assert sorted(os.listdir(lib.root)) == ["short.mkv"]
+
+
 def test_ffmpeg_that_cannot_run_at_all_says_why(make_lib: Callable[..., Lib]) -> None:
     lib = make_lib(**{"a.mkv": {}})
     broken = lib.profile("dead", "#!/bin/sh\necho 'ffmpeg: error while loading shared libraries: libavdevice.so.59' >&2\n"

@@ -222,6 +222,7 @@ class _JobRun:
                 raise VpoError(f"not enough free space beside {os.fsdecode(path)}: {free:,} bytes free, "
                                f"about {int(size * SPACE_MARGIN):,} needed")
             encoder = encoder_for(self.settings.tools.ffmpeg, target.codec)
+            source = os.stat(path)
             temp = hidden_sibling(path, "transcode")
             self._ffmpeg(ffmpeg_args(self.settings.tools.ffmpeg, path, temp, before.tracks, target, encoder,
                                      before.container), before.duration_seconds)
@@ -229,7 +230,7 @@ class _JobRun:
             problem = verify_output(before, after, target)
             if problem:
                 raise VpoError(f"verification failed: {problem}")
-            self._replace(record, path, temp, before, after, target, encoder)
+            self._replace(record, path, temp, before, after, target, encoder, source)
             temp = None
             return "completed", None
         except _Abandon:
@@ -322,16 +323,23 @@ class _JobRun:
             raise _Cancelled()
 
     def _replace(self, record: files_db.FileRecord, path: bytes, temp: bytes, before: ProbeResult,
-                 after: ProbeResult, target: TranscodeTarget, encoder: str) -> None:
+                 after: ProbeResult, target: TranscodeTarget, encoder: str, source: os.stat_result) -> None:
         """Only now does anything replace the original, which is kept unless the policy says
         so. The swap happens inside the write transaction that records it and completes the
         job, after checking the job is still ours: a cancel is either seen here (nothing
         replaced) or waits for the lock and finds the job completed."""
         from vpo.scan.walker import fingerprints
 
+        current = os.stat(path)
+        if (current.st_size, current.st_mtime_ns, current.st_ino) != (source.st_size, source.st_mtime_ns,
+                                                                      source.st_ino):
+            # Someone wrote the file while ffmpeg read it: the output is of a file that no
+            # longer exists, and replacing would throw the new content away.
+            raise VpoError(f"{os.fsdecode(path)} changed while it was being transcoded; "
+                           "run `vpo scan`, then `vpo jobs retry`")
         st = os.stat(temp)  # a rename keeps the inode, size and mtime
         fingerprint = fingerprints([temp])[0][0]
-        original_size = os.path.getsize(path)
+        original_size = current.st_size
         summary: dict[str, object] = {
             "codec_before": (main_video(before.tracks) or before.tracks[0]).codec,
             "codec_after": target.codec, "encoder": encoder,
