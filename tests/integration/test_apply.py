@@ -532,9 +532,17 @@ def test_keep_backup_keeps_the_first_original_and_no_keep_backup_keeps_none(lib:
                                                                             policy_file: Path) -> None:
     paths = lib("reorder.mkv", "flags.mkv")
     original = {n: snap(p) for n, p in paths.items()}
+    # what a killed apply leaves: its remux output goes, its working backup stays
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale_temp = f".vpo-tmp-{dead.pid}-0badc0de.mkv".encode()
+    stale_backup = f".reorder.vpo-backup-{dead.pid}.mkv".encode()
+    for name in (stale_temp, stale_backup):
+        (tmp_path / "lib" / name.decode()).write_bytes(b"left behind")
     done = vpo("apply", "--policy", policy_file, "--no-keep-backup", "--json", tmp_path / "lib")
     assert done.code == 0, done
-    assert listing(tmp_path / "lib") == [b"flags.mkv", b"reorder.mkv"]
+    assert listing(tmp_path / "lib") == [stale_backup, b"flags.mkv", b"reorder.mkv"]
+    os.unlink(tmp_path / "lib" / stale_backup.decode())
     # the other way round, twice: the backup is the file as it was before VPO first changed it
     reverse = tmp_path / "reverse.yaml"
     reverse.write_text("schema_version: 1\naudio_language_preference: [jpn]\n")

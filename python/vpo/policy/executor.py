@@ -3,8 +3,9 @@
 The original is recoverable at every moment: in-place edits work on a file whose backup
 copy already exists; remuxes write a hidden temporary file beside the original and only
 replace it once the result has been probed and verified. No temporary file survives a
-failure; a kill -9 or power loss can leave one, always hidden (a leading dot: scans never
-catalogue it) and named `.vpo-*`.
+failure. A kill -9 or power loss can leave one, always hidden (a leading dot: scans never
+catalogue it): `.vpo-tmp-PID-*` outputs are removed by the next apply in that folder once
+their process is gone; `.NAME.vpo-backup-PID.EXT` copies are left for a person to look at.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import errno
 import fcntl
 import logging
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Iterator
@@ -24,6 +26,7 @@ from vpo.errors import VpoError
 from vpo.media import remux
 from vpo.media.models import ProbeResult, Track
 from vpo.media.probe import ProberConfig, probe_file
+from vpo.media.siblings import hidden_sibling
 from vpo.policy.evaluate import Plan
 from vpo.policy.verify import verify
 
@@ -56,15 +59,61 @@ def method_for(container: str, plan: Plan) -> str:
     return "ffmpeg"
 
 
-def hidden_sibling(path: bytes, tag: str) -> bytes:
-    """`/d/.vpo-TAG-PID-RANDOM.ext`: same directory (atomic rename), hidden (never scanned),
-    unique (a stale one from a crash is never reused or removed), and ASCII, so that a tool
-    that mangles non-UTF-8 names can be given it."""
+def temp_sibling(path: bytes) -> bytes:
+    """`/d/.vpo-tmp-PID-RANDOM.EXT`: where a remux writes. Same directory (atomic rename),
+    hidden (never scanned), unique, and plain ASCII whatever the media file is called: it
+    is the one name a tool (mkvmerge) is given, and mkvtoolnix mangles non-ASCII names."""
     folder, name = os.path.split(path)
     ext = os.path.splitext(name)[1]
     if not (ext[1:].isascii() and ext[1:].isalnum()):
         ext = b""
-    return os.path.join(folder, f".vpo-{tag}-{os.getpid()}-{secrets.token_hex(4)}".encode() + ext)
+    return os.path.join(folder, f".vpo-tmp-{os.getpid()}-{secrets.token_hex(4)}".encode() + ext)
+
+
+_TEMP_NAME = re.compile(rb"^\.vpo-tmp-(\d+)-[0-9a-f]{8}(\.[A-Za-z0-9]+)?$")
+
+
+def remove_stale_temps(folder: bytes) -> list[bytes]:
+    """Delete remux outputs that a dead apply left in `folder` (killed, power loss).
+    Only temporaries: a leftover backup may be the one intact copy, and is never deleted."""
+    removed = []
+    try:
+        names = os.listdir(folder or b".")
+    except OSError:
+        return removed
+    for entry in names:
+        match = _TEMP_NAME.match(entry)
+        if not match or _alive(int(match.group(1))):
+            continue
+        try:
+            os.unlink(os.path.join(folder, entry))
+            removed.append(os.path.join(folder, entry))
+            log.info("removed %s, left by process %s", os.fsdecode(os.path.join(folder, entry)), match.group(1))
+        except OSError:
+            pass
+    return removed
+
+
+def backup_sibling(path: bytes) -> bytes:
+    """`/d/.NAME.vpo-backup-PID.EXT` (the shared naming: a person can tell whose it is);
+    never an existing file, which could be the only copy a crashed run left."""
+    backup = hidden_sibling(path, "backup")
+    while os.path.lexists(backup):
+        stem, ext = os.path.splitext(backup)
+        backup = stem + f"-{secrets.token_hex(2)}".encode() + ext
+    return backup
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @contextmanager
@@ -115,7 +164,7 @@ def _in_place(path: bytes, current: list[Track], duration: float | None, plan: P
               tools: ToolsSettings, keep_backup: bool, prober: ProberConfig) -> Applied:
     changes = {a.track: bool(a.to) for a in plan.actions if a.track is not None}
     owner = os.stat(path)
-    backup = hidden_sibling(path, "backup")
+    backup = backup_sibling(path)
     _copy(path, backup)
     try:
         remux.set_flags_in_place(tools.mkvpropedit, path, current, changes)
@@ -132,8 +181,9 @@ def _in_place(path: bytes, current: list[Track], duration: float | None, plan: P
 
 def _remux(path: bytes, container: str, current: list[Track], duration: float | None, plan: Plan,
            tools: ToolsSettings, keep_backup: bool, prober: ProberConfig) -> Applied:
-    temp = hidden_sibling(path, "tmp")
-    backup = hidden_sibling(path, "backup")
+    remove_stale_temps(os.path.dirname(path))
+    temp = temp_sibling(path)
+    backup = backup_sibling(path)
     moved = False  # True once the original has been renamed to `backup` (no hard links)
     method = method_for(container, plan)
     try:
