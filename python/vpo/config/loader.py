@@ -184,7 +184,7 @@ def _sections(path: Path, document: Any, *, allowed_extra: tuple[str, ...], home
                               details={"file": str(path), "key": key})
         cls = SECTIONS[key]
         try:
-            parsed = TypeAdapter(cls).validate_python(_plain(section))
+            parsed: Any = TypeAdapter(cls).validate_python(_plain(section))
         except ValidationError as exc:
             names = {(key,): [f.name for f in fields(cls)]}
             raise describe_validation(path, document, exc, prefix=(key,), accepted=names) from None
