@@ -146,3 +146,18 @@ def test_examples_exist() -> None:
 def test_every_example_policy_loads(path: Path) -> None:
     policy = load_policy(path)
     assert policy.schema_version == 1
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "policies.md"
+
+
+def test_every_policy_shown_in_the_docs_loads(tmp_path: Path) -> None:
+    import re
+
+    blocks = [b for b in re.findall(r"```yaml\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.S)
+              if "schema_version" in b]
+    assert len(blocks) >= 5
+    for i, block in enumerate(blocks):
+        path = tmp_path / f"doc-{i}.yaml"
+        path.write_text(block, encoding="utf-8")
+        load_policy(path)
