@@ -38,7 +38,7 @@ def main_options(
                                                    "(default: $VPO_PROFILE).")] = None,
     log_level: Annotated[Optional[str], typer.Option("--log-level",
                                                      help="debug, info, warning or error.")] = None,
-    log_file: Annotated[Optional[str], typer.Option("--log-file", help="Also log to this file.")] = None,
+    log_file: Annotated[Optional[str], typer.Option("--log-file", help="Log to this file (rotated; stderr too only with logging.include_stderr).")] = None,
     log_json: Annotated[bool, typer.Option("--log-json", help="Log JSON lines.")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version.")] = False,
