@@ -133,8 +133,8 @@ def apply(db: Database, options: ApplyOptions) -> ApplyReport:
     files one by one. Problems found before the first change raise (exit 2); a file that
     fails is restored and reported, and the rest go on."""
     work: list[FileOutcome | _Planned] = []
-    for item in targets(db, options):
-        work.append(item if isinstance(item, FileOutcome) else _plan(db, item, options))
+    for target in targets(db, options):
+        work.append(target if isinstance(target, FileOutcome) else _plan(db, target, options))
     plans = [w for w in work if isinstance(w, _Planned) and not w.plan.empty]
     if not options.dry_run and plans:
         needed = sorted({executor.method_for(w.record.container or "", w.plan) for w in plans})

@@ -76,7 +76,7 @@ _TEMP_NAME = re.compile(rb"^\.vpo-tmp-(\d+)-[0-9a-f]{8}(\.[A-Za-z0-9]+)?$")
 def remove_stale_temps(folder: bytes) -> list[bytes]:
     """Delete remux outputs that a dead apply left in `folder` (killed, power loss).
     Only temporaries: a leftover backup may be the one intact copy, and is never deleted."""
-    removed = []
+    removed: list[bytes] = []
     try:
         names = os.listdir(folder or b".")
     except OSError:

@@ -66,7 +66,7 @@ class TranscodeSection(_Strict):
 
 class Policy(_Strict):
     schema_version: Literal[1]
-    track_order: list[Category] = Field(default_factory=lambda: list(CATEGORIES))
+    track_order: list[Category] = Field(default_factory=lambda: list(CATEGORIES))  # type: ignore[arg-type]
     audio_language_preference: list[Language] = Field(default_factory=list)
     subtitle_language_preference: list[Language] = Field(default_factory=list)
     commentary_patterns: list[Pattern] = Field(default_factory=lambda: ["commentary"])
