@@ -105,7 +105,8 @@ def query(conn: sqlite3.Connection, *, status: str | None = None, type: str | No
           limit: int | None = 20) -> list[JobRecord]:
     """Newest first; every filter is served by an index. `file` is an absolute path: the jobs
     that touched the file there, under any path it has had (its id survives moves)."""
-    where, args = [], []
+    where: list[str] = []
+    args: list[Any] = []
     if status:
         where.append("status = ?")
         args.append(status)
