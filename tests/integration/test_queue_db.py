@@ -5,6 +5,7 @@ newer run of its job. Jobs are queued through the service (transcode/queue.py)."
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,9 @@ H264 = ProbeResult("matroska", 60.0, (Track(0, "video", "h264", width=64, height
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Database:
+def db(tmp_path: Path) -> Iterator[Database]:
     database = open_database(tmp_path / "library.db")
-    yield database  # type: ignore[misc]
+    yield database
     database.close()
 
 
