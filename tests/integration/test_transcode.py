@@ -548,6 +548,7 @@ def ffmpeg_writing(name: bytes) -> list[int]:
 @pytest.mark.parametrize(("sig", "exit_code", "to_ffmpeg_too"), [
     (signal.SIGTERM, 143, False),
     (signal.SIGINT, 130, False),
+    (signal.SIGHUP, 129, False),
     # systemd's default KillMode signals every process of the unit, ffmpeg first here.
     pytest.param(signal.SIGTERM, 143, True, marks=pytest.mark.skipif(sys.platform != "linux", reason="/proc")),
 ])

@@ -25,8 +25,8 @@ def run_cmd(
 ) -> int:
     """Work the transcode queue until it is empty or a limit is reached.
 
-    SIGINT (Ctrl+C) or SIGTERM: claim nothing more, stop each running ffmpeg, remove its
-    temporary file and put its job back in the queue; then exit 130 or 143.
+    SIGINT (Ctrl+C), SIGTERM or SIGHUP: claim nothing more, stop each running ffmpeg,
+    remove its temporary file and put its job back in the queue; then exit 130, 143 or 129.
     """
     import signal
 
@@ -42,16 +42,17 @@ def run_cmd(
     def on_signal(signum: int, frame: object) -> None:
         runner.request_stop(signal.Signals(signum).name)
 
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    stopping = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # SIGHUP: the terminal went away
+    previous = {sig: signal.signal(sig, on_signal) for sig in stopping}
     try:
         report = runner.run()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    if report.stopped_by in ("SIGINT", "SIGTERM"):
+    if report.stopped_by in {sig.name for sig in stopping}:
         error = Interrupted(f"stopped by {report.stopped_by}; running jobs were put back in the queue",
                             details=report.to_dict())
-        error.exit_code = 143 if report.stopped_by == "SIGTERM" else 130
+        error.exit_code = 128 + signal.Signals[report.stopped_by].value  # 130, 143, 129
         raise error
     if json_out:
         print_json(report.to_dict())
