@@ -28,6 +28,10 @@ class RootNotFoundError(VpoError):
     code = "ROOT_NOT_FOUND"
 
 
+class RootUnreadableError(VpoError):
+    code = "ROOT_UNREADABLE"
+
+
 class UnmountedLibraryError(VpoError):
     code = "LIBRARY_UNMOUNTED"
 

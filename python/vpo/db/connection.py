@@ -46,11 +46,11 @@ class Database:
         self._depth = 1
         try:
             yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        else:
             self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:  # also when COMMIT itself failed (disk full, I/O)
+                self.conn.execute("ROLLBACK")
+            raise
         finally:
             self._depth = 0
 

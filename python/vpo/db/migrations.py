@@ -90,7 +90,12 @@ CREATE INDEX job_files_job ON job_files (job_id);
 CREATE INDEX job_files_file ON job_files (file_id);
 """
 
-MIGRATIONS: list[str] = [V1]
+# 2: `jobs list --file` also matches history rows by path (records deleted by --prune).
+V2 = """
+CREATE INDEX job_files_path ON job_files (path);
+"""
+
+MIGRATIONS: list[str] = [V1, V2]
 LATEST = len(MIGRATIONS)
 
 

@@ -7,6 +7,7 @@ then SIGKILL), the file gets an error, and a fresh child takes the next file.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import os
@@ -51,7 +52,10 @@ class ProbePool:
     def submit(self, item: Any, path: bytes) -> None:
         """Queue `path`; its outcome carries `item` back. Workers start on first use."""
         if len(self._threads) < self.workers and len(self._threads) <= self.pending:
-            thread = threading.Thread(target=self._feed, name=f"probe-{len(self._threads)}", daemon=True)
+            # A copy of the caller's context, so log lines carry the job id.
+            context = contextvars.copy_context()
+            thread = threading.Thread(target=context.run, args=(self._feed,),
+                                      name=f"probe-{len(self._threads)}", daemon=True)
             self._threads.append(thread)
             thread.start()
         self.pending += 1
@@ -86,6 +90,12 @@ class ProbePool:
 
     # -- feeder thread -------------------------------------------------------------------
 
+    def _report(self, outcome: ProbeOutcome) -> None:
+        """Hand an outcome back, unless the pool is closing: a child killed by close() did
+        not fail on its file, and must not mark a good file as broken."""
+        if not self._closing:
+            self._done.put(outcome)
+
     def _feed(self) -> None:
         child: subprocess.Popen[bytes] | None = None
         reader: _LineReader | None = None
@@ -107,26 +117,26 @@ class ProbePool:
                     error = f"probe timed out after {self.config.timeout:g}s"
                     self._discard(child)
                     child, reader = None, None
-                    self._done.put(ProbeOutcome(item, None, error, time.monotonic() - started))
+                    self._report(ProbeOutcome(item, None, error, time.monotonic() - started))
                     continue
                 if line == b"":
                     code = self._discard(child)
                     child, reader = None, None
                     reason = f"prober crashed ({_describe_exit(code)})"
-                    self._done.put(ProbeOutcome(item, None, reason, time.monotonic() - started))
+                    self._report(ProbeOutcome(item, None, reason, time.monotonic() - started))
                     continue
                 reply = json.loads(line)
             except (OSError, ValueError) as exc:
                 if child is not None:
                     self._discard(child)
                 child, reader = None, None
-                self._done.put(ProbeOutcome(item, None, f"prober failed: {exc}", time.monotonic() - started))
+                self._report(ProbeOutcome(item, None, f"prober failed: {exc}", time.monotonic() - started))
                 continue
             elapsed = time.monotonic() - started
             if "ok" in reply:
-                self._done.put(ProbeOutcome(item, ProbeResult.from_dict(reply["ok"]), None, elapsed))
+                self._report(ProbeOutcome(item, ProbeResult.from_dict(reply["ok"]), None, elapsed))
             else:
-                self._done.put(ProbeOutcome(item, None, reply["error"], elapsed))
+                self._report(ProbeOutcome(item, None, reply["error"], elapsed))
         if child is not None:
             self._discard(child)
 
@@ -138,6 +148,9 @@ class ProbePool:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             close_fds=True,
+            # Its own session: a terminal's Ctrl+C reaches only VPO, which stops the
+            # workers itself. A worker whose parent dies sees EOF on stdin and exits.
+            start_new_session=True,
         )
         with self._lock:
             self._children.add(child)

@@ -18,6 +18,7 @@ from vpo.scan.walker import Entry
 # Timestamps within this of the scan's start cannot be trusted to reveal a later write in the
 # same tick (git's "racy clean" problem). 2 s covers FAT and SMB; ext4/btrfs/APFS are finer.
 RACY_WINDOW_NS = 2_000_000_000
+RACY_REASON = "mtime was too recent to trust"
 
 
 @dataclass(slots=True)
@@ -42,7 +43,7 @@ def plan_batch(entries: list[Entry], known: dict[bytes, Known], *, full: bool = 
         elif k[1] != entry[1] or k[2] != entry[2]:
             plan.changed.append((entry, k, "size or mtime changed"))
         elif k[4]:
-            plan.changed.append((entry, k, "mtime was too recent to trust"))
+            plan.changed.append((entry, k, RACY_REASON))
         elif k[3] == "missing":
             plan.returned.append((entry, k))
         elif verify:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from vpo.db import files as files_db
 from vpo.db.connection import Database
-from vpo.errors import Interrupted, RootNotFoundError, UnmountedLibraryError, VpoError
+from vpo.errors import Interrupted, RootNotFoundError, RootUnreadableError, UnmountedLibraryError, VpoError
 from vpo.jobs.tracker import JobTracker
 from vpo.media.probe_pool import ProbeOutcome, ProbePool
 from vpo.scan import walker
@@ -61,23 +61,23 @@ def scan(db: Database, options: ScanOptions,
     roots = normalize_roots(list(options.roots))
     tracker = JobTracker(db, type="scan", target=[os.fsdecode(r) for r in roots],
                          options=options.for_job())
-    log.info("scan started: %s", ", ".join(os.fsdecode(r) for r in roots),
-             extra={"operation": "scan", "roots": [os.fsdecode(r) for r in roots]})
-    run = _ScanRun(db, options, tracker, start_ns, progress, started)
+    run = None
     try:
+        # Everything after the job row exists is inside the try: no path leaves it running.
+        log.info("scan started: %s", ", ".join(os.fsdecode(r) for r in roots),
+                 extra={"operation": "scan", "roots": [os.fsdecode(r) for r in roots]})
+        run = _ScanRun(db, options, tracker, start_ns, progress, started)
         run.execute(roots)
     except KeyboardInterrupt:
-        run.stop()
-        tracker.cancel(run.counts.to_dict())
+        counts = run.stop() if run else {}
+        tracker.cancel(counts)
+        log.warning("scan cancelled", extra={"operation": "scan", "counts": counts})
         raise Interrupted(f"scan interrupted; work so far is saved (job {tracker.id[:8]})",
                           details={"job_id": tracker.id}) from None
-    except VpoError as exc:
-        run.stop()
-        tracker.fail(exc, run.counts.to_dict(), context=run.context())
-        raise
     except BaseException as exc:
-        run.stop()
-        tracker.fail(exc, run.counts.to_dict(), context=run.context())
+        counts = run.stop() if run else {}
+        tracker.fail(exc, counts, context=run.context() if run else None)
+        log.warning("scan failed: %s", exc, extra={"operation": "scan", "counts": counts})
         raise
     run.pool.close()  # the probe workers end with the scan, not with the process
     status = "completed"
@@ -136,8 +136,8 @@ class _ScanRun:
         self.counts.pruned += pruned
         self._report(walking=False, force=True)
 
-    def stop(self) -> None:
-        """Ctrl+C or failure: stop the probers, keep what was already probed."""
+    def stop(self) -> dict[str, int]:
+        """Ctrl+C or failure: stop the probers, keep what was already probed; the counts."""
         self.pool.close()
         try:
             while (outcome := self.pool.get(timeout=0)) is not None:
@@ -145,6 +145,7 @@ class _ScanRun:
             self.writer.flush()
         except Exception:  # noqa: BLE001 - already failing; the job row records the first error
             log.exception("could not save the last batch of a stopped scan")
+        return self.counts.to_dict()
 
     def _walk_root(self, root: bytes, known: dict[bytes, files_db.Known], move_sizes: set[int],
                    deferred: list[tuple[walker.Entry, str | None, str | None]],
@@ -158,6 +159,10 @@ class _ScanRun:
                 found += len(entries)
                 self.counts.discovered += len(entries)
                 for path, reason in walk_errors:
+                    if path.rstrip(b"/") == root.rstrip(b"/"):
+                        raise RootUnreadableError(
+                            f"cannot read {os.fsdecode(root)}: {reason}; nothing was marked missing",
+                            details={"path": os.fsdecode(root), "reason": reason})
                     unreadable.append(path)
                     self._error(path, f"cannot read directory: {reason}")
                 if entries:

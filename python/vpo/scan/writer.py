@@ -14,7 +14,7 @@ from vpo.db import files as files_db
 from vpo.db.connection import Database
 from vpo.jobs.tracker import JobTracker
 from vpo.media.models import ProbeResult
-from vpo.scan.diff import is_racy
+from vpo.scan.diff import RACY_REASON, is_racy
 from vpo.scan.walker import Entry
 from vpo.timeutil import now_iso
 
@@ -93,6 +93,9 @@ class ScanWriter:
         for kind, payload in ops:
             if kind == "probed":
                 path, size, mtime_ns, dev, ino = payload.entry
+                # A racy file re-checked and found as it was is not a change: no job row.
+                confirmed = (payload.why == RACY_REASON and payload.result is not None
+                             and tuple(files_db.tracks_of(conn, payload.known_id)) == payload.result.tracks)
                 file_id, _ = files_db.upsert_probed(
                     conn, path=path, size=size, mtime_ns=mtime_ns, dev=dev, ino=ino,
                     result=payload.result, error=payload.error,
@@ -103,7 +106,7 @@ class ScanWriter:
                     job_rows.append((file_id, path, "error", {"error": payload.error}))
                 elif payload.known_id is None:
                     job_rows.append((file_id, path, "added", _summary(payload.result)))
-                else:
+                elif not confirmed:
                     job_rows.append((file_id, path, "changed",
                                      {"reason": payload.why, **_summary(payload.result)}))
             elif kind == "returned":
