@@ -7,8 +7,8 @@ be opened or written costs one warning on stderr; the command goes on logging to
 from __future__ import annotations
 
 import contextvars
+import functools
 import logging
-import logging.handlers
 import os
 import sys
 from pathlib import Path
@@ -55,46 +55,53 @@ def _json_formatter() -> logging.Formatter:
                             reserved_attrs=[*logging.LogRecord("", 0, "", 0, "", (), None).__dict__, "message"])
 
 
-class _FallbackMixin:
-    """On the first failed write: one warning on stderr, then records go to stderr instead."""
+@functools.lru_cache(maxsize=1)
+def _file_handler_class() -> type[logging.Handler]:
+    """Built on first use: `logging.handlers` costs more to import than most commands run."""
+    import logging.handlers
 
-    fallback: logging.Handler | None = None
-    failed = False
+    class _FallbackMixin:
+        """On the first failed write: one warning on stderr, then records go to stderr instead."""
 
-    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's API
-        exc = sys.exc_info()[1]
-        if not self.failed:
-            self.failed = True
-            _warn(f"cannot write log file {getattr(self, 'baseFilename', '?')} ({exc}); logging to stderr")
-        if self.fallback is not None:
-            self.fallback.handle(record)
+        fallback: logging.Handler | None = None
+        failed = False
 
-
-class SafeRotatingFileHandler(_FallbackMixin, logging.handlers.RotatingFileHandler):
-    def emit(self, record: logging.LogRecord) -> None:
-        if self.failed:
+        def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's API
+            exc = sys.exc_info()[1]
+            if not self.failed:
+                self.failed = True
+                _warn(f"cannot write log file {getattr(self, 'baseFilename', '?')} ({exc}); logging to stderr")
             if self.fallback is not None:
                 self.fallback.handle(record)
-            return
-        super().emit(record)
 
-    def doRollover(self) -> None:  # noqa: N802 - logging's API
-        if self.backupCount > 0:
-            super().doRollover()
-            return
-        # backup_count 0: no old files, and the file still never grows past max_bytes
-        # (the standard handler would reopen it on every record and let it grow forever).
-        if self.stream:
-            self.stream.close()
-            self.stream = None  # type: ignore[assignment]
-        os.truncate(self.baseFilename, 0)
-        self.stream = self._open()
 
-    def _open(self):  # type: ignore[no-untyped-def]
-        # Log files are private to the user: they name every file of the library.
-        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        return open(fd, self.mode.replace("w", "a") if "a" in self.mode else "a",
-                    encoding=self.encoding, errors=self.errors)
+    class SafeRotatingFileHandler(_FallbackMixin, logging.handlers.RotatingFileHandler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if self.failed:
+                if self.fallback is not None:
+                    self.fallback.handle(record)
+                return
+            super().emit(record)
+
+        def doRollover(self) -> None:  # noqa: N802 - logging's API
+            if self.backupCount > 0:
+                super().doRollover()
+                return
+            # backup_count 0: no old files, and the file still never grows past max_bytes
+            # (the standard handler would reopen it on every record and let it grow forever).
+            if self.stream:
+                self.stream.close()
+                self.stream = None  # type: ignore[assignment]
+            os.truncate(self.baseFilename, 0)
+            self.stream = self._open()
+
+        def _open(self):  # type: ignore[no-untyped-def]
+            # Log files are private to the user: they name every file of the library.
+            fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            return open(fd, self.mode.replace("w", "a") if "a" in self.mode else "a",
+                        encoding=self.encoding, errors=self.errors)
+
+    return SafeRotatingFileHandler
 
 
 class TextFormatter(logging.Formatter):
@@ -175,9 +182,9 @@ def configure(settings: Any) -> None:
     if path is not None:
         try:
             make_log_dir(path)
-            handler = SafeRotatingFileHandler(path, maxBytes=settings.max_bytes,
-                                              backupCount=settings.backup_count, encoding="utf-8",
-                                              delay=False)
+            handler = _file_handler_class()(path, maxBytes=settings.max_bytes,
+                                                backupCount=settings.backup_count, encoding="utf-8",
+                                                delay=False)
         except OSError as exc:
             _warn(f"cannot open log file {path} ({exc.strerror or exc}); logging to stderr")
             if stderr is None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from vpo.config.loader import Layer
+from vpo.config.resolver import Layer
 from vpo.config.resolver import as_dict, cli_layer, resolve
 from vpo.config.settings import SECTIONS, Settings
 from vpo.scan.walker import DEFAULT_EXTENSIONS

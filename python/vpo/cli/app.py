@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, Optional
 
 import typer
 
 from vpo import __version__
-from vpo.cli import apply_cmd, doctor_cmd, inspect_cmd, jobs_cmd, profiles_cmd, queue_cmd, scan_cmd, transcode_cmd
 from vpo.cli.context import state
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -50,16 +50,92 @@ def main_options(
     st.log_level = log_level.lower() if log_level else None
 
 
-app.command("scan")(scan_cmd.scan)
-app.command("inspect")(inspect_cmd.inspect)
-app.command("apply")(apply_cmd.apply)
-app.command("transcode")(transcode_cmd.transcode)
-jobs_cmd.app.command("run")(queue_cmd.run_cmd)
-jobs_cmd.app.command("cancel")(queue_cmd.cancel_cmd)
-jobs_cmd.app.command("retry")(queue_cmd.retry_cmd)
-app.add_typer(jobs_cmd.app, name="jobs")
-app.add_typer(profiles_cmd.app, name="profiles")
-app.command("doctor")(doctor_cmd.doctor)
+def _register_scan(root: typer.Typer) -> None:
+    from vpo.cli import scan_cmd
+
+    root.command("scan")(scan_cmd.scan)
+
+
+def _register_inspect(root: typer.Typer) -> None:
+    from vpo.cli import inspect_cmd
+
+    root.command("inspect")(inspect_cmd.inspect)
+
+
+def _register_apply(root: typer.Typer) -> None:
+    from vpo.cli import apply_cmd
+
+    root.command("apply")(apply_cmd.apply)
+
+
+def _register_transcode(root: typer.Typer) -> None:
+    from vpo.cli import transcode_cmd
+
+    root.command("transcode")(transcode_cmd.transcode)
+
+
+def _register_doctor(root: typer.Typer) -> None:
+    from vpo.cli import doctor_cmd
+
+    root.command("doctor")(doctor_cmd.doctor)
+
+
+def _register_jobs(root: typer.Typer) -> None:
+    from vpo.cli import jobs_cmd, queue_cmd
+
+    group = jobs_cmd.app
+    if not any(c.name == "run" for c in group.registered_commands):
+        group.command("run")(queue_cmd.run_cmd)
+        group.command("cancel")(queue_cmd.cancel_cmd)
+        group.command("retry")(queue_cmd.retry_cmd)
+    root.add_typer(group, name="jobs")
+
+
+def _register_profiles(root: typer.Typer) -> None:
+    from vpo.cli import profiles_cmd
+
+    root.add_typer(profiles_cmd.app, name="profiles")
+
+
+# In the order `vpo --help` lists them.
+COMMANDS = {
+    "scan": _register_scan,
+    "inspect": _register_inspect,
+    "apply": _register_apply,
+    "transcode": _register_transcode,
+    "doctor": _register_doctor,
+    "jobs": _register_jobs,
+    "profiles": _register_profiles,
+}
+# Global options that take a value (so the value is never mistaken for a command name).
+_VALUED = {"--profile", "-p", "--log-level", "--log-file"}
+
+
+def requested_command(args: list[str]) -> str | None:
+    """The command named on the command line, if it is one of ours."""
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in _VALUED:
+            skip = True
+        elif arg.startswith("-"):
+            continue
+        else:
+            return arg if arg in COMMANDS else None
+    return None
+
+
+def build_app(args: list[str]) -> typer.Typer:
+    """The application with only the command being run registered: Typer inspects every
+    registered function on each start, and cron runs VPO thousands of times. Help without
+    a command, unknown commands and shell completion get every command."""
+    wanted = requested_command(args)
+    completing = any(key.endswith("_COMPLETE") for key in os.environ)
+    for name, register in COMMANDS.items():
+        if wanted is None or completing or name == wanted:
+            register(app)
+    return app
 
 
 def click_exceptions() -> tuple[type[BaseException], ...]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from vpo.config.loader import Layer
+from vpo.config.resolver import Layer
 from vpo.config.resolver import Effective
 from vpo.config.settings import Settings
 from vpo.db.connection import Database, open_database
@@ -39,7 +39,6 @@ def resolve_settings(ctx: typer.Context, *, profile: str | None = None,
     error surfaces here, before any work starts. `files=False` skips config.yaml and
     profiles (defaults and flags only): `vpo doctor` uses it to keep going and report them.
     """
-    from vpo.config.loader import check_profile_name, load_config_layer, profile_chain
     from vpo.config.resolver import resolve
     from vpo.config.settings import vpo_home
     from vpo.logging import configure
@@ -49,13 +48,17 @@ def resolve_settings(ctx: typer.Context, *, profile: str | None = None,
     chain = []
     if files:
         name = selected_profile(ctx, profile)
-        if name is not None:
-            check_profile_name(name)
-        config = load_config_layer(home)
-        if config is not None:
-            layers.append(config)
-        chain = profile_chain(home, name) if name is not None else []
-        layers.extend(p.layer for p in chain)
+        if name is not None or (home / "config.yaml").exists():
+            # Only now: the loader brings ruamel.yaml and pydantic with it.
+            from vpo.config.loader import check_profile_name, load_config_layer, profile_chain
+
+            if name is not None:
+                check_profile_name(name)
+            config = load_config_layer(home)
+            if config is not None:
+                layers.append(config)
+            chain = profile_chain(home, name) if name is not None else []
+            layers.extend(p.layer for p in chain)
     layers.append(flags_layer(ctx, flags))
     effective = resolve(layers, home=home, profile=chain[-1] if chain else None)
     configure(effective.settings.logging)

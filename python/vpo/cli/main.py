@@ -22,8 +22,9 @@ def run(args: list[str], json_mode: bool) -> int:
     from vpo.errors import VpoError
 
     try:
-        from vpo.cli.app import app, click_exceptions
+        from vpo.cli.app import build_app, click_exceptions
 
+        app = build_app(args)
         try:
             result = app(args=args, prog_name="vpo", standalone_mode=False)
         except click_exceptions() as exc:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from vpo.config.resolver import Layer, Values
 from vpo.config.settings import SECTIONS
 from vpo.config.yaml_file import describe_validation, line_of, load_yaml
 from vpo.errors import ConfigError, PolicyNotFoundError, ProfileNotFoundError
@@ -18,13 +19,8 @@ from vpo.errors import ConfigError, PolicyNotFoundError, ProfileNotFoundError
 PROFILE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 PROFILE_KEYS = ("name", "description", "extends", "default_policy")
 
-Values = dict[str, dict[str, Any]]
 
 
-@dataclass(frozen=True)
-class Layer:
-    source: str  # "config", "profile:NAME" or "cli"
-    values: Values
 
 
 @dataclass(frozen=True)

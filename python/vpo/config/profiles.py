@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vpo.config.loader import PROFILE_NAME, Layer, load_config_layer, profile_chain, profiles_dir
+from vpo.config.loader import PROFILE_NAME, load_config_layer, profile_chain, profiles_dir
+from vpo.config.resolver import Layer
 from vpo.config.resolver import as_dict, resolve
 from vpo.errors import ConfigError
 

@@ -5,10 +5,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from vpo.config.loader import Layer, Profile
 from vpo.config.settings import SECTIONS, Settings
+
+if TYPE_CHECKING:
+    from vpo.config.loader import Profile
+
+Values = dict[str, dict[str, Any]]  # section -> key -> value
+
+
+@dataclass(frozen=True)
+class Layer:
+    source: str  # "config", "profile:NAME" or "cli"
+    values: Values
 
 
 @dataclass(frozen=True)
