@@ -4,9 +4,10 @@ newer run of its job. Jobs are queued through the service (transcode/queue.py)."
 
 from __future__ import annotations
 
-import threading
+import multiprocessing
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -124,25 +125,43 @@ def test_requeue_puts_the_job_back_for_anyone(db: Database) -> None:
     assert again is not None and again.job_id == job_id
 
 
-def test_concurrent_claims_never_take_a_job_twice(tmp_path: Path, db: Database) -> None:
-    ids = queue(db, *catalogue(db, *(f"f{n}.mkv" for n in range(120))))
-    taken: list[list[str]] = [[] for _ in range(6)]
-    start = threading.Barrier(6)
-
-    def worker(n: int) -> None:
-        own = open_database(tmp_path / "library.db")  # one connection per worker, as in jobs run
+def _claim_rounds(path: str, n: int, rounds: int, barrier: Any, out: Any) -> None:
+    """One worker process: every round, claim at the same moment as all the others."""
+    taken: list[str] = []
+    empty, error = 0, None
+    try:
+        own = open_database(Path(path))
         try:
-            start.wait()
-            while (got := claim(own, pid=100 + n)) is not None:
-                taken[n].append(got.job_id)
+            for _ in range(rounds):
+                barrier.wait()
+                got = claim(own, pid=100 + n)
+                if got is None:
+                    empty += 1
+                else:
+                    taken.append(got.job_id)
         finally:
             own.close()
+    except BaseException as exc:  # noqa: BLE001 - reported to the test; the others stop too
+        error = f"{type(exc).__name__}: {exc}"
+        barrier.abort()
+    out.put((n, taken, empty, error))
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)  # hang guard
-    everything = [i for part in taken for i in part]
+
+def test_concurrent_claims_from_processes_never_take_a_job_twice(tmp_path: Path, db: Database) -> None:
+    ids = queue(db, *catalogue(db, *(f"f{n}.mkv" for n in range(200))))
+    workers = 4
+    rounds = len(ids) // workers + 1
+    ctx = multiprocessing.get_context("spawn")
+    barrier, out = ctx.Barrier(workers, timeout=120), ctx.Queue()  # timeout: a hang guard
+    procs = [ctx.Process(target=_claim_rounds, args=(str(tmp_path / "library.db"), n, rounds, barrier, out))
+             for n in range(workers)]
+    for p in procs:
+        p.start()
+    results = sorted(out.get(timeout=300) for _ in procs)  # hang guard
+    for p in procs:
+        p.join(timeout=60)
+    assert [error for *_, error in results] == [None] * workers
+    everything = [i for _, taken, _, _ in results for i in taken]
     assert sorted(everything) == sorted(ids)  # every job once, none twice
-    assert sum(1 for part in taken if part) > 1  # the workers really competed
+    # A claim that finds the lock taken waits for it: every worker got one job per round.
+    assert [(len(taken), empty) for _, taken, empty, _ in results] == [(len(ids) // workers, 1)] * workers
