@@ -79,10 +79,17 @@ def list_cmd(
         return 0
     from vpo.timeutil import to_local_display
 
-    rows = [(j.id[:8], j.type, j.status, to_local_display(j.started_at or j.created_at),
+    rows = [(j.id[:8], j.type, _status(j), to_local_display(j.started_at or j.created_at),
              duration(duration_seconds(j)), ", ".join(j.target)) for j in jobs]
     print_text(table(["ID", "TYPE", "STATUS", "STARTED", "DURATION", "PATH"], rows, right=(4,)))
     return 0
+
+
+def _status(job) -> str:  # type: ignore[no-untyped-def]
+    """`running 42%` for a running job that reports progress."""
+    if job.status == "running" and job.progress:
+        return f"running {job.progress:.0%}"
+    return job.status
 
 
 @app.command("show")
@@ -125,6 +132,8 @@ def _print_detail(detail) -> None:  # type: ignore[no-untyped-def]
     print_text(f"  Started:   {to_local_display(job.started_at)}")
     print_text(f"  Finished:  {to_local_display(job.finished_at)}")
     print_text(f"  Duration:  {duration(duration_seconds(job))}")
+    if job.status == "running" and job.progress is not None:
+        print_text(f"  Progress:  {job.progress:.0%}")
     print_text(f"  Process:   pid {job.pid} on {job.host}")
     print_text(f"  Options:   {json.dumps(job.options, sort_keys=True)}")
     if job.policy:

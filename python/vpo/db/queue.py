@@ -81,12 +81,13 @@ def requeue(conn: sqlite3.Connection, claim: Claim, reason: str) -> bool:
     return cur.rowcount == 1
 
 
-def requeue_if_running(conn: sqlite3.Connection, job_id: str, reason: str) -> bool:
-    """A dead worker's job goes back to the queue (jobs/maintenance.py decides it is dead)."""
+def requeue_if_running(conn: sqlite3.Connection, job_id: str, reason: str, *, pid: int | None = None) -> bool:
+    """A dead worker's job goes back to the queue (jobs/maintenance.py decides it is dead).
+    With `pid`, only while that worker still holds it (not if it was retried and re-claimed)."""
     cur = conn.execute(
         "UPDATE jobs SET status = 'queued', started_at = NULL, pid = NULL, host = NULL, progress = NULL, "
-        "error_message = ? WHERE id = ? AND status = 'running'",
-        (reason, job_id),
+        "error_message = ? WHERE id = ? AND status = 'running' AND (? IS NULL OR pid = ?)",
+        (reason, job_id, pid, pid),
     )
     return cur.rowcount == 1
 

@@ -30,7 +30,7 @@ def recover_abandoned(db: Database) -> list[str]:
         with db.transaction() as conn:
             if job_type == "transcode":
                 # Nothing was replaced before verification, so redoing it is safe.
-                done = queue_db.requeue_if_running(conn, job_id, f"{reason}; requeued")
+                done = queue_db.requeue_if_running(conn, job_id, f"{reason}; requeued", pid=pid)
             else:
                 # It ended at its last sign of life, not when we noticed: a scan killed
                 # last week and found today did not run for a week.
