@@ -1,0 +1,312 @@
+"""Shared helpers for VPO's benchmarks: timing statistics, subprocess timing with peak RSS,
+throwaway VPO_HOMEs, cached test trees under bench/.work/, and the results table.
+
+Every benchmark module exposes `run(quick: bool) -> list[Result]` and can also be run on
+its own (`python bench/<name>.py [--quick]`), printing the same table as run_all.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.util
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO / "bench"
+WORK = BENCH / ".work"  # gitignored cache of generated trees and seed databases
+SCRATCH = WORK / "tmp"  # per-run copies; removed when the run ends
+VENV_PYTHON = REPO / ".venv" / "bin" / "python"
+VPO = REPO / ".venv" / "bin" / "vpo"
+AGE_SECONDS = 3600  # trees are aged this far back so the scan's racy-mtime rule never applies
+
+
+# ------------------------------------------------------------------------------ statistics
+
+
+@dataclass
+class Stats:
+    samples: list[float]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def min(self) -> float:
+        return min(self.samples)
+
+    @property
+    def max(self) -> float:
+        return max(self.samples)
+
+    def map(self, fn: Callable[[float], float]) -> Stats:
+        """E.g. seconds -> files/s (min and max swap, which the properties handle)."""
+        return Stats([fn(s) for s in self.samples])
+
+
+def interleave(subjects: dict[str, Callable[[], float]], repeat: int, warmup: int = 0) -> dict[str, Stats]:
+    """Run each subject `repeat` times in round-robin order (A B C A B C ...), so that slow
+    phases of a noisy machine hit every subject alike. Each callable returns seconds."""
+    for _ in range(warmup):
+        for fn in subjects.values():
+            fn()
+    out: dict[str, list[float]] = {name: [] for name in subjects}
+    for _ in range(repeat):
+        for name, fn in subjects.items():
+            out[name].append(fn())
+    return {name: Stats(samples) for name, samples in out.items()}
+
+
+def timed(fn: Callable[[], object]) -> Callable[[], float]:
+    """Wrap a callable so that it returns its own wall time."""
+
+    def run() -> float:
+        t0 = time.perf_counter()
+        fn()
+        return time.perf_counter() - t0
+
+    return run
+
+
+# ------------------------------------------------------------------------------ processes
+
+
+@dataclass
+class ProcResult:
+    seconds: float
+    maxrss_mb: float  # peak RSS of the child (and of any grandchild it waited for)
+    cpu_seconds: float  # user + system CPU of the child (and of the grandchildren it waited for)
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+
+
+def run_proc(argv: Sequence[str | os.PathLike[str]], *, env: dict[str, str] | None = None,
+             capture: bool = False, ok_codes: Sequence[int] = (0,)) -> ProcResult:
+    """Wall time of one process from spawn to exit, and its peak RSS (wait4's rusage,
+    which covers this child only: other benchmarks' children do not leak into it)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([os.fspath(a) for a in argv], env=env,
+                                stdout=out if capture else subprocess.DEVNULL, stderr=err)
+        # Reap it ourselves (not proc.wait) to get this child's own rusage.
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if proc.returncode not in ok_codes:
+        raise RuntimeError(f"{' '.join(str(a) for a in argv)} exited {proc.returncode}:\n"
+                           f"{stderr.decode(errors='replace')[-2000:]}")
+    return ProcResult(seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime,
+                      proc.returncode, stdout, stderr)
+
+
+def vpo_env(home: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["VPO_HOME"] = str(home)
+    env.pop("VPO_PROFILE", None)
+    env["NO_COLOR"] = "1"
+    return env
+
+
+@contextlib.contextmanager
+def vpo_home(seed: Path | None = None) -> Iterator[Path]:
+    """A throwaway VPO_HOME (optionally holding a copy of a seed library.db), always removed."""
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    home = Path(tempfile.mkdtemp(prefix="home-", dir=SCRATCH))
+    try:
+        if seed is not None:
+            for suffix in ("", "-wal", "-shm"):
+                src = Path(str(seed) + suffix)
+                if src.exists():
+                    shutil.copy2(src, home / ("library.db" + suffix))
+        yield home
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def scratch_dir(prefix: str) -> Iterator[Path]:
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=SCRATCH))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def require_venv() -> None:
+    """Probe workers are spawned with sys.executable: run the benchmarks with the dev venv."""
+    if not VPO.exists():
+        sys.exit(f"{VPO} not found: run `make install` first")
+    if Path(sys.prefix).resolve() != (REPO / ".venv").resolve():
+        os.execv(VENV_PYTHON, [str(VENV_PYTHON), *sys.argv])
+
+
+# ------------------------------------------------------------------------------ trees
+
+
+def _test_media():  # type: ignore[no-untyped-def]
+    """tests/media.py (the test-media generator), imported by path."""
+    name = "vpo_bench_test_media"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, REPO / "tests" / "media.py")
+        module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+        sys.modules[name] = module
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return sys.modules[name]
+
+
+def log(message: str) -> None:
+    print(f"  .. {message}", file=sys.stderr, flush=True)
+
+
+def age_tree(root: Path, seconds: float = AGE_SECONDS) -> None:
+    """Set every file's atime/mtime to `seconds` ago (once per inode)."""
+    when = time.time() - seconds
+    seen: set[tuple[int, int]] = set()
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            path = os.path.join(dirpath, name)
+            st = os.lstat(path)
+            if (st.st_dev, st.st_ino) in seen:
+                continue
+            seen.add((st.st_dev, st.st_ino))
+            os.utime(path, (when, when))
+
+
+def media_tree(count: int) -> Path:
+    """`count` real tiny media files (tests/media.py make_bulk_library), cached by size."""
+    root = WORK / f"media-{count}"
+    done = WORK / f"media-{count}.ok"
+    if not done.exists():
+        shutil.rmtree(root, ignore_errors=True)
+        log(f"generating {count} media files in {root}")
+        _test_media().make_bulk_library(root, count=count)
+        age_tree(root)
+        done.touch()
+    return root
+
+
+def link_tree(dirs: int, per_dir: int) -> Path:
+    """`dirs` x `per_dir` hard links named *.mkv, all of one real tiny Matroska file.
+
+    ext4 caps an inode at 65,000 links, so each directory links its own copy of that file
+    (`dirs` identical inodes, outside the tree). Aged one hour, so nothing is "racy".
+    """
+    root = WORK / f"links-{dirs}x{per_dir}"
+    done = WORK / f"links-{dirs}x{per_dir}.ok"
+    if done.exists():
+        return root
+    shutil.rmtree(root, ignore_errors=True)
+    log(f"creating {dirs * per_dir:,} hard links in {root}")
+    source = next(media_tree(1).rglob("*.mkv"))
+    sources = WORK / f"links-{dirs}x{per_dir}.src"
+    shutil.rmtree(sources, ignore_errors=True)
+    sources.mkdir(parents=True)
+    width = len(str(dirs - 1))
+    for d in range(dirs):
+        src = sources / f"src-{d:0{width}d}.mkv"
+        shutil.copyfile(source, src)
+        directory = root / f"dir-{d:0{width}d}"
+        directory.mkdir(parents=True)
+        for i in range(per_dir):
+            os.link(src, directory / f"file-{i:06d}.mkv")
+    age_tree(sources)
+    done.touch()
+    return root
+
+
+def copy_tree(src: Path, prefix: str) -> contextlib.AbstractContextManager[Path]:
+    """A private, aged copy of a cached tree (for benchmarks that modify files)."""
+
+    @contextlib.contextmanager
+    def manage() -> Iterator[Path]:
+        with scratch_dir(prefix) as parent:
+            dst = parent / "tree"
+            subprocess.run(["cp", "-a", str(src), str(dst)], check=True)
+            age_tree(dst)
+            yield dst
+
+    return manage()
+
+
+def warm_tree(root: Path) -> None:
+    """Warm the dentry/inode caches (every benchmark measures a warm tree)."""
+    subprocess.run(["find", str(root), "-printf", ""], check=True)
+
+
+# ------------------------------------------------------------------------------ results
+
+
+@dataclass
+class Result:
+    name: str
+    stats: Stats
+    unit: str  # "s", "files/s", "MB"
+    target: str = ""
+    passed: bool | None = None  # None: informational
+    baseline_name: str = ""
+    baseline: Stats | None = None
+    ratio: float | None = None  # as the target defines it (see `ratio_label`)
+    ratio_label: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "s":
+        return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+    if unit == "files/s":
+        return f"{value:,.0f}/s"
+    if unit == "MB":
+        return f"{value:.0f} MB"
+    return f"{value:.3g} {unit}"
+
+
+def print_table(results: Sequence[Result], file=None) -> None:  # type: ignore[no-untyped-def]
+    file = file or sys.stdout
+    head = ("benchmark", "median", "min", "max", "baseline (median)", "ratio", "target", "result")
+    rows = []
+    for r in results:
+        base = f"{r.baseline_name} {_fmt(r.baseline.median, r.unit)}" if r.baseline else (r.baseline_name or "-")
+        ratio = "-" if r.ratio is None else f"{r.ratio:.3g}" + (f" {r.ratio_label}" if r.ratio_label else "")
+        verdict = "info" if r.passed is None else ("PASS" if r.passed else "FAIL")
+        rows.append((r.name, _fmt(r.stats.median, r.unit), _fmt(r.stats.min, r.unit),
+                     _fmt(r.stats.max, r.unit), base, ratio, r.target or "-", verdict))
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
+    line = "  ".join(h.ljust(w) for h, w in zip(head, widths))
+    print(line, file=file)
+    print("  ".join("-" * w for w in widths), file=file)
+    for row in rows:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip(), file=file)
+    notes = [(r.name, n) for r in results for n in r.notes]
+    if notes:
+        print(file=file)
+        for name, note in notes:
+            print(f"* {name}: {note}", file=file)
+
+
+def main_for(run: Callable[[bool], list[Result]], description: str) -> None:
+    """The `__main__` of a benchmark module: parse --quick, run, print the table."""
+    require_venv()
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="smaller trees, fewer repetitions")
+    args = parser.parse_args()
+    results = run(args.quick)
+    print()
+    print_table(results)
+    sys.exit(0 if all(r.passed is not False for r in results) else 1)
