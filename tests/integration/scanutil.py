@@ -5,6 +5,7 @@ serve), and read the catalogue straight from SQLite."""
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 
@@ -82,3 +83,14 @@ def counts(result: Result) -> dict[str, int]:
     return {k: doc["counts"][k] for k in SPEC_COUNT_KEYS}
 
 
+def as_other_user() -> list[str]:
+    """The command prefix that runs VPO as `nobody` when we are root (chmod cannot stop
+    root); empty otherwise. Skips the test when root has no `setpriv`."""
+    import pytest
+
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: permissions cannot be simulated")
+    return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]

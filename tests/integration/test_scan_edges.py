@@ -9,21 +9,15 @@ import tempfile
 import time
 from pathlib import Path
 
-import pytest
 
 import media
 from integration.conftest import Result, age_tree
-from integration.scanutil import argv, env_for, query, run_vpo
+from integration.scanutil import as_other_user, argv, env_for, query, run_vpo
 
 
 def test_unreadable_root_is_fatal_and_marks_nothing_missing(corpus: media.Corpus) -> None:
     """chmod cannot stop root, so as root the scan runs as `nobody` (setpriv)."""
-    as_other: list[str] = []
-    if os.geteuid() == 0:
-        setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            pytest.skip("running as root without setpriv: an unreadable directory cannot be simulated")
-        as_other = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    as_other = as_other_user()
     base = Path(tempfile.mkdtemp(prefix="vpo-unreadable-"))
     try:
         base.chmod(0o777)

@@ -20,6 +20,7 @@ import pytest
 import media
 from integration.conftest import Result, age_tree
 from integration.scanutil import (
+    as_other_user,
     SPEC_COUNT_KEYS,
     SPEC_ERROR_KEYS,
     SPEC_SCAN_KEYS,
@@ -275,12 +276,7 @@ def test_database_from_a_newer_vpo_is_refused(vpo, vpo_home: Path, library: medi
 
 def test_read_only_database_is_a_clear_error(corpus: media.Corpus) -> None:
     """chmod cannot stop root, so as root the command runs as `nobody` (setpriv)."""
-    as_other: list[str] = []
-    if os.geteuid() == 0:
-        setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            pytest.skip("running as root without setpriv: a read-only file cannot be simulated")
-        as_other = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    as_other = as_other_user()
     # tmp_path is private to root: `nobody` needs a directory it can reach.
     base = Path(tempfile.mkdtemp(prefix="vpo-readonly-"))
     try:

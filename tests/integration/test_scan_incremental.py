@@ -20,6 +20,7 @@ import pytest
 import media
 from integration.conftest import Result, age_tree
 from integration.scanutil import (
+    as_other_user,
     SPEC_COUNT_KEYS,
     argv,
     assert_no_traceback,
@@ -408,12 +409,7 @@ def test_root_that_vanished_is_refused(vpo, vpo_home: Path, scanned: media.Corpu
 def test_unreadable_directory_is_reported_and_its_files_are_not_missing(corpus: media.Corpus) -> None:
     """chmod cannot stop root, so as root the second scan runs as `nobody` (setpriv); it
     probes nothing, so it needs no more than to read the library and write the catalogue."""
-    as_other: list[str] = []
-    if os.geteuid() == 0:
-        setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            pytest.skip("running as root without setpriv: an unreadable directory cannot be simulated")
-        as_other = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    as_other = as_other_user()
     base = Path(tempfile.mkdtemp(prefix="vpo-unreadable-"))  # tmp_path is private to root
     try:
         base.chmod(0o755)

@@ -29,7 +29,7 @@ from typing import Any, Callable
 import pytest
 
 import media
-from integration.conftest import VPO, Result, RunVpo, age_tree
+from integration.conftest import VPO, RunVpo, age_tree
 
 FFMPEG = shutil.which(media.FFMPEG) or media.FFMPEG
 FFPROBE = shutil.which(media.FFPROBE) or media.FFPROBE

@@ -9,6 +9,11 @@ import sys
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     json_mode = "--json" in args
+    if args == ["--version"]:  # answered before importing anything heavy
+        from vpo import __version__
+
+        sys.stdout.write(f"vpo {__version__}\n")
+        sys.exit(0)
     code = run(args, json_mode)
     try:
         sys.stdout.flush()

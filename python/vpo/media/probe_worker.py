@@ -7,6 +7,7 @@ that file. Ignores SIGINT: the parent decides when workers stop.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 
@@ -34,6 +35,10 @@ def main() -> None:
         import av  # noqa: F401 - load libav once, before the first request
 
     serve(ProberConfig(backend=backend, ffprobe=ffprobe, timeout=timeout))
+    # stdin closed: the parent is done. Skip interpreter teardown (tens of ms with libav
+    # loaded) that the parent would otherwise wait for at the end of every scan.
+    sys.stdout.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

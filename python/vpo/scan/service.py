@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from vpo.db import files as files_db
 from vpo.db.connection import Database
-from vpo.errors import Interrupted, RootNotFoundError, RootUnreadableError, UnmountedLibraryError, VpoError
+from vpo.errors import Interrupted, RootNotFoundError, RootUnreadableError, UnmountedLibraryError
 from vpo.jobs.tracker import JobTracker
 from vpo.media.probe_pool import ProbeOutcome, ProbePool
 from vpo.scan import walker
