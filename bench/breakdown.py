@@ -12,7 +12,6 @@ Every figure is the median of several runs (min-max in brackets).
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import re
