@@ -178,6 +178,8 @@ def apply(db: Database, options: ApplyOptions) -> ApplyReport:
 
 def _plan(db: Database, record: FileRecord, options: ApplyOptions) -> FileOutcome | _Planned:
     shown = os.fsdecode(record.path)
+    if not options.dry_run:  # an apply killed mid-way: the original back first (a dry run only looks)
+        executor.recover(record.path, (record.size, record.mtime_ns))
     try:
         st = os.stat(record.path)
     except OSError as exc:

@@ -1,11 +1,19 @@
-"""Applying one file's plan safely: a lock, a backup, the tool, verification, restore.
+"""Applying one file's plan safely: a lock, a working copy, the tool, verification, an
+atomic replace.
 
-The original is recoverable at every moment: in-place edits work on a file whose backup
-copy already exists; remuxes write a hidden temporary file beside the original and only
-replace it once the result has been probed and verified. No temporary file survives a
-failure. A kill -9 or power loss can leave one, always hidden (a leading dot: scans never
-catalogue it): `.vpo-tmp-PID-*` outputs are removed by the next apply in that folder once
-their process is gone; `.NAME.vpo-backup-PID.EXT` copies are left for a person to look at.
+The file at its name is, at every moment, the original or the verified result, never
+anything in between: every executor writes a hidden temporary file beside the original
+(mkvpropedit edits a copy, mkvmerge and ffmpeg write a new file), the result is probed and
+verified, and only then does the original get a second name (the backup, a hard link) and
+the result take its place with one rename. No temporary file survives a failure.
+
+A kill -9 or power loss can leave hidden files (a leading dot: scans never catalogue
+them). `recover()`, run by the next apply of the file, puts things right: `.vpo-tmp-PID-*`
+outputs of dead processes are deleted; a `.NAME.vpo-backup-PID.EXT` of a dead process
+that is the catalogued original is either a second name of the file (dropped) or the
+original the result replaced before the catalogue heard of it (renamed back, so file and
+catalogue agree and the apply is simply done again). A backup VPO cannot identify is
+left for a person to look at.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,7 +35,7 @@ from vpo.errors import VpoError
 from vpo.media import remux
 from vpo.media.models import ProbeResult, Track
 from vpo.media.probe import ProberConfig, probe_file
-from vpo.media.siblings import hidden_sibling
+from vpo.media.siblings import alive, hidden_sibling, stale_siblings
 from vpo.policy.evaluate import Plan
 from vpo.policy.verify import verify
 
@@ -83,7 +92,7 @@ def remove_stale_temps(folder: bytes) -> list[bytes]:
         return removed
     for entry in names:
         match = _TEMP_NAME.match(entry)
-        if not match or _alive(int(match.group(1))):
+        if not match or alive(int(match.group(1))):
             continue
         try:
             os.unlink(os.path.join(folder, entry))
@@ -102,18 +111,6 @@ def backup_sibling(path: bytes) -> bytes:
         stem, ext = os.path.splitext(backup)
         backup = stem + f"-{secrets.token_hex(2)}".encode() + ext
     return backup
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @contextmanager
@@ -152,47 +149,23 @@ def execute(path: bytes, container: str, current: list[Track], duration: float |
     prober = prober or ProberConfig()
     try:
         with file_lock(path, expected):
-            if method_for(container, plan) == "mkvpropedit":
-                return _in_place(path, current, duration, plan, tools, keep_backup, prober)
-            return _remux(path, container, current, duration, plan, tools, keep_backup, prober)
+            return _apply(path, method_for(container, plan), current, duration, plan, tools, keep_backup, prober)
     except OSError as exc:  # a full disk, a read-only directory, ...: the file is intact
         where = os.fsdecode(exc.filename) if isinstance(exc.filename, (str, bytes)) else None
         raise ApplyFailed(f"{exc.strerror or exc}" + (f": {where}" if where else "")) from None
 
 
-def _in_place(path: bytes, current: list[Track], duration: float | None, plan: Plan,
-              tools: ToolsSettings, keep_backup: bool, prober: ProberConfig) -> Applied:
-    changes = {a.track: bool(a.to) for a in plan.actions if a.track is not None}
-    owner = os.stat(path)
-    backup = backup_sibling(path)
-    _copy(path, backup)
-    try:
-        remux.set_flags_in_place(tools.mkvpropedit, path, current, changes)
-        result = _verified(path, plan, duration, prober)
-    except BaseException:
-        os.replace(backup, path)  # the untouched copy (bytes, mode, mtime) takes its place again
-        try:
-            os.chown(path, owner.st_uid, owner.st_gid)
-        except PermissionError:
-            pass
-        raise
-    return Applied(result, "mkvpropedit", _settle_backup(backup, path, keep_backup))
-
-
-def _remux(path: bytes, container: str, current: list[Track], duration: float | None, plan: Plan,
+def _apply(path: bytes, method: str, current: list[Track], duration: float | None, plan: Plan,
            tools: ToolsSettings, keep_backup: bool, prober: ProberConfig) -> Applied:
     remove_stale_temps(os.path.dirname(path))
     temp = temp_sibling(path)
     backup = backup_sibling(path)
     moved = False  # True once the original has been renamed to `backup` (no hard links)
-    method = method_for(container, plan)
     try:
-        if method == "mkvmerge":
-            remux.mkvmerge_remux(tools.mkvmerge, path, temp, plan.order, plan.final, current)
-        else:
-            remux.ffmpeg_remux(tools.ffmpeg, path, temp, plan.order, plan.final)
+        _produce(method, path, temp, current, plan, tools)
         result = _verified(temp, plan, duration, prober)
         _same_owner_and_mode(path, temp)
+        _sync(temp)  # the result's bytes are on disk before any name points at them
         try:
             os.link(path, backup)  # the original stays reachable under its name throughout
         except OSError as exc:
@@ -208,7 +181,119 @@ def _remux(path: bytes, container: str, current: list[Track], duration: float | 
         elif os.path.exists(path):
             _remove(backup)  # the original never moved; a second name for it is not needed
         raise
+    _sync_folder(os.path.dirname(path))
     return Applied(result, method, _settle_backup(backup, path, keep_backup))
+
+
+def _produce(method: str, path: bytes, temp: bytes, current: list[Track], plan: Plan,
+             tools: ToolsSettings) -> None:
+    """Write the planned file to `temp`; `path` is only read."""
+    if method == "mkvpropedit":
+        # mkvpropedit edits in place: it gets a copy (a reflink where the file system can),
+        # so a tool killed half-way through its edit never damages the original
+        _copy(path, temp)
+        changes = {a.track: bool(a.to) for a in plan.actions if a.track is not None}
+        remux.set_flags_in_place(tools.mkvpropedit, temp, current, changes)
+    elif method == "mkvmerge":
+        remux.mkvmerge_remux(tools.mkvmerge, path, temp, plan.order, plan.final, current)
+    else:
+        remux.ffmpeg_remux(tools.ffmpeg, path, temp, plan.order, plan.final)
+
+
+def recover(path: bytes, catalogued: tuple[int, int] | None) -> list[str]:
+    """Undo what an apply killed mid-way left beside `path`; `catalogued` is the (size,
+    mtime_ns) the catalogue holds for it. Returns what was done (also logged).
+
+    The executor only gives the original a backup name once the result is verified, so a
+    dead process's backup that is the catalogued file is the original, and the file at
+    `path` is that same file (the backup is a spare name), missing (a rename where hard
+    links are not supported), or the verified result the catalogue never heard of. In
+    every case the original goes back to its name: file and catalogue agree again, and
+    the apply that follows does the work again. Skipped while another process holds the
+    file's lock; never raises."""
+    done: list[str] = []
+    remove_stale_temps(os.path.dirname(path))
+    for backup, pid in stale_siblings(path, "backup"):
+        try:
+            with _lock_if_present(path):
+                what = _recover_one(path, backup, catalogued)
+        except (ApplyFailed, OSError) as exc:  # locked by a live apply, or it vanished meanwhile
+            log.debug("left %s as it is: %s", os.fsdecode(backup), getattr(exc, "message", exc))
+            continue
+        if what is None:
+            log.warning("%s was left by process %d, which was killed while applying a policy; it is not "
+                        "the catalogued file: compare it with %s (vpo inspect) and keep the good one",
+                        os.fsdecode(backup), pid, os.fsdecode(path), extra={"operation": "recover"})
+            continue
+        log.warning("%s: %s (process %d was killed while applying a policy)", os.fsdecode(path), what, pid,
+                    extra={"operation": "recover", "file": os.fsdecode(path)})
+        done.append(what)
+    try:
+        with _lock_if_present(path):
+            what = _recover_kept(path, catalogued)
+    except (ApplyFailed, OSError) as exc:
+        log.debug("left %s as it is: %s", os.fsdecode(path + BACKUP_SUFFIX), getattr(exc, "message", exc))
+        what = None
+    if what is not None:
+        log.warning("%s: %s (an apply was killed before it could record the result)", os.fsdecode(path), what,
+                    extra={"operation": "recover", "file": os.fsdecode(path)})
+        done.append(what)
+    return done
+
+
+def _recover_one(path: bytes, backup: bytes, catalogued: tuple[int, int] | None) -> str | None:
+    kept = os.lstat(backup)
+    try:
+        now: os.stat_result | None = os.stat(path)
+    except FileNotFoundError:
+        now = None
+    if now is not None and (now.st_dev, now.st_ino) == (kept.st_dev, kept.st_ino):
+        os.unlink(backup)  # a second name of the very file: nothing to restore
+        return "removed a spare name of the file"
+    if not stat.S_ISREG(kept.st_mode) or catalogued is None or (kept.st_size, kept.st_mtime_ns) != catalogued:
+        return None
+    os.replace(backup, path)
+    _sync_folder(os.path.dirname(path))
+    return "restored the original" if now is None else "restored the original over an unrecorded result"
+
+
+def _recover_kept(path: bytes, catalogued: tuple[int, int] | None) -> str | None:
+    """A kept backup `NAME.EXT.vpo-backup` that is still the catalogued file while the file
+    is another: the apply that put the result in place died before it recorded it. The
+    original goes back, as for a working backup."""
+    if catalogued is None:
+        return None
+    kept_path = path + BACKUP_SUFFIX
+    try:
+        kept = os.lstat(kept_path)
+        now = os.stat(path)
+    except FileNotFoundError:
+        return None  # no kept backup; or no file, which a person deleted: not VPO's to bring back
+    if (not stat.S_ISREG(kept.st_mode) or (kept.st_size, kept.st_mtime_ns) != catalogued
+            or (now.st_size, now.st_mtime_ns) == catalogued or (now.st_dev, now.st_ino) == (kept.st_dev, kept.st_ino)):
+        return None
+    os.replace(kept_path, path)
+    _sync_folder(os.path.dirname(path))
+    return f"restored the original from {os.fsdecode(kept_path)} over an unrecorded result"
+
+
+@contextmanager
+def _lock_if_present(path: bytes) -> Iterator[None]:
+    """The apply lock on `path` (ApplyFailed when a live process holds it); nothing to lock
+    when there is no file."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ApplyFailed("another VPO process is changing this file") from None
+        yield
+    finally:
+        os.close(fd)
 
 
 def _same_owner_and_mode(original: bytes, new: bytes) -> None:
@@ -253,12 +338,56 @@ def _settle_backup(backup: bytes, path: bytes, keep: bool) -> bytes | None:
 
 
 def _copy(src: bytes, dst: bytes) -> None:
-    """Copy with copy_file_range (reflinks on btrfs/XFS make this nearly free)."""
+    """A new file `dst` with the bytes of `src`: copy_file_range where the platform has it
+    (a reflink on btrfs/XFS makes this nearly free), a plain copy otherwise."""
     try:
-        shutil.copy2(src, dst)
+        with open(src, "rb") as fin, open(dst, "xb") as fout:
+            if not _copy_range(fin.fileno(), fout.fileno()):
+                shutil.copyfileobj(fin, fout, 1 << 20)
     except OSError as exc:
         _remove(dst)
-        raise ApplyFailed(f"cannot make a backup copy: {exc.strerror or exc}") from None
+        raise ApplyFailed(f"cannot copy the file: {exc.strerror or exc}") from None
+
+
+def _copy_range(fin: int, fout: int) -> bool:
+    """True when copy_file_range copied everything; False when it cannot be used here
+    (nothing was written then)."""
+    copy_file_range = getattr(os, "copy_file_range", None)
+    if copy_file_range is None:
+        return False
+    first = True
+    while True:
+        try:
+            n = copy_file_range(fin, fout, 1 << 30)
+        except OSError as exc:
+            if first and exc.errno in (errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL):
+                return False
+            raise
+        if n == 0:
+            return True
+        first = False
+
+
+def _sync(path: bytes) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sync_folder(folder: bytes) -> None:
+    """Make the renames in `folder` durable; best effort (not every platform can)."""
+    try:
+        fd = os.open(folder or b".", os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _remove(path: bytes) -> None:
