@@ -52,16 +52,21 @@ test-all: install ## Like test, plus the slow fault-injection trials
 	$(BIN)/python -m pytest -q
 
 .PHONY: demo
-demo: install ## Set up everything, generate a demo library, scan it twice, show the history
+demo: install ## Set up everything, generate a demo library, scan it, change it, rescan, show the history
 	rm -rf $(DEMO)
 	$(BIN)/python tests/media.py demo $(DEMO)/library
-	@echo; echo "== vpo scan $(DEMO)/library (first scan: everything is new)"
+	@echo; echo "== vpo scan $(DEMO)/library   (first scan: every file is new; 3 are broken on purpose)"
 	VPO_HOME=$(DEMO)/home $(BIN)/vpo scan $(DEMO)/library; rc=$$?; [ $$rc -le 1 ]
-	@echo; echo "== vpo scan $(DEMO)/library (again: nothing changed, nothing is probed)"
+	@echo; echo "== vpo scan $(DEMO)/library   (again: nothing changed, nothing is probed)"
+	VPO_HOME=$(DEMO)/home $(BIN)/vpo scan $(DEMO)/library; rc=$$?; [ $$rc -le 1 ]
+	@echo; echo "== rename one file, then vpo scan   (a move: same file id, same history)"
+	f=$$(ls $(DEMO)/library/movies/*/*.mkv | head -n 1); mv "$$f" "$${f%.mkv}-renamed.mkv"
 	VPO_HOME=$(DEMO)/home $(BIN)/vpo scan $(DEMO)/library; rc=$$?; [ $$rc -le 1 ]
 	@echo; echo "== vpo jobs list"
 	VPO_HOME=$(DEMO)/home $(BIN)/vpo jobs list
-	@echo; echo "Try: VPO_HOME=$(DEMO)/home $(BIN)/vpo inspect $(DEMO)/library/movies/<file> --json"
+	@echo; echo "== vpo apply --dry-run with examples/policies/english-first.yaml   (plans only)"
+	VPO_HOME=$(DEMO)/home $(BIN)/vpo apply --dry-run --policy examples/policies/english-first.yaml $(DEMO)/library/movies | tail -n 12
+	@echo; echo "Next: export VPO_HOME=$$PWD/$(DEMO)/home; $(BIN)/vpo --help"
 
 .PHONY: bench
 bench: install ## Run every benchmark and print the figures table
