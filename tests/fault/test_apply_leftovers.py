@@ -205,56 +205,55 @@ def audio_of(path: Path) -> list[tuple[str, bool]]:
     return [(t.language, t.default) for t in media.probe_tracks(path) if t.type == "audio"]
 
 
-@pytest.mark.parametrize("moment", ["spare name", "unrecorded result", "kept backup", "unfinished output"])
-def test_next_apply_restores_then_finishes(moment: str, make_video: Callable[..., Path], tmp_path: Path,
-                                           vpo: RunVpo, vpo_home: Path) -> None:
-    """Each state a kill can leave, on real media after a real scan: the next `vpo apply`
-    says what it restored, applies the policy, and leaves exactly the file and its kept
-    original; the catalogue equals the file."""
+MOMENTS = ("spare name", "unrecorded result", "kept backup", "unfinished output", "nothing")
+
+
+def test_next_apply_restores_then_finishes(make_video: Callable[..., Path], tmp_path: Path, vpo: RunVpo,
+                                           vpo_home: Path) -> None:
+    """Each state a kill can leave, on real media after a real scan, one file per state
+    (and one file with no leftovers): a dry run touches nothing and shows the plans; the next `vpo apply` says
+    what it restored, applies the policy to every file, and leaves exactly each file and
+    its kept original; the catalogue equals the files."""
     lib = tmp_path / "lib"
-    path = make_video(lib / "movie.mkv", **REORDER)
+    paths = {m: make_video(lib / f"{m.replace(' ', '-')}.mkv", **REORDER) for m in MOMENTS}
     age_tree(lib)
     policy = tmp_path / "policy.yaml"
     policy.write_text(POLICY)
     assert vpo("scan", lib).code == 0
-    before = sha(path)
+    before = {m: sha(p) for m, p in paths.items()}
     pid = dead_pid()
-    result = make_video(tmp_path / "result.mkv", audio=[("eng", None, True), ("jpn", None, False)], tone=1320)
-    if moment == "spare name":
-        os.link(path, lib / f".movie.vpo-backup-{pid}.mkv")
-    elif moment in ("unrecorded result", "kept backup"):
-        os.link(path, lib / (f".movie.vpo-backup-{pid}.mkv" if moment == "unrecorded result" else "movie.mkv.vpo-backup"))
-        os.replace(result, path)
-    else:
-        os.replace(result, lib / f".vpo-tmp-{pid}-0badc0de.mkv")
+    for moment, path in paths.items():
+        result = tmp_path / "result.mkv"
+        make_video(result, audio=[("eng", None, True), ("jpn", None, False)], tone=1320)
+        hidden = lib / f".{path.stem}.vpo-backup-{pid}.mkv"
+        if moment == "spare name":
+            os.link(path, hidden)
+        elif moment in ("unrecorded result", "kept backup"):
+            os.link(path, hidden if moment == "unrecorded result" else lib / f"{path.name}.vpo-backup")
+            os.replace(result, path)
+        elif moment == "unfinished output":
+            os.replace(result, lib / f".vpo-tmp-{pid}-0badc0de.mkv")
+    listed = names(lib)
 
-    done = vpo("apply", "--policy", policy, "--json", path)
+    dry = vpo("apply", "--policy", policy, "--dry-run", "--json", lib)
+    assert dry.code == 0, dry
+    assert names(lib) == listed  # a dry run only looks, and plans as if the originals were back
+    assert {f["path"]: f["status"] for f in dry.json()["files"]} == {str(p): "planned" for p in paths.values()}
+    assert dry.stderr.count("would have restored the original") == 2, dry.stderr
+
+    done = vpo("apply", "--policy", policy, "--json", lib)
     assert done.code == 0, done
     assert_no_traceback(done)
-    [f] = done.json()["files"]
-    assert f["status"] == "changed", done
-    if moment != "unfinished output":
-        assert "restored the original" in done.stderr or "spare name" in done.stderr, done
-    assert audio_of(path) == [("eng", True), ("jpn", False)]
-    assert names(lib) == ["movie.mkv", "movie.mkv.vpo-backup"]
-    assert sha(lib / "movie.mkv.vpo-backup") == before  # the original, byte for byte
-    st = path.stat()
-    assert query(vpo_home, "SELECT size, mtime_ns FROM files WHERE path = ?", os.fsencode(path)) == [
-        (st.st_size, st.st_mtime_ns)]
-    again = vpo("apply", "--policy", policy, "--json", path)
-    assert again.code == 0 and again.json()["files"][0]["status"] == "unchanged", again
-
-
-def test_dry_run_restores_nothing(make_video: Callable[..., Path], tmp_path: Path, vpo: RunVpo) -> None:
-    lib = tmp_path / "lib"
-    path = make_video(lib / "movie.mkv", **REORDER)
-    age_tree(lib)
-    policy = tmp_path / "policy.yaml"
-    policy.write_text(POLICY)
-    assert vpo("scan", lib).code == 0
-    backup = lib / f".movie.vpo-backup-{dead_pid()}.mkv"
-    os.link(path, backup)
-    listed = names(lib)
-    done = vpo("apply", "--policy", policy, "--dry-run", "--json", path)
-    assert done.code == 0, done
-    assert names(lib) == listed
+    assert {f["path"]: f["status"] for f in done.json()["files"]} == {str(p): "changed" for p in paths.values()}
+    for moment in ("spare name", "unrecorded result", "kept backup"):
+        assert f"{paths[moment]}: " in done.stderr, (moment, done.stderr)
+    assert done.stderr.count("restored the original") == 2, done.stderr
+    for moment, path in paths.items():
+        assert audio_of(path) == [("eng", True), ("jpn", False)], moment
+        assert sha(lib / f"{path.name}.vpo-backup") == before[moment], moment  # the original, byte for byte
+        st = path.stat()
+        assert query(vpo_home, "SELECT size, mtime_ns FROM files WHERE path = ?", os.fsencode(path)) == [
+            (st.st_size, st.st_mtime_ns)], moment
+    assert names(lib) == sorted([*(p.name for p in paths.values()), *(f"{p.name}.vpo-backup" for p in paths.values())])
+    again = vpo("apply", "--policy", policy, "--json", lib)
+    assert again.code == 0 and {f["status"] for f in again.json()["files"]} == {"unchanged"}, again

@@ -178,13 +178,14 @@ def apply(db: Database, options: ApplyOptions) -> ApplyReport:
 
 def _plan(db: Database, record: FileRecord, options: ApplyOptions) -> FileOutcome | _Planned:
     shown = os.fsdecode(record.path)
-    if not options.dry_run:  # an apply killed mid-way: the original back first (a dry run only looks)
-        executor.recover(record.path, (record.size, record.mtime_ns))
+    # An apply killed mid-way: the original goes back first (a dry run says what it would do,
+    # and plans as if the original were back).
+    restored = executor.recover(record.path, (record.size, record.mtime_ns), dry_run=options.dry_run)
     try:
         st = os.stat(record.path)
     except OSError as exc:
         return FileOutcome(shown, "failed", error=f"cannot read: {exc.strerror}", file_id=record.id)
-    if st.st_size != record.size or st.st_mtime_ns != record.mtime_ns:
+    if (st.st_size != record.size or st.st_mtime_ns != record.mtime_ns) and not (options.dry_run and restored):
         return FileOutcome(shown, "failed", error="changed since the last scan; run `vpo scan` first",
                            file_id=record.id)
     current = files_db.tracks_of(db.conn, record.id)
