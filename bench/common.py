@@ -92,13 +92,17 @@ class ProcResult:
 
 
 def run_proc(argv: Sequence[str | os.PathLike[str]], *, env: dict[str, str] | None = None,
-             capture: bool = False, ok_codes: Sequence[int] = (0,)) -> ProcResult:
+             capture: bool = False, ok_codes: Sequence[int] = (0,),
+             discard_stderr: bool = False) -> ProcResult:
     """Wall time of one process from spawn to exit, and its peak RSS (wait4's rusage,
-    which covers this child only: other benchmarks' children do not leak into it)."""
+    which covers this child only: other benchmarks' children do not leak into it).
+    stderr is kept (for the error message) unless `discard_stderr`, which sends it to
+    /dev/null, as a user who silences the logs would."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen([os.fspath(a) for a in argv], env=env,
-                                stdout=out if capture else subprocess.DEVNULL, stderr=err)
+                                stdout=out if capture else subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL if discard_stderr else err)
         # Reap it ourselves (not proc.wait) to get this child's own rusage.
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - t0
@@ -108,7 +112,7 @@ def run_proc(argv: Sequence[str | os.PathLike[str]], *, env: dict[str, str] | No
         stdout, stderr = out.read(), err.read()
     if proc.returncode not in ok_codes:
         raise RuntimeError(f"{' '.join(str(a) for a in argv)} exited {proc.returncode}:\n"
-                           f"{stderr.decode(errors='replace')[-2000:]}")
+                           + (stderr.decode(errors="replace")[-2000:] or "(stderr discarded)"))
     return ProcResult(seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime,
                       proc.returncode, stdout, stderr)
 

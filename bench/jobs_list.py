@@ -7,8 +7,10 @@ summary and target JSON as scans write them; failed jobs carry a message and a t
 one job in five has 1-5 job_files rows.
 
 Each command runs as a subprocess on a copy of that database (wall time including
-interpreter start); `python -c pass` and `vpo --version` are timed alongside as baselines
-for interpreter start and CLI import cost. Target: every command < 0.3 s.
+interpreter start); `python -c pass` and `vpo jobs --help` are timed alongside as baselines
+for interpreter start and CLI import cost (`vpo jobs --help` imports the CLI and builds the
+typer app, but opens no database). `vpo --version` is no baseline: cli/main.py answers it
+before importing anything. Target: every command < 0.3 s; ratios are x `vpo jobs --help`.
 """
 
 from __future__ import annotations
@@ -115,7 +117,7 @@ def run(quick: bool) -> list[Result]:
     prefix = show_id[:8]
     commands: dict[str, list[str | os.PathLike[str]]] = {
         "python -c pass": [VENV_PYTHON, "-c", "pass"],
-        "vpo --version": [VPO, "--version"],
+        "vpo jobs --help": [VPO, "jobs", "--help"],
         "vpo jobs list": [VPO, "jobs", "list"],
         "vpo jobs list --status failed": [VPO, "jobs", "list", "--status", "failed"],
         "vpo jobs list --type scan --since 1d": [VPO, "jobs", "list", "--type", "scan", "--since", "1d"],
@@ -128,18 +130,18 @@ def run(quick: bool) -> list[Result]:
         # Sanity: each command works and prints something (20 rows for the list forms).
         for name, argv in commands.items():
             out = run_proc(argv, env=env, capture=True).stdout
-            if name.startswith("vpo jobs") and len(out.splitlines()) < 5 and "--json" not in name:
+            if name.startswith("vpo jobs ") and len(out.splitlines()) < 5 and "--json" not in name:
                 raise RuntimeError(f"{name}: unexpected output {out[:500]!r}")
         def timer(argv: list[str | os.PathLike[str]]) -> Callable[[], float]:
             return lambda: run_proc(argv, env=env).seconds
 
         stats = interleave({name: timer(argv) for name, argv in commands.items()}, repeat, warmup=1)
-    base = stats["vpo --version"]
+    base = stats["vpo jobs --help"]
     results = []
     for name, st in stats.items():
-        if name.startswith("vpo jobs"):
+        if name.startswith("vpo jobs") and name != "vpo jobs --help":
             results.append(Result(name=f"{name} [{count // 1000}k jobs]", stats=st, unit="s",
-                                  baseline_name="vpo --version", baseline=base,
+                                  baseline_name="vpo jobs --help", baseline=base,
                                   ratio=st.median / base.median, ratio_label="x",
                                   target=f"< {TARGET_S:g} s", passed=st.median < TARGET_S))
         else:

@@ -1,6 +1,6 @@
 """Run every VPO benchmark and print one table (`make bench`).
 
-    .venv/bin/python bench/run_all.py            # full sizes, ~20-25 minutes on 2 cores
+    .venv/bin/python bench/run_all.py            # full sizes, ~30-45 minutes on 2 cores
     .venv/bin/python bench/run_all.py --quick    # smaller trees, fewer repetitions
     .venv/bin/python bench/run_all.py --only walk_speed,jobs_list
 
@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import SCRATCH, Result, Stats, print_table, require_venv  # noqa: E402
 
-MODULES = ("probe_speed", "walk_speed", "rescan", "jobs_list")
+MODULES = ("probe_speed", "walk_speed", "rescan", "jobs_list", "logging_overhead", "apply_speed")
 
 
 def environment() -> str:
