@@ -54,16 +54,21 @@ class Stats:
         return Stats([fn(s) for s in self.samples])
 
 
-def interleave(subjects: dict[str, Callable[[], float]], repeat: int, warmup: int = 0) -> dict[str, Stats]:
+def interleave(subjects: dict[str, Callable[[], float]], repeat: int, warmup: int = 0,
+               rotate: bool = False) -> dict[str, Stats]:
     """Run each subject `repeat` times in round-robin order (A B C A B C ...), so that slow
-    phases of a noisy machine hit every subject alike. Each callable returns seconds."""
+    phases of a noisy machine hit every subject alike. Each callable returns seconds.
+    With `rotate`, round r starts with the r-th subject (A B C, B C A, C A B, ...), so no
+    subject always runs first or right after the same one. Samples stay in round order."""
     for _ in range(warmup):
         for fn in subjects.values():
             fn()
+    names = list(subjects)
     out: dict[str, list[float]] = {name: [] for name in subjects}
-    for _ in range(repeat):
-        for name, fn in subjects.items():
-            out[name].append(fn())
+    for r in range(repeat):
+        order = names[r % len(names):] + names[:r % len(names)] if rotate else names
+        for name in order:
+            out[name].append(subjects[name]())
     return {name: Stats(samples) for name, samples in out.items()}
 
 
