@@ -49,7 +49,9 @@ def transcode(
     db = open_library(effective.settings, creates_jobs=not dry_run)
     try:
         report = queue_transcodes(db, tuple(os.fsencode(p) for p in paths), target,
-                                  policy_path=str(policy_path) if policy_path else None, dry_run=dry_run)
+                                  policy_path=str(policy_path) if policy_path else None, dry_run=dry_run,
+                                  extensions=effective.settings.scan.extensions,
+                                  follow_symlinks=effective.settings.scan.follow_symlinks)
     finally:
         db.close()
     if json_out:

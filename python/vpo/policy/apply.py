@@ -17,6 +17,7 @@ from vpo.db.connection import Database
 from vpo.db.files import FileRecord
 from vpo.errors import Interrupted, VpoError
 from vpo.jobs.tracker import JobTracker
+from vpo.library.targets import Unusable, resolve_targets
 from vpo.logging import file_context
 from vpo.media.models import Track
 from vpo.media.probe import ProberConfig
@@ -73,51 +74,13 @@ class ApplyReport:
 
 
 def targets(db: Database, options: ApplyOptions) -> list[FileRecord | FileOutcome]:
-    """Catalogued files for each PATH (a file, or every file under a directory), each once.
-    A file VPO has not catalogued (or could not read) is reported as failed, not touched."""
-    out: list[FileRecord | FileOutcome] = []
-    seen: set[bytes] = set()
-
-    def add(item: FileRecord | FileOutcome, key: bytes) -> None:
-        if key not in seen:
-            seen.add(key)
-            out.append(item)
-
-    for raw in options.paths:
-        path = os.path.abspath(raw)
-        if os.path.isdir(path):
-            known = files_db.files_under(db.conn, path)
-            for r in known:
-                if r.scan_status == "ok":  # missing: gone; error: not media VPO can change
-                    add(r, r.path)
-            catalogued = {r.path for r in known}
-            for found in _unscanned(path, catalogued, options):
-                add(FileOutcome(os.fsdecode(found), "failed", error=NOT_SCANNED), found)
-            continue
-        record = files_db.get_by_path(db.conn, path)
-        if record is None:
-            why = NOT_SCANNED if os.path.exists(path) else "no such file"
-            add(FileOutcome(os.fsdecode(path), "failed", error=why), path)
-        elif record.scan_status != "ok":
-            error = f"catalogued as {record.scan_status}" + (f": {record.scan_error}" if record.scan_error else "")
-            add(FileOutcome(os.fsdecode(path), "failed", error=error, file_id=record.id), path)
-        else:
-            add(record, path)
-    return out
-
-
-NOT_SCANNED = "not in the catalogue; run `vpo scan` first"
-
-
-def _unscanned(root: bytes, catalogued: set[bytes], options: ApplyOptions) -> list[bytes]:
-    """Video files under `root` the catalogue does not know (found as a scan would find them)."""
-    from vpo.scan.walker import walk
-
-    found: list[bytes] = []
-    with walk(root, extensions=options.extensions, follow_symlinks=options.follow_symlinks) as batches:
-        for entries, _errors in batches:
-            found.extend(e[0] for e in entries if e[0] not in catalogued)
-    return sorted(found)
+    """Catalogued files for each PATH; what VPO cannot touch is reported as failed."""
+    return [
+        FileOutcome(os.fsdecode(t.path), "failed", error=t.reason, file_id=t.file_id)
+        if isinstance(t, Unusable) else t
+        for t in resolve_targets(db, options.paths, extensions=options.extensions,
+                                 follow_symlinks=options.follow_symlinks)
+    ]
 
 
 @dataclass

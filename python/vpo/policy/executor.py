@@ -1,21 +1,23 @@
-"""Applying one file's plan safely: a lock, a working copy, the tool, verification, an
-atomic replace.
+"""Applying one file's plan safely: a lock, a backup, the tool, verification, restore.
 
-The file at its name is, at every moment, the original or the verified result, never
-anything in between: every executor writes a hidden temporary file beside the original
-(mkvpropedit edits a copy, mkvmerge and ffmpeg write a new file), the result is probed and
-verified, and only then does the original get a second name (the backup, a hard link) and
-the result take its place with one rename. No temporary file survives a failure.
+Two shapes, one rule: until the result is verified, the original can always be had back.
 
-A kill -9 or power loss can leave hidden files (a leading dot: scans never catalogue
-them). `recover()`, run by the next apply of the file, puts things right: `.vpo-tmp-PID-*`
-outputs of dead processes are deleted; a `.NAME.vpo-backup-PID.EXT` of a dead process
-that is the catalogued original is either a second name of the file (dropped) or the
-original the result replaced before the catalogue heard of it (renamed back, so file and
-catalogue agree and the apply is simply done again). A backup VPO cannot identify is
-left for a person to look at.
+- Flags on Matroska (mkvpropedit) are changed in place, on the file itself (same inode,
+  no remux, only header bytes rewritten). A copy is taken first (a reflink where the file
+  system can, so nearly free on btrfs/XFS) as `.NAME.vpo-backup-PID.EXT`; if the tool
+  fails or the result does not verify, the copy takes the file's place again.
+- A reorder or another container (mkvmerge, ffmpeg) writes a hidden temporary file beside
+  the original; it is probed and verified, then the original gets a second name (the
+  backup, a hard link) and the result takes its place with one rename.
+
+No temporary file survives a failure. A kill -9 or power loss can leave hidden files (a
+leading dot: scans never catalogue them). `recover()`, run by the next apply of the file,
+puts things right: `.vpo-tmp-PID-*` outputs of dead processes are deleted; a
+`.NAME.vpo-backup-PID.EXT` of a dead process that is the catalogued original is either a
+second name of the file (dropped) or the original the tool changed or replaced before the
+catalogue heard of it (renamed back, so file and catalogue agree and the apply is simply
+done again). A backup VPO cannot identify is left for a person to look at.
 """
-
 from __future__ import annotations
 
 import errno
@@ -26,6 +28,7 @@ import re
 import secrets
 import shutil
 import stat
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -158,6 +161,8 @@ def execute(path: bytes, container: str, current: list[Track], duration: float |
 def _apply(path: bytes, method: str, current: list[Track], duration: float | None, plan: Plan,
            tools: ToolsSettings, keep_backup: bool, prober: ProberConfig) -> Applied:
     remove_stale_temps(os.path.dirname(path))
+    if method == "mkvpropedit":
+        return _apply_in_place(path, current, duration, plan, tools, keep_backup, prober)
     temp = temp_sibling(path)
     backup = backup_sibling(path)
     moved = False  # True once the original has been renamed to `backup` (no hard links)
@@ -185,16 +190,40 @@ def _apply(path: bytes, method: str, current: list[Track], duration: float | Non
     return Applied(result, method, _settle_backup(backup, path, keep_backup))
 
 
+def _apply_in_place(path: bytes, current: list[Track], duration: float | None, plan: Plan,
+                    tools: ToolsSettings, keep_backup: bool, prober: ProberConfig) -> Applied:
+    """mkvpropedit on the file itself, after a backup copy that takes its place again on
+    any failure (and that `recover()` recognises if this process is killed)."""
+    backup = backup_sibling(path)
+    try:
+        _copy(path, backup)
+        shutil.copystat(path, backup)  # the catalogued (size, mtime): recover() knows it
+        _sync(backup)
+    except BaseException:
+        _remove(backup)
+        raise
+    before = os.stat(path)
+    try:
+        changes = {a.track: bool(a.to) for a in plan.actions if a.track is not None}
+        remux.set_flags_in_place(tools.mkvpropedit, path, current, changes)
+        result = _verified(path, plan, duration, prober)
+        _sync(path)
+    except BaseException:
+        now = os.stat(path)
+        old_enough = time.time_ns() - before.st_mtime_ns > 2_000_000_000  # a write shows in mtime
+        if old_enough and (now.st_size, now.st_mtime_ns) == (before.st_size, before.st_mtime_ns):
+            _remove(backup)  # the tool never wrote to the file: it is the original
+        else:
+            os.replace(backup, path)  # the untouched copy is the original again
+            _sync_folder(os.path.dirname(path))
+        raise
+    return Applied(result, "mkvpropedit", _settle_backup(backup, path, keep_backup))
+
+
 def _produce(method: str, path: bytes, temp: bytes, current: list[Track], plan: Plan,
              tools: ToolsSettings) -> None:
-    """Write the planned file to `temp`; `path` is only read."""
-    if method == "mkvpropedit":
-        # mkvpropedit edits in place: it gets a copy (a reflink where the file system can),
-        # so a tool killed half-way through its edit never damages the original
-        _copy(path, temp)
-        changes = {a.track: bool(a.to) for a in plan.actions if a.track is not None}
-        remux.set_flags_in_place(tools.mkvpropedit, temp, current, changes)
-    elif method == "mkvmerge":
+    """Write the planned file to `temp` (mkvmerge, ffmpeg); `path` is only read."""
+    if method == "mkvmerge":
         remux.mkvmerge_remux(tools.mkvmerge, path, temp, plan.order, plan.final, current)
     else:
         remux.ffmpeg_remux(tools.ffmpeg, path, temp, plan.order, plan.final)

@@ -6,6 +6,7 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
 from vpo.db import files as files_db
@@ -15,6 +16,8 @@ from vpo.db.connection import Database
 from vpo.db.jobs import JobRecord
 from vpo.errors import UsageError
 from vpo.jobs.queries import resolve_id
+from vpo.library.targets import Unusable, resolve_targets
+from vpo.scan.walker import DEFAULT_EXTENSIONS
 from vpo.timeutil import now_iso
 from vpo.transcode.decide import skip_reason
 from vpo.transcode.models import TranscodeTarget
@@ -42,46 +45,19 @@ class QueueReport:
                 "files": [f.to_dict() for f in self.files]}
 
 
-def _targets(db: Database, paths: tuple[bytes, ...]) -> list[files_db.FileRecord | QueuedFile]:
-    """Catalogued files for each PATH (a file, or every readable file under a directory), each
-    once; a path the catalogue cannot serve comes back as a failed QueuedFile."""
-    out: list[files_db.FileRecord | QueuedFile] = []
-    seen: set[bytes] = set()
-    for raw in paths:
-        path = os.path.abspath(raw)
-        if os.path.isdir(path):
-            found = [r for r in files_db.files_under(db.conn, path) if r.scan_status == "ok"]
-            if not found:
-                out.append(QueuedFile(os.fsdecode(path), "failed", "no catalogued video files here; run `vpo scan` first"))
-        else:
-            record = files_db.get_by_path(db.conn, path)
-            if record is None:
-                why = "not in the catalogue; run `vpo scan` first" if os.path.exists(path) else "no such file"
-                out.append(QueuedFile(os.fsdecode(path), "failed", why))
-                continue
-            if record.scan_status != "ok":
-                out.append(QueuedFile(os.fsdecode(path), "failed", f"catalogued as {record.scan_status}"
-                                      + (f": {record.scan_error}" if record.scan_error else "")))
-                continue
-            found = [record]
-        for r in found:
-            if r.path not in seen:
-                seen.add(r.path)
-                out.append(r)
-    return out
-
-
 def queue_transcodes(db: Database, paths: tuple[bytes, ...], target: TranscodeTarget, *,
-                     policy_path: str | None, dry_run: bool) -> QueueReport:
+                     policy_path: str | None, dry_run: bool,
+                     extensions: Sequence[str] = DEFAULT_EXTENSIONS,
+                     follow_symlinks: bool = False) -> QueueReport:
     """One queued job per file that needs the transcode; the others are reported skipped
     (with the reason) or failed (not catalogued). Nothing is queued with `dry_run`."""
     problem = target.problem()
     if problem:
         raise UsageError(problem, details=target.to_dict())
     report = QueueReport(dry_run=dry_run, target=target)
-    for item in _targets(db, paths):
-        if isinstance(item, QueuedFile):
-            report.files.append(item)
+    for item in resolve_targets(db, paths, extensions=extensions, follow_symlinks=follow_symlinks):
+        if isinstance(item, Unusable):
+            report.files.append(QueuedFile(os.fsdecode(item.path), "failed", item.reason))
             continue
         shown = os.fsdecode(item.path)
         why = skip_reason(files_db.tracks_of(db.conn, item.id), target, item.container)

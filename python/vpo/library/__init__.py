@@ -1,0 +1,1 @@
+"""The catalogue seen by the commands that change files: which files a PATH argument names."""
