@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 
 
@@ -45,6 +46,16 @@ def run(args: list[str], json_mode: bool) -> int:
 
         print_error("INTERRUPTED", "interrupted", {}, json_mode=json_mode)
         return 130
+    except sqlite3.DatabaseError as exc:
+        # Opening checks the file; damage deeper in it surfaces only when a page is read.
+        from vpo.cli.render import print_error
+        from vpo.config.settings import vpo_home
+        from vpo.db.connection import describe_sqlite_error
+
+        path = vpo_home() / "library.db"
+        print_error("DATABASE_ERROR", describe_sqlite_error(path, exc), {"path": str(path)},
+                    json_mode=json_mode)
+        return 2
     except BrokenPipeError:
         _quiet_broken_pipe()
         return 0
