@@ -20,15 +20,58 @@ def load_yaml(path: Path, *, error: type[ConfigError] = ConfigError) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise error(f"{path}: cannot read: {exc}", details={"file": str(path)}) from None
     try:
-        return YAML(typ="rt").load(text)
+        document = YAML(typ="rt").load(text)
+        size = expanded_size(document)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        problem = " ".join(p for p in (exc.context, exc.problem) if p)
+        problem = _one_line(" ".join(p for p in (exc.context, exc.problem) if p))
         where = f"{path}:{line}" if line else str(path)
         raise error(f"{where}: invalid YAML: {problem}", details={"file": str(path), "line": line}) from None
-    except YAMLError as exc:
-        raise error(f"{path}: invalid YAML: {exc}", details={"file": str(path)}) from None
+    except YAMLError as exc:  # e.g. a control character: ruamel's text spans two lines
+        raise error(f"{path}: invalid YAML: {_one_line(str(exc))}", details={"file": str(path)}) from None
+    except RecursionError:
+        raise error(f"{path}: invalid YAML: nested too deeply", details={"file": str(path)}) from None
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
+        # ruamel's constructors fail like this on an explicit tag they cannot apply (`!!int x`)
+        raise error(f"{path}: invalid YAML: a tagged value cannot be read ({type(exc).__name__}: "
+                    f"{_one_line(str(exc))})", details={"file": str(path)}) from None
+    if size > MAX_VALUES:
+        raise error(f"{path}: invalid YAML: its aliases expand to more than {MAX_VALUES:,} values",
+                    details={"file": str(path)})
+    return document
+
+
+# Far beyond any real settings file or policy; bounds what aliases (`*a`) can expand to, so a
+# "billion laughs" file fails at once instead of keeping VPO busy for ever.
+MAX_VALUES = 100_000
+
+
+def expanded_size(node: Any) -> int:
+    """How many values `node` holds once every alias is expanded (stops counting past
+    MAX_VALUES). Linear in the size of the file: shared nodes are counted once, by id."""
+    sizes: dict[int, int] = {}
+
+    def size(n: Any) -> int:
+        if not isinstance(n, (dict, list)):
+            return 1
+        key = id(n)
+        if key not in sizes:
+            sizes[key] = MAX_VALUES + 1  # a node inside itself (`&a [*a]`) expands for ever
+            children = [*n.keys(), *n.values()] if isinstance(n, dict) else n
+            total = 1
+            for child in children:
+                total += size(child)
+                if total > MAX_VALUES:
+                    break
+            sizes[key] = total
+        return sizes[key]
+
+    return size(node)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def line_of(node: Any, loc: tuple[Any, ...]) -> int | None:
