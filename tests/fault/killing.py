@@ -55,7 +55,7 @@ def wait_for(predicate: Any, proc: subprocess.Popen[bytes] | None = None, what: 
         if predicate():
             return
         if proc is not None and proc.poll() is not None:
-            out, err = proc.communicate()
+            _, err = proc.communicate()
             raise AssertionError(f"vpo exited {proc.returncode} before {what}:\n{err.decode(errors='replace')}")
         time.sleep(0.01)
     raise AssertionError(f"hang guard: {what} did not happen")

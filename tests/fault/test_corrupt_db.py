@@ -132,7 +132,9 @@ def test_damaged_table_is_found_by_doctor(catalogued: tuple[Path, Path, bytes], 
                                           vpo_home: Path) -> None:
     _, _, data = catalogued
     db = damaged(vpo_home, _overwrite_table_root(data, "files"))
+    before = digest(db)
     result = vpo("doctor", "--json")
     assert_no_traceback(result)
     [check] = [c for c in json.loads(result.stdout)["checks"] if c["name"] == "database"]
     assert check["ok"] is False, check
+    assert digest(db) == before

@@ -134,7 +134,7 @@ def test_everything_vpo_writes_for_itself_is_private_whatever_the_umask(marked: 
     held = sorted(p.name for p in home.iterdir() if p.name.startswith("library.db"))
     assert held == ["library.db", "library.db-shm", "library.db-wal"], held  # open right now
     assert {name: _private(home / name) for name in held} == dict.fromkeys(held, True)
-    out, err = scan.communicate(timeout=HANG_GUARD)
+    _, err = scan.communicate(timeout=HANG_GUARD)
     assert scan.returncode == 0, err.decode()
     for args in (("apply", "--policy", policy, lib), ("transcode", "--codec", "h264", "--crf", "40", lib / "flags.mkv"),
                  ("jobs", "run"), ("jobs", "list")):
