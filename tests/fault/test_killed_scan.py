@@ -56,7 +56,7 @@ class Tree:
 
 
 def _build_first(root: Path) -> None:
-    media.make_bulk_library(root, count=24, dirs=3)
+    media.make_bulk_library(root, count=20, dirs=3)
     (root / "broken").mkdir()
     (root / "broken" / "empty.mkv").write_bytes(b"")
     media.random_bytes_file(root / "broken" / "noise.mkv")

@@ -114,7 +114,7 @@ def test_everything_vpo_writes_for_itself_is_private_whatever_the_umask(marked: 
     home = tmp_path / "home"
     logs = tmp_path / "logs"
     slow = tmp_path / "slow-ffprobe"
-    slow.write_text('#!/bin/sh\nsleep 0.5\nexec ffprobe "$@"\n')
+    slow.write_text('#!/bin/sh\nsleep 0.3\nexec ffprobe "$@"\n')  # the scan lasts a second or more
     slow.chmod(0o755)
     home.mkdir()
     (home / "config.yaml").write_text(  # rotate after a few lines: the rotated files too
@@ -130,7 +130,7 @@ def test_everything_vpo_writes_for_itself_is_private_whatever_the_umask(marked: 
 
     scan = subprocess.Popen(argv("scan", lib), env=env_for(home), stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=lambda: os.umask(0))
-    wait_for(lambda: count(home, "SELECT count(*) FROM files") >= 1, scan, "the first file committed")
+    wait_for(lambda: count(home, "SELECT count(*) FROM jobs") >= 1, scan, "the scan's job committed")
     held = sorted(p.name for p in home.iterdir() if p.name.startswith("library.db"))
     assert held == ["library.db", "library.db-shm", "library.db-wal"], held  # open right now
     assert {name: _private(home / name) for name in held} == dict.fromkeys(held, True)
