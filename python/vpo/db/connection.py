@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -79,11 +80,7 @@ def open_database(path: Path) -> Database:
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if mode != "wal" and os.access(path, os.W_OK):
-            raise DatabaseError(f"cannot switch {path} to WAL mode (got {mode})")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        migrate(db)
+        _prepare(db)
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise DatabaseError(describe_sqlite_error(path, exc), details={"path": str(path)}) from None
@@ -91,6 +88,27 @@ def open_database(path: Path) -> Database:
         conn.close()
         raise
     return db
+
+
+def _prepare(db: Database) -> None:
+    """WAL mode and the schema. Two processes opening a new database at once contend for
+    locks for which SQLite does not call its busy handler (switching the journal mode, the
+    first schema read), so those steps are retried here, up to the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            mode = db.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode != "wal" and os.access(db.path, os.W_OK):
+                raise sqlite3.OperationalError(f"database is locked (journal mode stayed {mode})")
+            db.conn.execute("PRAGMA synchronous = NORMAL")
+            migrate(db)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            if db.conn.in_transaction:
+                db.conn.execute("ROLLBACK")
+            time.sleep(0.05)
 
 
 def describe_sqlite_error(path: Path, exc: sqlite3.Error) -> str:
