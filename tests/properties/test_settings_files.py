@@ -127,6 +127,7 @@ def encoded(text: str) -> bytes:
 @example("scan: {prune: !!bool maybe}\n")  # ... KeyError
 @example("!!int")  # ... IndexError
 @example("\x1f")  # ruamel's message spanned two lines
+@example('scan: {"a\\nb": 1}\n')  # a key with a newline in it
 @example("tools:\n  ffmpeg: !!python/object/apply:os.system ['true']\n")
 @example("\ufeffjobs: {retention_days: .nan}\n")
 def test_config_file(text: str) -> None:
@@ -171,6 +172,7 @@ def test_profile_and_config_resolved_together(profile: str, config: str) -> None
 @example("schema_version: 1\naudio_language_preference: [xx]\n")
 @example("schema_version: true\n")
 @example("schema_version: 1\ntranscode: {crf: 99}\n")
+@example('{"\\r",schema_version: 1}')  # the key went into the message raw: a carriage return
 @example("schema_version: 1\ndefault_flags: [1]\n")
 def test_policy_file(text: str) -> None:
     tmp, home = home_with({"policy.yaml": encoded(text)})

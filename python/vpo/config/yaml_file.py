@@ -108,7 +108,8 @@ def describe_validation(path: Path, document: Any, exc: Any, prefix: tuple[Any, 
     elif "input" in first and first["type"] != "missing":
         reason = f"{reason} (got {first['input']!r})"
     where = f"{path}:{line}" if line else str(path)
-    return error(f"{where}: {key}: {reason}",
+    shown = key if key.isprintable() else repr(key)  # a key of "\r" must not break the line
+    return error(f"{where}: {shown}: {reason}",
                  details={"file": str(path), "line": line, "key": key, "reason": reason})
 
 
