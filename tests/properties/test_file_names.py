@@ -91,7 +91,7 @@ def round_trip(master: tuple[bytes, Path], file_names: list[bytes]) -> None:
         assert_no_traceback(text)
 
 
-@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
 @given(file_names=names)
 @example(file_names=AWKWARD)
