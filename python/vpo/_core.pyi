@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import final
 
-__all__ = ["__version__", "VpoCoreError", "Walker", "fingerprint_files", "hash_files"]
+__all__ = ["__version__", "VpoCoreError", "Walker", "fingerprint_files", "hash_files", "same_sqlite"]
 
 __version__: str
 
@@ -30,6 +30,13 @@ class Walker:
     The walk starts on construction, in background threads. Iterating yields
     batches `(entries, errors)` of at most `batch_size` entries; a batch may
     hold only errors. `close()` (or leaving a `with` block) stops the walk.
+
+    `unchanged=(database, sql, params)`: while the walk starts, the rows of
+    `sql` (path BLOB, size, mtime_ns) are read from that SQLite file (blob
+    parameters `params`); entries equal to their row are counted in
+    `unchanged` instead of being yielded, and `unseen()` returns the rows'
+    paths the walk never found. Raises VpoCoreError if they cannot be read.
+    Use only when `same_sqlite` holds for Python's `_sqlite3`.
     """
 
     def __new__(
@@ -41,7 +48,11 @@ class Walker:
         skip_hidden: bool = True,
         batch_size: int = 2048,
         threads: int = 0,
+        unchanged: tuple[_Path, str, Sequence[bytes]] | None = None,
     ) -> Walker: ...
+    @property
+    def unchanged(self) -> int: ...
+    def unseen(self) -> list[bytes]: ...
     def __iter__(self) -> Walker: ...
     def __next__(self) -> tuple[list[_Entry], list[_WalkError]]: ...
     def close(self) -> None: ...
@@ -67,3 +78,7 @@ def hash_files(
 ) -> list[tuple[str | None, str | None]]:
     """Full-content XXH3-128 digests (32 hex chars), one per path, in order:
     `(hex, None)` on success, `(None, message)` if the file could not be read."""
+
+def same_sqlite(module_file: _Path) -> bool:
+    """True when the already-loaded library `module_file` resolves
+    `sqlite3_libversion` to the same SQLite this extension uses."""

@@ -5,6 +5,7 @@
 //! is the only PyO3 code: argument conversion, GIL handling, error mapping.
 
 pub mod hash;
+pub mod known;
 pub mod walk;
 
 #[cfg(feature = "python")]
@@ -26,6 +27,7 @@ mod python {
     use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
     use crate::hash;
+    use crate::known::Unchanged;
     use crate::walk::{Batch, Recv, Walk, WalkOptions};
 
     create_exception!(
@@ -64,22 +66,20 @@ mod python {
     /// Paths as the OS sees them: bytes as given, anything else through
     /// `os.fsencode` (str with surrogateescape, os.PathLike).
     fn os_paths(seq: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<PathBuf>> {
-        let py = seq.py();
-        let fsencode = py.import("os")?.getattr("fsencode")?;
-        items(seq, what)?
-            .iter()
-            .map(|item| {
-                let encoded;
-                let bytes = match item.cast::<PyBytes>() {
-                    Ok(b) => b,
-                    Err(_) => {
-                        encoded = fsencode.call1((item,))?.cast_into::<PyBytes>()?;
-                        &encoded
-                    }
-                };
-                Ok(PathBuf::from(OsString::from_vec(bytes.as_bytes().to_vec())))
-            })
-            .collect()
+        items(seq, what)?.iter().map(os_path).collect()
+    }
+
+    fn os_path(item: &Bound<'_, PyAny>) -> PyResult<PathBuf> {
+        let encoded;
+        let bytes = match item.cast::<PyBytes>() {
+            Ok(b) => b,
+            Err(_) => {
+                let fsencode = item.py().import("os")?.getattr("fsencode")?;
+                encoded = fsencode.call1((item,))?.cast_into::<PyBytes>()?;
+                &encoded
+            }
+        };
+        Ok(PathBuf::from(OsString::from_vec(bytes.as_bytes().to_vec())))
     }
 
     fn digests_to_py(results: Vec<io::Result<u128>>) -> Vec<(Option<String>, Option<String>)> {
@@ -132,6 +132,11 @@ mod python {
     /// on construction. Iterating yields batches `(entries, errors)`: entries
     /// are `(path_bytes, size, mtime_ns, dev, ino)`, errors are
     /// `(path_bytes, message)` for roots or directories that could not be read.
+    ///
+    /// With `unchanged=(database, sql, params)`, the rows of `sql` (path,
+    /// size, mtime_ns) are read from the SQLite file while the walk starts,
+    /// and entries equal to their row are counted in `unchanged` instead of
+    /// being yielded; `unseen()` lists the rows the walk did not find.
     #[pyclass(module = "vpo._core", frozen)]
     struct Walker {
         /// Shared with the walk; `close()` sets it without taking the lock.
@@ -139,9 +144,17 @@ mod python {
         /// `None` once finished or closed. Only ever `try_lock`ed, so a
         /// thread holding the GIL never blocks on it.
         walk: Mutex<Option<Walk>>,
+        /// Locked only by the thread that holds `walk`, or after the walk.
+        known: Mutex<Option<Unchanged>>,
     }
 
     impl Walker {
+        fn lock_known(&self) -> MutexGuard<'_, Option<Unchanged>> {
+            self.known
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        }
+
         /// The walk slot, or `None` if another call holds it right now.
         fn try_slot(&self) -> Option<MutexGuard<'_, Option<Walk>>> {
             match self.walk.try_lock() {
@@ -187,14 +200,17 @@ mod python {
     #[pymethods]
     impl Walker {
         #[new]
-        #[pyo3(signature = (roots, *, extensions, follow_symlinks = false, skip_hidden = true, batch_size = 2048, threads = 0))]
+        #[pyo3(signature = (roots, *, extensions, follow_symlinks = false, skip_hidden = true, batch_size = 2048, threads = 0, unchanged = None))]
+        #[allow(clippy::too_many_arguments)]
         fn new(
+            py: Python<'_>,
             roots: &Bound<'_, PyAny>,
             extensions: &Bound<'_, PyAny>,
             follow_symlinks: bool,
             skip_hidden: bool,
             batch_size: usize,
             threads: usize,
+            unchanged: Option<(Bound<'_, PyAny>, String, Vec<Vec<u8>>)>,
         ) -> PyResult<Self> {
             let roots = os_paths(roots, "roots")?;
             let extensions = items(extensions, "extensions")?
@@ -209,11 +225,52 @@ mod python {
                 threads,
                 ..WalkOptions::default()
             };
+            let unchanged = match unchanged {
+                Some((db, sql, params)) => Some((os_path(&db)?, sql, params)),
+                None => None,
+            };
             let walk = Walk::start(roots, &options).map_err(io_error)?;
+            // The walk threads are already busy while the catalogue is read.
+            let known = match unchanged {
+                Some((db, sql, params)) => {
+                    match py.detach(|| Unchanged::load(&db, &sql, &params)) {
+                        Ok(known) => Some(known),
+                        Err(err) => {
+                            let mut slot = Some(walk);
+                            shut(py, &mut slot);
+                            return Err(VpoCoreError::new_err(format!(
+                                "cannot read the catalogue {}: {err}",
+                                db.display()
+                            )));
+                        }
+                    }
+                }
+                None => None,
+            };
             Ok(Walker {
                 cancel: walk.cancel_flag(),
                 walk: Mutex::new(Some(walk)),
+                known: Mutex::new(known),
             })
+        }
+
+        /// Entries dropped so far because they equal their catalogue row.
+        #[getter]
+        fn unchanged(&self) -> u64 {
+            self.lock_known().as_ref().map_or(0, Unchanged::skipped)
+        }
+
+        /// Catalogue rows (of `unchanged`) whose path the walk has not found
+        /// (yet: call it once iteration has ended).
+        fn unseen<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyBytes>> {
+            match self.lock_known().as_ref() {
+                Some(known) => known
+                    .unseen()
+                    .into_iter()
+                    .map(|p| PyBytes::new(py, p))
+                    .collect(),
+                None => Vec::new(),
+            }
         }
 
         fn __iter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
@@ -239,7 +296,13 @@ mod python {
                     other => other,
                 };
                 match received {
-                    Ok(Recv::Batch(batch)) => return batch_to_py(py, &batch).map(Some),
+                    Ok(Recv::Batch(batch)) => {
+                        let batch = match self.lock_known().as_mut() {
+                            Some(known) => py.detach(|| known.filter(batch)),
+                            None => batch,
+                        };
+                        return batch_to_py(py, &batch).map(Some);
+                    }
                     Ok(Recv::Pending) => {
                         if let Err(err) = py.check_signals() {
                             shut(py, &mut guard);
@@ -282,6 +345,32 @@ mod python {
         }
     }
 
+    /// True when the extension module at `module_file` (Python's `_sqlite3`)
+    /// uses the very SQLite library this extension uses: same
+    /// `sqlite3_libversion` function in memory. Two copies of SQLite in one
+    /// process must never open the same database (closing a file in one
+    /// drops the other's POSIX locks), so `Walker(unchanged=...)` is only
+    /// used when this holds.
+    #[pyfunction]
+    fn same_sqlite(module_file: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let path = os_path(module_file)?;
+        let Ok(c_path) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+            return Ok(false);
+        };
+        // SAFETY: RTLD_NOLOAD only looks up a library that is already loaded
+        // (it runs no initialisers); the handle is released before returning.
+        unsafe {
+            let handle = libc::dlopen(c_path.as_ptr(), libc::RTLD_LAZY | libc::RTLD_NOLOAD);
+            if handle.is_null() {
+                return Ok(false);
+            }
+            let theirs = libc::dlsym(handle, c"sqlite3_libversion".as_ptr());
+            libc::dlclose(handle);
+            let ours = rusqlite::ffi::sqlite3_libversion as *const libc::c_void;
+            Ok(!theirs.is_null() && std::ptr::eq(theirs as *const libc::c_void, ours))
+        }
+    }
+
     /// VPO's private extension: a parallel directory walker and file digests.
     #[pymodule]
     fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -290,6 +379,7 @@ mod python {
         m.add_class::<Walker>()?;
         m.add_function(wrap_pyfunction!(fingerprint_files, m)?)?;
         m.add_function(wrap_pyfunction!(hash_files, m)?)?;
+        m.add_function(wrap_pyfunction!(same_sqlite, m)?)?;
         Ok(())
     }
 }

@@ -114,7 +114,7 @@ pub struct Batch {
 }
 
 impl Batch {
-    fn with_capacity(files: usize) -> Batch {
+    pub(crate) fn with_capacity(files: usize) -> Batch {
         Batch {
             paths: Vec::with_capacity(files * 96),
             files: Vec::with_capacity(files),
@@ -142,7 +142,7 @@ impl Batch {
     }
 
     #[inline]
-    fn push(&mut self, path: &[u8], stat: FileStat) {
+    pub(crate) fn push(&mut self, path: &[u8], stat: FileStat) {
         self.paths.extend_from_slice(path);
         self.files.push((self.paths.len(), stat));
     }

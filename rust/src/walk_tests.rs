@@ -11,8 +11,8 @@ impl TempDir {
     fn new(tag: &str) -> TempDir {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir()
-            .join(format!("vpo-walk-test-{}-{tag}-{n}", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("vpo-walk-test-{}-{tag}-{n}", std::process::id()));
         let _ = fs::remove_dir_all(&path);
         fs::create_dir_all(&path).unwrap();
         TempDir(path)

@@ -41,14 +41,56 @@ def _under(root: bytes) -> tuple[str, tuple[bytes, bytes, bytes]]:
     return "(path = ? OR (path >= ? AND path < ?))", (root, lo, hi)
 
 
-def load_known(conn: sqlite3.Connection, root: bytes) -> dict[bytes, Known]:
-    """Every catalogued path at or under `root`, keyed by path bytes (one copy per path)."""
+_KNOWN_COLUMNS = "path, id, size, mtime_ns, scan_status, racy, content_hash"
+# Rows whose size and mtime, if equal on disk, prove the file unchanged: present and not
+# stored while racy. The scan's walker reads these itself (see scan.walker.Trusted).
+# Both conditions are the WHERE clauses of partial indexes (migration V3), spelled alike.
+_TRUSTED = "scan_status != 'missing' AND racy = 0"
+_UNTRUSTED = "(scan_status = 'missing' OR racy != 0)"
+
+
+def load_known(conn: sqlite3.Connection, root: bytes, *, untrusted_only: bool = False) -> dict[bytes, Known]:
+    """Every catalogued path at or under `root`, keyed by path bytes (one copy per path).
+
+    `untrusted_only`: only the rows `trusted_query` leaves out (missing or racy).
+    """
     where, args = _under(root)
-    rows = conn.execute(
-        f"SELECT path, id, size, mtime_ns, scan_status, racy, content_hash FROM files WHERE {where}",
-        args,
-    )
+    if untrusted_only:
+        where += f" AND {_UNTRUSTED}"
+    rows = conn.execute(f"SELECT {_KNOWN_COLUMNS} FROM files WHERE {where}", args)
     return {row[0]: row[1:] for row in rows}
+
+
+def trusted_query(root: bytes) -> tuple[str, tuple[bytes, bytes, bytes]]:
+    """SQL and parameters of (path, size, mtime_ns) for the trusted rows under `root`.
+
+    Two searches rather than one OR, so the range is read from the covering index alone.
+    """
+    lo, hi = under_range(root)
+    columns = "SELECT path, size, mtime_ns FROM files"
+    return (f"{columns} WHERE path >= ?2 AND path < ?3 AND {_TRUSTED} "
+            f"UNION ALL {columns} WHERE path = ?1 AND {_TRUSTED}"), (root, lo, hi)
+
+
+def known_for(conn: sqlite3.Connection, paths: list[bytes]) -> dict[bytes, Known]:
+    """The catalogue rows of these paths (those that have one)."""
+    found: dict[bytes, Known] = {}
+    for i in range(0, len(paths), 500):
+        chunk = paths[i:i + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in conn.execute(f"SELECT {_KNOWN_COLUMNS} FROM files WHERE path IN ({marks})", chunk):
+            found[row[0]] = row[1:]
+    return found
+
+
+def knows_under(conn: sqlite3.Connection, root: bytes) -> bool:
+    where, args = _under(root)
+    return conn.execute(f"SELECT EXISTS (SELECT 1 FROM files WHERE {where})", args).fetchone()[0] == 1
+
+
+def size_known(conn: sqlite3.Connection, size: int) -> bool:
+    """Whether any catalogued file (present or missing) has this size."""
+    return conn.execute("SELECT EXISTS (SELECT 1 FROM files WHERE size = ?)", (size,)).fetchone()[0] == 1
 
 
 def count_present_under(conn: sqlite3.Connection, root: bytes) -> int:
@@ -57,9 +99,6 @@ def count_present_under(conn: sqlite3.Connection, root: bytes) -> int:
         f"SELECT count(*) FROM files WHERE {where} AND scan_status != 'missing'", args
     ).fetchone()[0]
 
-
-def missing_sizes(conn: sqlite3.Connection) -> set[int]:
-    return {row[0] for row in conn.execute("SELECT DISTINCT size FROM files WHERE scan_status = 'missing'")}
 
 
 def move_candidates(conn: sqlite3.Connection, size: int, fingerprint: str) -> list[tuple[int, bytes, str]]:

@@ -95,7 +95,16 @@ V2 = """
 CREATE INDEX job_files_path ON job_files (path);
 """
 
-MIGRATIONS: list[str] = [V1, V2]
+# A no-change rescan must not read the table: the walker takes (path, size, mtime_ns) of
+# the rows it may trust from the first index alone, Python the few others from the second.
+# Their WHERE clauses are spelled exactly as db/files.py's queries spell them, or SQLite
+# will not use them.
+V3 = """
+CREATE INDEX files_trusted ON files (path, size, mtime_ns) WHERE scan_status != 'missing' AND racy = 0;
+CREATE INDEX files_untrusted ON files (path) WHERE scan_status = 'missing' OR racy != 0;
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3]
 LATEST = len(MIGRATIONS)
 
 

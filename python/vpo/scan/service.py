@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from vpo.db import files as files_db
 from vpo.db.connection import Database
-from vpo.errors import Interrupted, RootNotFoundError, RootUnreadableError, UnmountedLibraryError
+from vpo.errors import DatabaseError, Interrupted, RootNotFoundError, RootUnreadableError, UnmountedLibraryError
 from vpo.jobs.tracker import JobTracker
 from vpo.media.probe_pool import ProbeOutcome, ProbePool
 from vpo.scan import walker
@@ -25,6 +26,20 @@ from vpo.scan.writer import Probed, ScanWriter, record_missing
 log = logging.getLogger(__name__)
 
 MAX_PENDING_PROBES = 4096  # backpressure: the walk waits for probes beyond this
+
+
+class _KnownSizes:
+    """`size in sizes`: does the catalogue hold a file (present or missing) of this size?"""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._seen: dict[int, bool] = {}
+
+    def __contains__(self, size: int) -> bool:
+        hit = self._seen.get(size)
+        if hit is None:
+            hit = self._seen[size] = files_db.size_known(self._conn, size)
+        return hit
 
 
 @dataclass(slots=True)
@@ -114,17 +129,23 @@ class _ScanRun:
         return {"root": os.fsdecode(self.current), "counts": self.counts.to_dict()}
 
     def execute(self, roots: tuple[bytes, ...]) -> None:
-        knowns = [files_db.load_known(self.db.conn, root) for root in roots]
-        self.incremental = any(knowns) and not self.options.full
+        conn = self.db.conn
+        under = [files_db.knows_under(conn, root) for root in roots]
+        self.incremental = any(under) and not self.options.full
+        # Plain incremental scans let the walker itself drop files equal to their trusted
+        # catalogue row; Python then sees only the rest (and loads only those rows).
+        trusted = [self.incremental and u and not self.options.verify_hash and walker.can_read_catalogue()
+                   for u in under]
+        knowns = [files_db.load_known(conn, root, untrusted_only=t) for root, t in zip(roots, trusted)]
         # New files the size of a file that may have moved wait until every root is walked,
         # so a move from one root to another is seen as a move.
-        move_sizes = {k[1] for known in knowns for k in known.values()} | files_db.missing_sizes(self.db.conn)
+        move_sizes = _KnownSizes(conn)
         deferred: list[tuple[walker.Entry, str | None, str | None]] = []
         newly: list[tuple[int, bytes]] = []
         already: list[tuple[int, bytes]] = []
-        for root, known in zip(roots, knowns):
+        for root, known, use_trusted in zip(roots, knowns, trusted):
             self.current = root
-            root_newly, root_already = self._walk_root(root, known, move_sizes, deferred)
+            root_newly, root_already = self._walk_root(root, known, use_trusted, move_sizes, deferred)
             newly += root_newly
             already += root_already
         if deferred:
@@ -147,30 +168,52 @@ class _ScanRun:
             log.exception("could not save the last batch of a stopped scan")
         return self.counts.to_dict()
 
-    def _walk_root(self, root: bytes, known: dict[bytes, files_db.Known], move_sizes: set[int],
-                   deferred: list[tuple[walker.Entry, str | None, str | None]],
+    def _walk_root(self, root: bytes, known: dict[bytes, files_db.Known], use_trusted: bool,
+                   move_sizes: _KnownSizes, deferred: list[tuple[walker.Entry, str | None, str | None]],
                    ) -> tuple[list[tuple[int, bytes]], list[tuple[int, bytes]]]:
-        """Walk one root; returns its (newly missing, already missing) known files."""
+        """Walk one root; returns its (newly missing, already missing) known files.
+
+        With `use_trusted`, `known` starts with the untrusted rows only; the rows of the
+        entries the walker hands over, and of trusted paths it never found, are loaded
+        as they are needed.
+        """
         opts = self.options
+        conn = self.db.conn
+        trusted = None
+        if use_trusted:
+            sql, params = files_db.trusted_query(root)
+            trusted = walker.Trusted(str(self.db.path), sql, params)
         unreadable: list[bytes] = []
         found = 0
-        with walker.walk(root, extensions=opts.extensions, follow_symlinks=opts.follow_symlinks) as batches:
-            for entries, walk_errors in batches:
-                found += len(entries)
-                self.counts.discovered += len(entries)
-                for path, reason in walk_errors:
-                    if path.rstrip(b"/") == root.rstrip(b"/"):
-                        raise RootUnreadableError(
-                            f"cannot read {os.fsdecode(root)}: {reason}; nothing was marked missing",
-                            details={"path": os.fsdecode(root), "reason": reason})
-                    unreadable.append(path)
-                    self._error(path, f"cannot read directory: {reason}")
-                if entries:
-                    self._plan(plan_batch(entries, known, full=opts.full, verify=opts.verify_hash),
-                               move_sizes, deferred)
-                self._drain(until=MAX_PENDING_PROBES)
-                self._report(walking=True)
-                self.tracker.beat()
+        unchanged = 0
+        try:
+            with walker.walk(root, extensions=opts.extensions, follow_symlinks=opts.follow_symlinks,
+                             trusted=trusted) as batches:
+                for entries, walk_errors in batches:
+                    skipped_now, unchanged = batches.unchanged - unchanged, batches.unchanged
+                    found += len(entries) + skipped_now
+                    self.counts.discovered += len(entries) + skipped_now
+                    self.counts.skipped += skipped_now
+                    for path, reason in walk_errors:
+                        if path.rstrip(b"/") == root.rstrip(b"/"):
+                            raise RootUnreadableError(
+                                f"cannot read {os.fsdecode(root)}: {reason}; nothing was marked missing",
+                                details={"path": os.fsdecode(root), "reason": reason})
+                        unreadable.append(path)
+                        self._error(path, f"cannot read directory: {reason}")
+                    if entries:
+                        if trusted:
+                            unknown = [e[0] for e in entries if e[0] not in known]
+                            known.update(files_db.known_for(conn, unknown))
+                        self._plan(plan_batch(entries, known, full=opts.full, verify=opts.verify_hash),
+                                   move_sizes, deferred)
+                    self._drain(until=MAX_PENDING_PROBES)
+                    self._report(walking=True)
+                    self.tracker.beat()
+                if trusted:
+                    known.update(files_db.known_for(conn, batches.unseen()))
+        except walker.WalkerError as exc:
+            raise DatabaseError(str(exc), details={"path": str(self.db.path)}) from None
         # Only files this walk looked for can have gone missing (not other extensions,
         # not files in hidden directories that were catalogued as roots of their own).
         unseen = in_scope(known, root, opts.extensions)
@@ -182,7 +225,7 @@ class _ScanRun:
             )
         return split_remaining(unseen, unreadable)
 
-    def _plan(self, plan: BatchPlan, move_sizes: set[int], deferred: list[tuple[walker.Entry, str | None, str | None]]) -> None:
+    def _plan(self, plan: BatchPlan, move_sizes: _KnownSizes, deferred: list[tuple[walker.Entry, str | None, str | None]]) -> None:
         self.counts.skipped += plan.skipped
         for entry, k in plan.returned:
             self.writer.returned(k[0], entry[0])

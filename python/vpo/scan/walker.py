@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
 
 from vpo import _core
 
@@ -22,18 +24,71 @@ DEFAULT_EXTENSIONS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Trusted:
+    """Catalogue rows a walk may skip unseen: `sql` returns (path, size, mtime_ns)."""
+
+    database: str
+    sql: str
+    params: tuple[bytes, ...]
+
+
+class Walk:
+    """Iterate for batches; with `trusted`, entries equal to their row are only counted."""
+
+    def __init__(self, walker: _core.Walker) -> None:
+        self._walker = walker
+
+    def __iter__(self) -> Iterator[Batch]:
+        return iter(self._walker)
+
+    @property
+    def unchanged(self) -> int:
+        """Entries skipped so far because they equal their trusted row."""
+        return self._walker.unchanged
+
+    def unseen(self) -> list[bytes]:
+        """Trusted rows whose path the walk did not find (once iteration has ended)."""
+        return self._walker.unseen()
+
+
 @contextmanager
 def walk(root: bytes, *, extensions: Sequence[str], follow_symlinks: bool = False,
-         batch_size: int = 2048, threads: int = 0) -> Iterator[Iterator[Batch]]:
-    """Batches of matching files under `root`, as the parallel walk finds them."""
+         batch_size: int = 2048, threads: int = 0, trusted: Trusted | None = None) -> Iterator[Walk]:
+    """Batches of matching files under `root`, as the parallel walk finds them.
+
+    Raises `WalkerError` if `trusted` rows cannot be read.
+    """
+    unchanged = (trusted.database, trusted.sql, list(trusted.params)) if trusted else None
     walker = _core.Walker(
         [root], extensions=list(extensions), follow_symlinks=follow_symlinks,
-        skip_hidden=True, batch_size=batch_size, threads=threads,
+        skip_hidden=True, batch_size=batch_size, threads=threads, unchanged=unchanged,
     )
     try:
-        yield iter(walker)
+        yield Walk(walker)
     finally:
         walker.close()
+
+
+WalkerError = _core.VpoCoreError
+
+
+@cache
+def can_read_catalogue() -> bool:
+    """True when the extension and Python's `sqlite3` share one SQLite library in memory.
+
+    Two copies of SQLite in one process must not open the same database file (closing
+    it in one drops the other's POSIX locks); with a Python whose `sqlite3` carries its
+    own SQLite, scans do all the comparing in Python instead.
+    """
+    try:
+        import _sqlite3
+    except ImportError:
+        return False
+    module_file = getattr(_sqlite3, "__file__", None)
+    if not isinstance(module_file, str):
+        return False  # built into the interpreter: cannot tell, so do not share
+    return _core.same_sqlite(module_file)
 
 
 def fingerprints(paths: Sequence[bytes]) -> list[tuple[str | None, str | None]]:
