@@ -141,3 +141,19 @@ def test_extension_shares_pythons_sqlite() -> None:
                             "/usr/lib/libc.so.6") if os.path.exists(p))
     assert _core.same_sqlite(libc) is False
     assert walker.can_read_catalogue() is True
+
+
+def test_rescan_queries_read_the_partial_indexes(tmp_path: Path) -> None:
+    """The spelling of the queries must match the indexes' WHERE clauses (migration V3), or
+    SQLite silently reads the whole table again: a 100k rescan would be slow, not wrong."""
+    db = open_database(tmp_path / "library.db")
+    try:
+        sql, params = files_db.trusted_query(b"/media/tv")
+        plan = " ".join(str(r) for r in db.conn.execute("EXPLAIN QUERY PLAN " + sql, params))
+        assert "COVERING INDEX files_trusted" in plan, plan
+        where, args = files_db._under(b"/media/tv")
+        plan = " ".join(str(r) for r in db.conn.execute(
+            f"EXPLAIN QUERY PLAN SELECT path FROM files WHERE {where} AND {files_db._UNTRUSTED}", args))
+        assert "files_untrusted" in plan, plan
+    finally:
+        db.close()

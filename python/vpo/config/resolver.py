@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple, TYPE_CHECKING
 
 from vpo.config.settings import SECTIONS, Settings
 
@@ -15,14 +15,12 @@ if TYPE_CHECKING:
 Values = dict[str, dict[str, Any]]  # section -> key -> value
 
 
-@dataclass(frozen=True)
-class Layer:
+class Layer(NamedTuple):
     source: str  # "config", "profile:NAME" or "cli"
     values: Values
 
 
-@dataclass(frozen=True)
-class Effective:
+class Effective(NamedTuple):
     settings: Settings
     sources: dict[str, str]  # "section.key" -> "default" | "config" | "profile:NAME" | "cli"
     profile: Profile | None = None

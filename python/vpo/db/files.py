@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from vpo.db.connection import chunks
 from vpo.media.models import ProbeResult, Track
 from vpo.paths import under_range
 
 
-@dataclass(frozen=True, slots=True)
-class FileRecord:
+class FileRecord(NamedTuple):
     id: int
     path: bytes
     size: int

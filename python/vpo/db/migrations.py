@@ -96,11 +96,12 @@ CREATE INDEX job_files_path ON job_files (path);
 """
 
 # A no-change rescan must not read the table: the walker takes (path, size, mtime_ns) of
-# the rows it may trust from the first index alone, Python the few others from the second.
-# Their WHERE clauses are spelled exactly as db/files.py's queries spell them, or SQLite
-# will not use them.
+# the rows it may trust from the first index alone (scan_status and racy are in it only so
+# that SQLite counts it as covering), Python the few others from the second. Their WHERE
+# clauses are spelled exactly as db/files.py's queries spell them, or SQLite will not use
+# them (tests/integration/test_scan_trusted.py reads the plans).
 V3 = """
-CREATE INDEX files_trusted ON files (path, size, mtime_ns) WHERE scan_status != 'missing' AND racy = 0;
+CREATE INDEX files_trusted ON files (path, size, mtime_ns, scan_status, racy) WHERE scan_status != 'missing' AND racy = 0;
 CREATE INDEX files_untrusted ON files (path) WHERE scan_status = 'missing' OR racy != 0;
 """
 

@@ -8,12 +8,11 @@ claimed again by someone else meanwhile can never write over the new run.
 
 from __future__ import annotations
 
+from typing import NamedTuple
 import sqlite3
-from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
-class Claim:
+class Claim(NamedTuple):
     job_id: str
     pid: int
     host: str

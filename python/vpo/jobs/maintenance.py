@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
 import os
-import socket
-from dataclasses import dataclass
 from datetime import timedelta
 
 from vpo.db import jobs as jobs_db
 from vpo.db import queue as queue_db
 from vpo.db.connection import Database
+from vpo.host import hostname
 from vpo.timeutil import from_iso, now_iso, to_iso, utcnow
 
 # A job on another host (a shared database) is presumed dead after this long without a beat.
@@ -21,7 +21,7 @@ EPOCH = "0001-01-01T00:00:00.000000Z"
 def recover_abandoned(db: Database) -> list[str]:
     """`running` jobs whose process is gone: failed with the reason (transcodes go back to
     the queue). Returns their ids."""
-    here = socket.gethostname()
+    here = hostname()
     recovered = []
     for job_id, job_type, pid, host, heartbeat in jobs_db.running(db.conn):
         reason = _why_dead(pid, host, heartbeat, here)
@@ -57,8 +57,7 @@ def _why_dead(pid: int | None, host: str | None, heartbeat: str | None, here: st
     return None
 
 
-@dataclass(frozen=True)
-class PurgeResult:
+class PurgeResult(NamedTuple):
     cutoff: str
     job_ids: list[str]
     dry_run: bool

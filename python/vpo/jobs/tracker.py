@@ -7,7 +7,6 @@ later state change is its own short transaction.
 from __future__ import annotations
 
 import os
-import socket
 import time
 import traceback
 import uuid
@@ -16,6 +15,7 @@ from typing import Any
 from vpo.db import jobs as jobs_db
 from vpo.db.connection import Database
 from vpo.db.jobs import JobRecord
+from vpo.host import hostname
 from vpo.logging import job_context
 from vpo.timeutil import now_iso
 
@@ -29,7 +29,7 @@ class JobTracker:
         self.db = db
         self.record = JobRecord(
             id=str(uuid.uuid4()), type=type, status=status, target=target, options=options,
-            policy=policy, created_at=now, pid=os.getpid(), host=socket.gethostname(),
+            policy=policy, created_at=now, pid=os.getpid(), host=hostname(),
             heartbeat_at=now, started_at=now if status == "running" else None,
         )
         self._last_beat = time.monotonic()

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from vpo.media.models import ProbeResult
 
 BACKENDS = ("pyav", "ffprobe")
 
 
-@dataclass(frozen=True, slots=True)
-class ProberConfig:
+class ProberConfig(NamedTuple):
     backend: str = "pyav"
     ffprobe: str = "ffprobe"
     timeout: float = 60.0

@@ -18,8 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from vpo.media.models import ProbeResult
 from vpo.media.probe import ProberConfig
@@ -29,8 +28,7 @@ log = logging.getLogger(__name__)
 _STOP = object()
 
 
-@dataclass(slots=True)
-class ProbeOutcome:
+class ProbeOutcome(NamedTuple):
     item: Any
     result: ProbeResult | None
     error: str | None

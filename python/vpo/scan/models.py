@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from vpo.media.probe import ProberConfig
 from vpo.scan.walker import DEFAULT_EXTENSIONS
@@ -44,8 +44,7 @@ class ScanCounts:
         return asdict(self)
 
 
-@dataclass
-class ScanProgress:
+class ScanProgress(NamedTuple):
     """Handed to the progress callback: the CLI decides whether and how to show it."""
 
     root: str

@@ -136,6 +136,8 @@ class _ScanRun:
         # catalogue row; Python then sees only the rest (and loads only those rows).
         trusted = [self.incremental and u and not self.options.verify_hash and walker.can_read_catalogue()
                    for u in under]
+        if self.incremental and not self.options.verify_hash and not walker.can_read_catalogue():
+            log.debug("Python's sqlite3 carries its own SQLite: comparing every file in Python")
         knowns = [files_db.load_known(conn, root, untrusted_only=t) for root, t in zip(roots, trusted)]
         # New files the size of a file that may have moved wait until every root is walked,
         # so a move from one root to another is seen as a move.
@@ -212,6 +214,8 @@ class _ScanRun:
                     self.tracker.beat()
                 if trusted:
                     known.update(files_db.known_for(conn, batches.unseen()))
+                    log.debug("%s: the walker skipped %d files equal to their catalogue rows",
+                              os.fsdecode(root), batches.unchanged)
         except walker.WalkerError as exc:
             raise DatabaseError(str(exc), details={"path": str(self.db.path)}) from None
         # Only files this walk looked for can have gone missing (not other extensions,

@@ -6,9 +6,9 @@ batches. Paths are raw `bytes` (non-UTF-8 names survive); mtimes are integer nan
 
 from __future__ import annotations
 
+from typing import NamedTuple
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import cache
 
 from vpo import _core
@@ -24,8 +24,7 @@ DEFAULT_EXTENSIONS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Trusted:
+class Trusted(NamedTuple):
     """Catalogue rows a walk may skip unseen: `sql` returns (path, size, mtime_ns)."""
 
     database: str

@@ -7,8 +7,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from vpo.db import files as files_db
 from vpo.db.connection import Database
@@ -22,8 +21,7 @@ FLUSH_EVERY = 500
 FLUSH_SECONDS = 1.0
 
 
-@dataclass(slots=True)
-class Probed:
+class Probed(NamedTuple):
     entry: Entry
     known_id: int | None
     why: str | None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from dataclasses import dataclass, field
 from collections.abc import Sequence
@@ -15,6 +14,7 @@ from vpo.db import queue as queue_db
 from vpo.db.connection import Database
 from vpo.db.jobs import JobRecord
 from vpo.errors import UsageError
+from vpo.host import hostname
 from vpo.jobs.queries import resolve_id
 from vpo.library.targets import Unusable, resolve_targets
 from vpo.scan.walker import DEFAULT_EXTENSIONS
@@ -71,7 +71,7 @@ def queue_transcodes(db: Database, paths: tuple[bytes, ...], target: TranscodeTa
         job = JobRecord(id=str(uuid.uuid4()), type="transcode", status="queued", target=[shown],
                         options={**target.to_dict(), "file_id": item.id}, created_at=now_iso(),
                         policy={"path": policy_path} if policy_path else None,
-                        host=socket.gethostname())
+                        host=hostname())
         with db.transaction() as conn:
             # Checked inside the write lock: two `vpo transcode` at once queue the file once.
             if queue_db.active_transcode_for(conn, item.id):

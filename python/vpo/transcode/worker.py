@@ -19,7 +19,6 @@ import os
 import select
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from vpo.db import jobs as jobs_db
 from vpo.db import queue as queue_db
 from vpo.db.connection import Database, describe_sqlite_error, open_database
 from vpo.errors import DatabaseError, ToolError, VpoError
+from vpo.host import hostname
 from vpo.logging import file_context, job_context
 from vpo.media.models import ProbeResult
 from vpo.media.probe import ProberConfig, probe_file
@@ -165,7 +165,7 @@ class QueueRunner:
         try:
             while self._may_claim():
                 with db.transaction() as conn:
-                    claim = queue_db.claim_next(conn, pid=os.getpid(), host=socket.gethostname(), now=now_iso())
+                    claim = queue_db.claim_next(conn, pid=os.getpid(), host=hostname(), now=now_iso())
                 if claim is None:
                     self._unclaim()
                     return
