@@ -46,12 +46,14 @@ install: system-deps $(STAMP) ## Create .venv and build VPO (Rust extension incl
 test: install ## Set up everything, then run the Rust and Python test suites
 	PATH="$$HOME/.cargo/bin:$$PATH" cargo test -q --no-default-features
 	$(BIN)/python -m mypy.stubtest vpo._core   # the hand-written _core.pyi matches the extension
+	$(BIN)/python -m mypy                      # type-check the package ([tool.mypy] in pyproject.toml)
 	$(BIN)/python -m pytest -q -m "not slow"
 
 .PHONY: test-all
 test-all: install ## Like test, plus the slow fault-injection trials
 	PATH="$$HOME/.cargo/bin:$$PATH" cargo test -q --no-default-features
 	$(BIN)/python -m mypy.stubtest vpo._core
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -q
 
 .PHONY: demo

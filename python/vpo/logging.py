@@ -56,7 +56,7 @@ def _json_formatter() -> logging.Formatter:
 
 
 @functools.lru_cache(maxsize=1)
-def _file_handler_class() -> type[logging.Handler]:
+def _file_handler_class() -> Any:  # a RotatingFileHandler subclass (logging.handlers is lazy)
     """Built on first use: `logging.handlers` costs more to import than most commands run."""
     import logging.handlers
 
@@ -91,7 +91,7 @@ def _file_handler_class() -> type[logging.Handler]:
             # (the standard handler would reopen it on every record and let it grow forever).
             if self.stream:
                 self.stream.close()
-                self.stream = None  # type: ignore[assignment]
+                self.stream = None
             os.truncate(self.baseFilename, 0)
             self.stream = self._open()
 

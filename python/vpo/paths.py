@@ -11,22 +11,22 @@ from pathlib import Path
 
 
 
-def to_bytes(path: str | bytes | os.PathLike) -> bytes:  # type: ignore[type-arg]
+def to_bytes(path: str | bytes | os.PathLike) -> bytes:
     return os.fsencode(path)
 
 
-def absolute(path: str | bytes | os.PathLike) -> bytes:  # type: ignore[type-arg]
+def absolute(path: str | bytes | os.PathLike) -> bytes:
     """Absolute and normalised (`..` folded) without resolving symlinks, no trailing slash."""
     raw = os.path.abspath(os.fsencode(path))
     return raw
 
 
-def display(path: bytes | str | os.PathLike) -> str:  # type: ignore[type-arg]
+def display(path: bytes | str | os.PathLike) -> str:
     """The str form used for people and JSON (surrogateescape for non-UTF-8 bytes)."""
     return os.fsdecode(path)
 
 
-def printable(path: bytes | str | os.PathLike) -> str:  # type: ignore[type-arg]
+def printable(path: bytes | str | os.PathLike) -> str:
     """For terminals: undecodable bytes shown as `\\xNN` rather than crashing the console."""
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 

@@ -61,7 +61,7 @@ def run(args: list[str], json_mode: bool) -> int:
         return 0
 
 
-def _usage_error(exc: Exception, json_mode: bool) -> int:
+def _usage_error(exc: BaseException, json_mode: bool) -> int:
     from vpo.cli.render import print_error
 
     exit_code = getattr(exc, "exit_code", 2)

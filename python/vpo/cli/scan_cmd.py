@@ -71,7 +71,7 @@ def scan(
 
 
 def _split(values: list[str]) -> tuple[str, ...]:
-    out = []
+    out: list[str] = []
     for value in values:
         out.extend(v.strip().lstrip(".").lower() for v in value.split(",") if v.strip())
     return tuple(out)

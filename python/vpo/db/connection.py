@@ -125,6 +125,6 @@ def describe_sqlite_error(path: Path, exc: sqlite3.Error) -> str:
     return f"database {path}: {text}"
 
 
-def chunks(items: list, size: int = MAX_VARIABLES) -> Iterator[list]:  # type: ignore[type-arg]
+def chunks(items: list, size: int = MAX_VARIABLES) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]

@@ -40,9 +40,9 @@ def resolve_targets(db: Database, paths: Sequence[bytes], *, extensions: Sequenc
         path = os.path.abspath(raw)
         if os.path.isdir(path):
             known = files_db.files_under(db.conn, path)
-            for record in known:
-                if record.scan_status == "ok":
-                    add(record, record.path)
+            for entry in known:
+                if entry.scan_status == "ok":
+                    add(entry, entry.path)
             catalogued = {r.path for r in known}
             for found in _unscanned(path, catalogued, extensions, follow_symlinks):
                 add(Unusable(found, NOT_SCANNED), found)

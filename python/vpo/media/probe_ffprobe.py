@@ -44,7 +44,7 @@ def _reason(stderr: bytes, path: bytes, returncode: int) -> str:
     return line.decode("utf-8", "replace").strip() or exited
 
 
-def parse(data: dict, path: bytes) -> ProbeResult:  # type: ignore[type-arg]
+def parse(data: dict, path: bytes) -> ProbeResult:
     streams = data.get("streams") or []
     if not streams:
         raise ValueError("no streams found")

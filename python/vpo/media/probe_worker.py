@@ -19,6 +19,7 @@ def serve(config: ProberConfig) -> None:
     out = sys.stdout
     for line in sys.stdin.buffer:
         path = bytes.fromhex(line.strip().decode("ascii"))
+        reply: dict[str, object]
         try:
             reply = {"ok": probe_file(path, config).to_dict()}
         except ValueError as exc:

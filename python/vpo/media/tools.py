@@ -73,7 +73,7 @@ def last_lines(text: str, count: int = 3) -> str:
     return " | ".join(lines[-count:]) if lines else "no output"
 
 
-def stop_child(child: subprocess.Popen, *, grace: float = 3.0) -> None:  # type: ignore[type-arg]
+def stop_child(child: subprocess.Popen, *, grace: float = 3.0) -> None:
     """SIGINT (let it clean up), wait, then SIGKILL."""
     if child.poll() is not None:
         return

@@ -290,7 +290,7 @@ class _JobRun:
                 raise ToolError(f"ffmpeg was {how}, not by VPO: {output}", details={"exit_code": code})
             raise ToolError(f"ffmpeg failed (exit {code}): {output}", details={"exit_code": code})
 
-    def _follow(self, child: subprocess.Popen, duration: float | None) -> None:  # type: ignore[type-arg]
+    def _follow(self, child: subprocess.Popen, duration: float | None) -> None:
         """Read `-progress` lines; heartbeat; notice a cancel or a stop between reads."""
         assert child.stdout is not None
         fd = child.stdout.fileno()
