@@ -166,7 +166,7 @@ def rescan(repeat: int = 5) -> None:
     warm_tree(tree)
     print("== no-change rescan of 100,000 files, phases (in-process unless marked CLI)")
     with vpo_home(seed=seed) as home:
-        db = open_database(Settings(home=home).database)
+        db = open_database(Settings(home=home).database)  # migrates the seed copy first
         exts = walker.DEFAULT_EXTENSIONS
         known: dict = {}
 
@@ -185,29 +185,21 @@ def rescan(repeat: int = 5) -> None:
                 for entries, _errors in batches:
                     diff.plan_batch(entries, k)
 
-        def load_walk_plan() -> None:
-            load()
-            walk_plan()
+        sql, params = files_db.trusted_query(root)
+        trusted = walker.Trusted(str(home / "library.db"), sql, params)
+        empty = WORK / "tmp" / "empty-root"
+        empty.mkdir(parents=True, exist_ok=True)
 
-        def overlapped() -> None:
-            # Experiment, not product code: the Rust walk starts (in its own threads) before
-            # the catalogue is read, so the two overlap; then every batch is diffed. The
-            # walker's channel holds queue_depth (4) batches, so batches of 32k let it run
-            # ahead through the whole tree instead of blocking after 8k files.
-            with walker.walk(root, extensions=exts, batch_size=32768) as batches:
-                k = files_db.load_known(db.conn, root)
+        def rows_only() -> None:
+            with walker.walk(os.fsencode(empty), extensions=exts, trusted=trusted) as batches:
+                for _entries, _errors in batches:
+                    pass
+
+        def walk_trusted() -> None:
+            with walker.walk(root, extensions=exts, trusted=trusted) as batches:
                 for entries, _errors in batches:
-                    diff.plan_batch(entries, k)
-
-        def raw_rows() -> None:
-            db.conn.execute("SELECT path, id, size, mtime_ns, scan_status, racy, content_hash "
-                            "FROM files").fetchall()
-
-        def narrow() -> None:
-            lo, hi = root + b"/", root + b"0"
-            {r[0]: r[1:] for r in db.conn.execute(
-                "SELECT path, id, size, mtime_ns, racy | ((scan_status = 'missing') << 1) "
-                "FROM files WHERE path = ? OR (path >= ? AND path < ?)", (root, lo, hi))}
+                    assert not entries
+                assert batches.unchanged == 100_000
 
         opts = ScanOptions(roots=(root,), workers=2, prober=ProberConfig())
 
@@ -215,15 +207,22 @@ def rescan(repeat: int = 5) -> None:
             report = service.scan(db, opts)
             assert report.counts.skipped == 100_000, report.counts
 
+        def svc_python_only() -> None:
+            real = walker.can_read_catalogue
+            walker.can_read_catalogue = lambda: False  # type: ignore[assignment]
+            try:
+                svc()
+            finally:
+                walker.can_read_catalogue = real  # type: ignore[assignment]
+
         rows = [
             ("files_db.load_known (7 columns -> dict of 100k tuples)", load),
-            ("  SQLite fetchall of the same 7 columns, no dict, no WHERE", raw_rows),
-            ("  alternative: 5 columns, flags packed in one int, dict", narrow),
-            ("walker.walk alone (Rust, all batches)", walk),
-            ("walk + diff.plan_batch on every batch", walk_plan),
-            ("load_known + walk + plan, sequential as service.scan does", load_walk_plan),
-            ("  experiment: walk started first (32k batches), load_known meanwhile", overlapped),
-            ("service.scan total (job row, load_known, walk, plan, missing)", svc),
+            ("walker.walk alone (Rust, all batches to Python)", walk),
+            ("walk + diff.plan_batch on every batch (Python compares)", walk_plan),
+            ("Rust reads the 100k trusted rows alone (empty root)", rows_only),
+            ("walker.walk with trusted rows (Rust compares, Python gets nothing)", walk_trusted),
+            ("service.scan total, as shipped (walker filters)", svc),
+            ("service.scan total, filter off (load_known, Python compares)", svc_python_only),
         ]
         samples: dict[str, list[float]] = {label: [] for label, _ in rows}
         for _ in range(repeat):  # round-robin, so load spikes hit every row alike
