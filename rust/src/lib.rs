@@ -238,10 +238,8 @@ mod python {
                         Err(err) => {
                             let mut slot = Some(walk);
                             shut(py, &mut slot);
-                            return Err(VpoCoreError::new_err(format!(
-                                "cannot read the catalogue {}: {err}",
-                                db.display()
-                            )));
+                            // SQLite's own message; the caller knows which file it is.
+                            return Err(VpoCoreError::new_err(err.to_string()));
                         }
                     }
                 }

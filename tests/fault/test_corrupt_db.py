@@ -96,8 +96,8 @@ def test_doctor_says_the_database_is_bad(catalogued: tuple[Path, Path, bytes], v
 
 
 def _overwrite_table_root(data: bytes, table: str) -> bytes:
-    """`data` with the first page of `table` replaced by seeded noise: SQLite opens the file
-    and reads the schema fine, and fails only when a command reads that table."""
+    """`data` with the first page of `table` (or index) replaced by seeded noise: SQLite
+    opens the file and reads the schema fine, and fails only when a command reads it."""
     fd, name = tempfile.mkstemp(suffix=".db")
     os.close(fd)
     path = Path(name)
@@ -114,11 +114,18 @@ def _overwrite_table_root(data: bytes, table: str) -> bytes:
     return data[:start] + noise + data[start + page_size:]
 
 
-def test_damaged_table_found_mid_command(catalogued: tuple[Path, Path, bytes], vpo: RunVpo, vpo_home: Path) -> None:
+@pytest.mark.parametrize("damage, args", [
+    # a rescan reads the trusted rows through this index, in the Rust walker
+    ("files_trusted", ["scan"]),
+    # a full scan reads the table itself (a no-change rescan never needs its pages)
+    ("files", ["scan", "--full"]),
+])
+def test_damaged_table_found_mid_command(damage: str, args: list[str], catalogued: tuple[Path, Path, bytes],
+                                         vpo: RunVpo, vpo_home: Path) -> None:
     root, _, data = catalogued
-    db = damaged(vpo_home, _overwrite_table_root(data, "files"))
+    db = damaged(vpo_home, _overwrite_table_root(data, damage))
     # The damage is met after the scan's job row was written: the job records the failure.
-    assert_refused(vpo, db, ["scan", root], unchanged=False)
+    assert_refused(vpo, db, [*args, root], unchanged=False)
     conn = sqlite3.connect(db)
     try:
         status, message = conn.execute(

@@ -21,7 +21,6 @@ from integration.conftest import age_tree
 from vpo import _core
 from vpo.db import files as files_db
 from vpo.db.connection import open_database
-from vpo.errors import DatabaseError
 from vpo.scan import service, walker
 from vpo.scan.models import ScanOptions
 
@@ -109,26 +108,28 @@ def test_full_and_verify_scans_do_not_filter(corpus: media.Corpus, tmp_path: Pat
 
 def test_unreadable_catalogue_is_a_database_error(corpus: media.Corpus, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The walker's SQLite errors are sqlite3.DatabaseError, which the CLI reports as
+    DATABASE_ERROR (tests/fault/test_corrupt_db.py shows that end to end)."""
     lib = tmp_path / "lib"
     shutil.copytree(os.fsencode(corpus.root), os.fsencode(lib), symlinks=True)
-    with pytest.raises(walker.WalkerError, match="cannot read the catalogue"):
+    with pytest.raises(sqlite3.DatabaseError, match="unable to open"):
         with walker.walk(os.fsencode(lib), extensions=["mkv"],
                          trusted=walker.Trusted(str(tmp_path / "none.db"), "SELECT 1, 2, 3", ())):
             pass
-    # through the service, the same failure is the DATABASE_ERROR the CLI reports, and the
-    # scan's job is recorded as failed
+    # through the service the scan's job is recorded as failed, with SQLite's reason
     db_path = tmp_path / "library.db"
     age_tree(lib)
     _scan(db_path, lib, True, monkeypatch)
     monkeypatch.setattr(files_db, "trusted_query", lambda root: ("SELECT nonsense FROM files", ()))
-    with pytest.raises(DatabaseError, match="cannot read the catalogue"):
+    with pytest.raises(sqlite3.DatabaseError, match="no such column: nonsense"):
         _scan(db_path, lib, True, monkeypatch)
     conn = sqlite3.connect(db_path)
     try:
-        statuses = [r[0] for r in conn.execute("SELECT status FROM jobs ORDER BY created_at")]
+        jobs = conn.execute("SELECT status, error_message FROM jobs ORDER BY created_at").fetchall()
     finally:
         conn.close()
-    assert statuses == ["completed", "failed"]
+    assert [j[0] for j in jobs] == ["completed", "failed"]
+    assert "nonsense" in jobs[1][1]
 
 
 def test_extension_shares_pythons_sqlite() -> None:

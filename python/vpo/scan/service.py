@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from vpo.db import files as files_db
 from vpo.db.connection import Database
-from vpo.errors import DatabaseError, Interrupted, RootNotFoundError, RootUnreadableError, UnmountedLibraryError
+from vpo.errors import Interrupted, RootNotFoundError, RootUnreadableError, UnmountedLibraryError
 from vpo.jobs.tracker import JobTracker
 from vpo.media.probe_pool import ProbeOutcome, ProbePool
 from vpo.scan import walker
@@ -188,36 +188,33 @@ class _ScanRun:
         unreadable: list[bytes] = []
         found = 0
         unchanged = 0
-        try:
-            with walker.walk(root, extensions=opts.extensions, follow_symlinks=opts.follow_symlinks,
-                             trusted=trusted) as batches:
-                for entries, walk_errors in batches:
-                    skipped_now, unchanged = batches.unchanged - unchanged, batches.unchanged
-                    found += len(entries) + skipped_now
-                    self.counts.discovered += len(entries) + skipped_now
-                    self.counts.skipped += skipped_now
-                    for path, reason in walk_errors:
-                        if path.rstrip(b"/") == root.rstrip(b"/"):
-                            raise RootUnreadableError(
-                                f"cannot read {os.fsdecode(root)}: {reason}; nothing was marked missing",
-                                details={"path": os.fsdecode(root), "reason": reason})
-                        unreadable.append(path)
-                        self._error(path, f"cannot read directory: {reason}")
-                    if entries:
-                        if trusted:
-                            unknown = [e[0] for e in entries if e[0] not in known]
-                            known.update(files_db.known_for(conn, unknown))
-                        self._plan(plan_batch(entries, known, full=opts.full, verify=opts.verify_hash),
-                                   move_sizes, deferred)
-                    self._drain(until=MAX_PENDING_PROBES)
-                    self._report(walking=True)
-                    self.tracker.beat()
-                if trusted:
-                    known.update(files_db.known_for(conn, batches.unseen()))
-                    log.debug("%s: the walker skipped %d files equal to their catalogue rows",
-                              os.fsdecode(root), batches.unchanged)
-        except walker.WalkerError as exc:
-            raise DatabaseError(str(exc), details={"path": str(self.db.path)}) from None
+        with walker.walk(root, extensions=opts.extensions, follow_symlinks=opts.follow_symlinks,
+                         trusted=trusted) as batches:
+            for entries, walk_errors in batches:
+                skipped_now, unchanged = batches.unchanged - unchanged, batches.unchanged
+                found += len(entries) + skipped_now
+                self.counts.discovered += len(entries) + skipped_now
+                self.counts.skipped += skipped_now
+                for path, reason in walk_errors:
+                    if path.rstrip(b"/") == root.rstrip(b"/"):
+                        raise RootUnreadableError(
+                            f"cannot read {os.fsdecode(root)}: {reason}; nothing was marked missing",
+                            details={"path": os.fsdecode(root), "reason": reason})
+                    unreadable.append(path)
+                    self._error(path, f"cannot read directory: {reason}")
+                if entries:
+                    if trusted:
+                        unknown = [e[0] for e in entries if e[0] not in known]
+                        known.update(files_db.known_for(conn, unknown))
+                    self._plan(plan_batch(entries, known, full=opts.full, verify=opts.verify_hash),
+                               move_sizes, deferred)
+                self._drain(until=MAX_PENDING_PROBES)
+                self._report(walking=True)
+                self.tracker.beat()
+            if trusted:
+                known.update(files_db.known_for(conn, batches.unseen()))
+                log.debug("%s: the walker skipped %d files equal to their catalogue rows",
+                          os.fsdecode(root), batches.unchanged)
         # Only files this walk looked for can have gone missing (not other extensions,
         # not files in hidden directories that were catalogued as roots of their own).
         unseen = in_scope(known, root, opts.extensions)

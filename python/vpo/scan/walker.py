@@ -7,6 +7,7 @@ batches. Paths are raw `bytes` (non-UTF-8 names survive); mtimes are integer nan
 from __future__ import annotations
 
 from typing import NamedTuple
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
@@ -56,20 +57,24 @@ def walk(root: bytes, *, extensions: Sequence[str], follow_symlinks: bool = Fals
          batch_size: int = 2048, threads: int = 0, trusted: Trusted | None = None) -> Iterator[Walk]:
     """Batches of matching files under `root`, as the parallel walk finds them.
 
-    Raises `WalkerError` if `trusted` rows cannot be read.
+    Raises `sqlite3.DatabaseError` if the `trusted` rows cannot be read.
     """
     unchanged = (trusted.database, trusted.sql, list(trusted.params)) if trusted else None
-    walker = _core.Walker(
-        [root], extensions=list(extensions), follow_symlinks=follow_symlinks,
-        skip_hidden=True, batch_size=batch_size, threads=threads, unchanged=unchanged,
-    )
+    try:
+        walker = _core.Walker(
+            [root], extensions=list(extensions), follow_symlinks=follow_symlinks,
+            skip_hidden=True, batch_size=batch_size, threads=threads, unchanged=unchanged,
+        )
+    except _core.VpoCoreError as exc:
+        if trusted is None:
+            raise
+        # Reading the trusted rows failed inside SQLite (a damaged page, say): the same
+        # error the sqlite3 module would raise, so callers handle both alike.
+        raise sqlite3.DatabaseError(str(exc)) from None
     try:
         yield Walk(walker)
     finally:
         walker.close()
-
-
-WalkerError = _core.VpoCoreError
 
 
 @cache
