@@ -41,6 +41,9 @@ mod python {
     /// checks for signals (Ctrl+C) again.
     const POLL: Duration = Duration::from_millis(50);
 
+    /// Batches the walk may queue while `Walker(unchanged=...)` reads the catalogue.
+    const UNCHANGED_QUEUE_DEPTH: usize = 64;
+
     /// Rust I/O errors become the matching Python exception.
     fn io_error(err: io::Error) -> PyErr {
         let message = err.to_string();
@@ -217,7 +220,7 @@ mod python {
                 .iter()
                 .map(|e| e.extract::<String>())
                 .collect::<PyResult<Vec<_>>>()?;
-            let options = WalkOptions {
+            let mut options = WalkOptions {
                 extensions,
                 follow_symlinks,
                 skip_hidden,
@@ -225,6 +228,12 @@ mod python {
                 threads,
                 ..WalkOptions::default()
             };
+            if unchanged.is_some() {
+                // The catalogue is read while the walk starts, and nothing is taken from
+                // the channel until it is: room for ~130k entries (~13 MB) keeps the
+                // walk going meanwhile instead of stalling after four batches.
+                options.queue_depth = UNCHANGED_QUEUE_DEPTH;
+            }
             let unchanged = match unchanged {
                 Some((db, sql, params)) => Some((os_path(&db)?, sql, params)),
                 None => None,

@@ -21,7 +21,23 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         _quiet_broken_pipe()
         code = code or 0
-    sys.exit(code)
+    _leave(code)
+
+
+def _leave(code: int) -> None:
+    """Exit without the interpreter's teardown, which only frees memory the OS frees anyway
+    (~25 ms: a tenth of a no-change rescan of 100,000 files). By now every command has
+    closed its database and stopped its workers and threads; the logs and the standard
+    streams are flushed here, which is all the teardown would still have done for VPO."""
+    import logging
+
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 def run(args: list[str], json_mode: bool) -> int:
