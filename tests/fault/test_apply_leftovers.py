@@ -1,5 +1,5 @@
 """What a `vpo apply` killed at each moment of its replace leaves behind, and how the next
-apply puts it right (policy/executor.py `recover`).
+apply puts it right (policy/recover.py `recover`).
 
 The executor's order: the tool writes `.vpo-tmp-PID-R.EXT` (1), the result is verified,
 the original gets a second name `.NAME.vpo-backup-PID.EXT` (2), the result is renamed over
@@ -25,7 +25,7 @@ import pytest
 import media
 from integration.conftest import RunVpo, age_tree
 from integration.scanutil import assert_no_traceback, query
-from vpo.policy import executor
+from vpo.policy import fileops, recover
 
 
 def dead_pid() -> int:
@@ -63,7 +63,7 @@ def test_a_dead_runs_spare_name_of_the_file_is_removed(original, tmp_path: Path)
     backup = tmp_path / f".movie.vpo-backup-{dead_pid()}.mkv"
     os.link(path, backup)
     ino = path.stat().st_ino
-    assert executor.recover(os.fsencode(path), catalogued) == ["removed a spare name of the file"]
+    assert recover.recover(os.fsencode(path), catalogued) == ["removed a spare name of the file"]
     assert names(tmp_path) == ["movie.mkv"]
     assert path.stat().st_ino == ino and path.read_bytes() == b"the original bytes " * 100
 
@@ -77,7 +77,7 @@ def test_an_unrecorded_result_gives_way_to_the_original(original, tmp_path: Path
     result = tmp_path / ".vpo-tmp-result"
     result.write_bytes(b"the verified result")
     os.replace(result, path)
-    assert executor.recover(os.fsencode(path), catalogued) == ["restored the original over an unrecorded result"]
+    assert recover.recover(os.fsencode(path), catalogued) == ["restored the original over an unrecorded result"]
     assert names(tmp_path) == ["movie.mkv"]
     assert path.read_bytes() == b"the original bytes " * 100
     assert (path.stat().st_size, path.stat().st_mtime_ns) == catalogued
@@ -88,7 +88,7 @@ def test_a_missing_file_comes_back_from_the_backup(original, tmp_path: Path) -> 
     path, catalogued = original
     backup = tmp_path / f".movie.vpo-backup-{dead_pid()}.mkv"
     os.replace(path, backup)
-    assert executor.recover(os.fsencode(path), catalogued) == ["restored the original"]
+    assert recover.recover(os.fsencode(path), catalogued) == ["restored the original"]
     assert names(tmp_path) == ["movie.mkv"]
     assert path.read_bytes() == b"the original bytes " * 100
 
@@ -102,7 +102,7 @@ def test_a_kept_backup_that_is_still_the_catalogued_file_comes_back(original, tm
     result = tmp_path / ".vpo-tmp-result"
     result.write_bytes(b"the verified result")
     os.replace(result, path)
-    done = executor.recover(os.fsencode(path), catalogued)
+    done = recover.recover(os.fsencode(path), catalogued)
     assert done == [f"restored the original from {kept} over an unrecorded result"]
     assert names(tmp_path) == ["movie.mkv"]
     assert path.read_bytes() == b"the original bytes " * 100
@@ -113,7 +113,7 @@ def test_a_kept_backup_of_a_recorded_apply_is_left_alone(tmp_path: Path) -> None
     path = tmp_path / "movie.mkv"
     write(tmp_path / "movie.mkv.vpo-backup", b"the original", age=7200)
     catalogued = write(path, b"the result")
-    assert executor.recover(os.fsencode(path), catalogued) == []
+    assert recover.recover(os.fsencode(path), catalogued) == []
     assert names(tmp_path) == ["movie.mkv", "movie.mkv.vpo-backup"]
     assert path.read_bytes() == b"the result"
 
@@ -121,7 +121,7 @@ def test_a_kept_backup_of_a_recorded_apply_is_left_alone(tmp_path: Path) -> None
 def test_a_deleted_file_is_not_brought_back_from_its_kept_backup(original, tmp_path: Path) -> None:
     path, catalogued = original
     os.replace(path, tmp_path / "movie.mkv.vpo-backup")
-    assert executor.recover(os.fsencode(path), catalogued) == []
+    assert recover.recover(os.fsencode(path), catalogued) == []
     assert names(tmp_path) == ["movie.mkv.vpo-backup"]
 
 
@@ -133,7 +133,7 @@ def test_a_backup_that_is_not_the_catalogued_file_is_left_for_a_person(original,
     backup = tmp_path / f".movie.vpo-backup-{pid}.mkv"
     write(backup, b"something else")
     with caplog.at_level("WARNING", logger="vpo"):
-        assert executor.recover(os.fsencode(path), catalogued) == []
+        assert recover.recover(os.fsencode(path), catalogued) == []
     assert names(tmp_path) == [backup.name, "movie.mkv"]
     assert backup.read_bytes() == b"something else"
     assert path.read_bytes() == b"the original bytes " * 100
@@ -149,7 +149,7 @@ def test_a_live_process_backup_and_temporary_are_never_touched(original, tmp_pat
         os.replace(path, backup)  # its apply is between (2) and (3) right now
         temp = tmp_path / f".vpo-tmp-{sleeper.pid}-0123abcd.mkv"
         temp.write_bytes(b"being written")
-        assert executor.recover(os.fsencode(path), catalogued) == []
+        assert recover.recover(os.fsencode(path), catalogued) == []
         assert names(tmp_path) == sorted([temp.name, backup.name])
     finally:
         sleeper.kill()
@@ -157,14 +157,14 @@ def test_a_live_process_backup_and_temporary_are_never_touched(original, tmp_pat
 
 
 def test_dead_temporaries_go_and_suffixed_backup_names_are_recognised(original, tmp_path: Path) -> None:
-    """A backup name that was taken already gets `-XXXX` suffixes (executor.backup_sibling)."""
+    """A backup name that was taken already gets `-XXXX` suffixes (fileops.backup_sibling)."""
     path, catalogued = original
     pid = dead_pid()
     for name in (f".vpo-tmp-{pid}-0123abcd.mkv", f".vpo-tmp-{pid}-89abcdef"):
         (tmp_path / name).write_bytes(b"unfinished output")
     backup = tmp_path / f".movie.vpo-backup-{pid}-1f2e-3d4c.mkv"
     os.replace(path, backup)
-    assert executor.recover(os.fsencode(path), catalogued) == ["restored the original"]
+    assert recover.recover(os.fsencode(path), catalogued) == ["restored the original"]
     assert names(tmp_path) == ["movie.mkv"]
 
 
@@ -177,12 +177,12 @@ def test_a_file_locked_by_a_live_apply_is_not_touched(original, tmp_path: Path) 
                                "print('locked', flush=True); time.sleep(60)"], stdout=subprocess.PIPE)
     try:
         assert holder.stdout is not None and holder.stdout.readline() == b"locked\n"
-        assert executor.recover(os.fsencode(path), catalogued) == []
+        assert recover.recover(os.fsencode(path), catalogued) == []
         assert names(tmp_path) == [backup.name, "movie.mkv"]
     finally:
         holder.kill()
         holder.wait()
-    assert executor.recover(os.fsencode(path), catalogued) == ["removed a spare name of the file"]
+    assert recover.recover(os.fsencode(path), catalogued) == ["removed a spare name of the file"]
     fd = os.open(path, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # recover let go of its lock

@@ -22,7 +22,7 @@ from vpo.logging import file_context
 from vpo.media.models import Track
 from vpo.media.probe import ProberConfig
 from vpo.media.tools import require_tools
-from vpo.policy import executor
+from vpo.policy import executor, recover
 from vpo.policy.evaluate import Plan, evaluate
 from vpo.policy.models import Policy
 from vpo.scan.walker import DEFAULT_EXTENSIONS
@@ -143,7 +143,7 @@ def _plan(db: Database, record: FileRecord, options: ApplyOptions) -> FileOutcom
     shown = os.fsdecode(record.path)
     # An apply killed mid-way: the original goes back first (a dry run says what it would do,
     # and plans as if the original were back).
-    restored = executor.recover(record.path, (record.size, record.mtime_ns), dry_run=options.dry_run)
+    restored = recover.recover(record.path, (record.size, record.mtime_ns), dry_run=options.dry_run)
     try:
         st = os.stat(record.path)
     except OSError as exc:
