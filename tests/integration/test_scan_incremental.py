@@ -604,10 +604,19 @@ def _disk_files(root: Path) -> set[bytes]:
 def test_two_scans_at_once_on_a_fresh_home(vpo_home: Path, library: media.Corpus) -> None:
     procs = [_popen(vpo_home, "--json", library.root) for _ in range(2)]
     outs = [p.communicate(timeout=120) for p in procs]
+    added = 0
     for proc, (out, err) in zip(procs, outs):
         assert proc.returncode in (0, 1), err.decode()
         assert b"locked" not in err and b"Traceback" not in err, err.decode()
-        assert json.loads(out)["status"] == "completed"
+        doc = json.loads(out)
+        assert doc["status"] == "completed"
+        c = doc["counts"]
+        assert c["skipped"] + c["scanned"] + c["added"] + c["moved"] + c["errors"] == c["discovered"] == 10, c
+        added += c["added"]
+    # each good file is added by exactly one of the two jobs, however their batches interleaved
+    good = len([f for f in library.files if f.kind == "video"])
+    assert added == good
+    assert query(vpo_home, "SELECT count(*) FROM job_files WHERE outcome = 'added'") == [(good,)]
     assert query(vpo_home, "SELECT count(*), count(DISTINCT path) FROM files") == [(10, 10)]
     assert {bytes(p) for p, in query(vpo_home, "SELECT path FROM files")} == {f.fspath for f in library.files}
     assert query(vpo_home, "SELECT status, count(*) FROM jobs GROUP BY status") == [("completed", 2)]

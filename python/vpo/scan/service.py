@@ -115,9 +115,9 @@ class _ScanRun:
         self.tracker = tracker
         self.progress = progress
         self.started = started
-        self.writer = ScanWriter(db, tracker, start_ns)
-        self.pool = ProbePool(options.prober, workers=options.workers)
         self.counts = ScanCounts()
+        self.writer = ScanWriter(db, tracker, start_ns, self.counts)
+        self.pool = ProbePool(options.prober, workers=options.workers)
         self.errors: list[dict[str, str]] = []
         self.incremental = False
         self.queued = 0
@@ -307,10 +307,7 @@ class _ScanRun:
             self.errors.append({"path": os.fsdecode(item.entry[0]), "error": outcome.error})
             log.warning("probe failed: %s: %s", os.fsdecode(item.entry[0]), outcome.error,
                         extra={"file": os.fsdecode(item.entry[0]), "operation": "probe"})
-        elif item.known_id is None:
-            self.counts.added += 1
-        else:
-            self.counts.scanned += 1
+        # added / scanned are counted by the writer, which knows whether its insert was first
         self.writer.probed(Probed(item.entry, item.known_id, item.why, item.fingerprint,
                                   item.content_hash, outcome.result, outcome.error))
 

@@ -14,6 +14,7 @@ from vpo.db.connection import Database
 from vpo.jobs.tracker import JobTracker
 from vpo.media.models import ProbeResult
 from vpo.scan.diff import RACY_REASON, is_racy
+from vpo.scan.models import ScanCounts
 from vpo.scan.walker import Entry
 from vpo.timeutil import now_iso
 
@@ -32,10 +33,16 @@ class Probed(NamedTuple):
 
 
 class ScanWriter:
-    def __init__(self, db: Database, tracker: JobTracker, scan_start_ns: int) -> None:
+    """Also keeps `counts.added`, `.scanned` and (for a file another scan catalogued first)
+    `.skipped` for probed files: only the write knows whether its insert created the row.
+    They move when a batch commits, so a rolled-back batch is counted once, when it lands."""
+
+    def __init__(self, db: Database, tracker: JobTracker, scan_start_ns: int,
+                 counts: ScanCounts | None = None) -> None:
         self.db = db
         self.tracker = tracker
         self.start_ns = scan_start_ns
+        self.counts = counts if counts is not None else ScanCounts()
         self._ops: list[tuple[str, Any]] = []
         self._last = time.monotonic()
 
@@ -78,15 +85,19 @@ class ScanWriter:
         committing = False
         try:
             with self.db.transaction() as conn:
-                self._write(conn, ops)
+                tally = self._write(conn, ops)
                 committing = True  # past this point the batch is (being) committed: never twice
         except BaseException:
             if not committing:
                 self._ops[:0] = ops
             raise
+        for name, n in tally.items():
+            setattr(self.counts, name, getattr(self.counts, name) + n)
 
-    def _write(self, conn: sqlite3.Connection, ops: list[tuple[str, Any]]) -> None:
+    def _write(self, conn: sqlite3.Connection, ops: list[tuple[str, Any]]) -> dict[str, int]:
+        """Write the batch; returns what it adds to the counts."""
         now = now_iso()
+        tally = {"added": 0, "scanned": 0, "skipped": 0}
         job_rows: list[tuple[int | None, bytes, str, dict[str, Any] | None]] = []
         for kind, payload in ops:
             if kind == "probed":
@@ -94,19 +105,26 @@ class ScanWriter:
                 # A racy file re-checked and found as it was is not a change: no job row.
                 confirmed = (payload.why == RACY_REASON and payload.result is not None
                              and tuple(files_db.tracks_of(conn, payload.known_id)) == payload.result.tracks)
-                file_id, _ = files_db.upsert_probed(
+                file_id, is_new = files_db.upsert_probed(
                     conn, path=path, size=size, mtime_ns=mtime_ns, dev=dev, ino=ino,
                     result=payload.result, error=payload.error,
                     fingerprint=payload.fingerprint, content_hash=payload.content_hash,
                     racy=is_racy(mtime_ns, self.start_ns), now=now,
                 )
-                if payload.error is not None:
+                if payload.error is not None:  # counted by the scan, with the walk's errors
                     job_rows.append((file_id, path, "error", {"error": payload.error}))
-                elif payload.known_id is None:
+                elif payload.known_id is None and is_new:
+                    tally["added"] += 1
                     job_rows.append((file_id, path, "added", _summary(payload.result)))
-                elif not confirmed:
-                    job_rows.append((file_id, path, "changed",
-                                     {"reason": payload.why, **_summary(payload.result)}))
+                elif payload.known_id is None:
+                    # Another scan running at the same time catalogued it first (its job
+                    # says `added`); for this one the file was already there.
+                    tally["skipped"] += 1
+                else:
+                    tally["scanned"] += 1
+                    if not confirmed:
+                        job_rows.append((file_id, path, "changed",
+                                         {"reason": payload.why, **_summary(payload.result)}))
             elif kind == "returned":
                 file_id, path = payload
                 files_db.mark_present(conn, file_id, now)
@@ -114,6 +132,7 @@ class ScanWriter:
             elif kind == "hashes":
                 files_db.set_content_hashes(conn, payload)
         self.tracker.add_files(conn, job_rows)
+        return tally
 
 
 def _summary(result: ProbeResult | None) -> dict[str, Any]:
