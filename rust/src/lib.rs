@@ -147,7 +147,7 @@ mod python {
         /// `None` once finished or closed. Only ever `try_lock`ed, so a
         /// thread holding the GIL never blocks on it.
         walk: Mutex<Option<Walk>>,
-        /// Locked only by the thread that holds `walk`, or after the walk.
+        /// Only ever locked with the GIL held, so never contended.
         known: Mutex<Option<Unchanged>>,
     }
 
@@ -304,8 +304,11 @@ mod python {
                 };
                 match received {
                     Ok(Recv::Batch(batch)) => {
+                        // With the GIL held (~0.1 ms a batch): `unchanged` and `unseen()`
+                        // lock `known` with the GIL held too, so releasing it here while
+                        // holding `known` could deadlock a second thread.
                         let batch = match self.lock_known().as_mut() {
-                            Some(known) => py.detach(|| known.filter(batch)),
+                            Some(known) => known.filter(batch),
                             None => batch,
                         };
                         return batch_to_py(py, &batch).map(Some);
