@@ -110,20 +110,20 @@ def _sc001_variant(label: str, make_tree, modify, repeat: int) -> list[Result]: 
     def pair(kind: str):  # type: ignore[no-untyped-def]
         first, incr = [], []
 
+        def timed_scan(tree: Path, home: Path) -> tuple[float, dict[str, int]]:
+            if kind == "cli":
+                seconds, counts, _ = _cli_scan(tree, home)
+                return seconds, counts
+            return _service_scan(tree, home)
+
         def go() -> float:
             with make_tree() as tree, vpo_home() as home:
                 os.sync()
                 warm_tree(tree)
-                if kind == "cli":
-                    t_first, counts, _ = _cli_scan(tree, home)
-                else:
-                    t_first, counts = _service_scan(tree, home)
+                t_first, counts = timed_scan(tree, home)
                 _check(counts, total=count, changed=count, label=f"{kind} first scan")
                 modify(tree)
-                if kind == "cli":
-                    t_incr, counts, _ = _cli_scan(tree, home)
-                else:
-                    t_incr, counts = _service_scan(tree, home)
+                t_incr, counts = timed_scan(tree, home)
                 _check(counts, total=count, changed=MODIFIED, label=f"{kind} incremental scan")
             first.append(t_first)
             incr.append(t_incr)
