@@ -31,7 +31,7 @@ def run_cmd(
     import signal
 
     from vpo.errors import Interrupted
-    from vpo.transcode.worker import QueueRunner, RunLimits
+    from vpo.transcode.runner import QueueRunner, RunLimits
 
     limits = RunLimits(max_files=max_files, max_duration=max_duration,
                        end_by=_parse_end_by(end_by) if end_by else None, workers=workers)

@@ -1,13 +1,9 @@
-"""`vpo jobs run`: work the transcode queue.
+"""One claimed transcode job, from the claim to the replaced file (or the job put back).
 
-Threads: `workers` threads in this process, each with its own SQLite connection, each
-claiming one job at a time (atomically: BEGIN IMMEDIATE + conditional UPDATE, so workers
-in any number of processes never take the same job, nor two jobs of one file) and running
-one ffmpeg child in its own session (so a terminal's Ctrl+C reaches VPO, not ffmpeg).
-The caller's thread only waits; `request_stop` (the CLI's SIGINT/SIGTERM handler) makes
-each worker stop its ffmpeg, remove its temporary file and put its job back. A worker
-heartbeats every few seconds while ffmpeg runs and notices a cancel there; on Linux its
-ffmpeg dies with it even when it is killed outright (PR_SET_PDEATHSIG).
+The worker thread that claimed it runs ffmpeg as a child in its own session, heartbeats
+every few seconds while ffmpeg runs and notices a cancel there; on Linux its ffmpeg dies
+with it even when it is killed outright (PR_SET_PDEATHSIG). The result is verified before
+it replaces the file; the original is kept as NAME.vpo-original unless told otherwise.
 """
 
 from __future__ import annotations
@@ -19,29 +15,31 @@ import os
 import select
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
-from datetime import datetime
 
 from vpo.config.settings import Settings
 from vpo.db import files as files_db
 from vpo.db import jobs as jobs_db
 from vpo.db import queue as queue_db
-from vpo.db.connection import Database, describe_sqlite_error, open_database
-from vpo.errors import DatabaseError, ToolError, VpoError
-from vpo.host import hostname
-from vpo.logging import file_context, job_context
+from vpo.db.connection import Database
+from vpo.errors import ToolError, VpoError
+from vpo.logging import file_context
 from vpo.media.models import ProbeResult
 from vpo.media.probe import ProberConfig, probe_file
 from vpo.media.siblings import hidden_sibling, remove_stale
 from vpo.media.tools import last_lines, stop_child
 from vpo.timeutil import now_iso
-from vpo.transcode.decide import ffmpeg_args, main_video, progress_of, skip_reason, verify_output
+from vpo.transcode.decide import (
+    ffmpeg_args,
+    main_video,
+    progress_of,
+    skip_reason,
+    verify_output,
+)
 from vpo.transcode.encoders import encoder_for
 from vpo.transcode.models import TranscodeTarget
 
@@ -52,23 +50,6 @@ ORIGINAL_SUFFIX = b".vpo-original"  # not a video extension: never catalogued
 SPACE_MARGIN = 1.1  # free space wanted, as a multiple of the source's size
 
 
-@dataclass(frozen=True)
-class RunLimits:
-    max_files: int | None = None
-    max_duration: float | None = None
-    end_by: datetime | None = None  # aware local time
-    workers: int = 1
-
-
-@dataclass
-class RunReport:
-    jobs: list[dict[str, str | None]] = field(default_factory=list)
-    stopped_by: str = "queue empty"
-
-    def to_dict(self) -> dict[str, object]:
-        return {"jobs": self.jobs, "stopped_by": self.stopped_by}
-
-
 class _Abandon(Exception):
     """The job must go back to the queue (the run is stopping)."""
 
@@ -77,117 +58,7 @@ class _Cancelled(Exception):
     """Someone cancelled the job while it ran."""
 
 
-class QueueRunner:
-    def __init__(self, settings: Settings, limits: RunLimits) -> None:
-        self.settings = settings
-        self.limits = limits
-        self.stop = threading.Event()
-        self.report = RunReport()
-        self._lock = threading.Lock()
-        self._claimed = 0
-        self._started = time.monotonic()
-        self._errors: list[BaseException] = []
-        self._done = [threading.Event() for _ in range(max(1, limits.workers))]
-
-    def run(self) -> RunReport:
-        threads = [threading.Thread(target=self._worker, args=(done,), name=f"transcode-{n}", daemon=True)
-                   for n, done in enumerate(self._done)]
-        for thread in threads:
-            thread.start()
-        try:
-            self._wait(None)
-        except BaseException:  # KeyboardInterrupt when the caller installed no handler
-            self.request_stop("interrupted")
-            self._wait(60.0)  # a job still running after that is recovered by the next command
-            raise
-        if self._errors:  # a worker could not reach the queue: say so, never exit 0
-            self.report.stopped_by = "error"
-            raise self._errors[0]
-        return self.report
-
-    def request_stop(self, reason: str) -> None:
-        """Claim nothing more; running jobs stop their ffmpeg and go back to the queue.
-        Safe to call from a signal handler."""
-        if not self.stop.is_set():
-            self.report.stopped_by = reason
-        self.stop.set()
-
-    def _wait(self, timeout: float | None) -> None:
-        """Until every worker is done. Events, not Thread.join: on Python 3.11 a join
-        interrupted by a signal handler's exception marks the thread stopped while it
-        still runs, and the process would exit under a job in progress."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        for done in self._done:
-            while not done.wait(0.2):
-                if deadline is not None and time.monotonic() > deadline:
-                    return
-
-    # -- limits --------------------------------------------------------------------------
-
-    def _may_claim(self) -> bool:
-        """Limits stop new claims; jobs already running finish."""
-        with self._lock:
-            lim = self.limits
-            if self.stop.is_set():
-                return False
-            if lim.max_files is not None and self._claimed >= lim.max_files:
-                self.report.stopped_by = "max-files"
-                return False
-            if lim.max_duration is not None and time.monotonic() - self._started >= lim.max_duration:
-                self.report.stopped_by = "max-duration"
-                return False
-            if lim.end_by is not None and datetime.now().astimezone() >= lim.end_by:
-                self.report.stopped_by = "end-by"
-                return False
-            self._claimed += 1
-            return True
-
-    def _unclaim(self) -> None:
-        with self._lock:
-            self._claimed -= 1
-
-    # -- one worker thread ---------------------------------------------------------------
-
-    def _worker(self, done: threading.Event) -> None:
-        try:
-            self._work()
-        finally:
-            done.set()
-
-    def _work(self) -> None:
-        """One thread: claim, run, repeat. An error outside a job (the database) stops this
-        thread and is raised again by run() on the caller's thread."""
-        try:
-            db = open_database(self.settings.database)
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
-            self._errors.append(exc)
-            return
-        try:
-            while self._may_claim():
-                with db.transaction() as conn:
-                    claim = queue_db.claim_next(conn, pid=os.getpid(), host=hostname(), now=now_iso())
-                if claim is None:
-                    self._unclaim()
-                    return
-                status, error = self._run_job(db, claim)
-                with self._lock:
-                    self.report.jobs.append({"id": claim.job_id, "status": status, "error": error})
-        except sqlite3.Error as exc:
-            self._errors.append(DatabaseError(describe_sqlite_error(db.path, exc), details={"path": str(db.path)}))
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
-            self._errors.append(exc)
-        finally:
-            db.close()
-
-    def _run_job(self, db: Database, claim: queue_db.Claim) -> tuple[str, str | None]:
-        token = job_context.set(claim.job_id)
-        try:
-            return _JobRun(db, claim, self.settings, self.stop).execute()
-        finally:
-            job_context.reset(token)
-
-
-class _JobRun:
+class JobRun:
     def __init__(self, db: Database, claim: queue_db.Claim, settings: Settings, stop: threading.Event) -> None:
         self.db = db
         self.claim = claim
