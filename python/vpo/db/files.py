@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
 import sqlite3
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 from vpo.db.connection import chunks
 from vpo.media.models import ProbeResult, Track
@@ -74,8 +74,7 @@ def trusted_query(root: bytes) -> tuple[str, tuple[bytes, bytes, bytes]]:
 def known_for(conn: sqlite3.Connection, paths: list[bytes]) -> dict[bytes, Known]:
     """The catalogue rows of these paths (those that have one)."""
     found: dict[bytes, Known] = {}
-    for i in range(0, len(paths), 500):
-        chunk = paths[i:i + 500]
+    for chunk in chunks(paths):
         marks = ",".join("?" * len(chunk))
         for row in conn.execute(f"SELECT {_KNOWN_COLUMNS} FROM files WHERE path IN ({marks})", chunk):
             found[row[0]] = row[1:]
@@ -97,7 +96,6 @@ def count_present_under(conn: sqlite3.Connection, root: bytes) -> int:
     return conn.execute(
         f"SELECT count(*) FROM files WHERE {where} AND scan_status != 'missing'", args
     ).fetchone()[0]
-
 
 
 def move_candidates(conn: sqlite3.Connection, size: int, fingerprint: str) -> list[tuple[int, bytes, str]]:

@@ -8,8 +8,8 @@ claimed again by someone else meanwhile can never write over the new run.
 
 from __future__ import annotations
 
-from typing import NamedTuple
 import sqlite3
+from typing import NamedTuple
 
 
 class Claim(NamedTuple):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
 import os
 from datetime import timedelta
+from typing import NamedTuple
 
 from vpo.db import jobs as jobs_db
 from vpo.db import queue as queue_db

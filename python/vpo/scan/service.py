@@ -134,10 +134,11 @@ class _ScanRun:
         self.incremental = any(under) and not self.options.full
         # Plain incremental scans let the walker itself drop files equal to their trusted
         # catalogue row; Python then sees only the rest (and loads only those rows).
-        trusted = [self.incremental and u and not self.options.verify_hash and walker.can_read_catalogue()
-                   for u in under]
-        if self.incremental and not self.options.verify_hash and not walker.can_read_catalogue():
+        filtering = self.incremental and not self.options.verify_hash
+        if filtering and not walker.can_read_catalogue():
             log.debug("Python's sqlite3 carries its own SQLite: comparing every file in Python")
+            filtering = False
+        trusted = [filtering and u for u in under]
         knowns = [files_db.load_known(conn, root, untrusted_only=t) for root, t in zip(roots, trusted)]
         # New files the size of a file that may have moved wait until every root is walked,
         # so a move from one root to another is seen as a move.

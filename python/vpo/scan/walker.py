@@ -6,11 +6,11 @@ batches. Paths are raw `bytes` (non-UTF-8 names survive); mtimes are integer nan
 
 from __future__ import annotations
 
-from typing import NamedTuple
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
+from typing import NamedTuple
 
 from vpo import _core
 
