@@ -83,6 +83,14 @@ def counts(result: Result) -> dict[str, int]:
     return {k: doc["counts"][k] for k in SPEC_COUNT_KEYS}
 
 
+def run_vpo_as(prefix: list[str], home: Path, *args: Any, timeout: float = 120) -> Result:
+    """Like `run_vpo`, with `prefix` (from `as_other_user`) in front of the command."""
+    done = subprocess.run([*prefix, *argv(*args)], capture_output=True, timeout=timeout,
+                          env=env_for(home), stdin=subprocess.DEVNULL)
+    return Result(list(args), done.returncode, done.stdout.decode("utf-8", "surrogateescape"),
+                  done.stderr.decode("utf-8", "surrogateescape"))
+
+
 def as_other_user() -> list[str]:
     """The command prefix that runs VPO as `nobody` when we are root (chmod cannot stop
     root); empty otherwise. Skips the test when root has no `setpriv`."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import media
 from integration.conftest import Result, age_tree
-from integration.scanutil import as_other_user, argv, env_for, query, run_vpo
+from integration.scanutil import as_other_user, query, run_vpo, run_vpo_as
 
 
 def test_unreadable_root_is_fatal_and_marks_nothing_missing(corpus: media.Corpus) -> None:
@@ -30,9 +29,7 @@ def test_unreadable_root_is_fatal_and_marks_nothing_missing(corpus: media.Corpus
         home.chmod(0o777)
 
         def scan() -> Result:
-            done = subprocess.run([*as_other, *argv("scan", "--json", lib)], capture_output=True,
-                                  env=env_for(home), stdin=subprocess.DEVNULL, timeout=120)
-            return Result(["scan"], done.returncode, done.stdout.decode(), done.stderr.decode())
+            return run_vpo_as(as_other, home, "scan", "--json", lib)
 
         assert run_vpo(home, "scan", lib).code == 0  # as root: probe workers need root's python
         for name in os.listdir(home):

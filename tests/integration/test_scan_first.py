@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +20,11 @@ import media
 from integration.conftest import Result, age_tree
 from integration.scanutil import (
     as_other_user,
+    run_vpo_as,
     SPEC_COUNT_KEYS,
     SPEC_ERROR_KEYS,
     SPEC_SCAN_KEYS,
-    argv,
     assert_no_traceback,
-    env_for,
     files_by_path,
     one_error_line,
     query,
@@ -293,9 +291,7 @@ def test_read_only_database_is_a_clear_error(corpus: media.Corpus) -> None:
         (lib / "movie.mkv").chmod(0o644)
         lib.chmod(0o755)
         before = query(home, "SELECT count(*) FROM jobs")
-        done = subprocess.run([*as_other, *argv("scan", "--json", lib)], capture_output=True,
-                              env=env_for(home), stdin=subprocess.DEVNULL, timeout=120)
-        result = Result(["scan"], done.returncode, done.stdout.decode(), done.stderr.decode())
+        result = run_vpo_as(as_other, home, "scan", "--json", lib)
         assert result.code == 2, result
         assert_no_traceback(result)
         doc = result.json()

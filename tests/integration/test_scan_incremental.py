@@ -21,6 +21,7 @@ import media
 from integration.conftest import Result, age_tree
 from integration.scanutil import (
     as_other_user,
+    run_vpo_as,
     SPEC_COUNT_KEYS,
     argv,
     assert_no_traceback,
@@ -422,9 +423,7 @@ def test_unreadable_directory_is_reported_and_its_files_are_not_missing(corpus: 
                 for n in names:
                     os.chown(os.path.join(d, n), 65534, 65534)
         (lib / "locked").chmod(0)
-        done = subprocess.run([*as_other, *argv("scan", "--json", lib)], capture_output=True,
-                              env=env_for(home), stdin=subprocess.DEVNULL, timeout=120)
-        result = Result(["scan"], done.returncode, done.stdout.decode(), done.stderr.decode())
+        result = run_vpo_as(as_other, home, "scan", "--json", lib)
         assert result.code == 1, result
         assert_no_traceback(result)
         doc = result.json()

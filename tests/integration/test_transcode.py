@@ -545,6 +545,16 @@ def ffmpeg_writing(name: bytes) -> list[int]:
     return pids
 
 
+def _long_job_running(make_lib: Callable[..., Lib]) -> tuple[Lib, Path, bytes, str, subprocess.Popen[bytes]]:
+    """A library of one long file, its transcode queued and a slow `vpo jobs run` started:
+    (lib, path, the file's bytes, job id, the worker process)."""
+    lib = make_lib(**{"long.mkv": LONG})
+    path = lib.path("long.mkv")
+    original = path.read_bytes()
+    [job_id] = lib.queue(path)
+    return lib, path, original, job_id, lib.start("--profile", lib.slow_profile(), "jobs", "run")
+
+
 @pytest.mark.parametrize(("sig", "exit_code", "to_ffmpeg_too"), [
     (signal.SIGTERM, 143, False),
     (signal.SIGINT, 130, False),
@@ -554,11 +564,7 @@ def ffmpeg_writing(name: bytes) -> list[int]:
 ])
 def test_signal_requeues_the_running_job_cleanly(make_lib: Callable[..., Lib], sig: int, exit_code: int,
                                                  to_ffmpeg_too: bool) -> None:
-    lib = make_lib(**{"long.mkv": LONG})
-    path = lib.path("long.mkv")
-    original = path.read_bytes()
-    [job_id] = lib.queue(path)
-    worker = lib.start("--profile", lib.slow_profile(), "jobs", "run")
+    lib, path, original, job_id, worker = _long_job_running(make_lib)
     try:
         wait_for("progress", running_with_progress(lib, job_id), worker)
         if to_ffmpeg_too:  # the worst order: ffmpeg is gone before VPO hears of the stop
@@ -587,11 +593,7 @@ def test_signal_requeues_the_running_job_cleanly(make_lib: Callable[..., Lib], s
 
 
 def test_killed_worker_job_is_recovered_and_completes(make_lib: Callable[..., Lib]) -> None:
-    lib = make_lib(**{"long.mkv": LONG})
-    path = lib.path("long.mkv")
-    original = path.read_bytes()
-    [job_id] = lib.queue(path)
-    worker = lib.start("--profile", lib.slow_profile(), "jobs", "run")
+    lib, path, original, job_id, worker = _long_job_running(make_lib)
     try:
         wait_for("progress", running_with_progress(lib, job_id), worker)
         [temp] = temp_files(lib.root)
