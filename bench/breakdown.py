@@ -252,11 +252,12 @@ def incremental(repeat: int = 5) -> None:
     print("== SC-001 incremental scan (1,000 files, 10 changed), phases")
     source = media_tree(1000)
     probe_target = next(source.rglob("*.mkv"))
-    line = os.fsencode(probe_target).hex() + "\n"
+    config = json.dumps(ProberConfig()._asdict())
+    line = config + "\n" + os.fsencode(probe_target).hex() + "\n"
     spawn = []
     for _ in range(repeat):
         t0 = T()
-        subprocess.run([VENV_PYTHON, "-m", "vpo.media.probe_worker", "pyav", "ffprobe", "60"],
+        subprocess.run([VENV_PYTHON, "-m", "vpo.media.probe_worker"],
                        input=line.encode(), capture_output=True, check=True)
         spawn.append(T() - t0)
     imp = []

@@ -15,6 +15,10 @@ def main(argv: list[str] | None = None) -> None:
 
         sys.stdout.write(f"vpo {__version__}\n")
         sys.exit(0)
+    if _command(args) == "scan" and not {"--help", "-h"} & set(args):
+        from vpo.media import standby
+
+        standby.start()  # a probe worker loads while the CLI does; see media/standby.py
     code = run(args, json_mode)
     try:
         sys.stdout.flush()
@@ -31,6 +35,9 @@ def _leave(code: int) -> None:
     streams are flushed here, which is all the teardown would still have done for VPO."""
     import logging
 
+    standby = sys.modules.get("vpo.media.standby")  # loaded only if the command started it
+    if standby is not None:
+        standby.discard()
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -38,6 +45,23 @@ def _leave(code: int) -> None:
         except (OSError, ValueError):
             pass
     os._exit(code)
+
+
+# Options of the `vpo` callback that take a value (cli/app.py).
+_VALUED = frozenset({"--profile", "-p", "--log-level", "--log-file"})
+
+
+def _command(args: list[str]) -> str | None:
+    """The subcommand named in `args`, or None."""
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in _VALUED:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
 
 
 def run(args: list[str], json_mode: bool) -> int:

@@ -15,11 +15,11 @@ import queue
 import select
 import signal
 import subprocess
-import sys
 import threading
 import time
 from typing import Any, NamedTuple
 
+from vpo.media import standby
 from vpo.media.models import ProbeResult
 from vpo.media.probe import ProberConfig
 
@@ -139,19 +139,24 @@ class ProbePool:
             self._discard(child)
 
     def _spawn(self) -> subprocess.Popen[bytes]:
-        cfg = self.config
-        child = subprocess.Popen(
-            [sys.executable, "-m", "vpo.media.probe_worker", cfg.backend, cfg.ffprobe, str(cfg.timeout)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            close_fds=True,
-            # Its own session: a terminal's Ctrl+C reaches only VPO, which stops the
-            # workers itself. A worker whose parent dies sees EOF on stdin and exits.
-            start_new_session=True,
-        )
+        """A worker: the spare one `vpo scan` started while it loaded, or a new one."""
+        config = json.dumps(self.config._asdict()).encode() + b"\n"
+        spare = standby.take()
+        if spare is not None:
+            try:
+                child = self._configure(spare, config)
+                log.debug("probe worker %d: the spare one started with the command", child.pid)
+                return child
+            except OSError:  # it died since; the next one is started here
+                self._discard(spare)
+        child = self._configure(standby.spawn_worker(preload=False), config)
+        log.debug("probe worker %d: started", child.pid)
+        return child
+
+    def _configure(self, child: subprocess.Popen[bytes], config: bytes) -> subprocess.Popen[bytes]:
         with self._lock:
             self._children.add(child)
+        child.stdin.write(config)  # type: ignore[union-attr]
         return child
 
     def _discard(self, child: subprocess.Popen[bytes]) -> int | None:

@@ -1,4 +1,5 @@
-"""A probe worker process: reads hex-encoded paths on stdin, writes one JSON line per path.
+"""A probe worker process: reads its configuration (one JSON line), then hex-encoded paths
+on stdin, and writes one JSON line per path.
 
 Run by `probe_pool`; isolated so that a file that crashes or hangs libavformat costs only
 that file. Ignores SIGINT: the parent decides when workers stop.
@@ -10,14 +11,14 @@ import json
 import os
 import signal
 import sys
+from collections.abc import Iterator
 
 from vpo.media.probe import ProberConfig, probe_file
 
 
-def serve(config: ProberConfig) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def serve(lines: Iterator[bytes], config: ProberConfig) -> None:
     out = sys.stdout
-    for line in sys.stdin.buffer:
+    for line in lines:
         path = bytes.fromhex(line.strip().decode("ascii"))
         reply: dict[str, object]
         try:
@@ -30,12 +31,22 @@ def serve(config: ProberConfig) -> None:
         out.flush()
 
 
-def main() -> None:
-    backend, ffprobe, timeout = sys.argv[1], sys.argv[2], float(sys.argv[3])
-    if backend == "pyav":
-        import av  # noqa: F401 - load libav once, before the first request
+def _load_pyav() -> None:
+    """Load libav once, before the first request (a no-op the second time)."""
+    import av  # noqa: F401
 
-    serve(ProberConfig(backend=backend, ffprobe=ffprobe, timeout=timeout))
+
+def main() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if "--preload-pyav" in sys.argv[1:]:
+        _load_pyav()  # a spare worker (media.standby): before it knows its configuration
+    lines = iter(sys.stdin.buffer)
+    first = next(lines, b"")
+    if first:
+        config = ProberConfig(**json.loads(first))
+        if config.backend == "pyav":
+            _load_pyav()
+        serve(lines, config)
     # stdin closed: the parent is done. Skip interpreter teardown (tens of ms with libav
     # loaded) that the parent would otherwise wait for at the end of every scan.
     sys.stdout.flush()

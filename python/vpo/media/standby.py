@@ -1,0 +1,74 @@
+"""The spare probe worker: started before anyone knows it will be needed.
+
+A probe worker spends ~0.13 s importing PyAV before it can probe anything, and `vpo scan`
+spends about as long loading the CLI before it knows whether anything changed. So
+`cli/main.py` starts one worker first thing in `vpo scan`; it loads on another core while
+the CLI does, and `ProbePool` adopts it for its first probes. A scan that probes nothing
+stops it unused at exit (`discard`), having cost an otherwise idle core ~0.13 s of CPU.
+
+Imports only `os`, `subprocess` and `sys`: it runs before the rest of VPO is loaded.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+_spare: subprocess.Popen[bytes] | None = None
+
+
+def spawn_worker(*, preload: bool) -> subprocess.Popen[bytes]:
+    """A probe worker (`vpo.media.probe_worker`), waiting for its configuration on stdin."""
+    argv = [sys.executable, "-m", "vpo.media.probe_worker"]
+    if preload:
+        argv.append("--preload-pyav")
+    return subprocess.Popen(
+        argv,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        close_fds=True,
+        # Its own session: a terminal's Ctrl+C reaches only VPO, which stops the workers
+        # itself. A worker whose parent dies sees EOF on stdin and exits.
+        start_new_session=True,
+    )
+
+
+def start() -> None:
+    """Start the spare worker, once per process. Not starting is not an error: the pool
+    starts its workers itself, and reports what goes wrong then."""
+    global _spare
+    if _spare is None:
+        try:
+            _spare = spawn_worker(preload=True)
+        except OSError:
+            pass
+
+
+def take() -> subprocess.Popen[bytes] | None:
+    """The spare worker if it is still alive (the caller owns it from now on), or None."""
+    global _spare
+    child, _spare = _spare, None
+    if child is not None and child.poll() is not None:
+        _close(child)
+        return None
+    return child
+
+
+def discard() -> None:
+    """Stop the spare worker if nobody took it. It has only been importing: killing it
+    loses nothing, and is immediate where closing its stdin would let it finish loading."""
+    child = take()
+    if child is not None:
+        child.kill()
+        _close(child)
+        import logging  # loaded by now (the CLI configured it); not at the top: see above
+
+        logging.getLogger(__name__).debug("stopped the spare probe worker, unused")
+
+
+def _close(child: subprocess.Popen[bytes]) -> None:
+    child.wait()
+    for pipe in (child.stdin, child.stdout):
+        if pipe is not None:
+            pipe.close()
