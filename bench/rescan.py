@@ -95,15 +95,17 @@ def sc001(quick: bool) -> list[Result]:
     count = 1000
     repeat = 2 if quick else 5
     source = media_tree(count)
+    # The target is judged on film-like files (docs/performance.md, "SC-001"); the tiny clips
+    # show the fixed start-up costs, which are most of an incremental scan on them.
     tiny = _sc001_variant(
-        f"{count} tiny files", lambda: copy_tree(source, "sc001-"), _modify, repeat)
+        f"{count} tiny files", lambda: copy_tree(source, "sc001-"), _modify, repeat, judged=False)
     real = _sc001_variant(
         f"{count} 1080p files", lambda: clip_tree(count, "sc001-clip-"),
-        lambda tree: _modify(tree, detach=True), 1 if quick else 3)
+        lambda tree: _modify(tree, detach=True), 1 if quick else 3, judged=True)
     return tiny + real
 
 
-def _sc001_variant(label: str, make_tree, modify, repeat: int) -> list[Result]:  # type: ignore[no-untyped-def]
+def _sc001_variant(label: str, make_tree, modify, repeat: int, *, judged: bool) -> list[Result]:  # type: ignore[no-untyped-def]
     count = 1000
     log(f"rescan (a) SC-001: first scan vs incremental after {MODIFIED} changes, {label} x{repeat}")
 
@@ -141,7 +143,8 @@ def _sc001_variant(label: str, make_tree, modify, repeat: int) -> list[Result]: 
         results.append(Result(
             name=f"SC-001 incremental, {how} [{label}, {MODIFIED} changed]", stats=i,
             unit="s", baseline_name="first scan", baseline=f, ratio=ratio,
-            ratio_label="of first", target=f"<= {SC001_TARGET:g}", passed=ratio <= SC001_TARGET,
+            ratio_label="of first", target=f"<= {SC001_TARGET:g}" if judged else "info",
+            passed=ratio <= SC001_TARGET if judged else None,
         ))
     startup = Stats(cli_incr).median - Stats(svc_incr).median
     results[0].notes.append(f"CLI minus in-process (interpreter start, imports, DB open) on the "
