@@ -84,7 +84,7 @@ def counts(result: Result) -> dict[str, int]:
 
 
 def run_vpo_as(prefix: list[str], home: Path, *args: Any, timeout: float = 120) -> Result:
-    """Like `run_vpo`, with `prefix` (from `as_other_user`) in front of the command."""
+    """Like `run_vpo`, with `prefix` in front of the command (`as_other_user()`, `taskset`)."""
     done = subprocess.run([*prefix, *argv(*args)], capture_output=True, timeout=timeout,
                           env=env_for(home), stdin=subprocess.DEVNULL)
     return Result(list(args), done.returncode, done.stdout.decode("utf-8", "surrogateescape"),

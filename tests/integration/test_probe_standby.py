@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from integration.scanutil import run_vpo
+from integration.scanutil import run_vpo, run_vpo_as
 from vpo.cli.main import _command
 from vpo.media import standby
 
@@ -95,10 +95,21 @@ def test_scan_that_probes_nothing_stops_the_spare(corpus, tmp_path: Path) -> Non
     assert "stopped the spare probe worker, unused" in again.stderr
 
 
+def test_one_cpu_starts_no_spare(corpus, tmp_path: Path) -> None:
+    """With one CPU the spare could only load at the CLI's expense."""
+    lib = tmp_path / "lib"
+    shutil.copytree(corpus.root, lib)
+    done = run_vpo_as(["taskset", "-c", "0"], tmp_path / "home", "--log-level", "debug",
+                      "scan", "--json", lib)
+    assert json.loads(done.stdout)["counts"]["added"] == len(corpus.videos), done
+    assert "the spare one" not in done.stderr
+    assert re.search(r"probe worker \d+: started", done.stderr)
+
+
 def test_other_commands_start_no_spare(tmp_path: Path) -> None:
     listed = run_vpo(tmp_path / "home", "--log-level", "debug", "jobs", "list", "--type", "scan")
     assert listed.code == 0, listed
-    assert "spare" not in listed.stderr
+    assert "spare probe worker" not in listed.stderr and "the spare one" not in listed.stderr
 
 
 @pytest.mark.parametrize(("args", "command"), [

@@ -6,11 +6,14 @@ spends about as long loading the CLI before it knows whether anything changed. S
 the CLI does, and `ProbePool` adopts it for its first probes. A scan that probes nothing
 stops it unused at exit (`discard`), having cost an otherwise idle core ~0.13 s of CPU.
 
+On a single CPU there is no idle core to load it on, so none is started there.
+
 Imports only `os`, `subprocess` and `sys`: it runs before the rest of VPO is loaded.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -38,11 +41,19 @@ def start() -> None:
     """Start the spare worker, once per process. Not starting is not an error: the pool
     starts its workers itself, and reports what goes wrong then."""
     global _spare
-    if _spare is None:
+    if _spare is None and _cpus() > 1:
         try:
             _spare = spawn_worker(preload=True)
         except OSError:
             pass
+
+
+def _cpus() -> int:
+    """The CPUs this process may run on (taskset and cpusets count, unlike cpu_count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def take() -> subprocess.Popen[bytes] | None:
