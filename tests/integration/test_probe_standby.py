@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from integration.scanutil import run_vpo, run_vpo_as
-from vpo.cli.main import _command
+from vpo.cli.argv import subcommand
 from vpo.media import standby
 
 
@@ -123,4 +123,4 @@ def test_other_commands_start_no_spare(tmp_path: Path) -> None:
     ([], None),
 ])
 def test_command_is_found_past_the_global_options(args: list[str], command: str | None) -> None:
-    assert _command(args) == command
+    assert subcommand(args) == command

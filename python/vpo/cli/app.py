@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from vpo import __version__
+from vpo.cli.argv import subcommand
 from vpo.cli.context import state
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -107,23 +108,10 @@ COMMANDS = {
     "jobs": _register_jobs,
     "profiles": _register_profiles,
 }
-# Global options that take a value (so the value is never mistaken for a command name).
-_VALUED = {"--profile", "-p", "--log-level", "--log-file"}
-
-
 def requested_command(args: list[str]) -> str | None:
     """The command named on the command line, if it is one of ours."""
-    skip = False
-    for arg in args:
-        if skip:
-            skip = False
-        elif arg in _VALUED:
-            skip = True
-        elif arg.startswith("-"):
-            continue
-        else:
-            return arg if arg in COMMANDS else None
-    return None
+    name = subcommand(args)
+    return name if name in COMMANDS else None
 
 
 def build_app(args: list[str]) -> typer.Typer:

@@ -6,6 +6,8 @@ import os
 import sqlite3
 import sys
 
+from vpo.cli.argv import subcommand
+
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
@@ -15,7 +17,7 @@ def main(argv: list[str] | None = None) -> None:
 
         sys.stdout.write(f"vpo {__version__}\n")
         sys.exit(0)
-    if _command(args) == "scan" and not {"--help", "-h"} & set(args):
+    if subcommand(args) == "scan" and not {"--help", "-h"} & set(args):
         from vpo.media import standby
 
         standby.start()  # a probe worker loads while the CLI does; see media/standby.py
@@ -45,23 +47,6 @@ def _leave(code: int) -> None:
         except (OSError, ValueError):
             pass
     os._exit(code)
-
-
-# Options of the `vpo` callback that take a value (cli/app.py).
-_VALUED = frozenset({"--profile", "-p", "--log-level", "--log-file"})
-
-
-def _command(args: list[str]) -> str | None:
-    """The subcommand named in `args`, or None."""
-    skip = False
-    for arg in args:
-        if skip:
-            skip = False
-        elif arg in _VALUED:
-            skip = True
-        elif not arg.startswith("-"):
-            return arg
-    return None
 
 
 def run(args: list[str], json_mode: bool) -> int:

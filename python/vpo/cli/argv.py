@@ -1,0 +1,24 @@
+"""The command line read before Typer is loaded: which subcommand it asks for.
+
+`cli/main.py` needs this before importing anything heavy (to start the spare probe worker
+for `scan`), and `cli/app.py` to register only the command being run.
+"""
+
+from __future__ import annotations
+
+# Options of the `vpo` callback (cli/app.py) that take a value, so that a value is never
+# taken for a command name (`vpo --profile scan jobs list` runs `jobs`).
+VALUED_OPTIONS = frozenset({"--profile", "-p", "--log-level", "--log-file"})
+
+
+def subcommand(args: list[str]) -> str | None:
+    """The first argument that is neither an option nor a global option's value."""
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in VALUED_OPTIONS:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
