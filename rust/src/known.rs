@@ -20,7 +20,7 @@ use hashbrown::HashTable;
 use rusqlite::{Connection, OpenFlags};
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::walk::Batch;
+use crate::batch::Batch;
 
 /// One catalogue row; its path is `paths[start..end]` of the snapshot.
 #[derive(Debug)]

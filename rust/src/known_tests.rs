@@ -1,7 +1,7 @@
 //! Tests of the unchanged-file snapshot (plain `cargo test --no-default-features`).
 
 use super::*;
-use crate::walk::FileStat;
+use crate::batch::FileStat;
 
 fn stat(size: u64, mtime_ns: i64) -> FileStat {
     FileStat {
@@ -71,7 +71,7 @@ fn a_path_seen_twice_is_skipped_once() {
 fn errors_pass_through() {
     let mut known = Unchanged::from_rows([(b"/a.mkv".to_vec(), 1, 2)]);
     let mut b = batch(&[("/a.mkv", 1, 2)]);
-    b.errors.push(crate::walk::WalkError {
+    b.errors.push(crate::batch::WalkError {
         path: "/m/locked".into(),
         error: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
     });

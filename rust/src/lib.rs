@@ -4,8 +4,10 @@
 //! tested with `cargo test --no-default-features`; the `python` module below
 //! is the only PyO3 code: argument conversion, GIL handling, error mapping.
 
+pub mod batch;
 pub mod hash;
 pub mod known;
+mod traverse;
 pub mod walk;
 
 #[cfg(feature = "python")]

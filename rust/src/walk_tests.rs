@@ -1,7 +1,11 @@
 //! Tests of the walker (plain `cargo test --no-default-features`, no Python).
 
 use super::*;
-use std::os::unix::fs::{symlink, PermissionsExt};
+use std::ffi::OsStr;
+use std::fs;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
+use std::path::Path;
 use std::sync::atomic::AtomicU32;
 
 /// A directory under the system temp dir, removed on drop.
@@ -277,7 +281,7 @@ fn file_roots_and_trailing_slashes() {
     want.sort();
     assert_eq!(files, want);
     // The filesystem root itself joins without doubling the slash.
-    assert_eq!(path_of(b"/").join("x"), Path::new("/x"));
+    assert_eq!(crate::traverse::path_of(b"/").join("x"), Path::new("/x"));
 }
 
 #[test]
