@@ -108,6 +108,8 @@ COMMANDS = {
     "jobs": _register_jobs,
     "profiles": _register_profiles,
 }
+
+
 def requested_command(args: list[str]) -> str | None:
     """The command named on the command line, if it is one of ours."""
     name = subcommand(args)
