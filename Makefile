@@ -42,15 +42,25 @@ $(STAMP): pyproject.toml $(RUST_SOURCES)
 .PHONY: install
 install: system-deps $(STAMP) ## Create .venv and build VPO (Rust extension included) into it
 
+.PHONY: lint
+lint: install ## Lint and format check (ruff), nothing changed
+	$(BIN)/ruff check python tests bench
+	$(BIN)/ruff format --check python tests bench
+
+.PHONY: format
+format: install ## Reformat the Python code and apply ruff's safe fixes
+	$(BIN)/ruff check --fix python tests bench
+	$(BIN)/ruff format python tests bench
+
 .PHONY: test
-test: install ## Set up everything, then run the Rust and Python test suites
+test: install lint ## Set up everything, then lint and run the Rust and Python test suites
 	PATH="$$HOME/.cargo/bin:$$PATH" cargo test -q --no-default-features
 	$(BIN)/python -m mypy.stubtest vpo._core   # the hand-written _core.pyi matches the extension
 	$(BIN)/python -m mypy                      # type-check the package ([tool.mypy] in pyproject.toml)
 	$(BIN)/python -m pytest -q -m "not slow"
 
 .PHONY: test-all
-test-all: install ## Like test, plus the slow fault-injection trials
+test-all: install lint ## Like test, plus the slow fault-injection trials
 	PATH="$$HOME/.cargo/bin:$$PATH" cargo test -q --no-default-features
 	$(BIN)/python -m mypy.stubtest vpo._core
 	$(BIN)/python -m mypy

@@ -38,9 +38,20 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import (  # noqa: E402
-    VPO, WORK, Result, _test_media, age_tree, interleave, log, main_for, run_proc,
-    scratch_dir, vpo_env, vpo_home, warm_tree,
+from common import (
+    VPO,
+    WORK,
+    Result,
+    _test_media,
+    age_tree,
+    interleave,
+    log,
+    main_for,
+    run_proc,
+    scratch_dir,
+    vpo_env,
+    vpo_home,
+    warm_tree,
 )
 
 POLICY = """\
@@ -67,20 +78,73 @@ def _make_big_master(dest: Path) -> None:
     media = _test_media()
     clip = dest.with_suffix(".clip.mkv")
     ff = [_ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
-    subprocess.run([*ff, "-f", "lavfi", "-i",
-                    "testsrc2=size=1280x720:rate=25:duration=6,noise=alls=12:allf=t",
-                    "-c:v", "libx264", "-preset", "ultrafast", "-crf", "28", "-g", "50", clip],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            *ff,
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=1280x720:rate=25:duration=6,noise=alls=12:allf=t",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "28",
+            "-g",
+            "50",
+            clip,
+        ],
+        check=True,
+        capture_output=True,
+    )
     meta = ["-metadata", f"comment={media._ID_PLACEHOLDER.decode()}", "-disposition:v:0", "default"]
     for i, (lang, title, default, _ch) in enumerate(AUDIO):
-        meta += [f"-metadata:s:a:{i}", f"language={lang}", f"-metadata:s:a:{i}", f"title={title}",
-                 f"-disposition:a:{i}", "default" if default else "0"]
-    subprocess.run([*ff, "-stream_loop", "4", "-i", clip,
-                    "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=30",
-                    "-map", "0:v", "-map", "1:a", "-map", "1:a", "-c:v", "copy",
-                    "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-t", "30", *meta,
-                    "-default_mode", "passthrough", "-f", "matroska", dest],
-                   check=True, capture_output=True)
+        meta += [
+            f"-metadata:s:a:{i}",
+            f"language={lang}",
+            f"-metadata:s:a:{i}",
+            f"title={title}",
+            f"-disposition:a:{i}",
+            "default" if default else "0",
+        ]
+    subprocess.run(
+        [
+            *ff,
+            "-stream_loop",
+            "4",
+            "-i",
+            clip,
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=48000:duration=30",
+            "-map",
+            "0:v",
+            "-map",
+            "1:a",
+            "-map",
+            "1:a",
+            "-c:v",
+            "copy",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "128k",
+            "-ac",
+            "2",
+            "-t",
+            "30",
+            *meta,
+            "-default_mode",
+            "passthrough",
+            "-f",
+            "matroska",
+            dest,
+        ],
+        check=True,
+        capture_output=True,
+    )
     clip.unlink()
 
 
@@ -109,7 +173,9 @@ def flags_tree(count: int, big: bool) -> Path:
 
 
 def _scan(tree: Path, home: Path, count: int) -> None:
-    counts = json.loads(run_proc([VPO, "scan", "--json", tree], env=vpo_env(home), capture=True).stdout)["counts"]
+    counts = json.loads(run_proc([VPO, "scan", "--json", tree], env=vpo_env(home), capture=True).stdout)[
+        "counts"
+    ]
     if counts["added"] != count or counts["errors"]:
         raise RuntimeError(f"scan of {tree}: unexpected counts {counts}")
 
@@ -118,14 +184,17 @@ def _check_plans(tree: Path, policy: Path, count: int) -> None:
     """Every file gets a flags-only plan (so apply uses mkvpropedit in place)."""
     with vpo_home() as home:
         _scan(tree, home, count)
-        out = run_proc([VPO, "apply", "--policy", policy, "--dry-run", "--json", tree],
-                       env=vpo_env(home), capture=True).stdout
+        out = run_proc(
+            [VPO, "apply", "--policy", policy, "--dry-run", "--json", tree], env=vpo_env(home), capture=True
+        ).stdout
     files = json.loads(out)["files"]
     planned = [f for f in files if f["status"] == "planned"]
     actions = {a["action"] for f in files for a in f["actions"]}
     if len(planned) != count or actions != FLAG_ACTIONS:
-        raise RuntimeError(f"expected {count} flags-only plans, got {len(planned)} planned, actions "
-                           f"{sorted(actions)}: {json.dumps(files[:1])}")
+        raise RuntimeError(
+            f"expected {count} flags-only plans, got {len(planned)} planned, actions "
+            f"{sorted(actions)}: {json.dumps(files[:1])}"
+        )
 
 
 def measure(count: int, big: bool, repeat: int, policy: Path, work: Path) -> Result:
@@ -145,13 +214,18 @@ def measure(count: int, big: bool, repeat: int, policy: Path, work: Path) -> Res
         with vpo_home() as home:
             _scan(tree, home, count)
             os.sync()
-            res = run_proc([VPO, "apply", "--policy", policy, "--no-keep-backup", "--json", tree],
-                           env=vpo_env(home), capture=True)
+            res = run_proc(
+                [VPO, "apply", "--policy", policy, "--no-keep-backup", "--json", tree],
+                env=vpo_env(home),
+                capture=True,
+            )
         counts = json.loads(res.stdout)["counts"]
         with_mkvpropedit = res.stderr.count(b"with mkvpropedit")
         if counts["changed"] != count or counts["failed"] or with_mkvpropedit != count:
-            raise RuntimeError(f"apply: counts {counts}, {with_mkvpropedit} files with mkvpropedit; "
-                               f"stderr: {res.stderr[-1500:]!r}")
+            raise RuntimeError(
+                f"apply: counts {counts}, {with_mkvpropedit} files with mkvpropedit; "
+                f"stderr: {res.stderr[-1500:]!r}"
+            )
         shutil.rmtree(tree)
         return res.seconds
 
@@ -159,8 +233,23 @@ def measure(count: int, big: bool, repeat: int, policy: Path, work: Path) -> Res
         out = work / "remux.mkv"
         t0 = time.perf_counter()
         for f in files:
-            run_proc([_ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-                      "-i", f, "-map", "0", "-c", "copy", out])
+            run_proc(
+                [
+                    _ffmpeg(),
+                    "-nostdin",
+                    "-hide_banner",
+                    "-loglevel",
+                    "error",
+                    "-y",
+                    "-i",
+                    f,
+                    "-map",
+                    "0",
+                    "-c",
+                    "copy",
+                    out,
+                ]
+            )
         seconds = time.perf_counter() - t0
         out.unlink()
         return seconds
@@ -169,10 +258,19 @@ def measure(count: int, big: bool, repeat: int, policy: Path, work: Path) -> Res
     per_file = {name: st.map(lambda s: s / count) for name, st in stats.items()}
     ratio = per_file["apply"].median / per_file["remux"].median
     return Result(
-        name=f"apply flags-only (mkvpropedit), per file [{label}]", stats=per_file["apply"],
-        unit="s", baseline_name="ffmpeg -c copy", baseline=per_file["remux"], ratio=ratio,
-        ratio_label="x remux", notes=[(f"totals (medians): apply {stats['apply'].median:.2f} s, "
-                                       f"remux {stats['remux'].median:.2f} s for {count} files")],
+        name=f"apply flags-only (mkvpropedit), per file [{label}]",
+        stats=per_file["apply"],
+        unit="s",
+        baseline_name="ffmpeg -c copy",
+        baseline=per_file["remux"],
+        ratio=ratio,
+        ratio_label="x remux",
+        notes=[
+            (
+                f"totals (medians): apply {stats['apply'].median:.2f} s, "
+                f"remux {stats['remux'].median:.2f} s for {count} files"
+            )
+        ],
     )
 
 

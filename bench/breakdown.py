@@ -24,17 +24,27 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import (  # noqa: E402
-    VENV_PYTHON, VPO, WORK, copy_tree, link_tree, media_tree, require_venv, run_proc, vpo_env,
-    vpo_home, warm_tree,
+from common import (
+    VENV_PYTHON,
+    VPO,
+    WORK,
+    copy_tree,
+    link_tree,
+    media_tree,
+    require_venv,
+    run_proc,
+    vpo_env,
+    vpo_home,
+    warm_tree,
 )
 
 T = time.perf_counter
 
 
 def _ms(samples: list[float]) -> str:
-    return (f"{statistics.median(samples) * 1000:7.0f} ms  "
-            f"[{min(samples) * 1000:.0f}-{max(samples) * 1000:.0f}]")
+    return (
+        f"{statistics.median(samples) * 1000:7.0f} ms  [{min(samples) * 1000:.0f}-{max(samples) * 1000:.0f}]"
+    )
 
 
 def _repeat(fn, n: int) -> list[float]:  # type: ignore[no-untyped-def]
@@ -50,8 +60,10 @@ def _repeat(fn, n: int) -> list[float]:  # type: ignore[no-untyped-def]
 
 _GROUPS = (
     ("typer (with its vendored click)", ("typer",)),
-    ("pydantic, pydantic_core, annotated_types, typing_inspection",
-     ("pydantic", "pydantic_core", "annotated_types", "typing_inspection")),
+    (
+        "pydantic, pydantic_core, annotated_types, typing_inspection",
+        ("pydantic", "pydantic_core", "annotated_types", "typing_inspection"),
+    ),
     ("rich", ("rich",)),
     ("yaml", ("yaml", "_yaml")),
     ("av (PyAV)", ("av",)),
@@ -63,10 +75,10 @@ _GROUPS = (
 
 def _import_profile(argv: list[str], env: dict[str, str]) -> tuple[dict[str, float], list[tuple[float, str]]]:
     """Self time per package group, and the top-level imports (cumulative), in seconds."""
-    code = ("import sys, io; sys.stdout = io.StringIO(); from vpo.cli.main import run; "
-            f"run({argv!r}, False)")
-    err = subprocess.run([VENV_PYTHON, "-X", "importtime", "-c", code], env=env,
-                         capture_output=True, check=False).stderr.decode()
+    code = f"import sys, io; sys.stdout = io.StringIO(); from vpo.cli.main import run; run({argv!r}, False)"
+    err = subprocess.run(
+        [VENV_PYTHON, "-X", "importtime", "-c", code], env=env, capture_output=True, check=False
+    ).stderr.decode()
     groups: dict[str, float] = defaultdict(float)
     top: list[tuple[float, str]] = []
     for line in err.splitlines():
@@ -109,8 +121,10 @@ def startup(repeat: int = 7) -> None:
 
         for cmd in (["--version"], ["jobs", "list"]):
             groups, top = _import_profile(cmd, env)
-            print(f"imports of `vpo {' '.join(cmd)}` (-X importtime self time by package; "
-                  f"total {sum(groups.values()) * 1000:.0f} ms):")
+            print(
+                f"imports of `vpo {' '.join(cmd)}` (-X importtime self time by package; "
+                f"total {sum(groups.values()) * 1000:.0f} ms):"
+            )
             for label, sec in sorted(groups.items(), key=lambda kv: -kv[1]):
                 if sec >= 0.002:
                     print(f"  {label:60s} {sec * 1000:5.0f} ms")
@@ -151,6 +165,7 @@ print(json.dumps({"import vpo.cli.app (typer, command modules)": t1 - t0,
 
 
 def rescan(repeat: int = 5) -> None:
+    from vpo.catalogue import DEFAULT_EXTENSIONS
     from vpo.config.settings import Settings
     from vpo.db import files as files_db
     from vpo.db.connection import open_database
@@ -167,7 +182,7 @@ def rescan(repeat: int = 5) -> None:
     print("== no-change rescan of 100,000 files, phases (in-process unless marked CLI)")
     with vpo_home(seed=seed) as home:
         db = open_database(Settings(home=home).database)  # migrates the seed copy first
-        exts = walker.DEFAULT_EXTENSIONS
+        exts = DEFAULT_EXTENSIONS
         known: dict = {}
 
         def load() -> None:
@@ -257,8 +272,12 @@ def incremental(repeat: int = 5) -> None:
     spawn = []
     for _ in range(repeat):
         t0 = T()
-        subprocess.run([VENV_PYTHON, "-m", "vpo.media.probe_worker"],
-                       input=line.encode(), capture_output=True, check=True)
+        subprocess.run(
+            [VENV_PYTHON, "-m", "vpo.media.probe_worker"],
+            input=line.encode(),
+            capture_output=True,
+            check=True,
+        )
         spawn.append(T() - t0)
     imp = []
     for _ in range(repeat):
@@ -307,11 +326,19 @@ def incremental(repeat: int = 5) -> None:
             report = service.scan(db, opts)
             end = T()
             changed.append(end - t0)
-            phases["scan start -> first file submitted (job row, load_known, walk, diff)"].append(marks["first_submit"] - t0)
-            phases["first submit -> first result (worker spawn + import av + 1 probe)"].append(marks["first_result"] - marks["first_submit"])
-            phases["first result -> last result (the other 9 probes)"].append(marks["last_result"] - marks["first_result"])
+            phases["scan start -> first file submitted (job row, load_known, walk, diff)"].append(
+                marks["first_submit"] - t0
+            )
+            phases["first submit -> first result (worker spawn + import av + 1 probe)"].append(
+                marks["first_result"] - marks["first_submit"]
+            )
+            phases["first result -> last result (the other 9 probes)"].append(
+                marks["last_result"] - marks["first_result"]
+            )
             phases["ProbePool.close (workers told to exit, waited for)"].append(marks["close"])
-            phases["rest (writer flush, missing, job completion)"].append(end - marks["last_result"] - marks["close"])
+            phases["rest (writer flush, missing, job completion)"].append(
+                end - marks["last_result"] - marks["close"]
+            )
             assert report.counts.scanned == 10, report.counts
             db.close()
             for p in files[50::100][:10]:
@@ -342,8 +369,10 @@ def main() -> None:
         parser.error(f"unknown: {', '.join(sorted(bad))}")
     import vpo
 
-    print(f"VPO {vpo.__version__} at {subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=Path(__file__).parent, capture_output=True, text=True).stdout.strip()}; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(
+        f"VPO {vpo.__version__} at {subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=Path(__file__).parent, capture_output=True, text=True).stdout.strip()}; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
     for name in what:
         {"startup": startup, "rescan": rescan, "incremental": incremental}[name](args.repeat)
 

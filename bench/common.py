@@ -54,8 +54,9 @@ class Stats:
         return Stats([fn(s) for s in self.samples])
 
 
-def interleave(subjects: dict[str, Callable[[], float]], repeat: int, warmup: int = 0,
-               rotate: bool = False) -> dict[str, Stats]:
+def interleave(
+    subjects: dict[str, Callable[[], float]], repeat: int, warmup: int = 0, rotate: bool = False
+) -> dict[str, Stats]:
     """Run each subject `repeat` times in round-robin order (A B C A B C ...), so that slow
     phases of a noisy machine hit every subject alike. Each callable returns seconds.
     With `rotate`, round r starts with the r-th subject (A B C, B C A, C A B, ...), so no
@@ -66,7 +67,7 @@ def interleave(subjects: dict[str, Callable[[], float]], repeat: int, warmup: in
     names = list(subjects)
     out: dict[str, list[float]] = {name: [] for name in subjects}
     for r in range(repeat):
-        order = names[r % len(names):] + names[:r % len(names)] if rotate else names
+        order = names[r % len(names) :] + names[: r % len(names)] if rotate else names
         for name in order:
             out[name].append(subjects[name]())
     return {name: Stats(samples) for name, samples in out.items()}
@@ -96,18 +97,26 @@ class ProcResult:
     stderr: bytes
 
 
-def run_proc(argv: Sequence[str | os.PathLike[str]], *, env: dict[str, str] | None = None,
-             capture: bool = False, ok_codes: Sequence[int] = (0,),
-             discard_stderr: bool = False) -> ProcResult:
+def run_proc(
+    argv: Sequence[str | os.PathLike[str]],
+    *,
+    env: dict[str, str] | None = None,
+    capture: bool = False,
+    ok_codes: Sequence[int] = (0,),
+    discard_stderr: bool = False,
+) -> ProcResult:
     """Wall time of one process from spawn to exit, and its peak RSS (wait4's rusage,
     which covers this child only: other benchmarks' children do not leak into it).
     stderr is kept (for the error message) unless `discard_stderr`, which sends it to
     /dev/null, as a user who silences the logs would."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen([os.fspath(a) for a in argv], env=env,
-                                stdout=out if capture else subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL if discard_stderr else err)
+        proc = subprocess.Popen(
+            [os.fspath(a) for a in argv],
+            env=env,
+            stdout=out if capture else subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL if discard_stderr else err,
+        )
         # Reap it ourselves (not proc.wait) to get this child's own rusage.
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - t0
@@ -116,10 +125,13 @@ def run_proc(argv: Sequence[str | os.PathLike[str]], *, env: dict[str, str] | No
         err.seek(0)
         stdout, stderr = out.read(), err.read()
     if proc.returncode not in ok_codes:
-        raise RuntimeError(f"{' '.join(str(a) for a in argv)} exited {proc.returncode}:\n"
-                           + (stderr.decode(errors="replace")[-2000:] or "(stderr discarded)"))
-    return ProcResult(seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime,
-                      proc.returncode, stdout, stderr)
+        raise RuntimeError(
+            f"{' '.join(str(a) for a in argv)} exited {proc.returncode}:\n"
+            + (stderr.decode(errors="replace")[-2000:] or "(stderr discarded)")
+        )
+    return ProcResult(
+        seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime, proc.returncode, stdout, stderr
+    )
 
 
 def vpo_env(home: Path) -> dict[str, str]:
@@ -169,8 +181,11 @@ def require_venv() -> None:
         os.execv(VENV_PYTHON, [str(VENV_PYTHON), *sys.argv])
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     sys.dont_write_bytecode = False
-    subprocess.run([str(VENV_PYTHON), "-m", "compileall", "-q", str(REPO / "python" / "vpo")],
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [str(VENV_PYTHON), "-m", "compileall", "-q", str(REPO / "python" / "vpo")],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 # ------------------------------------------------------------------------------ trees
@@ -227,22 +242,64 @@ def real_clip() -> Path:
         WORK.mkdir(parents=True, exist_ok=True)
         log(f"generating {clip}")
         srt = WORK / "clip-1080p.srt"
-        srt.write_text("1\n00:00:01,000 --> 00:00:04,000\nHello.\n\n"
-                       "2\n00:00:10,000 --> 00:00:14,000\nGoodbye.\n")
+        srt.write_text(
+            "1\n00:00:01,000 --> 00:00:04,000\nHello.\n\n2\n00:00:10,000 --> 00:00:14,000\nGoodbye.\n"
+        )
         tmp = clip.with_suffix(".part.mkv")
-        subprocess.run([
-            "ffmpeg", "-v", "error", "-y",
-            "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=24",
-            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-            "-f", "lavfi", "-i", "sine=frequency=660:sample_rate=48000",
-            "-i", str(srt), "-t", "20",
-            "-map", "0", "-map", "1", "-map", "2", "-map", "3",
-            "-c:v", "libx264", "-preset", "ultrafast", "-crf", "28",
-            "-c:a", "aac", "-b:a", "128k", "-c:s", "srt",
-            "-metadata:s:a:0", "language=eng", "-metadata:s:a:1", "language=fra",
-            "-metadata:s:s:0", "language=eng", "-metadata", "title=Benchmark clip",
-            str(tmp),
-        ], check=True)
+        subprocess.run(
+            [
+                "ffmpeg",
+                "-v",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc2=size=1920x1080:rate=24",
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=frequency=440:sample_rate=48000",
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=frequency=660:sample_rate=48000",
+                "-i",
+                str(srt),
+                "-t",
+                "20",
+                "-map",
+                "0",
+                "-map",
+                "1",
+                "-map",
+                "2",
+                "-map",
+                "3",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-crf",
+                "28",
+                "-c:a",
+                "aac",
+                "-b:a",
+                "128k",
+                "-c:s",
+                "srt",
+                "-metadata:s:a:0",
+                "language=eng",
+                "-metadata:s:a:1",
+                "language=fra",
+                "-metadata:s:s:0",
+                "language=eng",
+                "-metadata",
+                "title=Benchmark clip",
+                str(tmp),
+            ],
+            check=True,
+        )
         tmp.rename(clip)
     return clip
 
@@ -355,11 +412,23 @@ def print_table(results: Sequence[Result], file=None) -> None:  # type: ignore[n
     head = ("benchmark", "median", "min", "max", "baseline (median)", "ratio", "target", "result")
     rows = []
     for r in results:
-        base = f"{r.baseline_name} {_fmt(r.baseline.median, r.unit)}" if r.baseline else (r.baseline_name or "-")
+        base = (
+            f"{r.baseline_name} {_fmt(r.baseline.median, r.unit)}" if r.baseline else (r.baseline_name or "-")
+        )
         ratio = "-" if r.ratio is None else f"{r.ratio:.3g}" + (f" {r.ratio_label}" if r.ratio_label else "")
         verdict = "info" if r.passed is None else ("PASS" if r.passed else "FAIL")
-        rows.append((r.name, _fmt(r.stats.median, r.unit), _fmt(r.stats.min, r.unit),
-                     _fmt(r.stats.max, r.unit), base, ratio, r.target or "-", verdict))
+        rows.append(
+            (
+                r.name,
+                _fmt(r.stats.median, r.unit),
+                _fmt(r.stats.min, r.unit),
+                _fmt(r.stats.max, r.unit),
+                base,
+                ratio,
+                r.target or "-",
+                verdict,
+            )
+        )
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
     line = "  ".join(h.ljust(w) for h, w in zip(head, widths))
     print(line, file=file)

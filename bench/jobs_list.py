@@ -29,8 +29,17 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import (  # noqa: E402
-    VENV_PYTHON, VPO, WORK, Result, interleave, log, main_for, run_proc, vpo_env, vpo_home,
+from common import (
+    VENV_PYTHON,
+    VPO,
+    WORK,
+    Result,
+    interleave,
+    log,
+    main_for,
+    run_proc,
+    vpo_env,
+    vpo_home,
 )
 
 TARGET_S = 0.3
@@ -64,29 +73,64 @@ def build_seed(count: int) -> tuple[Path, str]:
         status = rng.choices(("completed", "failed", "cancelled", "queued"), (86, 8, 5, 1))[0]
         created = now - timedelta(seconds=rng.random() * span)
         target = [rng.choice(roots)]
-        options = {"full": False, "prune": False, "verify_hash": False, "follow_symlinks": False,
-                   "extensions": ["mkv", "mp4", "m4v", "avi", "mov", "webm"], "workers": 2,
-                   "prober": "pyav"}
+        options = {
+            "full": False,
+            "prune": False,
+            "verify_hash": False,
+            "follow_symlinks": False,
+            "extensions": ["mkv", "mp4", "m4v", "avi", "mov", "webm"],
+            "workers": 2,
+            "prober": "pyav",
+        }
         policy = {"name": "default", "audio_languages": ["eng", "jpn"]} if type_ != "scan" else None
         started = finished = summary = None
         err = tb = ctx = None
         if status != "queued":
             started = created + timedelta(milliseconds=rng.randint(1, 50))
             finished = started + timedelta(seconds=rng.expovariate(1 / 30))
-            summary = {"discovered": rng.randint(100, 5000), "skipped": rng.randint(0, 5000),
-                       "scanned": rng.randint(0, 20), "added": rng.randint(0, 20), "moved": 0,
-                       "removed": rng.randint(0, 3), "errors": 0, "restored": 0, "pruned": 0}
+            summary = {
+                "discovered": rng.randint(100, 5000),
+                "skipped": rng.randint(0, 5000),
+                "scanned": rng.randint(0, 20),
+                "added": rng.randint(0, 20),
+                "moved": 0,
+                "removed": rng.randint(0, 3),
+                "errors": 0,
+                "restored": 0,
+                "pruned": 0,
+            }
         if status == "failed":
             err = "database /home/u/.vpo/library.db stayed locked by another process for 60s"
-            tb = "Traceback (most recent call last):\n" + "".join(
-                f'  File "/usr/lib/python3/vpo/scan/service.py", line {100 + k}, in run\n    step()\n'
-                for k in range(8)) + "vpo.errors.DatabaseError: database is locked\n"
+            tb = (
+                "Traceback (most recent call last):\n"
+                + "".join(
+                    f'  File "/usr/lib/python3/vpo/scan/service.py", line {100 + k}, in run\n    step()\n'
+                    for k in range(8)
+                )
+                + "vpo.errors.DatabaseError: database is locked\n"
+            )
             ctx = {"root": target[0], "counts": summary}
-        jobs.append((job_id, type_, status, json.dumps(target), json.dumps(options),
-                     json.dumps(policy) if policy else None, json.dumps(summary) if summary else None,
-                     err, tb, json.dumps(ctx) if ctx else None, 1.0 if status == "completed" else None,
-                     rng.randint(1000, 99999), "mediabox", _iso(finished or created), _iso(created),
-                     _iso(started) if started else None, _iso(finished) if finished else None))
+        jobs.append(
+            (
+                job_id,
+                type_,
+                status,
+                json.dumps(target),
+                json.dumps(options),
+                json.dumps(policy) if policy else None,
+                json.dumps(summary) if summary else None,
+                err,
+                tb,
+                json.dumps(ctx) if ctx else None,
+                1.0 if status == "completed" else None,
+                rng.randint(1000, 99999),
+                "mediabox",
+                _iso(finished or created),
+                _iso(created),
+                _iso(started) if started else None,
+                _iso(finished) if finished else None,
+            )
+        )
         if rng.random() < 0.2:
             n = rng.randint(1, 5)
             if show_id is None and n == 5 and status == "completed":
@@ -94,15 +138,20 @@ def build_seed(count: int) -> tuple[Path, str]:
             for k in range(n):
                 path = f"{target[0]}/Title {i} ({1950 + i % 70})/Title {i} part {k}.mkv".encode()
                 outcome = rng.choice(("added", "changed", "missing", "error"))
-                files.append((job_id, None, path, outcome, json.dumps({"container": "matroska", "tracks": 4})))
+                files.append(
+                    (job_id, None, path, outcome, json.dumps({"container": "matroska", "tracks": 4}))
+                )
     conn = sqlite3.connect(db_path)
     with conn:
         conn.executemany(
             "INSERT INTO jobs (id, type, status, target, options, policy, summary, error_message, "
             "error_traceback, error_context, progress, pid, host, heartbeat_at, created_at, "
-            "started_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", jobs)
-        conn.executemany("INSERT INTO job_files (job_id, file_id, path, outcome, details) "
-                         "VALUES (?,?,?,?,?)", files)
+            "started_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            jobs,
+        )
+        conn.executemany(
+            "INSERT INTO job_files (job_id, file_id, path, outcome, details) VALUES (?,?,?,?,?)", files
+        )
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     assert show_id is not None
@@ -132,6 +181,7 @@ def run(quick: bool) -> list[Result]:
             out = run_proc(argv, env=env, capture=True).stdout
             if name.startswith("vpo jobs ") and len(out.splitlines()) < 5 and "--json" not in name:
                 raise RuntimeError(f"{name}: unexpected output {out[:500]!r}")
+
         def timer(argv: list[str | os.PathLike[str]]) -> Callable[[], float]:
             return lambda: run_proc(argv, env=env).seconds
 
@@ -140,10 +190,19 @@ def run(quick: bool) -> list[Result]:
     results = []
     for name, st in stats.items():
         if name.startswith("vpo jobs") and name != "vpo jobs --help":
-            results.append(Result(name=f"{name} [{count // 1000}k jobs]", stats=st, unit="s",
-                                  baseline_name="vpo jobs --help", baseline=base,
-                                  ratio=st.median / base.median, ratio_label="x",
-                                  target=f"< {TARGET_S:g} s", passed=st.median < TARGET_S))
+            results.append(
+                Result(
+                    name=f"{name} [{count // 1000}k jobs]",
+                    stats=st,
+                    unit="s",
+                    baseline_name="vpo jobs --help",
+                    baseline=base,
+                    ratio=st.median / base.median,
+                    ratio_label="x",
+                    target=f"< {TARGET_S:g} s",
+                    passed=st.median < TARGET_S,
+                )
+            )
         else:
             results.append(Result(name=name, stats=st, unit="s"))
     return results

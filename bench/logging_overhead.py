@@ -33,9 +33,19 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import (  # noqa: E402
-    VPO, Result, Stats, interleave, log, main_for, media_tree, run_proc, scratch_dir, vpo_env,
-    vpo_home, warm_tree,
+from common import (
+    VPO,
+    Result,
+    Stats,
+    interleave,
+    log,
+    main_for,
+    media_tree,
+    run_proc,
+    scratch_dir,
+    vpo_env,
+    vpo_home,
+    warm_tree,
 )
 
 TARGET = 0.05  # info logging may cost at most 5 % of the scan
@@ -118,15 +128,26 @@ def run(quick: bool) -> list[Result]:
         of_medians = st.median / base.median - 1
         cpu_overhead = Stats(cpu[name]).median / base_cpu.median - 1
         has_target = name.startswith("info")
-        results.append(Result(
-            name=f"scan --full, {name} [{count} files]", stats=st, unit="s",
-            baseline_name="--log-level error", baseline=base, ratio=paired * 100,
-            ratio_label="% overhead (paired)", target=f"< {TARGET:.0%}" if has_target else "",
-            passed=paired < TARGET if has_target else None,
-            notes=[(f"ratio of medians {of_medians:+.1%}; CPU time {Stats(cpu[name]).median:.2f} s "
-                    f"vs {base_cpu.median:.2f} s ({cpu_overhead:+.1%}); "
-                    f"{lines[name]} log lines per scan")],
-        ))
+        results.append(
+            Result(
+                name=f"scan --full, {name} [{count} files]",
+                stats=st,
+                unit="s",
+                baseline_name="--log-level error",
+                baseline=base,
+                ratio=paired * 100,
+                ratio_label="% overhead (paired)",
+                target=f"< {TARGET:.0%}" if has_target else "",
+                passed=paired < TARGET if has_target else None,
+                notes=[
+                    (
+                        f"ratio of medians {of_medians:+.1%}; CPU time {Stats(cpu[name]).median:.2f} s "
+                        f"vs {base_cpu.median:.2f} s ({cpu_overhead:+.1%}); "
+                        f"{lines[name]} log lines per scan"
+                    )
+                ],
+            )
+        )
     return results
 
 

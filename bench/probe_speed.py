@@ -21,8 +21,17 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import (  # noqa: E402
-    VPO, Result, interleave, log, main_for, media_tree, run_proc, timed, vpo_env, vpo_home,
+from common import (
+    VPO,
+    Result,
+    interleave,
+    log,
+    main_for,
+    media_tree,
+    run_proc,
+    timed,
+    vpo_env,
+    vpo_home,
     warm_tree,
 )
 
@@ -44,9 +53,9 @@ def _pyav_probe(path: bytes) -> int:
 
 def _ffprobe(path: bytes) -> int:
     done = subprocess.run(
-        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
-         b"file:" + path],
-        capture_output=True, check=True,
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", b"file:" + path],
+        capture_output=True,
+        check=True,
     )
     return len(json.loads(done.stdout)["streams"])
 
@@ -63,11 +72,13 @@ def run(quick: bool) -> list[Result]:
     # (a) raw adapters
     log(f"probe (a): PyAV process pool vs ffprobe per file, {count} files x{repeat_raw}")
     ctx = multiprocessing.get_context("forkserver")
-    with concurrent.futures.ProcessPoolExecutor(WORKERS, mp_context=ctx) as pyav_pool, \
-            concurrent.futures.ThreadPoolExecutor(WORKERS) as ff_pool:
+    with (
+        concurrent.futures.ProcessPoolExecutor(WORKERS, mp_context=ctx) as pyav_pool,
+        concurrent.futures.ThreadPoolExecutor(WORKERS) as ff_pool,
+    ):
         # Start both workers and load libav in each before the clock starts.
         list(pyav_pool.map(_warm, range(WORKERS * 4)))
-        list(pyav_pool.map(_pyav_probe, paths[:WORKERS * 4]))
+        list(pyav_pool.map(_pyav_probe, paths[: WORKERS * 4]))
         tracks: dict[str, int] = {}
 
         def pyav() -> None:
@@ -87,8 +98,11 @@ def run(quick: bool) -> list[Result]:
     def scan(prober: str):  # type: ignore[no-untyped-def]
         def go() -> float:
             with vpo_home() as home:
-                res = run_proc([VPO, "scan", "--full", "--prober", prober, "--json", root],
-                               env=vpo_env(home), capture=True)
+                res = run_proc(
+                    [VPO, "scan", "--full", "--prober", prober, "--json", root],
+                    env=vpo_env(home),
+                    capture=True,
+                )
             counts = json.loads(res.stdout)["counts"]
             if counts["added"] != count or counts["errors"]:
                 raise RuntimeError(f"scan --prober {prober}: unexpected counts {counts}")
@@ -105,12 +119,20 @@ def run(quick: bool) -> list[Result]:
     for label, pair in (("probe raw: PyAV pool(2)", raw), ("probe e2e: vpo scan --full", e2e)):
         py, ff = rate(pair["pyav"]), rate(pair["ffprobe"])
         ratio = py.median / ff.median
-        results.append(Result(
-            name=f"{label} [{count} files]", stats=py, unit="files/s",
-            baseline_name="ffprobe" if "raw" in label else "--prober ffprobe", baseline=ff,
-            ratio=ratio, ratio_label="x", target=f">= {TARGET:g}x", passed=ratio >= TARGET,
-            notes=notes if "raw" in label else [],
-        ))
+        results.append(
+            Result(
+                name=f"{label} [{count} files]",
+                stats=py,
+                unit="files/s",
+                baseline_name="ffprobe" if "raw" in label else "--prober ffprobe",
+                baseline=ff,
+                ratio=ratio,
+                ratio_label="x",
+                target=f">= {TARGET:g}x",
+                passed=ratio >= TARGET,
+                notes=notes if "raw" in label else [],
+            )
+        )
     return results
 
 

@@ -34,9 +34,23 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import (  # noqa: E402
-    VPO, WORK, Result, Stats, clip_tree, copy_tree, interleave, link_tree, log, main_for,
-    media_tree, run_proc, unlink_copy, vpo_env, vpo_home, warm_tree,
+from common import (
+    VPO,
+    WORK,
+    Result,
+    Stats,
+    clip_tree,
+    copy_tree,
+    interleave,
+    link_tree,
+    log,
+    main_for,
+    media_tree,
+    run_proc,
+    unlink_copy,
+    vpo_env,
+    vpo_home,
+    warm_tree,
 )
 
 SC001_TARGET = 0.03
@@ -72,8 +86,12 @@ def _service_scan(tree: Path, home: Path) -> tuple[float, dict[str, int]]:
     from vpo.scan.service import scan
 
     settings = Settings(home=home)
-    options = ScanOptions(roots=(os.fsencode(tree),), workers=settings.workers(),
-                          extensions=settings.scan.extensions, prober=ProberConfig())
+    options = ScanOptions(
+        roots=(os.fsencode(tree),),
+        workers=settings.workers(),
+        extensions=settings.scan.extensions,
+        prober=ProberConfig(),
+    )
     db = open_database(settings.database)
     try:
         t0 = time.perf_counter()
@@ -84,8 +102,12 @@ def _service_scan(tree: Path, home: Path) -> tuple[float, dict[str, int]]:
 
 
 def _check(counts: dict[str, int], *, total: int, changed: int, label: str) -> None:
-    expect = {"discovered": total, "scanned": changed if changed != total else 0,
-              "added": total if changed == total else 0, "errors": 0}
+    expect = {
+        "discovered": total,
+        "scanned": changed if changed != total else 0,
+        "added": total if changed == total else 0,
+        "errors": 0,
+    }
     bad = {k: (counts[k], v) for k, v in expect.items() if counts[k] != v}
     if bad:
         raise RuntimeError(f"{label}: unexpected counts (got, expected): {bad}; all: {counts}")
@@ -98,10 +120,15 @@ def sc001(quick: bool) -> list[Result]:
     # The target is judged on film-like files (docs/performance.md, "SC-001"); the tiny clips
     # show the fixed start-up costs, which are most of an incremental scan on them.
     tiny = _sc001_variant(
-        f"{count} tiny files", lambda: copy_tree(source, "sc001-"), _modify, repeat, judged=False)
+        f"{count} tiny files", lambda: copy_tree(source, "sc001-"), _modify, repeat, judged=False
+    )
     real = _sc001_variant(
-        f"{count} 1080p files", lambda: clip_tree(count, "sc001-clip-"),
-        lambda tree: _modify(tree, detach=True), 1 if quick else 3, judged=True)
+        f"{count} 1080p files",
+        lambda: clip_tree(count, "sc001-clip-"),
+        lambda tree: _modify(tree, detach=True),
+        1 if quick else 3,
+        judged=True,
+    )
     return tiny + real
 
 
@@ -140,15 +167,24 @@ def _sc001_variant(label: str, make_tree, modify, repeat: int, *, judged: bool) 
     for how, first, incr in (("CLI", cli_first, cli_incr), ("in-process service", svc_first, svc_incr)):
         f, i = Stats(first), Stats(incr)
         ratio = i.median / f.median
-        results.append(Result(
-            name=f"SC-001 incremental, {how} [{label}, {MODIFIED} changed]", stats=i,
-            unit="s", baseline_name="first scan", baseline=f, ratio=ratio,
-            ratio_label="of first", target=f"<= {SC001_TARGET:g}" if judged else "info",
-            passed=ratio <= SC001_TARGET if judged else None,
-        ))
+        results.append(
+            Result(
+                name=f"SC-001 incremental, {how} [{label}, {MODIFIED} changed]",
+                stats=i,
+                unit="s",
+                baseline_name="first scan",
+                baseline=f,
+                ratio=ratio,
+                ratio_label="of first",
+                target=f"<= {SC001_TARGET:g}" if judged else "info",
+                passed=ratio <= SC001_TARGET if judged else None,
+            )
+        )
     startup = Stats(cli_incr).median - Stats(svc_incr).median
-    results[0].notes.append(f"CLI minus in-process (interpreter start, imports, DB open) on the "
-                            f"incremental scan: {startup * 1000:.0f} ms (medians)")
+    results[0].notes.append(
+        f"CLI minus in-process (interpreter start, imports, DB open) on the "
+        f"incremental scan: {startup * 1000:.0f} ms (medians)"
+    )
     return results
 
 
@@ -167,9 +203,14 @@ def nochange(quick: bool) -> list[Result]:
         t, counts, seed_rss = _cli_scan(tree, seed_home)
         _check(counts, total=total, changed=total, label="seed catalogue")
         seed_ok.write_text(json.dumps({"seconds": t, "maxrss_mb": seed_rss}))
-        results.append(Result(name=f"first catalogue, vpo scan [{total:,} files]", stats=Stats([t]),
-                              unit="s", notes=[f"peak RSS {seed_rss:.0f} MB; "
-                                               f"{total / t:,.0f} files/s; cached afterwards"]))
+        results.append(
+            Result(
+                name=f"first catalogue, vpo scan [{total:,} files]",
+                stats=Stats([t]),
+                unit="s",
+                notes=[f"peak RSS {seed_rss:.0f} MB; {total / t:,.0f} files/s; cached afterwards"],
+            )
+        )
     warm_tree(tree)
     log(f"rescan (b): no-change vpo scan vs find, {total:,} files x{repeat}")
     rss: list[float] = []
@@ -178,8 +219,9 @@ def nochange(quick: bool) -> list[Result]:
         def vpo() -> float:
             t, counts, peak = _cli_scan(tree, home)
             if counts["skipped"] != total:
-                raise RuntimeError(f"no-change rescan probed files: {counts}; delete {seed_ok} "
-                                   "to rebuild the seed catalogue")
+                raise RuntimeError(
+                    f"no-change rescan probed files: {counts}; delete {seed_ok} to rebuild the seed catalogue"
+                )
             rss.append(peak)
             return t
 
@@ -190,11 +232,24 @@ def nochange(quick: bool) -> list[Result]:
     ratio = stats["vpo"].median / stats["find"].median
     rss_stats = Stats(rss[1:])  # the warm-up run is not counted
     results += [
-        Result(name=f"no-change rescan, vpo scan [{total:,} files]", stats=stats["vpo"], unit="s",
-               baseline_name="find", baseline=stats["find"], ratio=ratio, ratio_label="x find",
-               target=f"<= {FIND_TARGET:g}x", passed=ratio <= FIND_TARGET),
-        Result(name=f"no-change rescan, peak RSS [{total:,} files]", stats=rss_stats, unit="MB",
-               target=f"<= {RSS_TARGET_MB} MB", passed=rss_stats.max <= RSS_TARGET_MB),
+        Result(
+            name=f"no-change rescan, vpo scan [{total:,} files]",
+            stats=stats["vpo"],
+            unit="s",
+            baseline_name="find",
+            baseline=stats["find"],
+            ratio=ratio,
+            ratio_label="x find",
+            target=f"<= {FIND_TARGET:g}x",
+            passed=ratio <= FIND_TARGET,
+        ),
+        Result(
+            name=f"no-change rescan, peak RSS [{total:,} files]",
+            stats=rss_stats,
+            unit="MB",
+            target=f"<= {RSS_TARGET_MB} MB",
+            passed=rss_stats.max <= RSS_TARGET_MB,
+        ),
     ]
     return results
 

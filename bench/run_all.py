@@ -21,7 +21,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import SCRATCH, Result, Stats, print_table, require_venv  # noqa: E402
+from common import SCRATCH, Result, Stats, print_table, require_venv
 
 MODULES = ("probe_speed", "walk_speed", "rescan", "jobs_list", "logging_overhead", "apply_speed")
 
@@ -33,14 +33,21 @@ def environment() -> str:
 
     import vpo
 
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=os.path.dirname(__file__),
-                            capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "python", "rust"],
-                           cwd=os.path.dirname(__file__), capture_output=True, text=True).stdout
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=os.path.dirname(__file__), capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", "python", "rust"],
+        cwd=os.path.dirname(__file__),
+        capture_output=True,
+        text=True,
+    ).stdout
     libs = ", ".join(f"{name} {version(name)}" for name in ("typer", "pydantic", "av"))
-    return (f"VPO {vpo.__version__} @ {commit}{'+dirty' if dirty else ''} | Python "
-            f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}, {libs} | "
-            f"{os.cpu_count()} CPUs")
+    return (
+        f"VPO {vpo.__version__} @ {commit}{'+dirty' if dirty else ''} | Python "
+        f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}, {libs} | "
+        f"{os.cpu_count()} CPUs"
+    )
 
 
 def main() -> int:
@@ -59,18 +66,23 @@ def main() -> int:
             t0 = time.monotonic()
             try:
                 results += importlib.import_module(name).run(args.quick)
-            except Exception:  # noqa: BLE001 - one broken benchmark must not hide the others
+            except Exception:
                 traceback.print_exc()
                 failed.append(name)
-                results.append(Result(name=f"{name}: CRASHED (traceback above)", stats=Stats([0.0]),
-                                      unit="s", passed=False))
+                results.append(
+                    Result(
+                        name=f"{name}: CRASHED (traceback above)", stats=Stats([0.0]), unit="s", passed=False
+                    )
+                )
             print(f"   {name} took {time.monotonic() - t0:.0f} s", file=sys.stderr, flush=True)
     finally:
         with contextlib.suppress(OSError):  # each benchmark removes its own scratch dirs
             SCRATCH.rmdir()
     print()
-    print(f"{environment()} | {'quick' if args.quick else 'full'} run in "
-          f"{time.monotonic() - started:.0f} s | load average now {os.getloadavg()[0]:.1f}")
+    print(
+        f"{environment()} | {'quick' if args.quick else 'full'} run in "
+        f"{time.monotonic() - started:.0f} s | load average now {os.getloadavg()[0]:.1f}"
+    )
     print()
     print_table(results)
     return 0 if all(r.passed is not False for r in results) else 1

@@ -17,8 +17,15 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import (  # noqa: E402
-    Result, interleave, link_tree, log, main_for, run_proc, timed, warm_tree,
+from common import (
+    Result,
+    interleave,
+    link_tree,
+    log,
+    main_for,
+    run_proc,
+    timed,
+    warm_tree,
 )
 
 TARGET = 1.5
@@ -52,14 +59,14 @@ def scandir_walk(root: bytes, extensions: tuple[str, ...]) -> int:
                         stack.append(entry.path)
                 elif entry.is_file(follow_symlinks=False):
                     dot = name.rfind(b".")
-                    if dot > 0 and name[dot + 1:].lower() in exts:
+                    if dot > 0 and name[dot + 1 :].lower() in exts:
                         st = entry.stat(follow_symlinks=False)
                         out.append((entry.path, st.st_size, st.st_mtime_ns))
     return len(out)
 
 
 def run(quick: bool) -> list[Result]:
-    from vpo.scan.walker import DEFAULT_EXTENSIONS
+    from vpo.catalogue import DEFAULT_EXTENSIONS
 
     dirs, per_dir = (10, 1000) if quick else (100, 1000)
     repeat = 3 if quick else 7
@@ -76,22 +83,41 @@ def run(quick: bool) -> list[Result]:
     def scandir() -> None:
         counts["scandir"] = scandir_walk(root, DEFAULT_EXTENSIONS)
 
-    stats = interleave({
-        "rust": timed(rust),
-        "scandir": timed(scandir),
-        "find": lambda: run_proc(["find", tree, "-type", "f", "-printf", r"%s %T@ %p\n"]).seconds,
-    }, repeat, warmup=1)
+    stats = interleave(
+        {
+            "rust": timed(rust),
+            "scandir": timed(scandir),
+            "find": lambda: run_proc(["find", tree, "-type", "f", "-printf", r"%s %T@ %p\n"]).seconds,
+        },
+        repeat,
+        warmup=1,
+    )
     notes = [f"file counts differ: {counts}"] if set(counts.values()) != {total} else []
     speedup = stats["scandir"].median / stats["rust"].median
     vs_find = stats["find"].median / stats["rust"].median
     name = f"walk: Rust Walker [{total:,} files]"
     return [
-        Result(name=name, stats=stats["rust"], unit="s", baseline_name="scandir",
-               baseline=stats["scandir"], ratio=speedup, ratio_label="x faster",
-               target=f">= {TARGET:g}x faster", passed=speedup >= TARGET, notes=notes),
-        Result(name=f"walk: find -printf [{total:,} files]", stats=stats["find"], unit="s",
-               baseline_name="Rust", baseline=stats["rust"], ratio=vs_find,
-               ratio_label="x Rust's time" if vs_find >= 1 else "x Rust's time (find faster)"),
+        Result(
+            name=name,
+            stats=stats["rust"],
+            unit="s",
+            baseline_name="scandir",
+            baseline=stats["scandir"],
+            ratio=speedup,
+            ratio_label="x faster",
+            target=f">= {TARGET:g}x faster",
+            passed=speedup >= TARGET,
+            notes=notes,
+        ),
+        Result(
+            name=f"walk: find -printf [{total:,} files]",
+            stats=stats["find"],
+            unit="s",
+            baseline_name="Rust",
+            baseline=stats["rust"],
+            ratio=vs_find,
+            ratio_label="x Rust's time" if vs_find >= 1 else "x Rust's time (find faster)",
+        ),
     ]
 
 

@@ -51,11 +51,12 @@ import random
 import shutil
 import subprocess
 import sys
-import time
 import tempfile
+import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable, NamedTuple, Sequence
+from typing import NamedTuple
 
 FFMPEG = os.environ.get("VPO_TEST_FFMPEG", "ffmpeg")
 FFPROBE = os.environ.get("VPO_TEST_FFPROBE", "ffprobe")
@@ -196,8 +197,45 @@ _ENCODERS: dict[str, list[str]] = {
 # Languages that survive a MOV (QuickTime) round trip in ffmpeg 5.1, checked one by one;
 # e.g. fre, deu, zho, nld, swe, cze, rum, hrv, srp, fas read back 'und'.
 _MOV_LANGUAGES = frozenset(
-    "eng fra ger ita spa por jpn chi kor rus ara hin dut nor dan fin pol ces hun gre tur heb "
-    "tha vie ind may ron ukr bul slv slk cat est lav lit ice per".split()
+    [
+        "eng",
+        "fra",
+        "ger",
+        "ita",
+        "spa",
+        "por",
+        "jpn",
+        "chi",
+        "kor",
+        "rus",
+        "ara",
+        "hin",
+        "dut",
+        "nor",
+        "dan",
+        "fin",
+        "pol",
+        "ces",
+        "hun",
+        "gre",
+        "tur",
+        "heb",
+        "tha",
+        "vie",
+        "ind",
+        "may",
+        "ron",
+        "ukr",
+        "bul",
+        "slv",
+        "slk",
+        "cat",
+        "est",
+        "lav",
+        "lit",
+        "ice",
+        "per",
+    ]
 )
 
 
@@ -400,26 +438,63 @@ def expected_tracks(
         if avi:
             return [False] * len(defaults), [False] * len(forced)
         if quicktime and defaults and not any(defaults):
-            defaults = [True] + defaults[1:]
+            defaults = [True, *defaults[1:]]
         return defaults, forced
 
     tracks: list[ExpectedTrack] = []
     vd, _ = flags([video_default], [False])
-    tracks.append(ExpectedTrack(0, "video", video_codec or vdef, lang(video_language), title(video_title),
-                                vd[0], False, None, width, height))
+    tracks.append(
+        ExpectedTrack(
+            0,
+            "video",
+            video_codec or vdef,
+            lang(video_language),
+            title(video_title),
+            vd[0],
+            False,
+            None,
+            width,
+            height,
+        )
+    )
     audio_t = audio_specs(audio)
     ad, af = flags([a.default for a in audio_t], [a.forced for a in audio_t])
     for a, d, f in zip(audio_t, ad, af):
-        tracks.append(ExpectedTrack(len(tracks), "audio", audio_codec or adef, lang(a.language),
-                                    title(a.title), d, f, a.channels, None, None))
+        tracks.append(
+            ExpectedTrack(
+                len(tracks),
+                "audio",
+                audio_codec or adef,
+                lang(a.language),
+                title(a.title),
+                d,
+                f,
+                a.channels,
+                None,
+                None,
+            )
+        )
     subs_t = subtitle_specs(subtitles)
     sd, sf = flags([s.default for s in subs_t], [s.forced for s in subs_t])
     for s, d, f in zip(subs_t, sd, sf):
-        tracks.append(ExpectedTrack(len(tracks), "subtitle", subtitle_codec or sdef or "", lang(s.language),
-                                    title(s.title), d, f, None, None, None))
+        tracks.append(
+            ExpectedTrack(
+                len(tracks),
+                "subtitle",
+                subtitle_codec or sdef or "",
+                lang(s.language),
+                title(s.title),
+                d,
+                f,
+                None,
+                None,
+                None,
+            )
+        )
     for a in attachment_specs(attachments):
-        tracks.append(ExpectedTrack(len(tracks), "attachment", "ttf", "und", a.title,
-                                    False, False, None, None, None))
+        tracks.append(
+            ExpectedTrack(len(tracks), "attachment", "ttf", "und", a.title, False, False, None, None, None)
+        )
     return tuple(tracks)
 
 
@@ -432,7 +507,8 @@ def ffprobe(path: Path) -> dict:
     """``ffprobe -show_streams -show_format -of json``; RuntimeError when it fails."""
     proc = subprocess.run(
         [FFPROBE, "-v", "error", "-show_streams", "-show_format", "-of", "json", os.fsdecode(path)],
-        stdin=subprocess.DEVNULL, capture_output=True,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"ffprobe {os.fsdecode(path)!r}: {proc.stderr.decode(errors='replace').strip()}")
@@ -492,7 +568,7 @@ def _read_vint(data: bytes, pos: int, *, keep_marker: bool) -> tuple[int, int]:
     if length > 8:
         raise ValueError(f"bad EBML vint at {pos}")
     value = first if keep_marker else first & (0xFF >> length)
-    for b in data[pos + 1: pos + length]:
+    for b in data[pos + 1 : pos + length]:
         value = (value << 8) | b
     return value, pos + length
 
@@ -579,9 +655,7 @@ def build_corpus(dest: Path) -> Corpus:
     masters_dir = Path(tempfile.mkdtemp(prefix="vpo-masters-"))
     try:
         specs = {"movie": MOVIE, "dual": DUAL, "clip": CLIP}
-        masters = _build_masters(
-            {n: (masters_dir / f"{n}.{kw['container']}", kw) for n, kw in specs.items()}
-        )
+        masters = _build_masters({n: (masters_dir / f"{n}.{kw['container']}", kw) for n, kw in specs.items()})
         files: list[CorpusFile] = []
 
         def video(rel: str | bytes, master: str, uid: int) -> None:
@@ -589,8 +663,15 @@ def build_corpus(dest: Path) -> Corpus:
             os.makedirs(os.path.dirname(raw), exist_ok=True)
             copy_unique(masters[master], raw, uid)
             kw = specs[master]
-            files.append(CorpusFile(Path(os.fsdecode(raw)), "video", container_name(kw["container"]),
-                                    expected_tracks(**kw), format_name(kw["container"])))
+            files.append(
+                CorpusFile(
+                    Path(os.fsdecode(raw)),
+                    "video",
+                    container_name(kw["container"]),
+                    expected_tracks(**kw),
+                    format_name(kw["container"]),
+                )
+            )
 
         video("movie.mkv", "movie", 1)
         video("dual.mp4", "dual", 2)
@@ -626,7 +707,10 @@ LAYOUTS: dict[str, dict] = {
     "anime": dict(  # Japanese first and default, English second: a policy reorders it
         container="mkv",
         audio=(AudioSpec("jpn", None, True, 2), AudioSpec("eng", "English Dub", False, 2)),
-        subtitles=(SubtitleSpec("eng", "Signs & Songs", False, True), SubtitleSpec("eng", "Full", True, False)),
+        subtitles=(
+            SubtitleSpec("eng", "Signs & Songs", False, True),
+            SubtitleSpec("eng", "Full", True, False),
+        ),
         attachments=(AttachmentSpec("OpenSans.ttf"),),
         tone=770,
     ),
@@ -642,9 +726,18 @@ LAYOUTS: dict[str, dict] = {
 }
 
 _MOVIE_NAMES = [
-    "The Quiet Harbour (1998)", "Signal Lost (2011)", "Paper Moons (1974)", "Northbound (2019)",
-    "A Glass of Rain (2003)", "The Last Lighthouse (1987)", "Copper Sky (2015)", "Small Hours (2008)",
-    "Fields of Static (2021)", "Letters to Nowhere (1993)", "Midnight Tram (1966)", "Salt and Ash (2012)",
+    "The Quiet Harbour (1998)",
+    "Signal Lost (2011)",
+    "Paper Moons (1974)",
+    "Northbound (2019)",
+    "A Glass of Rain (2003)",
+    "The Last Lighthouse (1987)",
+    "Copper Sky (2015)",
+    "Small Hours (2008)",
+    "Fields of Static (2021)",
+    "Letters to Nowhere (1993)",
+    "Midnight Tram (1966)",
+    "Salt and Ash (2012)",
 ]
 _SHOWS = ["Night Shift Radio", "Harbour Watch", "Kitchen Physics"]
 
@@ -677,8 +770,9 @@ def make_demo_library(dest: Path, *, count: int = 24) -> Path:
                 j = i - n_movies
                 show = _SHOWS[j % len(_SHOWS)]
                 season, episode = j // (len(_SHOWS) * 10) + 1, (j // len(_SHOWS)) % 10 + 1
-                rel = Path("tv", show, f"Season {season:02d}",
-                           f"{show} - S{season:02d}E{episode:02d}.{suffix}")
+                rel = Path(
+                    "tv", show, f"Season {season:02d}", f"{show} - S{season:02d}E{episode:02d}.{suffix}"
+                )
             copy_unique(masters[layout], root / rel, 1000 + i)
         for k in range(n_broken):
             target = root / "movies" / "Damaged" / f"damaged-{k + 1:02d}.mkv"
@@ -752,7 +846,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         corpus = build_corpus(args.dest)
         rows = [(f.kind, f.path) for f in corpus.files] + [("ignored", p) for p in corpus.ignored]
         for kind, path in rows:  # raw bytes: one name is not UTF-8
-            sys.stdout.buffer.write(b"%-7s %s\n" % (kind.encode(), os.fsencode(path.relative_to(corpus.root))))
+            sys.stdout.buffer.write(
+                b"%-7s %s\n" % (kind.encode(), os.fsencode(path.relative_to(corpus.root)))
+            )
     elif args.command == "demo":
         print(make_demo_library(args.dest, count=args.count))
     else:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import final
 
-__all__ = ["__version__", "VpoCoreError", "Walker", "fingerprint_files", "hash_files", "same_sqlite"]
+__all__ = ["VpoCoreError", "Walker", "__version__", "fingerprint_files", "hash_files", "same_sqlite"]
 
 __version__: str
 

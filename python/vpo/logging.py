@@ -42,8 +42,9 @@ def _json_formatter() -> logging.Formatter:
     class VpoJsonFormatter(JsonFormatter):
         """`timestamp` (UTC, Z), `level`, `logger`, `message`, then context fields."""
 
-        def add_fields(self, log_data: dict[str, Any], record: logging.LogRecord,
-                       message_dict: dict[str, Any]) -> None:
+        def add_fields(
+            self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
+        ) -> None:
             from datetime import datetime, timezone
 
             log_data["timestamp"] = to_iso(datetime.fromtimestamp(record.created, tz=timezone.utc))
@@ -51,8 +52,11 @@ def _json_formatter() -> logging.Formatter:
             log_data["logger"] = record.name
             super().add_fields(log_data, record, message_dict)
 
-    return VpoJsonFormatter("%(message)s", json_ensure_ascii=True,
-                            reserved_attrs=[*logging.LogRecord("", 0, "", 0, "", (), None).__dict__, "message"])
+    return VpoJsonFormatter(
+        "%(message)s",
+        json_ensure_ascii=True,
+        reserved_attrs=[*logging.LogRecord("", 0, "", 0, "", (), None).__dict__, "message"],
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -66,14 +70,15 @@ def _file_handler_class() -> Any:  # a RotatingFileHandler subclass (logging.han
         fallback: logging.Handler | None = None
         failed = False
 
-        def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's API
+        def handleError(self, record: logging.LogRecord) -> None:
             exc = sys.exc_info()[1]
             if not self.failed:
                 self.failed = True
-                _warn(f"cannot write log file {getattr(self, 'baseFilename', '?')} ({exc}); logging to stderr")
+                _warn(
+                    f"cannot write log file {getattr(self, 'baseFilename', '?')} ({exc}); logging to stderr"
+                )
             if self.fallback is not None:
                 self.fallback.handle(record)
-
 
     class SafeRotatingFileHandler(_FallbackMixin, logging.handlers.RotatingFileHandler):
         def emit(self, record: logging.LogRecord) -> None:
@@ -83,7 +88,7 @@ def _file_handler_class() -> Any:  # a RotatingFileHandler subclass (logging.han
                 return
             super().emit(record)
 
-        def doRollover(self) -> None:  # noqa: N802 - logging's API
+        def doRollover(self) -> None:
             if self.backupCount > 0:
                 super().doRollover()
                 return
@@ -98,8 +103,12 @@ def _file_handler_class() -> Any:  # a RotatingFileHandler subclass (logging.han
         def _open(self):  # type: ignore[no-untyped-def]
             # Log files are private to the user: they name every file of the library.
             fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            return open(fd, self.mode.replace("w", "a") if "a" in self.mode else "a",
-                        encoding=self.encoding, errors=self.errors)
+            return open(
+                fd,
+                self.mode.replace("w", "a") if "a" in self.mode else "a",
+                encoding=self.encoding,
+                errors=self.errors,
+            )
 
     return SafeRotatingFileHandler
 
@@ -109,7 +118,7 @@ class TextFormatter(logging.Formatter):
 
     CONTEXT = ("job_id", "file", "operation", "duration_seconds")
 
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         # Stored timestamps are UTC with Z (SPEC 2.1), in log files as everywhere else.
         from datetime import datetime, timezone
 
@@ -182,9 +191,13 @@ def configure(settings: Any) -> None:
     if path is not None:
         try:
             make_log_dir(path)
-            handler = _file_handler_class()(path, maxBytes=settings.max_bytes,
-                                                backupCount=settings.backup_count, encoding="utf-8",
-                                                delay=False)
+            handler = _file_handler_class()(
+                path,
+                maxBytes=settings.max_bytes,
+                backupCount=settings.backup_count,
+                encoding="utf-8",
+                delay=False,
+            )
         except OSError as exc:
             _warn(f"cannot open log file {path} ({exc.strerror or exc}); logging to stderr")
             if stderr is None:

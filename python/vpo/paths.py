@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 
 
-
 def to_bytes(path: str | bytes | os.PathLike) -> bytes:
     return os.fsencode(path)
 

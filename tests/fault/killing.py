@@ -18,8 +18,14 @@ HANG_GUARD = 120.0  # seconds; only ever reached when something hangs
 
 def start(home: Path, *args: Any, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     """`vpo ARGS` in a new session: its pid is also its process group (it and its children)."""
-    return subprocess.Popen(argv(*args), env={**env_for(home), **(env or {})}, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    return subprocess.Popen(
+        argv(*args),
+        env={**env_for(home), **(env or {})},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
 
 
 def kill(proc: subprocess.Popen[bytes], *, group: bool) -> None:
@@ -56,7 +62,9 @@ def wait_for(predicate: Any, proc: subprocess.Popen[bytes] | None = None, what: 
             return
         if proc is not None and proc.poll() is not None:
             _, err = proc.communicate()
-            raise AssertionError(f"vpo exited {proc.returncode} before {what}:\n{err.decode(errors='replace')}")
+            raise AssertionError(
+                f"vpo exited {proc.returncode} before {what}:\n{err.decode(errors='replace')}"
+            )
         time.sleep(0.01)
     raise AssertionError(f"hang guard: {what} did not happen")
 
@@ -94,9 +102,12 @@ def catalogue(home: Path) -> dict[bytes, tuple[Any, ...]]:
         tracks: dict[int, list[tuple[Any, ...]]] = {}
         for row in conn.execute(f"SELECT file_id, {TRACK_COLUMNS} FROM tracks ORDER BY file_id, idx"):
             tracks.setdefault(row[0], []).append(tuple(row[1:]))
-        return {bytes(path): (size, mtime, status, error, container, tuple(tracks.get(fid, ())))
-                for fid, path, size, mtime, status, error, container in conn.execute(
-                    "SELECT id, path, size, mtime_ns, scan_status, scan_error, container FROM files")}
+        return {
+            bytes(path): (size, mtime, status, error, container, tuple(tracks.get(fid, ())))
+            for fid, path, size, mtime, status, error, container in conn.execute(
+                "SELECT id, path, size, mtime_ns, scan_status, scan_error, container FROM files"
+            )
+        }
     finally:
         conn.close()
 
@@ -108,9 +119,12 @@ def assert_sound(home: Path) -> None:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         assert conn.execute("SELECT count(*) - count(DISTINCT path) FROM files").fetchone() == (0,)
-        assert conn.execute("SELECT count(*) FROM (SELECT 1 FROM tracks GROUP BY file_id, idx "
-                            "HAVING count(*) > 1)").fetchone() == (0,)
-        assert conn.execute("SELECT count(*) FROM tracks WHERE file_id NOT IN (SELECT id FROM files)").fetchone() == (0,)
+        assert conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM tracks GROUP BY file_id, idx HAVING count(*) > 1)"
+        ).fetchone() == (0,)
+        assert conn.execute(
+            "SELECT count(*) FROM tracks WHERE file_id NOT IN (SELECT id FROM files)"
+        ).fetchone() == (0,)
     finally:
         conn.close()
 
@@ -119,6 +133,8 @@ def jobs(home: Path) -> dict[str, tuple[str, str, str | None]]:
     """{job id: (type, status, error_message)}."""
     conn = sqlite3.connect(home / "library.db")
     try:
-        return {i: (t, s, e) for i, t, s, e in conn.execute("SELECT id, type, status, error_message FROM jobs")}
+        return {
+            i: (t, s, e) for i, t, s, e in conn.execute("SELECT id, type, status, error_message FROM jobs")
+        }
     finally:
         conn.close()

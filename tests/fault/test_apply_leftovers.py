@@ -17,15 +17,15 @@ import hashlib
 import os
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
 import media
 from integration.conftest import RunVpo, age_tree
 from integration.scanutil import assert_no_traceback, query
-from vpo.policy import fileops, recover
+from vpo.policy import recover
 
 
 def dead_pid() -> int:
@@ -77,7 +77,9 @@ def test_an_unrecorded_result_gives_way_to_the_original(original, tmp_path: Path
     result = tmp_path / ".vpo-tmp-result"
     result.write_bytes(b"the verified result")
     os.replace(result, path)
-    assert recover.recover(os.fsencode(path), catalogued) == ["restored the original over an unrecorded result"]
+    assert recover.recover(os.fsencode(path), catalogued) == [
+        "restored the original over an unrecorded result"
+    ]
     assert names(tmp_path) == ["movie.mkv"]
     assert path.read_bytes() == b"the original bytes " * 100
     assert (path.stat().st_size, path.stat().st_mtime_ns) == catalogued
@@ -125,8 +127,9 @@ def test_a_deleted_file_is_not_brought_back_from_its_kept_backup(original, tmp_p
     assert names(tmp_path) == ["movie.mkv.vpo-backup"]
 
 
-def test_a_backup_that_is_not_the_catalogued_file_is_left_for_a_person(original, tmp_path: Path,
-                                                                       caplog: pytest.LogCaptureFixture) -> None:
+def test_a_backup_that_is_not_the_catalogued_file_is_left_for_a_person(
+    original, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """After a rescan, or a copy VPO did not make: it may be the only good copy."""
     path, catalogued = original
     pid = dead_pid()
@@ -172,9 +175,16 @@ def test_a_file_locked_by_a_live_apply_is_not_touched(original, tmp_path: Path) 
     path, catalogued = original
     backup = tmp_path / f".movie.vpo-backup-{dead_pid()}.mkv"
     os.link(path, backup)
-    holder = subprocess.Popen(["python3", "-c", "import fcntl, sys, time\n"
-                               f"fd = open({str(path)!r}, 'rb'); fcntl.flock(fd, fcntl.LOCK_EX)\n"
-                               "print('locked', flush=True); time.sleep(60)"], stdout=subprocess.PIPE)
+    holder = subprocess.Popen(
+        [
+            "python3",
+            "-c",
+            "import fcntl, sys, time\n"
+            f"fd = open({str(path)!r}, 'rb'); fcntl.flock(fd, fcntl.LOCK_EX)\n"
+            "print('locked', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline() == b"locked\n"
         assert recover.recover(os.fsencode(path), catalogued) == []
@@ -208,8 +218,9 @@ def audio_of(path: Path) -> list[tuple[str, bool]]:
 MOMENTS = ("spare name", "unrecorded result", "kept backup", "unfinished output", "nothing")
 
 
-def test_next_apply_restores_then_finishes(make_video: Callable[..., Path], tmp_path: Path, vpo: RunVpo,
-                                           vpo_home: Path) -> None:
+def test_next_apply_restores_then_finishes(
+    make_video: Callable[..., Path], tmp_path: Path, vpo: RunVpo, vpo_home: Path
+) -> None:
     """Each state a kill can leave, on real media after a real scan, one file per state
     (and one file with no leftovers): a dry run touches nothing and shows the plans; the next `vpo apply` says
     what it restored, applies the policy to every file, and leaves exactly each file and
@@ -238,13 +249,17 @@ def test_next_apply_restores_then_finishes(make_video: Callable[..., Path], tmp_
     dry = vpo("apply", "--policy", policy, "--dry-run", "--json", lib)
     assert dry.code == 0, dry
     assert names(lib) == listed  # a dry run only looks, and plans as if the originals were back
-    assert {f["path"]: f["status"] for f in dry.json()["files"]} == {str(p): "planned" for p in paths.values()}
+    assert {f["path"]: f["status"] for f in dry.json()["files"]} == {
+        str(p): "planned" for p in paths.values()
+    }
     assert dry.stderr.count("would have restored the original") == 2, dry.stderr
 
     done = vpo("apply", "--policy", policy, "--json", lib)
     assert done.code == 0, done
     assert_no_traceback(done)
-    assert {f["path"]: f["status"] for f in done.json()["files"]} == {str(p): "changed" for p in paths.values()}
+    assert {f["path"]: f["status"] for f in done.json()["files"]} == {
+        str(p): "changed" for p in paths.values()
+    }
     for moment in ("spare name", "unrecorded result", "kept backup"):
         assert f"{paths[moment]}: " in done.stderr, (moment, done.stderr)
     assert done.stderr.count("restored the original") == 2, done.stderr
@@ -253,7 +268,10 @@ def test_next_apply_restores_then_finishes(make_video: Callable[..., Path], tmp_
         assert sha(lib / f"{path.name}.vpo-backup") == before[moment], moment  # the original, byte for byte
         st = path.stat()
         assert query(vpo_home, "SELECT size, mtime_ns FROM files WHERE path = ?", os.fsencode(path)) == [
-            (st.st_size, st.st_mtime_ns)], moment
-    assert names(lib) == sorted([*(p.name for p in paths.values()), *(f"{p.name}.vpo-backup" for p in paths.values())])
+            (st.st_size, st.st_mtime_ns)
+        ], moment
+    assert names(lib) == sorted(
+        [*(p.name for p in paths.values()), *(f"{p.name}.vpo-backup" for p in paths.values())]
+    )
     again = vpo("apply", "--policy", policy, "--json", lib)
     assert again.code == 0 and {f["status"] for f in again.json()["files"]} == {"unchanged"}, again

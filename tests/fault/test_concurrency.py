@@ -42,8 +42,13 @@ def test_three_scans_and_a_jobs_list_loop(tree: tuple[Path, dict[bytes, tuple]],
     polls = 0
     try:
         while any(p.poll() is None for p in scans):
-            listed = subprocess.run(argv("jobs", "list", "--json", "--limit", "100"), env=env_for(home),
-                                    capture_output=True, timeout=HANG_GUARD, stdin=subprocess.DEVNULL)
+            listed = subprocess.run(
+                argv("jobs", "list", "--json", "--limit", "100"),
+                env=env_for(home),
+                capture_output=True,
+                timeout=HANG_GUARD,
+                stdin=subprocess.DEVNULL,
+            )
             assert listed.returncode == 0, listed.stderr.decode()
             assert b"Traceback" not in listed.stderr, listed.stderr.decode()
             doc = json.loads(listed.stdout)
@@ -53,8 +58,13 @@ def test_three_scans_and_a_jobs_list_loop(tree: tuple[Path, dict[bytes, tuple]],
                 assert job["status"] in ("running", "completed"), job
             polls += 1
             if doc:
-                one = subprocess.run(argv("jobs", "show", doc[-1]["id"], "--json"), env=env_for(home),
-                                     capture_output=True, timeout=HANG_GUARD, stdin=subprocess.DEVNULL)
+                one = subprocess.run(
+                    argv("jobs", "show", doc[-1]["id"], "--json"),
+                    env=env_for(home),
+                    capture_output=True,
+                    timeout=HANG_GUARD,
+                    stdin=subprocess.DEVNULL,
+                )
                 assert one.returncode == 0, one.stderr.decode()
                 assert json.loads(one.stdout)["id"] == doc[-1]["id"]
     finally:

@@ -54,7 +54,9 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def assert_refused(vpo: RunVpo, db: Path, args: list, *, json_too: bool = True, unchanged: bool = True) -> None:
+def assert_refused(
+    vpo: RunVpo, db: Path, args: list, *, json_too: bool = True, unchanged: bool = True
+) -> None:
     before = digest(db)
     result = vpo(*args)
     assert result.code == 2, result
@@ -83,7 +85,9 @@ def test_cut_elsewhere(cut: str, catalogued: tuple[Path, Path, bytes], vpo: RunV
     assert_refused(vpo, db, ["scan", root], json_too=False)
 
 
-def test_doctor_says_the_database_is_bad(catalogued: tuple[Path, Path, bytes], vpo: RunVpo, vpo_home: Path) -> None:
+def test_doctor_says_the_database_is_bad(
+    catalogued: tuple[Path, Path, bytes], vpo: RunVpo, vpo_home: Path
+) -> None:
     _, _, data = catalogued
     db = damaged(vpo_home, data[: len(data) // 2])
     before = digest(db)
@@ -104,24 +108,30 @@ def _overwrite_table_root(data: bytes, table: str) -> bytes:
     try:
         path.write_bytes(data)
         conn = sqlite3.connect(path)
-        [(root_page,)] = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchall()
+        [(root_page,)] = conn.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)
+        ).fetchall()
         page_size = conn.execute("PRAGMA page_size").fetchone()[0]
         conn.close()
     finally:
         path.unlink(missing_ok=True)
     start = (root_page - 1) * page_size
     noise = random.Random(table).randbytes(page_size)
-    return data[:start] + noise + data[start + page_size:]
+    return data[:start] + noise + data[start + page_size :]
 
 
-@pytest.mark.parametrize("damage, args", [
-    # a rescan reads the trusted rows through this index, in the Rust walker
-    ("files_trusted", ["scan"]),
-    # a full scan reads the table itself (a no-change rescan never needs its pages)
-    ("files", ["scan", "--full"]),
-])
-def test_damaged_table_found_mid_command(damage: str, args: list[str], catalogued: tuple[Path, Path, bytes],
-                                         vpo: RunVpo, vpo_home: Path) -> None:
+@pytest.mark.parametrize(
+    "damage, args",
+    [
+        # a rescan reads the trusted rows through this index, in the Rust walker
+        ("files_trusted", ["scan"]),
+        # a full scan reads the table itself (a no-change rescan never needs its pages)
+        ("files", ["scan", "--full"]),
+    ],
+)
+def test_damaged_table_found_mid_command(
+    damage: str, args: list[str], catalogued: tuple[Path, Path, bytes], vpo: RunVpo, vpo_home: Path
+) -> None:
     root, _, data = catalogued
     db = damaged(vpo_home, _overwrite_table_root(data, damage))
     # The damage is met after the scan's job row was written: the job records the failure.
@@ -129,14 +139,16 @@ def test_damaged_table_found_mid_command(damage: str, args: list[str], catalogue
     conn = sqlite3.connect(db)
     try:
         status, message = conn.execute(
-            "SELECT status, error_message FROM jobs ORDER BY created_at DESC LIMIT 1").fetchone()
+            "SELECT status, error_message FROM jobs ORDER BY created_at DESC LIMIT 1"
+        ).fetchone()
     finally:
         conn.close()
     assert status == "failed" and "malformed" in message, (status, message)
 
 
-def test_damaged_table_is_found_by_doctor(catalogued: tuple[Path, Path, bytes], vpo: RunVpo,
-                                          vpo_home: Path) -> None:
+def test_damaged_table_is_found_by_doctor(
+    catalogued: tuple[Path, Path, bytes], vpo: RunVpo, vpo_home: Path
+) -> None:
     _, _, data = catalogued
     db = damaged(vpo_home, _overwrite_table_root(data, "files"))
     before = digest(db)

@@ -17,9 +17,9 @@ import os
 import random
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -33,8 +33,14 @@ POLICY = "schema_version: 1\naudio_language_preference: [eng]\n"
 # name -> (make_video keywords, the tool the policy above needs for it)
 LAYOUTS = {
     "flags.mkv": (dict(audio=[("eng", None, False), ("jpn", None, True)], tone=1410), "mkvpropedit"),
-    "reorder.mkv": (dict(audio=[("jpn", None, True), ("eng", None, False)],
-                         subtitles=[("eng", None, False, False)], tone=1420), "mkvmerge"),
+    "reorder.mkv": (
+        dict(
+            audio=[("jpn", None, True), ("eng", None, False)],
+            subtitles=[("eng", None, False, False)],
+            tone=1420,
+        ),
+        "mkvmerge",
+    ),
     "reorder.mp4": (dict(audio=[("fre", None, True), ("eng", None, False)], tone=1430), "ffmpeg"),
 }
 FILE_FOR = {tool: name for name, (_, tool) in LAYOUTS.items()}
@@ -127,10 +133,13 @@ def assert_original_or_result(lib: Library, expected: dict[str, tuple]) -> dict[
         elif LAYOUTS[name][1] == "mkvpropedit":
             kept = lib.path(f"{name}.vpo-backup")  # where a finished apply keeps it
             assert hidden_original(lib, name) or (kept.exists() and sha(kept) == lib.originals[name]), (
-                f"{name} was edited in place and its original is not kept")
+                f"{name} was edited in place and its original is not kept"
+            )
             state[name] = "edited"
         else:
-            assert media.probe_tracks(path) == expected[name], f"{name} is neither the original nor the result"
+            assert media.probe_tracks(path) == expected[name], (
+                f"{name} is neither the original nor the result"
+            )
             state[name] = "result"
     visible = {n for n in os.listdir(lib.root) if not n.startswith(".")}
     assert visible <= set(lib.names) | {f"{n}.vpo-backup" for n in lib.names}, visible
@@ -155,8 +164,9 @@ def assert_next_apply_finishes(lib: Library, expected: dict[str, tuple], killed_
         assert media.probe_tracks(path) == expected[name], name
         assert sha(lib.path(f"{name}.vpo-backup")) == lib.originals[name], name
         st = path.stat()
-        assert query(lib.home, "SELECT size, mtime_ns, scan_status FROM files WHERE path = ?",
-                     os.fsencode(path)) == [(st.st_size, st.st_mtime_ns, "ok")], name
+        assert query(
+            lib.home, "SELECT size, mtime_ns, scan_status FROM files WHERE path = ?", os.fsencode(path)
+        ) == [(st.st_size, st.st_mtime_ns, "ok")], name
     assert sorted(os.listdir(lib.root)) == sorted([*lib.names, *(f"{n}.vpo-backup" for n in lib.names)])
     assert_sound(lib.home)
     after = jobs(lib.home)
@@ -168,21 +178,40 @@ def assert_next_apply_finishes(lib: Library, expected: dict[str, tuple], killed_
             assert message and str(killed_pid) in message, killed
     again = run_vpo(lib.home, "apply", "--policy", lib.policy, "--json", lib.root)
     assert again.code == 0 and {(f["path"], f["status"]) for f in again.json()["files"]} == {
-        (str(lib.path(n)), "unchanged") for n in lib.names}, again
+        (str(lib.path(n)), "unchanged") for n in lib.names
+    }, again
 
 
 # --------------------------------------------------------------------------- a kill while the tool runs
 
-CASES = [(tool, when, group) for tool in ("mkvpropedit", "mkvmerge", "ffmpeg")
-         for when in ("before", "after") for group in (False, True)]
+CASES = [
+    (tool, when, group)
+    for tool in ("mkvpropedit", "mkvmerge", "ffmpeg")
+    for when in ("before", "after")
+    for group in (False, True)
+]
 DEFAULT = {("mkvpropedit", "before", False)}  # the rest run with the slow trials
 
 
-@pytest.mark.parametrize("tool,when,group", [
-    pytest.param(*case, id=f"{case[0]}-{case[1]}-{'group' if case[2] else 'vpo'}",
-                 marks=() if case in DEFAULT else pytest.mark.slow) for case in CASES])
-def test_kill_while_the_tool_runs(tool: str, when: str, group: bool, expected: dict[str, tuple],
-                                  make_video: Callable[..., Path], tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "tool,when,group",
+    [
+        pytest.param(
+            *case,
+            id=f"{case[0]}-{case[1]}-{'group' if case[2] else 'vpo'}",
+            marks=() if case in DEFAULT else pytest.mark.slow,
+        )
+        for case in CASES
+    ],
+)
+def test_kill_while_the_tool_runs(
+    tool: str,
+    when: str,
+    group: bool,
+    expected: dict[str, tuple],
+    make_video: Callable[..., Path],
+    tmp_path: Path,
+) -> None:
     """`before`: killed while the tool waits to start; `after`: killed once the real tool has
     written its output, before vpo could look at it. vpo never verified anything, so a
     remuxed file must be the original, byte for byte; a file mkvpropedit edits in place may
@@ -196,7 +225,9 @@ def test_kill_while_the_tool_runs(tool: str, when: str, group: bool, expected: d
     assert real, f"{tool} not found"
     fake = script(tmp_path / f"slow-{tool}", GATED.format(tool=tool, when=when, gate=gate, real=real))
     write_profile(library, "slow", {tool: fake})
-    proc = start(library.home, "--profile", "slow", "apply", "--policy", library.policy, "--json", library.path(name))
+    proc = start(
+        library.home, "--profile", "slow", "apply", "--policy", library.policy, "--json", library.path(name)
+    )
     wait_for(lambda: (gate / "started").exists(), proc, f"{tool} started")
     if when == "after":
         wait_for(lambda: (gate / "ran").exists(), proc, f"the real {tool} finished")
@@ -223,8 +254,9 @@ TRIALS = 10
 
 
 @pytest.fixture(scope="module")
-def apply_seconds(expected: dict[str, tuple], make_video: Callable[..., Path],
-                  tmp_path_factory: pytest.TempPathFactory) -> float:
+def apply_seconds(
+    expected: dict[str, tuple], make_video: Callable[..., Path], tmp_path_factory: pytest.TempPathFactory
+) -> float:
     """How long an uninterrupted apply of the whole library takes with the jittery tools."""
     base = tmp_path_factory.mktemp("timed")
     lib = _library(make_video, base)
@@ -260,8 +292,13 @@ def _jittery(lib: Library, base: Path) -> dict[str, Path]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("trial", range(TRIALS))
-def test_kill_at_a_random_moment(trial: int, apply_seconds: float, expected: dict[str, tuple],
-                                 make_video: Callable[..., Path], tmp_path: Path) -> None:
+def test_kill_at_a_random_moment(
+    trial: int,
+    apply_seconds: float,
+    expected: dict[str, tuple],
+    make_video: Callable[..., Path],
+    tmp_path: Path,
+) -> None:
     rng = random.Random(f"killed-apply-{trial}")
     lib = _library(make_video, tmp_path)
     _jittery(lib, tmp_path)

@@ -80,8 +80,10 @@ def _change(root: Path) -> dict[bytes, bytes]:
     files = sorted(p for p in root.rglob("bulk-*") if p.is_file())
     files[0].unlink()
     files[1].unlink()
-    moves = {root / "dir-02" / f"renamed{files[2].suffix}": files[2],  # same folder
-             root / "dir-01" / f"moved{files[3].suffix}": files[3]}  # another folder
+    moves = {
+        root / "dir-02" / f"renamed{files[2].suffix}": files[2],  # same folder
+        root / "dir-01" / f"moved{files[3].suffix}": files[3],
+    }  # another folder
     for new, old in moves.items():
         old.rename(new)
     with open(files[4], "ab") as fh:
@@ -104,8 +106,9 @@ def _home(home: Path, slow_ffprobe: Path, start: Path | None = None) -> Path:
         shutil.copytree(start, home)
     (home / "profiles").mkdir(parents=True, exist_ok=True)
     (home / "config.yaml").write_text("scan:\n  prober: ffprobe\n")
-    (home / "profiles" / "slow.yaml").write_text(f"name: slow\ntools:\n  ffprobe: {slow_ffprobe}\n"
-                                                 "scan:\n  workers: 1\n")
+    (home / "profiles" / "slow.yaml").write_text(
+        f"name: slow\ntools:\n  ffprobe: {slow_ffprobe}\nscan:\n  workers: 1\n"
+    )
     return home
 
 
@@ -151,9 +154,12 @@ def trees(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Tree]:
     return out
 
 
-@pytest.mark.parametrize("trial", [pytest.param(t, marks=() if t in DEFAULT_TRIALS else pytest.mark.slow)
-                                   for t in range(TRIALS)])
-def test_rescan_after_a_kill_reaches_the_clean_catalogue(trial: int, trees: dict[str, Tree], tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "trial", [pytest.param(t, marks=() if t in DEFAULT_TRIALS else pytest.mark.slow) for t in range(TRIALS)]
+)
+def test_rescan_after_a_kill_reaches_the_clean_catalogue(
+    trial: int, trees: dict[str, Tree], tmp_path: Path
+) -> None:
     rng = random.Random(f"killed-scan-{trial}")
     tree = trees["first" if trial % 2 == 0 else "changed"]
     moment = "rows" if trial % 4 in (1, 2) else "time"
@@ -167,8 +173,10 @@ def test_rescan_after_a_kill_reaches_the_clean_catalogue(trial: int, trees: dict
         time.sleep(rng.uniform(0.0, tree.seconds * 1.1))
     else:
         target = rows_before + rng.randint(1, max(1, tree.rows - 1))
-        wait_for(lambda: proc.poll() is not None or count(home, "SELECT count(*) FROM job_files") >= target,
-                 what=f"{target} job_files rows")
+        wait_for(
+            lambda: proc.poll() is not None or count(home, "SELECT count(*) FROM job_files") >= target,
+            what=f"{target} job_files rows",
+        )
     finished = proc.poll() is not None
     kill(proc, group=group)
     wait_group_gone(proc.pid)  # no probe worker outlives the scan that started it
@@ -194,4 +202,6 @@ def test_rescan_after_a_kill_reaches_the_clean_catalogue(trial: int, trees: dict
     assert len(killed) <= 1, killed
     for _type, status, message in killed.values():
         # completed when the kill came after the job's last write (or after the exit)
-        assert status == "completed" or (status == "failed" and not finished and str(proc.pid) in (message or "")), killed
+        assert status == "completed" or (
+            status == "failed" and not finished and str(proc.pid) in (message or "")
+        ), killed

@@ -7,9 +7,10 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -58,10 +59,19 @@ def vpo(vpo_env: dict[str, str]) -> RunVpo:
 
     def run(*args: Any, env: dict[str, str] | None = None, timeout: float = 120) -> Result:
         argv = [os.fsencode(a) if isinstance(a, (bytes, Path)) else str(a) for a in args]
-        done = subprocess.run([str(VPO), *argv], capture_output=True, timeout=timeout,
-                              env={**vpo_env, **(env or {})}, stdin=subprocess.DEVNULL)
-        return Result(list(args), done.returncode, done.stdout.decode("utf-8", "surrogateescape"),
-                      done.stderr.decode("utf-8", "surrogateescape"))
+        done = subprocess.run(
+            [str(VPO), *argv],
+            capture_output=True,
+            timeout=timeout,
+            env={**vpo_env, **(env or {})},
+            stdin=subprocess.DEVNULL,
+        )
+        return Result(
+            list(args),
+            done.returncode,
+            done.stdout.decode("utf-8", "surrogateescape"),
+            done.stderr.decode("utf-8", "surrogateescape"),
+        )
 
     return run
 

@@ -8,7 +8,6 @@ import os
 import shutil
 import sqlite3
 import subprocess
-
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +30,15 @@ def argv(*args: Any) -> list[str | bytes]:
 
 def run_vpo(home: Path, *args: Any, timeout: float = 120) -> Result:
     """Like the `vpo` fixture, for a home chosen by the caller."""
-    done = subprocess.run(argv(*args), capture_output=True, timeout=timeout, env=env_for(home),
-                          stdin=subprocess.DEVNULL)
-    return Result(list(args), done.returncode, done.stdout.decode("utf-8", "surrogateescape"),
-                  done.stderr.decode("utf-8", "surrogateescape"))
+    done = subprocess.run(
+        argv(*args), capture_output=True, timeout=timeout, env=env_for(home), stdin=subprocess.DEVNULL
+    )
+    return Result(
+        list(args),
+        done.returncode,
+        done.stdout.decode("utf-8", "surrogateescape"),
+        done.stderr.decode("utf-8", "surrogateescape"),
+    )
 
 
 def query(home: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
@@ -79,16 +83,25 @@ def error_line(result: Result) -> str:
 
 def counts(result: Result) -> dict[str, int]:
     doc = result.json()
-    assert SPEC_SCAN_KEYS <= set(doc), doc
+    assert set(doc) >= SPEC_SCAN_KEYS, doc
     return {k: doc["counts"][k] for k in SPEC_COUNT_KEYS}
 
 
 def run_vpo_as(prefix: list[str], home: Path, *args: Any, timeout: float = 120) -> Result:
     """Like `run_vpo`, with `prefix` in front of the command (`as_other_user()`, `taskset`)."""
-    done = subprocess.run([*prefix, *argv(*args)], capture_output=True, timeout=timeout,
-                          env=env_for(home), stdin=subprocess.DEVNULL)
-    return Result(list(args), done.returncode, done.stdout.decode("utf-8", "surrogateescape"),
-                  done.stderr.decode("utf-8", "surrogateescape"))
+    done = subprocess.run(
+        [*prefix, *argv(*args)],
+        capture_output=True,
+        timeout=timeout,
+        env=env_for(home),
+        stdin=subprocess.DEVNULL,
+    )
+    return Result(
+        list(args),
+        done.returncode,
+        done.stdout.decode("utf-8", "surrogateescape"),
+        done.stderr.decode("utf-8", "surrogateescape"),
+    )
 
 
 def as_other_user() -> list[str]:

@@ -12,9 +12,10 @@ import hashlib
 import json
 import os
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -38,26 +39,41 @@ LAYOUTS: dict[str, dict[str, Any]] = {
     # eng is first already but not default: flags only, mkvpropedit in place
     "flags.mkv": dict(audio=[("eng", None, False), ("jpn", None, True)], tone=1110),
     # jpn first and default: mkvmerge puts eng first and makes it the default
-    "reorder.mkv": dict(audio=[("jpn", None, True), ("eng", None, False)],
-                        subtitles=[("eng", "English", False, False)], tone=1120),
+    "reorder.mkv": dict(
+        audio=[("jpn", None, True), ("eng", None, False)],
+        subtitles=[("eng", "English", False, False)],
+        tone=1120,
+    ),
     # not Matroska: ffmpeg stream copy puts eng first
     "reorder.mp4": dict(audio=[("fre", None, True), ("eng", None, False)], tone=1130),
     # a default commentary track goes last and loses the flag
-    "commentary.mkv": dict(audio=[("eng", "Director's Commentary", True, 1), ("eng", None, False, 2)], tone=1140),
+    "commentary.mkv": dict(
+        audio=[("eng", "Director's Commentary", True, 1), ("eng", None, False, 2)], tone=1140
+    ),
     # fr in the policy matches fre and fra alike (no eng here: French is the main language)
     "fre.mkv": dict(audio=[("spa", None, True), ("fre", None, False)], tone=1150),
     "fra.mkv": dict(audio=[("spa", None, True), ("fra", None, False)], tone=1150),
     # WebM: reordered by ffmpeg's WebM muxer (mkvmerge's WebM mode refuses ffmpeg's WebVTT)
-    "reorder.webm": dict(audio=[("jpn", None, True), ("eng", "Dub", False)],
-                         subtitles=[("eng", None, False, False)], tone=1170),
+    "reorder.webm": dict(
+        audio=[("jpn", None, True), ("eng", "Dub", False)], subtitles=[("eng", None, False, False)], tone=1170
+    ),
     # AVI stores no default flags: the plan only moves the commentary last
     "commentary.avi": dict(audio=[("eng", "Commentary", False), ("eng", None, False)], tone=1180),
     # already as the policy wants it: never written
-    "compliant.mkv": dict(audio=[("eng", None, True), ("jpn", None, False)],
-                          subtitles=[("eng", None, False, False)], tone=1160),
+    "compliant.mkv": dict(
+        audio=[("eng", None, True), ("jpn", None, False)], subtitles=[("eng", None, False, False)], tone=1160
+    ),
 }
-CHANGED = {"flags.mkv", "reorder.mkv", "reorder.mp4", "commentary.mkv", "fre.mkv", "fra.mkv", "reorder.webm",
-           "commentary.avi"}
+CHANGED = {
+    "flags.mkv",
+    "reorder.mkv",
+    "reorder.mp4",
+    "commentary.mkv",
+    "fre.mkv",
+    "fra.mkv",
+    "reorder.webm",
+    "commentary.avi",
+}
 
 
 @dataclass(frozen=True)
@@ -82,8 +98,11 @@ def listing(folder: Path) -> list[bytes]:
 
 def audio_of(path: Path | bytes) -> list[tuple[str, str | None, bool]]:
     """(language, title, default) of each audio stream, in file order, read by ffprobe."""
-    return [(t.language, t.title, t.default) for t in media.probe_tracks(Path(os.fsdecode(path)))
-            if t.type == "audio"]
+    return [
+        (t.language, t.title, t.default)
+        for t in media.probe_tracks(Path(os.fsdecode(path)))
+        if t.type == "audio"
+    ]
 
 
 def make_library(make_video: Callable[..., Path], root: Path, names: list[str]) -> dict[str, Path]:
@@ -93,15 +112,21 @@ def make_library(make_video: Callable[..., Path], root: Path, names: list[str]) 
 
 
 def db_tracks(home: Path, path: Path | bytes) -> list[dict[str, Any]]:
-    rows = query(home, "SELECT t.idx, t.type, t.codec, t.language, t.title, t.is_default, t.is_forced, "
-                       "t.channels, t.width, t.height FROM tracks t JOIN files f ON f.id = t.file_id "
-                       "WHERE f.path = ? ORDER BY t.idx", os.fsencode(path))
+    rows = query(
+        home,
+        "SELECT t.idx, t.type, t.codec, t.language, t.title, t.is_default, t.is_forced, "
+        "t.channels, t.width, t.height FROM tracks t JOIN files f ON f.id = t.file_id "
+        "WHERE f.path = ? ORDER BY t.idx",
+        os.fsencode(path),
+    )
     keys = ("index", "type", "codec", "language", "title", "default", "forced", "channels", "width", "height")
     return [dict(zip(keys, (*r[:5], bool(r[5]), bool(r[6]), *r[7:]))) for r in rows]
 
 
 def db_file(home: Path, path: Path | bytes) -> dict[str, Any]:
-    rows = query(home, "SELECT size, mtime_ns, ino, racy, scan_status FROM files WHERE path = ?", os.fsencode(path))
+    rows = query(
+        home, "SELECT size, mtime_ns, ino, racy, scan_status FROM files WHERE path = ?", os.fsencode(path)
+    )
     assert len(rows) == 1, rows
     return dict(zip(("size", "mtime_ns", "ino", "racy", "scan_status"), rows[0]))
 
@@ -147,12 +172,27 @@ def run(make_video: Callable[..., Path], tmp_path_factory: pytest.TempPathFactor
     db_after_first = {n: db_tracks(home, p) for n, p in paths.items()}
     second = run_vpo(home, "apply", "--policy", policy, "--json", root)
     after_second = {n: snap(p) for n, p in paths.items()}
-    inspected = {n: run_vpo(home, "inspect", "--json", paths[n])
-                 for n in ("flags.mkv", "reorder.mkv", "reorder.mp4", "fra.mkv", "compliant.mkv")}
+    inspected = {
+        n: run_vpo(home, "inspect", "--json", paths[n])
+        for n in ("flags.mkv", "reorder.mkv", "reorder.mp4", "fra.mkv", "compliant.mkv")
+    }
     rescan = run_vpo(home, "scan", "--json", root)
     db_after_rescan = {n: db_tracks(home, p) for n, p in paths.items()}
-    r = Run(root, home, paths, before, first, after_first, listing_after_first, db_after_first, second,
-            after_second, inspected, rescan, db_after_rescan)
+    r = Run(
+        root,
+        home,
+        paths,
+        before,
+        first,
+        after_first,
+        listing_after_first,
+        db_after_first,
+        second,
+        after_second,
+        inspected,
+        rescan,
+        db_after_rescan,
+    )
     r.jobs["list"] = run_vpo(home, "jobs", "list", "--type", "apply", "--json")
     r.jobs["file"] = run_vpo(home, "jobs", "list", "--file", paths["reorder.mkv"], "--json")
     r.jobs["show"] = run_vpo(home, "jobs", "show", first.json()["job_id"], "--json")
@@ -190,7 +230,9 @@ def test_flag_only_change_on_matroska_is_made_in_place(run: Run) -> None:
     assert run.after_first["flags.mkv"].sha != run.before["flags.mkv"].sha
     actions = by_name(run.first.json())["flags.mkv"]["actions"]
     assert [(a["action"], a["track"], a["from"], a["to"]) for a in actions] == [
-        ("set_default", 1, False, True), ("clear_default", 2, True, False)]
+        ("set_default", 1, False, True),
+        ("clear_default", 2, True, False),
+    ]
     assert method_of(run, "flags.mkv") == "mkvpropedit"
 
 
@@ -200,7 +242,11 @@ def test_reorder_on_matroska_is_a_mkvmerge_remux(run: Run) -> None:
     assert [(s.language, s.title, s.default) for s in subs] == [("eng", "English", False)]
     reorder = by_name(run.first.json())["reorder.mkv"]["actions"][0]
     assert (reorder["action"], reorder["track"], reorder["from"], reorder["to"]) == (
-        "reorder", None, [0, 1, 2, 3], [0, 2, 1, 3])
+        "reorder",
+        None,
+        [0, 1, 2, 3],
+        [0, 2, 1, 3],
+    )
     assert method_of(run, "reorder.mkv") == "mkvmerge"
     # a new file took the old one's place, with a new mtime (backup tools must see the change)
     assert run.after_first["reorder.mkv"].ino != run.before["reorder.mkv"].ino
@@ -231,9 +277,13 @@ def test_avi_gets_its_order_but_no_default_flags_it_could_not_store(run: Run) ->
 
 def test_commentary_found_by_title_goes_last_without_the_default(run: Run) -> None:
     assert audio_of(run.paths["commentary.mkv"]) == [
-        ("eng", None, True), ("eng", "Director's Commentary", False)]
+        ("eng", None, True),
+        ("eng", "Director's Commentary", False),
+    ]
     reasons = [a["reason"] for a in by_name(run.first.json())["commentary.mkv"]["actions"]]
-    assert any(r.startswith("track 1 is audio_commentary: title matches 'commentary'") for r in reasons), reasons
+    assert any(r.startswith("track 1 is audio_commentary: title matches 'commentary'") for r in reasons), (
+        reasons
+    )
 
 
 @pytest.mark.parametrize("name,tag", [("fre.mkv", "fre"), ("fra.mkv", "fra")])
@@ -259,7 +309,7 @@ def test_backups_hold_the_originals_and_no_temporary_file_is_left(run: Run) -> N
 def test_second_apply_writes_nothing_and_says_so(run: Run) -> None:
     assert run.second.code == 0, run.second
     files = by_name(run.second.json())
-    assert {n: f["status"] for n, f in files.items()} == {n: "unchanged" for n in LAYOUTS}
+    assert {n: f["status"] for n, f in files.items()} == dict.fromkeys(LAYOUTS, "unchanged")
     assert all(f["actions"] == [] for f in files.values())
     assert run.after_second == run.after_first  # bytes, inode and mtime_ns of every file
 
@@ -354,8 +404,9 @@ def write_profile(home: Path, name: str, text: str) -> None:
     (home / "profiles" / f"{name}.yaml").write_text(text)
 
 
-def test_dry_run_shows_the_plan_and_changes_nothing(lib: Any, tmp_path: Path, vpo: RunVpo, vpo_home: Path,
-                                                    policy_file: Path) -> None:
+def test_dry_run_shows_the_plan_and_changes_nothing(
+    lib: Any, tmp_path: Path, vpo: RunVpo, vpo_home: Path, policy_file: Path
+) -> None:
     paths = lib("flags.mkv", "reorder.mkv", "reorder.mp4")
     before = {n: snap(p) for n, p in paths.items()}
     listed = listing(tmp_path / "lib")
@@ -364,7 +415,7 @@ def test_dry_run_shows_the_plan_and_changes_nothing(lib: Any, tmp_path: Path, vp
     assert done.code == 0, done
     doc = done.json()
     assert doc["dry_run"] is True and doc["job_id"] is None
-    assert {n: f["status"] for n, f in by_name(doc).items()} == {n: "planned" for n in paths}
+    assert {n: f["status"] for n, f in by_name(doc).items()} == dict.fromkeys(paths, "planned")
     assert all(f["actions"] for f in doc["files"])
     assert {n: snap(p) for n, p in paths.items()} == before
     assert listing(tmp_path / "lib") == listed
@@ -375,8 +426,9 @@ def test_dry_run_shows_the_plan_and_changes_nothing(lib: Any, tmp_path: Path, vp
     assert snap(paths["reorder.mkv"]) == before["reorder.mkv"]
 
 
-def test_a_tool_path_that_does_not_exist_stops_before_any_work(lib: Any, tmp_path: Path, vpo: RunVpo,
-                                                               vpo_home: Path, policy_file: Path) -> None:
+def test_a_tool_path_that_does_not_exist_stops_before_any_work(
+    lib: Any, tmp_path: Path, vpo: RunVpo, vpo_home: Path, policy_file: Path
+) -> None:
     paths = lib("flags.mkv", "reorder.mp4")
     before = {n: snap(p) for n, p in paths.items()}
     listed = listing(tmp_path / "lib")
@@ -396,8 +448,9 @@ def test_a_tool_path_that_does_not_exist_stops_before_any_work(lib: Any, tmp_pat
     assert by_name(mp4.json())["reorder.mp4"]["status"] == "changed"
 
 
-def test_tools_that_fail_leave_every_original_byte_for_byte(lib: Any, tmp_path: Path, vpo: RunVpo,
-                                                            vpo_home: Path, policy_file: Path) -> None:
+def test_tools_that_fail_leave_every_original_byte_for_byte(
+    lib: Any, tmp_path: Path, vpo: RunVpo, vpo_home: Path, policy_file: Path
+) -> None:
     """Each of the three executors fails (`/bin/false` exists and exits 1): every file is
     reported failed, left as it was, and nothing is left behind, backup or temporary."""
     methods = {"flags.mkv": "mkvpropedit", "reorder.mkv": "mkvmerge", "reorder.mp4": "ffmpeg"}
@@ -411,14 +464,18 @@ def test_tools_that_fail_leave_every_original_byte_for_byte(lib: Any, tmp_path: 
         assert done.code == 1, done
         assert_no_traceback(done)
         files = by_name(done.json())
-        assert {n: f["status"] for n, f in files.items()} == {**{n: "failed" for n in methods},
-                                                               "compliant.mkv": "unchanged"}
+        assert {n: f["status"] for n, f in files.items()} == {
+            **dict.fromkeys(methods, "failed"),
+            "compliant.mkv": "unchanged",
+        }
         for name in methods:
             assert files[name]["error"].startswith("false failed (exit 1)"), files[name]
             assert files[name]["actions"]  # the plan that was attempted
         # bytes, mtime_ns and inode: no executor ever writes to the original
         after = {n: snap(p) for n, p in paths.items()}
-        assert {n: (a.sha, a.mtime_ns) for n, a in after.items()} == {n: (b.sha, b.mtime_ns) for n, b in before.items()}
+        assert {n: (a.sha, a.mtime_ns) for n, a in after.items()} == {
+            n: (b.sha, b.mtime_ns) for n, b in before.items()
+        }
         assert {n: a.ino for n, a in after.items()} == {n: b.ino for n, b in before.items()}
         assert listing(tmp_path / "lib") == listed  # no temporary file, no backup of a failure
         for name in methods:
@@ -427,7 +484,7 @@ def test_tools_that_fail_leave_every_original_byte_for_byte(lib: Any, tmp_path: 
         job = vpo("jobs", "show", done.json()["job_id"], "--json").json()
         assert job["status"] == "completed" and job["summary"]["failed"] == 3
         recorded = {os.path.basename(x["path"]): x for x in job["files"]}
-        assert {n: x["outcome"] for n, x in recorded.items()} == {n: "error" for n in methods}
+        assert {n: x["outcome"] for n, x in recorded.items()} == dict.fromkeys(methods, "error")
         for name, method in methods.items():
             details = recorded[name]["details"]
             assert details["method"] == method and details["error"].startswith("false failed")
@@ -447,9 +504,15 @@ done
 
 
 @pytest.mark.parametrize("case", ["other-streams", "other-duration", "nothing-reordered"])
-def test_a_result_that_fails_verification_is_discarded(lib: Any, make_video: Callable[..., Path], tmp_path: Path,
-                                                       vpo: RunVpo, vpo_home: Path, policy_file: Path,
-                                                       case: str) -> None:
+def test_a_result_that_fails_verification_is_discarded(
+    lib: Any,
+    make_video: Callable[..., Path],
+    tmp_path: Path,
+    vpo: RunVpo,
+    vpo_home: Path,
+    policy_file: Path,
+    case: str,
+) -> None:
     paths = lib("reorder.mkv")
     before = snap(paths["reorder.mkv"])
     listed = listing(tmp_path / "lib")
@@ -457,8 +520,13 @@ def test_a_result_that_fails_verification_is_discarded(lib: Any, make_video: Cal
         other = make_video(tmp_path / "other.mkv", audio=[("eng", None, True)], tone=1210)
         action, expected = f'cp "{other}" "$out"', "verification failed: expected 4 streams, found 2"
     elif case == "other-duration":  # the very layout the plan asks for, three times as long
-        other = make_video(tmp_path / "other.mkv", audio=[("eng", None, True), ("jpn", None, False)],
-                           subtitles=[("eng", "English", False, False)], duration=3.0, tone=1120)
+        other = make_video(
+            tmp_path / "other.mkv",
+            audio=[("eng", None, True), ("jpn", None, False)],
+            subtitles=[("eng", "English", False, False)],
+            duration=3.0,
+            tone=1120,
+        )
         action, expected = f'cp "{other}" "$out"', "verification failed: duration changed from 1."
     else:  # copies its input: a valid Matroska file in the old order
         action, expected = 'cat "$last" > "$out"', "verification failed: stream 1: expected language 'eng'"
@@ -475,8 +543,9 @@ def test_a_result_that_fails_verification_is_discarded(lib: Any, make_video: Cal
 
 
 @pytest.mark.parametrize("status", [2, 0])
-def test_an_in_place_edit_that_damages_the_file_is_undone(lib: Any, tmp_path: Path, vpo: RunVpo, vpo_home: Path,
-                                                          policy_file: Path, status: int) -> None:
+def test_an_in_place_edit_that_damages_the_file_is_undone(
+    lib: Any, tmp_path: Path, vpo: RunVpo, vpo_home: Path, policy_file: Path, status: int
+) -> None:
     """A "mkvpropedit" that overwrites the file it is given, then fails (2) or claims
     success (0): either way the original comes back byte for byte."""
     paths = lib("flags.mkv")
@@ -489,7 +558,9 @@ def test_an_in_place_edit_that_damages_the_file_is_undone(lib: Any, tmp_path: Pa
     done = vpo("apply", "--profile", "fake", "--policy", policy_file, "--json", paths["flags.mkv"])
     assert done.code == 1, done
     error = by_name(done.json())["flags.mkv"]["error"]
-    assert error.startswith("fake-mkvpropedit failed (exit 2)" if status else "verification failed: cannot read"), error
+    assert error.startswith(
+        "fake-mkvpropedit failed (exit 2)" if status else "verification failed: cannot read"
+    ), error
     after = snap(paths["flags.mkv"])
     assert (after.sha, after.mtime_ns, after.size) == (before.sha, before.mtime_ns, before.size)
     assert listing(tmp_path / "lib") == listed
@@ -511,13 +582,22 @@ def test_a_locked_file_is_not_touched(lib: Any, vpo: RunVpo, policy_file: Path) 
     assert again.code == 0 and by_name(again.json())["reorder.mkv"]["status"] == "changed"
 
 
-def test_files_not_yet_scanned_are_reported_and_skipped(lib: Any, make_video: Callable[..., Path], tmp_path: Path,
-                                                        vpo: RunVpo, policy_file: Path) -> None:
+def test_files_not_yet_scanned_are_reported_and_skipped(
+    lib: Any, make_video: Callable[..., Path], tmp_path: Path, vpo: RunVpo, policy_file: Path
+) -> None:
     paths = lib("reorder.mkv")
     late = make_video(tmp_path / "lib" / "late.mkv", **LAYOUTS["reorder.mkv"])
     late_before = snap(late)
-    done = vpo("apply", "--policy", policy_file, "--json", tmp_path / "lib", late, tmp_path / "lib" / "gone.mkv",
-               paths["reorder.mkv"])
+    done = vpo(
+        "apply",
+        "--policy",
+        policy_file,
+        "--json",
+        tmp_path / "lib",
+        late,
+        tmp_path / "lib" / "gone.mkv",
+        paths["reorder.mkv"],
+    )
     assert done.code == 1, done
     files = done.json()["files"]
     assert [(os.path.basename(f["path"]), f["status"], f["error"]) for f in files] == [
@@ -528,8 +608,9 @@ def test_files_not_yet_scanned_are_reported_and_skipped(lib: Any, make_video: Ca
     assert snap(late) == late_before
 
 
-def test_keep_backup_keeps_the_first_original_and_no_keep_backup_keeps_none(lib: Any, tmp_path: Path, vpo: RunVpo,
-                                                                            policy_file: Path) -> None:
+def test_keep_backup_keeps_the_first_original_and_no_keep_backup_keeps_none(
+    lib: Any, tmp_path: Path, vpo: RunVpo, policy_file: Path
+) -> None:
     paths = lib("reorder.mkv", "flags.mkv")
     original = {n: snap(p) for n, p in paths.items()}
     # what a killed apply leaves: its remux output goes, its working backup stays
@@ -555,26 +636,38 @@ def test_keep_backup_keeps_the_first_original_and_no_keep_backup_keeps_none(lib:
     assert listing(tmp_path / "lib") == [b"flags.mkv", b"reorder.mkv", b"reorder.mkv.vpo-backup"]
 
 
-def test_non_utf8_dash_and_space_names_are_applied(library: media.Corpus, vpo: RunVpo, vpo_env: dict[str, str],
-                                                   vpo_home: Path, tmp_path: Path) -> None:
+def test_non_utf8_dash_and_space_names_are_applied(
+    library: media.Corpus, vpo: RunVpo, vpo_env: dict[str, str], vpo_home: Path, tmp_path: Path
+) -> None:
     assert vpo("scan", library.root).code == 1  # the corpus has three broken files
     policy = tmp_path / "jpn.yaml"
     policy.write_text("schema_version: 1\naudio_language_preference: [ja]\n")
     raw = os.fsencode(library.by_name(media.NON_UTF8_NAME).path)
     targets = [raw, "sub dir/with space.mkv", "--", "-starts-with-dash.mkv"]
     env = {**vpo_env, "LC_ALL": "C", "LANG": "C"}  # mkvtoolnix would mangle these names in the C locale
-    done = subprocess.run(argv("apply", "--policy", policy, "--json", *targets), cwd=library.root, env=env,
-                          capture_output=True, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        argv("apply", "--policy", policy, "--json", *targets),
+        cwd=library.root,
+        env=env,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+    )
     assert done.returncode == 0, done.stderr.decode(errors="replace")
     doc = json.loads(done.stdout)
     assert [os.fsencode(f["path"]) for f in doc["files"]] == [
-        raw, os.fsencode(library.root / "sub dir/with space.mkv"), os.fsencode(library.root / "-starts-with-dash.mkv")]
+        raw,
+        os.fsencode(library.root / "sub dir/with space.mkv"),
+        os.fsencode(library.root / "-starts-with-dash.mkv"),
+    ]
     assert [f["status"] for f in doc["files"]] == ["changed"] * 3
     assert b"\\udce9" in done.stdout  # the raw byte travels as a surrogate escape
     for name in (media.NON_UTF8_NAME, "sub dir/with space.mkv", "-starts-with-dash.mkv"):
         path = library.by_name(name).path
-        assert audio_of(path) == [("jpn", None, True), ("eng", None, False),
-                                  ("eng", "Director's Commentary", False)], name
+        assert audio_of(path) == [
+            ("jpn", None, True),
+            ("eng", None, False),
+            ("eng", "Director's Commentary", False),
+        ], name
         assert db_tracks(vpo_home, path) == vpo("inspect", "--json", path).json()["tracks"]
     assert sorted(n for n in listing(library.root) if n.startswith(b".") and n != b".hidden") == []
     # the raw bytes are accepted back on the command line, and the file now complies

@@ -50,8 +50,9 @@ def all_tools_present() -> None:
         pytest.fail(f"these tests need {', '.join(missing)} on PATH (make system-deps)")
 
 
-def test_fresh_home_is_healthy_and_doctor_creates_no_database(vpo: RunVpo, vpo_home: Path,
-                                                             all_tools_present: None) -> None:
+def test_fresh_home_is_healthy_and_doctor_creates_no_database(
+    vpo: RunVpo, vpo_home: Path, all_tools_present: None
+) -> None:
     result = vpo("doctor", "--json")
     found = checks(result)
     assert result.json()["ok"] is True, result
@@ -135,11 +136,14 @@ def test_unknown_selected_profile_is_reported(vpo: RunVpo, vpo_home: Path) -> No
 
 
 def test_tools_come_from_the_settings(vpo: RunVpo, vpo_home: Path, tmp_path: Path) -> None:
-    write(vpo_home / "config.yaml", f"""
+    write(
+        vpo_home / "config.yaml",
+        f"""
         tools:
-          mkvmerge: {tmp_path / 'nowhere' / 'mkvmerge'}
+          mkvmerge: {tmp_path / "nowhere" / "mkvmerge"}
           mkvpropedit: /bin/false
-    """)
+    """,
+    )
     found = checks(vpo("doctor", "--json"))
     assert failing(found) == {"tool:mkvmerge", "tool:mkvpropedit"}
     assert found["tool:mkvmerge"]["detail"].startswith(f"{tmp_path / 'nowhere' / 'mkvmerge'} not found")
@@ -161,8 +165,14 @@ def test_text_output_one_line_per_check(vpo: RunVpo, vpo_home: Path) -> None:
     assert result.code == 1, result
     lines = result.stdout.splitlines()
     names = [line[5:].split()[0] for line in lines]
-    assert names[:6] == ["tool:ffmpeg", "tool:ffprobe", "tool:mkvmerge", "tool:mkvpropedit", "pyav",
-                         "extension"]
+    assert names[:6] == [
+        "tool:ffmpeg",
+        "tool:ffprobe",
+        "tool:mkvmerge",
+        "tool:mkvpropedit",
+        "pyav",
+        "extension",
+    ]
     assert {"database", "config", "profile:broken", "settings"} <= set(names)
     marks = {line[5:].split()[0]: line[:3] for line in lines}
     assert marks["profile:broken"] == "BAD" and marks["tool:ffmpeg"] == "ok "

@@ -15,8 +15,18 @@ import media
 from integration.scanutil import SPEC_ERROR_KEYS, assert_no_traceback, one_error_line
 
 FILES = ["movie.mkv", "dual.mp4", "clip.avi", media.NON_UTF8_NAME]
-TRACK_KEYS = {"index", "type", "codec", "language", "title", "default", "forced", "channels",
-              "width", "height"}
+TRACK_KEYS = {
+    "index",
+    "type",
+    "codec",
+    "language",
+    "title",
+    "default",
+    "forced",
+    "channels",
+    "width",
+    "height",
+}
 REPORT_KEYS = {"path", "container", "duration_seconds", "size_bytes", "tracks"}
 
 
@@ -37,8 +47,9 @@ def test_inspect_json_matches_ffprobe(vpo, corpus: media.Corpus, name: str, prob
     assert os.fsencode(doc["path"]) == f.fspath
     assert doc["container"] == f.container
     assert doc["size_bytes"] == os.stat(f.fspath).st_size
-    assert doc["duration_seconds"] == pytest.approx(float(media.ffprobe(f.path)["format"]["duration"]),
-                                                    abs=0.05)
+    assert doc["duration_seconds"] == pytest.approx(
+        float(media.ffprobe(f.path)["format"]["duration"]), abs=0.05
+    )
     got = tuple(as_expected(t) for t in doc["tracks"])
     assert got == media.probe_tracks(f.path)
     assert got == f.tracks
@@ -67,7 +78,7 @@ def test_text_output_lists_every_track(vpo, corpus: media.Corpus) -> None:
     assert lines[0] == str(f.path)
     assert "matroska" in lines[1]
     header = next(i for i, line in enumerate(lines) if line.startswith("#"))
-    rows = lines[header + 1:]
+    rows = lines[header + 1 :]
     assert len(rows) == len(f.tracks)
     assert "Director's Commentary" in rows[3] and "jpn" in rows[2]
 
@@ -85,9 +96,15 @@ def test_inspect_does_not_touch_the_catalogue(vpo, vpo_home: Path, corpus: media
             conn.close()
 
 
-@pytest.mark.parametrize(("name", "prober"), [
-    ("empty.mkv", "pyav"), ("random.mkv", "pyav"), ("truncated.mkv", "pyav"), ("truncated.mkv", "ffprobe"),
-])
+@pytest.mark.parametrize(
+    ("name", "prober"),
+    [
+        ("empty.mkv", "pyav"),
+        ("random.mkv", "pyav"),
+        ("truncated.mkv", "pyav"),
+        ("truncated.mkv", "ffprobe"),
+    ],
+)
 def test_broken_file_exits_1_with_one_line(vpo, corpus: media.Corpus, name: str, prober: str) -> None:
     f = corpus.by_name(name)
     result = vpo("inspect", "--prober", prober, f.path)

@@ -51,12 +51,23 @@ def argv(*args: Any) -> list[str | bytes]:
     return [str(VPO), *(os.fsencode(a) if isinstance(a, (bytes, Path)) else str(a) for a in args)]
 
 
-def run(home: Path, *args: Any, env: dict[str, str] | None = None, cwd: Path | None = None,
-        timeout: float = 120) -> Result:
-    done = subprocess.run(argv(*args), capture_output=True, timeout=timeout, env=env_for(home, env),
-                          cwd=cwd, stdin=subprocess.DEVNULL)
-    return Result(list(args), done.returncode, done.stdout.decode("utf-8", "surrogateescape"),
-                  done.stderr.decode("utf-8", "surrogateescape"))
+def run(
+    home: Path, *args: Any, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 120
+) -> Result:
+    done = subprocess.run(
+        argv(*args),
+        capture_output=True,
+        timeout=timeout,
+        env=env_for(home, env),
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+    )
+    return Result(
+        list(args),
+        done.returncode,
+        done.stdout.decode("utf-8", "surrogateescape"),
+        done.stderr.decode("utf-8", "surrogateescape"),
+    )
 
 
 def ok_json(home: Path, *args: Any, **kw: Any) -> Any:
@@ -175,17 +186,32 @@ def insert(home: Path, job: Job, files: list[tuple[int | None, bytes, str, dict 
             "INSERT INTO jobs (id, type, status, target, options, policy, summary, error_message, "
             "error_traceback, error_context, progress, pid, host, heartbeat_at, created_at, started_at, "
             "finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (job.id, job.type, job.status, json.dumps(job.target), json.dumps(options),
-             json.dumps({"name": "tidy"}) if job.type == "apply" else None,
-             json.dumps(summary) if summary is not None else None, message, tb,
-             json.dumps(context) if context is not None else None,
-             1.0 if job.status == "completed" else None, pid, host, iso(heartbeat), iso(created),
-             iso(started) if started else None, iso(finished) if finished else None),
+            (
+                job.id,
+                job.type,
+                job.status,
+                json.dumps(job.target),
+                json.dumps(options),
+                json.dumps({"name": "tidy"}) if job.type == "apply" else None,
+                json.dumps(summary) if summary is not None else None,
+                message,
+                tb,
+                json.dumps(context) if context is not None else None,
+                1.0 if job.status == "completed" else None,
+                pid,
+                host,
+                iso(heartbeat),
+                iso(created),
+                iso(started) if started else None,
+                iso(finished) if finished else None,
+            ),
         )
         conn.executemany(
             "INSERT INTO job_files (job_id, file_id, path, outcome, details) VALUES (?, ?, ?, ?, ?)",
-            [(job.id, fid, path, outcome, json.dumps(d) if d is not None else None)
-             for fid, path, outcome, d in files],
+            [
+                (job.id, fid, path, outcome, json.dumps(d) if d is not None else None)
+                for fid, path, outcome, d in files
+            ],
         )
     finally:
         conn.close()
@@ -283,8 +309,20 @@ def history(corpus: media.Corpus, tmp_path_factory: pytest.TempPathFactory) -> H
     os.rmdir(lib)
     os.rename(base / "lib.away", lib)
 
-    return History(home, lib, first_doc["job_id"], second_doc["job_id"], rows[0][0], renamed_from,
-                   renamed_to, changed, deleted, first_doc, second_doc, failed_result)
+    return History(
+        home,
+        lib,
+        first_doc["job_id"],
+        second_doc["job_id"],
+        rows[0][0],
+        renamed_from,
+        renamed_to,
+        changed,
+        deleted,
+        first_doc,
+        second_doc,
+        failed_result,
+    )
 
 
 def test_list_json_is_newest_first_with_the_spec_keys_and_utc_timestamps(history: History) -> None:
@@ -292,7 +330,7 @@ def test_list_json_is_newest_first_with_the_spec_keys_and_utc_timestamps(history
     assert [j["id"] for j in doc] == [history.failed, history.second, history.first]
     assert [j["status"] for j in doc] == ["failed", "completed", "completed"]
     for job in doc:
-        assert LIST_KEYS <= set(job), job
+        assert set(job) >= LIST_KEYS, job
         assert uuid.UUID(job["id"]).version == 4
         assert job["type"] == "scan"
         assert job["path"] == str(history.lib)
@@ -300,7 +338,8 @@ def test_list_json_is_newest_first_with_the_spec_keys_and_utc_timestamps(history
             assert ISO_Z.match(job[key]), (key, job)
         assert isinstance(job["duration_seconds"], (int, float)) and job["duration_seconds"] >= 0
         assert job["duration_seconds"] == pytest.approx(
-            (parse_iso(job["finished_at"]) - parse_iso(job["started_at"])).total_seconds(), abs=0.002)
+            (parse_iso(job["finished_at"]) - parse_iso(job["started_at"])).total_seconds(), abs=0.002
+        )
     created = [parse_iso(j["created_at"]) for j in doc]
     assert created == sorted(created, reverse=True)
 
@@ -346,7 +385,7 @@ def test_status_and_type_filters(history: History) -> None:
 
 def test_show_first_scan_lists_added_and_error_files_with_details(history: History) -> None:
     doc = show(history.home, history.first)
-    assert SHOW_KEYS <= set(doc), doc
+    assert set(doc) >= SHOW_KEYS, doc
     assert doc["id"] == history.first and doc["status"] == "completed" and doc["error"] is None
     for key in ("created_at", "started_at", "finished_at"):
         assert ISO_Z.match(doc[key]), doc[key]
@@ -358,8 +397,17 @@ def test_show_first_scan_lists_added_and_error_files_with_details(history: Histo
         assert set(f) >= {"path", "outcome", "details"}, f
         by_outcome.setdefault(f["outcome"], set()).add(os.fsencode(f["path"]))
     lib = os.fsencode(history.lib)
-    videos = {lib + b"/" + n for n in (b"movie.mkv", b"dual.mp4", b"clip.avi", b"UPPER.MKV",
-                                       b"-starts-with-dash.mkv", b"sub dir/with space.mkv")}
+    videos = {
+        lib + b"/" + n
+        for n in (
+            b"movie.mkv",
+            b"dual.mp4",
+            b"clip.avi",
+            b"UPPER.MKV",
+            b"-starts-with-dash.mkv",
+            b"sub dir/with space.mkv",
+        )
+    }
     assert videos <= by_outcome["added"]
     assert len(by_outcome["added"]) == counts["added"]
     assert by_outcome["error"] == {lib + b"/" + n for n in (b"empty.mkv", b"random.mkv", b"truncated.mkv")}
@@ -411,8 +459,18 @@ def test_show_text_lists_options_timing_summary_and_files(history: History) -> N
     assert result.code == 0, result
     out = result.stdout
     assert out.startswith(f"Job {history.second}\n"), out
-    for label in ("Type:", "Status:", "Path:", "Created:", "Started:", "Finished:", "Duration:",
-                  "Options:", "Summary:", "Files:"):
+    for label in (
+        "Type:",
+        "Status:",
+        "Path:",
+        "Created:",
+        "Started:",
+        "Finished:",
+        "Duration:",
+        "Options:",
+        "Summary:",
+        "Files:",
+    ):
         assert re.search(rf"^\s+{label}", out, re.M), (label, out)
     assert re.search(r"^\s+moved\s+.*renamed\.mkv", out, re.M), out
     assert re.search(r"^\s+missing\s+.*clip\.avi", out, re.M), out
@@ -483,39 +541,79 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Synthetic:
     init_home(home)
     ids = {
         "scan_3h": insert(home, Job("scan", "completed", timedelta(hours=3), timedelta(seconds=120))),
-        "apply_2d": insert(home, Job("apply", "failed", timedelta(days=2), timedelta(seconds=3725), error=(
-            "mkvpropedit exited with status 2", "Traceback (most recent call last):\n  ...\n"
-            "vpo.errors.ToolError: mkvpropedit exited with status 2\n", {"file": "/media/movies/a.mkv"}))),
-        "transcode_10d": insert(home, Job("transcode", "cancelled", timedelta(days=10),
-                                          error=("cancelled by the user", None, None))),
+        "apply_2d": insert(
+            home,
+            Job(
+                "apply",
+                "failed",
+                timedelta(days=2),
+                timedelta(seconds=3725),
+                error=(
+                    "mkvpropedit exited with status 2",
+                    "Traceback (most recent call last):\n  ...\n"
+                    "vpo.errors.ToolError: mkvpropedit exited with status 2\n",
+                    {"file": "/media/movies/a.mkv"},
+                ),
+            ),
+        ),
+        "transcode_10d": insert(
+            home,
+            Job("transcode", "cancelled", timedelta(days=10), error=("cancelled by the user", None, None)),
+        ),
         "transcode_queued_40d": insert(home, Job("transcode", "queued", timedelta(days=40))),
-        "apply_running_45d": insert(home, Job("apply", "running", timedelta(days=45), pid=os.getpid(),
-                                              heartbeat_age=timedelta(seconds=5))),
+        "apply_running_45d": insert(
+            home,
+            Job("apply", "running", timedelta(days=45), pid=os.getpid(), heartbeat_age=timedelta(seconds=5)),
+        ),
         "scan_60d": insert(home, Job("scan", "completed", timedelta(days=60))),
         "shared_1": insert(home, Job(age=timedelta(minutes=5), id=SHARED + "1")),
         "shared_2": insert(home, Job(age=timedelta(minutes=6), id=SHARED + "2")),
-        "many_files": insert(home, Job(age=timedelta(minutes=30)),
-                             [(None, f"/media/movies/f{i:03d}.mkv".encode(), "added",
-                               {"container": "matroska", "tracks": 2}) for i in range(60)]),
+        "many_files": insert(
+            home,
+            Job(age=timedelta(minutes=30)),
+            [
+                (
+                    None,
+                    f"/media/movies/f{i:03d}.mkv".encode(),
+                    "added",
+                    {"container": "matroska", "tracks": 2},
+                )
+                for i in range(60)
+            ],
+        ),
     }
     return Synthetic(home, ids)
 
 
 def test_synthetic_list_is_newest_first_across_types(synthetic: Synthetic) -> None:
     i = synthetic.ids
-    assert listed(synthetic.home) == [i["shared_1"], i["shared_2"], i["many_files"], i["scan_3h"],
-                                      i["apply_2d"], i["transcode_10d"], i["transcode_queued_40d"],
-                                      i["apply_running_45d"], i["scan_60d"]]
+    assert listed(synthetic.home) == [
+        i["shared_1"],
+        i["shared_2"],
+        i["many_files"],
+        i["scan_3h"],
+        i["apply_2d"],
+        i["transcode_10d"],
+        i["transcode_queued_40d"],
+        i["apply_running_45d"],
+        i["scan_60d"],
+    ]
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (["--type", "transcode", "--status", "queued"], ["transcode_queued_40d"]),
-    (["--status", "failed", "--type", "apply", "--since", "1w"], ["apply_2d"]),
-    (["--status", "failed", "--since", "1d"], []),
-    (["--type", "scan", "--since", "90m", "--limit", "2"], ["shared_1", "shared_2"]),
-    (["--since", "1d"], ["shared_1", "shared_2", "many_files", "scan_3h"]),
-    (["-s", "completed", "-t", "scan", "-n", "5"], ["shared_1", "shared_2", "many_files", "scan_3h", "scan_60d"]),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--type", "transcode", "--status", "queued"], ["transcode_queued_40d"]),
+        (["--status", "failed", "--type", "apply", "--since", "1w"], ["apply_2d"]),
+        (["--status", "failed", "--since", "1d"], []),
+        (["--type", "scan", "--since", "90m", "--limit", "2"], ["shared_1", "shared_2"]),
+        (["--since", "1d"], ["shared_1", "shared_2", "many_files", "scan_3h"]),
+        (
+            ["-s", "completed", "-t", "scan", "-n", "5"],
+            ["shared_1", "shared_2", "many_files", "scan_3h", "scan_60d"],
+        ),
+    ],
+)
 def test_filters_combine(synthetic: Synthetic, args: list[str], expected: list[str]) -> None:
     assert listed(synthetic.home, *args) == [synthetic.ids[k] for k in expected]
 
@@ -530,7 +628,9 @@ def test_since_accepts_iso_dates_and_times(synthetic: Synthetic) -> None:
     # A date alone is local midnight (TZ given so the day boundary is known).
     zone = ZoneInfo("Pacific/Auckland")
     day = (datetime.now(zone) - timedelta(days=9)).date()
-    result = ok_json(synthetic.home, "jobs", "list", "--since", day.isoformat(), env={"TZ": "Pacific/Auckland"})
+    result = ok_json(
+        synthetic.home, "jobs", "list", "--since", day.isoformat(), env={"TZ": "Pacific/Auckland"}
+    )
     midnight = datetime(day.year, day.month, day.day, tzinfo=zone)
     assert all(parse_iso(j["created_at"]) >= midnight for j in result)
     assert [j["id"] for j in result] == week  # 9-10 days ago is before; 2 days ago after
@@ -548,7 +648,11 @@ def test_json_durations_and_timestamps_of_finished_queued_and_running_jobs(synth
     assert jobs[i["scan_3h"]]["duration_seconds"] == pytest.approx(120, abs=0.01)
     queued = jobs[i["transcode_queued_40d"]]
     assert (queued["status"], queued["started_at"], queued["finished_at"], queued["duration_seconds"]) == (
-        "queued", None, None, None)
+        "queued",
+        None,
+        None,
+        None,
+    )
     running = jobs[i["apply_running_45d"]]
     assert running["status"] == "running" and running["finished_at"] is None
     assert running["duration_seconds"] == pytest.approx(45 * 86400, rel=0.001)  # so far
@@ -582,10 +686,12 @@ def test_show_failed_apply_error_in_text_and_json(synthetic: Synthetic) -> None:
     job_id = synthetic.ids["apply_2d"]
     doc = show(synthetic.home, job_id)
     assert doc["type"] == "apply" and doc["status"] == "failed"
-    assert doc["error"] == {"message": "mkvpropedit exited with status 2",
-                            "traceback": "Traceback (most recent call last):\n  ...\n"
-                                         "vpo.errors.ToolError: mkvpropedit exited with status 2\n",
-                            "context": {"file": "/media/movies/a.mkv"}}
+    assert doc["error"] == {
+        "message": "mkvpropedit exited with status 2",
+        "traceback": "Traceback (most recent call last):\n  ...\n"
+        "vpo.errors.ToolError: mkvpropedit exited with status 2\n",
+        "context": {"file": "/media/movies/a.mkv"},
+    }
     assert doc["duration_seconds"] == pytest.approx(3725, abs=0.01)
     text = run(synthetic.home, "jobs", "show", job_id[:10])
     assert text.code == 0, text
@@ -615,19 +721,24 @@ def test_live_running_job_is_left_running(synthetic: Synthetic) -> None:
     assert listed(synthetic.home, "--status", "running") == [synthetic.ids["apply_running_45d"]]
 
 
-@pytest.mark.parametrize(("args", "json_too"), [
-    (["jobs", "list", "--status", "done"], True),
-    (["jobs", "list", "--type", "remux"], False),
-    (["jobs", "list", "--since", "yesterday"], True),
-    (["jobs", "list", "--since", "-1h"], False),
-    (["jobs", "list", "--limit", "0"], False),
-    (["jobs", "purge", "--older-than", "-1"], False),
-])
+@pytest.mark.parametrize(
+    ("args", "json_too"),
+    [
+        (["jobs", "list", "--status", "done"], True),
+        (["jobs", "list", "--type", "remux"], False),
+        (["jobs", "list", "--since", "yesterday"], True),
+        (["jobs", "list", "--since", "-1h"], False),
+        (["jobs", "list", "--limit", "0"], False),
+        (["jobs", "purge", "--older-than", "-1"], False),
+    ],
+)
 def test_invalid_options_are_usage_errors(synthetic: Synthetic, args: list[str], json_too: bool) -> None:
     line = usage_error(run(synthetic.home, *args))
-    accepted = {"--status": ["queued", "running", "completed", "failed", "cancelled"],
-                "--type": ["scan", "apply", "transcode"],
-                "--since": ["2h", "1d", "1w", "ISO-8601"]}.get(args[2], [])
+    accepted = {
+        "--status": ["queued", "running", "completed", "failed", "cancelled"],
+        "--type": ["scan", "apply", "transcode"],
+        "--since": ["2h", "1d", "1w", "ISO-8601"],
+    }.get(args[2], [])
     for word in accepted:
         assert word in line, (word, line)
     if json_too:
@@ -636,8 +747,11 @@ def test_invalid_options_are_usage_errors(synthetic: Synthetic, args: list[str],
 
 def test_completion_offers_job_ids_statuses_and_types(synthetic: Synthetic) -> None:
     def complete(words: str) -> list[str]:
-        env = {"_VPO_COMPLETE": "complete_bash", "COMP_WORDS": words,
-               "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1))}
+        env = {
+            "_VPO_COMPLETE": "complete_bash",
+            "COMP_WORDS": words,
+            "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+        }
         result = run(synthetic.home, env=env)
         assert result.code == 0, result
         return result.stdout.split()
@@ -650,8 +764,9 @@ def test_completion_offers_job_ids_statuses_and_types(synthetic: Synthetic) -> N
 
 def test_completion_never_creates_a_library(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    result = run(home, env={"_VPO_COMPLETE": "complete_bash", "COMP_WORDS": "vpo jobs show ab",
-                            "COMP_CWORD": "3"})
+    result = run(
+        home, env={"_VPO_COMPLETE": "complete_bash", "COMP_WORDS": "vpo jobs show ab", "COMP_CWORD": "3"}
+    )
     assert result.code == 0 and result.stdout.strip() == "", result
     assert not (home / "library.db").exists()
 
@@ -664,12 +779,32 @@ def test_running_jobs_of_dead_processes_are_failed_with_the_reason(tmp_path: Pat
     init_home(home)
     pid = dead_pid()
     dead = insert(home, Job("scan", "running", timedelta(hours=2), pid=pid, heartbeat_age=timedelta(hours=1)))
-    remote_stale = insert(home, Job("apply", "running", timedelta(hours=2), pid=777, host="nas.example",
-                                    heartbeat_age=timedelta(minutes=30)))
-    remote_fresh = insert(home, Job("apply", "running", timedelta(minutes=2), pid=778, host="nas.example",
-                                    heartbeat_age=timedelta(seconds=10)))
-    alive = insert(home, Job("scan", "running", timedelta(minutes=1), pid=os.getpid(),
-                             heartbeat_age=timedelta(seconds=1)))
+    remote_stale = insert(
+        home,
+        Job(
+            "apply",
+            "running",
+            timedelta(hours=2),
+            pid=777,
+            host="nas.example",
+            heartbeat_age=timedelta(minutes=30),
+        ),
+    )
+    remote_fresh = insert(
+        home,
+        Job(
+            "apply",
+            "running",
+            timedelta(minutes=2),
+            pid=778,
+            host="nas.example",
+            heartbeat_age=timedelta(seconds=10),
+        ),
+    )
+    alive = insert(
+        home,
+        Job("scan", "running", timedelta(minutes=1), pid=os.getpid(), heartbeat_age=timedelta(seconds=1)),
+    )
     heartbeats = dict(query(home, "SELECT id, heartbeat_at FROM jobs"))
 
     # `jobs show` opens the database: that is enough to notice.
@@ -681,7 +816,9 @@ def test_running_jobs_of_dead_processes_are_failed_with_the_reason(tmp_path: Pat
     assert doc["finished_at"] == heartbeats[dead], doc
     assert doc["duration_seconds"] == pytest.approx(3600 - 1, abs=1), doc
     context = doc["error"]["context"]
-    assert context["pid"] == pid and context["host"] == HOST and context["last_heartbeat_at"] == heartbeats[dead]
+    assert (
+        context["pid"] == pid and context["host"] == HOST and context["last_heartbeat_at"] == heartbeats[dead]
+    )
     assert ISO_Z.match(context["detected_at"]) and context["detected_at"] > heartbeats[dead]
 
     stale = show(home, remote_stale)
@@ -717,9 +854,14 @@ def bulk(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def start_scan(home: Path, root: Path, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen(argv("scan", "--workers", "1", *extra, root), env=env_for(home),
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    return subprocess.Popen(
+        argv("scan", "--workers", "1", *extra, root),
+        env=env_for(home),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
 
 
 def test_killed_scan_is_failed_not_running(bulk: Path, tmp_path: Path) -> None:
@@ -782,8 +924,9 @@ def test_ctrl_c_cancels_the_scan_job(bulk: Path, tmp_path: Path, json_mode: bool
 
 
 @pytest.fixture(scope="module")
-def aged_template(corpus: media.Corpus, tmp_path_factory: pytest.TempPathFactory
-                  ) -> tuple[Path, Path, dict[str, str]]:
+def aged_template(
+    corpus: media.Corpus, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path, dict[str, str]]:
     """A home with one real scan made 60 days old, plus old and recent jobs of every status."""
     base = tmp_path_factory.mktemp("jobs-aged")
     home = base / "home"
@@ -795,30 +938,41 @@ def aged_template(corpus: media.Corpus, tmp_path_factory: pytest.TempPathFactory
     age_job(home, scan_id, 60)
     ids = {
         "scan_60d": scan_id,
-        "failed_50d": insert(home, Job("apply", "failed", timedelta(days=50), error=("boom", "Traceback...", None)),
-                             [(None, b"/media/x.mkv", "error", {"error": "boom"})]),
+        "failed_50d": insert(
+            home,
+            Job("apply", "failed", timedelta(days=50), error=("boom", "Traceback...", None)),
+            [(None, b"/media/x.mkv", "error", {"error": "boom"})],
+        ),
         "cancelled_31d": insert(home, Job("transcode", "cancelled", timedelta(days=31))),
-        "queued_90d": insert(home, Job("transcode", "queued", timedelta(days=90)),
-                             [(None, b"/media/y.mkv", "queued", None)]),
-        "running_40d": insert(home, Job("apply", "running", timedelta(days=40), pid=os.getpid(),
-                                        heartbeat_age=timedelta(seconds=1))),
-        "completed_29d": insert(home, Job("scan", "completed", timedelta(days=29)),
-                                [(None, b"/media/z.mkv", "added", None)]),
+        "queued_90d": insert(
+            home, Job("transcode", "queued", timedelta(days=90)), [(None, b"/media/y.mkv", "queued", None)]
+        ),
+        "running_40d": insert(
+            home,
+            Job("apply", "running", timedelta(days=40), pid=os.getpid(), heartbeat_age=timedelta(seconds=1)),
+        ),
+        "completed_29d": insert(
+            home, Job("scan", "completed", timedelta(days=29)), [(None, b"/media/z.mkv", "added", None)]
+        ),
         "completed_2d": insert(home, Job("scan", "completed", timedelta(days=2))),
     }
     return home, lib, ids
 
 
 @pytest.fixture
-def aged(aged_template: tuple[Path, Path, dict[str, str]], tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
+def aged(
+    aged_template: tuple[Path, Path, dict[str, str]], tmp_path: Path
+) -> tuple[Path, Path, dict[str, str]]:
     """A private copy of the template home (the library itself is only ever read)."""
     template, lib, ids = aged_template
     home = tmp_path / "home"
     shutil.copytree(template, home)
     conn = db(home)  # the running job is still beating
     try:
-        conn.execute("UPDATE jobs SET heartbeat_at = ? WHERE id = ?", (iso(datetime.now(timezone.utc)),
-                                                                         ids["running_40d"]))
+        conn.execute(
+            "UPDATE jobs SET heartbeat_at = ? WHERE id = ?",
+            (iso(datetime.now(timezone.utc)), ids["running_40d"]),
+        )
     finally:
         conn.close()
     return home, lib, ids
@@ -834,7 +988,9 @@ def test_purge_dry_run_changes_nothing_then_purge_deletes_old_finished_jobs(aged
     assert doc["dry_run"] is True and doc["count"] == 3
     assert sorted(doc["job_ids"]) == sorted(ids[k] for k in OLD_FINISHED)
     assert ISO_Z.match(doc["cutoff"])
-    assert abs(parse_iso(doc["cutoff"]) - (datetime.now(timezone.utc) - timedelta(days=30))) < timedelta(minutes=5)
+    assert abs(parse_iso(doc["cutoff"]) - (datetime.now(timezone.utc) - timedelta(days=30))) < timedelta(
+        minutes=5
+    )
     assert job_ids(home) == set(ids.values())
     assert query(home, "SELECT count(*) FROM job_files")[0][0] == rows_before
 

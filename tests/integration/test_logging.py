@@ -35,7 +35,7 @@ def json_lines(text: str) -> list[dict[str, Any]]:
     for line in text.splitlines():
         record = json.loads(line)  # fails the test on any line that is not JSON
         assert isinstance(record, dict), line
-        assert BASE_KEYS <= set(record), line
+        assert set(record) >= BASE_KEYS, line
         assert record["level"] in ("debug", "info", "warning", "error", "critical"), line
         assert record["timestamp"].endswith("Z"), line
         stamp = datetime.fromisoformat(record["timestamp"].replace("Z", "+00:00"))
@@ -88,14 +88,18 @@ def test_debug_json_log_file_of_a_scan(vpo: RunVpo, small: Path, tmp_path: Path)
     assert messages.index(started[0]["message"]) < messages.index(completed[0]["message"])
     # per-file probe timings at debug, with the file as a top-level key
     probes = [r for r in records if r["level"] == "debug" and r.get("operation") == "probe"]
-    assert sorted(r["file"] for r in probes) == sorted(str(small / n) for n in ("dual.mp4", "movie.mkv", "random.mkv"))
+    assert sorted(r["file"] for r in probes) == sorted(
+        str(small / n) for n in ("dual.mp4", "movie.mkv", "random.mkv")
+    )
     for r in probes:
         assert isinstance(r["duration_seconds"], (int, float)) and r["duration_seconds"] >= 0
     failed = [r for r in records if r["level"] == "warning"]
     assert [r["file"] for r in failed] == [str(small / "random.mkv")]
     # nothing at info is per file: info is the start and the finish only
-    assert [r["message"] for r in records if r["level"] == "info"] == [started[0]["message"],
-                                                                          completed[0]["message"]]
+    assert [r["message"] for r in records if r["level"] == "info"] == [
+        started[0]["message"],
+        completed[0]["message"],
+    ]
 
 
 def test_log_file_is_private(vpo: RunVpo, tmp_path: Path) -> None:
@@ -149,7 +153,9 @@ def test_text_log_file_lines_carry_the_job(vpo: RunVpo, small: Path, tmp_path: P
     lines = log.read_text().splitlines()
     assert len(lines) == 3, lines  # started, one failed probe, completed
     for line in lines:
-        assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z (INFO|WARNING) vpo\.scan\.service: ", line), line
+        assert re.match(
+            r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z (INFO|WARNING) vpo\.scan\.service: ", line
+        ), line
         assert f"job={report['job_id'][:8]}" in line, line
     assert f"file={small / 'random.mkv'}" in lines[1]
 
@@ -167,16 +173,20 @@ def test_include_stderr_logs_to_both(vpo: RunVpo, vpo_home: Path, tmp_path: Path
 
 
 @pytest.mark.parametrize("backup_count", [2, 0])
-def test_rotation_keeps_exactly_backup_count_files(vpo: RunVpo, vpo_home: Path, small: Path,
-                                                   backup_count: int) -> None:
-    write(vpo_home / "config.yaml", f"""
+def test_rotation_keeps_exactly_backup_count_files(
+    vpo: RunVpo, vpo_home: Path, small: Path, backup_count: int
+) -> None:
+    write(
+        vpo_home / "config.yaml",
+        f"""
         logging:
           file: logs/vpo.log
           format: json
           level: debug
           max_bytes: 600
           backup_count: {backup_count}
-    """)
+    """,
+    )
     folder = vpo_home / "logs"  # relative to VPO_HOME
     for _ in range(2):  # ~8 lines of ~300 bytes each time: several rollovers
         scan_json(vpo("scan", "--json", "--full", small))
@@ -206,8 +216,9 @@ def blocked(tmp_path: Path) -> Path:
     return tmp_path / "x" / "file.txt" / "sub" / "vpo.log"
 
 
-def test_unwritable_log_path_warns_once_and_falls_back_to_stderr(vpo: RunVpo, small: Path,
-                                                                 blocked: Path) -> None:
+def test_unwritable_log_path_warns_once_and_falls_back_to_stderr(
+    vpo: RunVpo, small: Path, blocked: Path
+) -> None:
     result = vpo("--log-file", blocked, "scan", "--json", small)
     scan_json(result)
     lines = result.stderr.splitlines()
@@ -224,8 +235,10 @@ def test_log_file_directly_under_a_regular_file(vpo: RunVpo, tmp_path: Path) -> 
     result = vpo("--log-file", tmp_path / "plain" / "vpo.log", "jobs", "list", "--json")
     assert result.code == 0, result
     assert result.json() == []
-    assert result.stderr == (f"vpo: warning: cannot open log file {tmp_path / 'plain' / 'vpo.log'} "
-                             f"({tmp_path / 'plain'} is not a directory); logging to stderr\n")
+    assert result.stderr == (
+        f"vpo: warning: cannot open log file {tmp_path / 'plain' / 'vpo.log'} "
+        f"({tmp_path / 'plain'} is not a directory); logging to stderr\n"
+    )
 
 
 def test_a_directory_given_as_the_log_file(vpo: RunVpo, tmp_path: Path) -> None:
@@ -233,7 +246,8 @@ def test_a_directory_given_as_the_log_file(vpo: RunVpo, tmp_path: Path) -> None:
     assert result.code == 0, result
     assert result.json() == []
     assert result.stderr.splitlines() == [
-        f"vpo: warning: cannot open log file {tmp_path} (Is a directory); logging to stderr"]
+        f"vpo: warning: cannot open log file {tmp_path} (Is a directory); logging to stderr"
+    ]
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux /dev/full")

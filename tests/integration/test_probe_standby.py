@@ -99,8 +99,9 @@ def test_one_cpu_starts_no_spare(corpus, tmp_path: Path) -> None:
     """With one CPU the spare could only load at the CLI's expense."""
     lib = tmp_path / "lib"
     shutil.copytree(corpus.root, lib)
-    done = run_vpo_as(["taskset", "-c", "0"], tmp_path / "home", "--log-level", "debug",
-                      "scan", "--json", lib)
+    done = run_vpo_as(
+        ["taskset", "-c", "0"], tmp_path / "home", "--log-level", "debug", "scan", "--json", lib
+    )
     assert json.loads(done.stdout)["counts"]["added"] == len(corpus.videos), done
     assert "the spare one" not in done.stderr
     assert re.search(r"probe worker \d+: started", done.stderr)
@@ -112,15 +113,18 @@ def test_other_commands_start_no_spare(tmp_path: Path) -> None:
     assert "spare probe worker" not in listed.stderr and "the spare one" not in listed.stderr
 
 
-@pytest.mark.parametrize(("args", "command"), [
-    (["scan", "/lib"], "scan"),
-    (["--log-level", "debug", "scan", "/lib"], "scan"),
-    (["--log-level=debug", "--log-json", "scan"], "scan"),
-    (["-p", "scan", "jobs", "list"], "jobs"),  # a profile named "scan"
-    (["--profile", "movies", "jobs", "list", "--type", "scan"], "jobs"),
-    (["--log-file", "/tmp/scan", "inspect", "x"], "inspect"),
-    (["--help"], None),
-    ([], None),
-])
+@pytest.mark.parametrize(
+    ("args", "command"),
+    [
+        (["scan", "/lib"], "scan"),
+        (["--log-level", "debug", "scan", "/lib"], "scan"),
+        (["--log-level=debug", "--log-json", "scan"], "scan"),
+        (["-p", "scan", "jobs", "list"], "jobs"),  # a profile named "scan"
+        (["--profile", "movies", "jobs", "list", "--type", "scan"], "jobs"),
+        (["--log-file", "/tmp/scan", "inspect", "x"], "inspect"),
+        (["--help"], None),
+        ([], None),
+    ],
+)
 def test_command_is_found_past_the_global_options(args: list[str], command: str | None) -> None:
     assert subcommand(args) == command

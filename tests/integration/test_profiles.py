@@ -44,34 +44,46 @@ def two_files(corpus: media.Corpus, tmp_path_factory: pytest.TempPathFactory) ->
 
 def write_layers(home: Path) -> Path:
     """config.yaml < base < movies (extends base); kids extends movies."""
-    write(home / "config.yaml", """
+    write(
+        home / "config.yaml",
+        """
         scan:
           workers: 2
           prober: ffprobe
         jobs:
           retention_days: 45
-    """)
-    write(home / "profiles" / "base.yaml", """
+    """,
+    )
+    write(
+        home / "profiles" / "base.yaml",
+        """
         name: base
         description: Shared by every library
         scan:
           workers: 3
           prune: true
-    """)
-    write(home / "profiles" / "movies.yaml", """
+    """,
+    )
+    write(
+        home / "profiles" / "movies.yaml",
+        """
         name: movies
         description: Settings for the movie library
         extends: base
         scan:
           workers: 4
           extensions: [mkv]
-    """)
-    write(home / "profiles" / "kids.yaml", """
+    """,
+    )
+    write(
+        home / "profiles" / "kids.yaml",
+        """
         name: kids
         extends: movies
         jobs:
           retention_days: 7
-    """)
+    """,
+    )
     return home
 
 
@@ -87,8 +99,21 @@ RUNS: dict[str, tuple[list[str], dict[str, str]]] = {
     "defaults": ([], {}),
     "config": ([], {}),
     "profile": (["--profile", "movies"], {}),
-    "flags": (["--profile", "movies", "@", "--workers", "5", "--no-prune", "--extensions", "mkv,mp4",
-               "--prober", "pyav"], {}),
+    "flags": (
+        [
+            "--profile",
+            "movies",
+            "@",
+            "--workers",
+            "5",
+            "--no-prune",
+            "--extensions",
+            "mkv,mp4",
+            "--prober",
+            "pyav",
+        ],
+        {},
+    ),
     "env": ([], {"VPO_PROFILE": "movies"}),
     "global-over-env": (["--profile", "base"], {"VPO_PROFILE": "movies"}),
     "command-over-global": (["--profile", "base", "@", "--profile", "movies"], {"VPO_PROFILE": "kids"}),
@@ -108,8 +133,13 @@ def scans(two_files: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str
             write_layers(home)
         before, _, after = " ".join(args).partition("@")
         argv = [*before.split(), "scan", "--json", str(two_files), *after.split()]
-        child = subprocess.Popen([str(VPO), *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                 env={**env_for(home), **extra}, stdin=subprocess.DEVNULL)
+        child = subprocess.Popen(
+            [str(VPO), *argv],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**env_for(home), **extra},
+            stdin=subprocess.DEVNULL,
+        )
         running[name] = (home, child)
     out = {}
     for name, (home, child) in running.items():
@@ -117,8 +147,12 @@ def scans(two_files: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str
         assert child.returncode == 0, (name, stdout, stderr)
         report = json.loads(stdout)
         options = json.loads(query(home, "SELECT options FROM jobs WHERE id = ?", report["job_id"])[0][0])
-        out[name] = {**options, "discovered": report["counts"]["discovered"], "job_id": report["job_id"],
-                     "home": home}
+        out[name] = {
+            **options,
+            "discovered": report["counts"]["discovered"],
+            "job_id": report["job_id"],
+            "home": home,
+        }
     return out
 
 
@@ -171,8 +205,12 @@ def test_empty_vpo_profile_means_no_profile(scans: dict[str, dict[str, Any]]) ->
 
 def test_jobs_show_reports_the_options_that_won(scans: dict[str, dict[str, Any]]) -> None:
     run = scans["flags"]
-    done = subprocess.run([str(VPO), "jobs", "show", run["job_id"], "--json"], capture_output=True,
-                          env=env_for(run["home"]), timeout=60)
+    done = subprocess.run(
+        [str(VPO), "jobs", "show", run["job_id"], "--json"],
+        capture_output=True,
+        env=env_for(run["home"]),
+        timeout=60,
+    )
     assert done.returncode == 0, done
     options = json.loads(done.stdout)["options"]
     assert (options["workers"], options["prune"], options["prober"]) == (5, False, "pyav")
@@ -183,7 +221,7 @@ def test_profiles_show_reports_values_and_sources_per_spec(vpo: RunVpo, layered:
     result = vpo("--log-level", "debug", "profiles", "show", "kids", "--json")
     assert result.code == 0, result
     doc = result.json()
-    assert SHOW_KEYS <= set(doc)
+    assert set(doc) >= SHOW_KEYS
     assert doc["name"] == "kids"
     assert doc["path"] == str(layered / "profiles" / "kids.yaml")
     assert doc["profile"] == {"name": "kids", "extends": "movies", "jobs": {"retention_days": 7}}
@@ -235,7 +273,7 @@ def test_profiles_list_json_includes_broken_profiles_with_their_error(vpo: RunVp
     assert [e["name"] for e in entries] == ["base", "broken", "kids", "movies", "tv", "typo"]
     by_name = {e["name"]: e for e in entries}
     for e in entries:
-        assert LIST_KEYS <= set(e), e
+        assert set(e) >= LIST_KEYS, e
         assert e["path"] == str(layered / "profiles" / f"{e['name']}.yaml")
     assert by_name["movies"]["description"] == "Settings for the movie library"
     assert by_name["movies"]["valid"] is True and by_name["movies"]["error"] is None
@@ -277,8 +315,9 @@ def json_error(result: Result, code: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("where", ["global", "command", "env"])
-def test_unknown_profile_lists_the_available_ones(vpo: RunVpo, layered: Path, two_files: Path,
-                                                  where: str) -> None:
+def test_unknown_profile_lists_the_available_ones(
+    vpo: RunVpo, layered: Path, two_files: Path, where: str
+) -> None:
     args: list[Any] = ["scan", "--json", two_files]
     env = None
     if where == "global":
@@ -313,10 +352,15 @@ def test_yaml_syntax_error_in_config(vpo: RunVpo, vpo_home: Path, two_files: Pat
 def test_unknown_key_names_file_line_key_and_the_accepted_keys(vpo: RunVpo, vpo_home: Path) -> None:
     path = write(vpo_home / "config.yaml", "jobs:\n  retention_days: 3\n  auto_prune: true\n")
     doc = json_error(vpo("jobs", "list", "--json"), "CONFIG_INVALID")
-    assert doc["message"] == (f"{path}:3: jobs.auto_prune: unknown key 'auto_prune'; "
-                              "accepted keys: retention_days, auto_purge")
-    assert doc["details"] == {"file": str(path), "line": 3, "key": "jobs.auto_prune",
-                              "reason": "unknown key 'auto_prune'; accepted keys: retention_days, auto_purge"}
+    assert doc["message"] == (
+        f"{path}:3: jobs.auto_prune: unknown key 'auto_prune'; accepted keys: retention_days, auto_purge"
+    )
+    assert doc["details"] == {
+        "file": str(path),
+        "line": 3,
+        "key": "jobs.auto_prune",
+        "reason": "unknown key 'auto_prune'; accepted keys: retention_days, auto_purge",
+    }
     text = vpo("jobs", "list")
     assert text.code == 2 and text.stdout == ""
     assert one_error_line(text) == f"Error: {doc['message']}"

@@ -19,7 +19,9 @@ from vpo.timeutil import now_iso
 from vpo.transcode.models import TranscodeTarget
 from vpo.transcode.queue import cancel_job, queue_transcodes, retry_job
 
-H264 = ProbeResult("matroska", 60.0, (Track(0, "video", "h264", width=64, height=48), Track(1, "audio", "aac")))
+H264 = ProbeResult(
+    "matroska", 60.0, (Track(0, "video", "h264", width=64, height=48), Track(1, "audio", "aac"))
+)
 
 
 @pytest.fixture
@@ -33,8 +35,20 @@ def catalogue(db: Database, *names: str) -> list[bytes]:
     paths = [f"/lib/{n}".encode() for n in names]
     with db.transaction() as conn:
         for n, path in enumerate(paths):
-            files_db.upsert_probed(conn, path=path, size=1000, mtime_ns=1, dev=1, ino=n, result=H264, error=None,
-                                   fingerprint=f"fp{n}", content_hash=None, racy=False, now=now_iso())
+            files_db.upsert_probed(
+                conn,
+                path=path,
+                size=1000,
+                mtime_ns=1,
+                dev=1,
+                ino=n,
+                result=H264,
+                error=None,
+                fingerprint=f"fp{n}",
+                content_hash=None,
+                racy=False,
+                now=now_iso(),
+            )
     return paths
 
 
@@ -73,8 +87,16 @@ def test_a_second_job_for_a_file_waits_while_the_first_runs(db: Database) -> Non
     assert third is not None and third.job_id == first  # the oldest
     assert claim(db) is None  # `second` is for the same file: it waits
     with db.transaction() as conn:
-        queue_db.finish(conn, third, status="completed", now=now_iso(), summary=None, error=None,
-                        traceback=None, progress=1.0)
+        queue_db.finish(
+            conn,
+            third,
+            status="completed",
+            now=now_iso(),
+            summary=None,
+            error=None,
+            traceback=None,
+            progress=1.0,
+        )
     fourth = claim(db)
     assert fourth is not None and fourth.job_id == second
 
@@ -89,8 +111,16 @@ def test_a_cancel_is_seen_by_the_next_heartbeat(db: Database) -> None:
     with db.transaction() as conn:
         assert not queue_db.beat(conn, mine, now_iso(), 0.6)
         assert not queue_db.still_mine(conn, mine)
-        assert not queue_db.finish(conn, mine, status="completed", now=now_iso(), summary=None, error=None,
-                                   traceback=None, progress=1.0)
+        assert not queue_db.finish(
+            conn,
+            mine,
+            status="completed",
+            now=now_iso(),
+            summary=None,
+            error=None,
+            traceback=None,
+            progress=1.0,
+        )
     assert status(db, job_id) == "cancelled"
 
 
@@ -106,8 +136,9 @@ def test_a_stale_claim_cannot_touch_the_job_after_it_was_retried_and_claimed_aga
         assert not queue_db.beat(conn, old, now_iso(), 0.9)
         assert not queue_db.still_mine(conn, old)
         assert not queue_db.requeue(conn, old, "stopping")
-        assert not queue_db.finish(conn, old, status="failed", now=now_iso(), summary=None, error="x",
-                                   traceback=None, progress=None)
+        assert not queue_db.finish(
+            conn, old, status="failed", now=now_iso(), summary=None, error="x", traceback=None, progress=None
+        )
         assert queue_db.still_mine(conn, new)
     assert status(db, job_id) == "running"
 
@@ -118,8 +149,9 @@ def test_requeue_puts_the_job_back_for_anyone(db: Database) -> None:
     assert mine is not None
     with db.transaction() as conn:
         assert queue_db.requeue(conn, mine, "worker stopped before finishing; requeued")
-    row = db.conn.execute("SELECT status, pid, started_at, progress, error_message FROM jobs WHERE id = ?",
-                          (job_id,)).fetchone()
+    row = db.conn.execute(
+        "SELECT status, pid, started_at, progress, error_message FROM jobs WHERE id = ?", (job_id,)
+    ).fetchone()
     assert row == ("queued", None, None, None, "worker stopped before finishing; requeued")
     again = claim(db, pid=9)
     assert again is not None and again.job_id == job_id
@@ -141,7 +173,7 @@ def _claim_rounds(path: str, n: int, rounds: int, barrier: Any, out: Any) -> Non
                     taken.append(got.job_id)
         finally:
             own.close()
-    except BaseException as exc:  # noqa: BLE001 - reported to the test; the others stop too
+    except BaseException as exc:
         error = f"{type(exc).__name__}: {exc}"
         barrier.abort()
     out.put((n, taken, empty, error))
@@ -153,8 +185,10 @@ def test_concurrent_claims_from_processes_never_take_a_job_twice(tmp_path: Path,
     rounds = len(ids) // workers + 1
     ctx = multiprocessing.get_context("spawn")
     barrier, out = ctx.Barrier(workers, timeout=120), ctx.Queue()  # timeout: a hang guard
-    procs = [ctx.Process(target=_claim_rounds, args=(str(tmp_path / "library.db"), n, rounds, barrier, out))
-             for n in range(workers)]
+    procs = [
+        ctx.Process(target=_claim_rounds, args=(str(tmp_path / "library.db"), n, rounds, barrier, out))
+        for n in range(workers)
+    ]
     for p in procs:
         p.start()
     results = sorted(out.get(timeout=300) for _ in procs)  # hang guard

@@ -8,7 +8,6 @@ import tempfile
 import time
 from pathlib import Path
 
-
 import media
 from integration.conftest import Result, age_tree
 from integration.scanutil import as_other_user, query, run_vpo, run_vpo_as
@@ -47,7 +46,8 @@ def test_unreadable_root_is_fatal_and_marks_nothing_missing(corpus: media.Corpus
 
 
 def test_racy_recheck_that_finds_the_same_tracks_is_not_recorded_as_a_change(
-        corpus: media.Corpus, tmp_path: Path) -> None:
+    corpus: media.Corpus, tmp_path: Path
+) -> None:
     lib = tmp_path / "lib"
     lib.mkdir()
     shutil.copy2(corpus.by_name("movie.mkv").path, lib / "movie.mkv")
@@ -65,4 +65,6 @@ def test_racy_recheck_that_finds_the_same_tracks_is_not_recorded_as_a_change(
     age_tree(lib)
     third = run_vpo(home, "scan", "--json", lib)
     assert third.json()["counts"]["scanned"] == 1  # a real mtime change is probed and recorded
-    assert query(home, "SELECT outcome FROM job_files WHERE job_id = ?", third.json()["job_id"]) == [("changed",)]
+    assert query(home, "SELECT outcome FROM job_files WHERE job_id = ?", third.json()["job_id"]) == [
+        ("changed",)
+    ]

@@ -19,16 +19,16 @@ import pytest
 import media
 from integration.conftest import Result, age_tree
 from integration.scanutil import (
-    as_other_user,
-    run_vpo_as,
     SPEC_COUNT_KEYS,
     SPEC_ERROR_KEYS,
     SPEC_SCAN_KEYS,
+    as_other_user,
     assert_no_traceback,
     files_by_path,
     one_error_line,
     query,
     run_vpo,
+    run_vpo_as,
 )
 
 NON_UTF8 = b"caf\xe9-latin1.mkv"
@@ -58,8 +58,8 @@ def test_first_scan_exits_1_because_three_files_are_broken(first: FirstScan) -> 
 
 def test_stdout_is_exactly_one_json_document_with_the_spec_keys(first: FirstScan) -> None:
     doc = json.loads(first.result.stdout)  # raises if anything else reached stdout
-    assert SPEC_SCAN_KEYS <= set(doc)
-    assert SPEC_COUNT_KEYS <= set(doc["counts"])
+    assert set(doc) >= SPEC_SCAN_KEYS
+    assert set(doc["counts"]) >= SPEC_COUNT_KEYS
     assert isinstance(doc["duration_seconds"], (int, float)) and doc["duration_seconds"] >= 0
     assert len(doc["job_id"]) == 36 and doc["job_id"].count("-") == 4
     assert doc["roots"] == [str(first.corpus.root)]
@@ -70,8 +70,13 @@ def test_stdout_is_exactly_one_json_document_with_the_spec_keys(first: FirstScan
 def test_counts_report_every_video_file_once(first: FirstScan) -> None:
     counts = first.result.json()["counts"]
     assert {k: counts[k] for k in SPEC_COUNT_KEYS} == {
-        "discovered": 10, "skipped": 0, "scanned": 0, "added": 7,
-        "moved": 0, "removed": 0, "errors": 3,
+        "discovered": 10,
+        "skipped": 0,
+        "scanned": 0,
+        "added": 7,
+        "moved": 0,
+        "removed": 0,
+        "errors": 3,
     }
 
 
@@ -144,11 +149,16 @@ def test_tracks_are_stored_as_ffprobe_reports_them(first: FirstScan) -> None:
     for name in ("movie.mkv", "dual.mp4", "clip.avi", media.NON_UTF8_NAME):
         f = first.corpus.by_name(name)
         fid = query(first.home, "SELECT id FROM files WHERE path = ?", f.fspath)[0][0]
-        rows = query(first.home,
-                     "SELECT idx, type, codec, language, title, is_default, is_forced, channels, "
-                     "width, height FROM tracks WHERE file_id = ? ORDER BY idx", fid)
-        got = [media.ExpectedTrack(r[0], r[1], r[2], r[3], r[4], bool(r[5]), bool(r[6]), r[7], r[8], r[9])
-               for r in rows]
+        rows = query(
+            first.home,
+            "SELECT idx, type, codec, language, title, is_default, is_forced, channels, "
+            "width, height FROM tracks WHERE file_id = ? ORDER BY idx",
+            fid,
+        )
+        got = [
+            media.ExpectedTrack(r[0], r[1], r[2], r[3], r[4], bool(r[5]), bool(r[6]), r[7], r[8], r[9])
+            for r in rows
+        ]
         assert tuple(got) == f.tracks == media.probe_tracks(f.path), name
     broken = first.corpus.by_name("random.mkv").fspath
     fid = query(first.home, "SELECT id FROM files WHERE path = ?", broken)[0][0]
@@ -162,9 +172,12 @@ def test_the_scan_is_recorded_as_one_completed_job(first: FirstScan) -> None:
     job_id, type_, status, summary, finished = jobs[0]
     assert (job_id, type_, status) == (doc["job_id"], "scan", "completed")
     assert finished.endswith("Z")
-    assert {k: json.loads(summary)[k] for k in SPEC_COUNT_KEYS} == {k: doc["counts"][k] for k in SPEC_COUNT_KEYS}
-    outcomes = dict(query(first.home, "SELECT outcome, count(*) FROM job_files WHERE job_id = ? GROUP BY 1",
-                          job_id))
+    assert {k: json.loads(summary)[k] for k in SPEC_COUNT_KEYS} == {
+        k: doc["counts"][k] for k in SPEC_COUNT_KEYS
+    }
+    outcomes = dict(
+        query(first.home, "SELECT outcome, count(*) FROM job_files WHERE job_id = ? GROUP BY 1", job_id)
+    )
     assert outcomes == {"added": 7, "error": 3}
 
 
@@ -177,8 +190,11 @@ def test_text_summary(corpus: media.Corpus, tmp_path: Path) -> None:
     assert_no_traceback(result)
     out = result.stdout
     assert f"Scanning {lib.root} ..." in out
-    lines = {line.split(":")[0].strip(): line.split(":", 1)[1].split() for line in out.splitlines()
-             if line.startswith("  ") and ":" in line and not line.startswith("  !")}
+    lines = {
+        line.split(":")[0].strip(): line.split(":", 1)[1].split()
+        for line in out.splitlines()
+        if line.startswith("  ") and ":" in line and not line.startswith("  !")
+    }
     assert lines["Discovered"] == ["10", "files"]
     assert lines["Skipped (unchanged)"] == ["0"]
     assert lines["Added (new)"] == ["7"]
@@ -223,8 +239,9 @@ def test_missing_root_json_error_object(vpo, vpo_home: Path, tmp_path: Path) -> 
         assert query(vpo_home, "SELECT count(*) FROM jobs") == [(0,)]
 
 
-def test_missing_root_among_good_ones_scans_nothing(vpo, vpo_home: Path, library: media.Corpus,
-                                                    tmp_path: Path) -> None:
+def test_missing_root_among_good_ones_scans_nothing(
+    vpo, vpo_home: Path, library: media.Corpus, tmp_path: Path
+) -> None:
     result = vpo("scan", "--json", library.root, tmp_path / "gone")
     assert result.code == 2, result
     assert result.json()["code"] == "ROOT_NOT_FOUND"
@@ -299,7 +316,7 @@ def test_read_only_database_is_a_clear_error(corpus: media.Corpus) -> None:
         assert str(db) in doc["message"] and "read-only" in doc["message"]
         assert query(home, "SELECT count(*) FROM jobs") == before
     finally:
-        for d, _, names in os.walk(base):
+        for d, _, _names in os.walk(base):
             os.chmod(d, 0o755)
         shutil.rmtree(base, ignore_errors=True)
 
@@ -330,12 +347,17 @@ def test_a_hanging_or_crashing_prober_costs_only_that_file(corpus: media.Corpus,
     assert_no_traceback(result)
     doc = result.json()
     assert {k: doc["counts"][k] for k in ("discovered", "added", "errors")} == {
-        "discovered": 4, "added": 2, "errors": 2}
+        "discovered": 4,
+        "added": 2,
+        "errors": 2,
+    }
     errors = {Path(e["path"]).name: e["error"] for e in doc["errors"]}
     assert set(errors) == {"hang.mkv", "crash.mkv"}
     assert "timed out" in errors["hang.mkv"]
     assert "SIGSEGV" in errors["crash.mkv"]
-    rows = {os.path.basename(bytes(p)): (s, e) for p, s, e in
-            query(home, "SELECT path, scan_status, scan_error FROM files")}
+    rows = {
+        os.path.basename(bytes(p)): (s, e)
+        for p, s, e in query(home, "SELECT path, scan_status, scan_error FROM files")
+    }
     assert rows[b"movie.mkv"] == ("ok", None) and rows[b"dual.mp4"] == ("ok", None)
     assert rows[b"hang.mkv"][0] == rows[b"crash.mkv"][0] == "error"

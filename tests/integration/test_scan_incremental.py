@@ -20,16 +20,16 @@ import pytest
 import media
 from integration.conftest import Result, age_tree
 from integration.scanutil import (
-    as_other_user,
-    run_vpo_as,
     SPEC_COUNT_KEYS,
     argv,
+    as_other_user,
     assert_no_traceback,
     env_for,
     error_line,
     files_by_path,
     query,
     run_vpo,
+    run_vpo_as,
 )
 
 NOTHING = dict.fromkeys(SPEC_COUNT_KEYS - {"discovered", "skipped"}, 0)
@@ -47,13 +47,17 @@ def scan(vpo, *args) -> tuple[Result, dict[str, int]]:
 def expect(discovered: int, **changes: int) -> dict[str, int]:
     """The counts of a scan of `discovered` files where only `changes` happened."""
     counts = {**NOTHING, "discovered": discovered, **changes}
-    counts.setdefault("skipped", discovered - sum(changes.get(k, 0) for k in ("scanned", "added", "moved", "errors")))
+    counts.setdefault(
+        "skipped", discovered - sum(changes.get(k, 0) for k in ("scanned", "added", "moved", "errors"))
+    )
     return counts
 
 
 def unique_copy(src: Path | bytes, dst: Path | bytes, uid: int) -> None:
     """A new file with the layout of the corpus file `src` but bytes of its own."""
-    data = re.sub(rb"vpo-media-id:[0-9a-f]{16}", b"vpo-media-id:%016x" % uid, Path(os.fsdecode(src)).read_bytes())
+    data = re.sub(
+        rb"vpo-media-id:[0-9a-f]{16}", b"vpo-media-id:%016x" % uid, Path(os.fsdecode(src)).read_bytes()
+    )
     os.makedirs(os.path.dirname(os.fsencode(dst)), exist_ok=True)
     Path(os.fsdecode(dst)).write_bytes(data)
 
@@ -69,8 +73,9 @@ def row(home: Path, path: Path | bytes) -> dict:
 
 
 def outcomes(home: Path, job_id: str) -> list[tuple[bytes, str]]:
-    return sorted((bytes(p), o) for p, o in query(home, "SELECT path, outcome FROM job_files WHERE job_id = ?",
-                                                  job_id))
+    return sorted(
+        (bytes(p), o) for p, o in query(home, "SELECT path, outcome FROM job_files WHERE job_id = ?", job_id)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -123,10 +128,21 @@ def test_second_scan_probes_and_writes_nothing(vpo, vpo_home: Path, scanned: med
 def test_text_summary_says_nothing_changed(vpo, scanned: media.Corpus) -> None:
     result = vpo("scan", scanned.root)
     assert result.code == 0, result
-    summary = {label.strip(): value.split()[0] for label, value in
-               (line.split(":", 1) for line in result.stdout.splitlines() if line.startswith("  ") and ":" in line)}
-    assert summary == {"Discovered": "10", "Skipped (unchanged)": "10", "Scanned (changed)": "0",
-                       "Added (new)": "0", "Moved": "0", "Removed (missing)": "0", "Errors": "0"}
+    summary = {
+        label.strip(): value.split()[0]
+        for label, value in (
+            line.split(":", 1) for line in result.stdout.splitlines() if line.startswith("  ") and ":" in line
+        )
+    }
+    assert summary == {
+        "Discovered": "10",
+        "Skipped (unchanged)": "10",
+        "Scanned (changed)": "0",
+        "Added (new)": "0",
+        "Moved": "0",
+        "Removed (missing)": "0",
+        "Errors": "0",
+    }
 
 
 # -- changed files -----------------------------------------------------------------------------
@@ -192,7 +208,8 @@ def test_new_file_is_added(vpo, vpo_home: Path, scanned: media.Corpus, make_vide
     assert row(vpo_home, new)["scan_status"] == "ok"
     assert row(vpo_home, other)["container"] == "webm"
     assert outcomes(vpo_home, result.json()["job_id"]) == sorted(
-        [(os.fsencode(new), "added"), (os.fsencode(other), "added")])
+        [(os.fsencode(new), "added"), (os.fsencode(other), "added")]
+    )
 
 
 # -- missing, returning, pruned ----------------------------------------------------------------
@@ -208,7 +225,9 @@ def test_deleted_file_is_missing_and_keeps_its_id(vpo, vpo_home: Path, scanned: 
     gone = row(vpo_home, movie)
     assert gone["id"] == old["id"] and gone["scan_status"] == "missing"
     assert gone["missing_since"] and gone["missing_since"].endswith("Z")
-    assert query(vpo_home, "SELECT count(*) FROM tracks WHERE file_id = ?", old["id"]) == [(5,)]  # history kept
+    assert query(vpo_home, "SELECT count(*) FROM tracks WHERE file_id = ?", old["id"]) == [
+        (5,)
+    ]  # history kept
     assert outcomes(vpo_home, result.json()["job_id"]) == [(movie, "missing")]
     # "Removed" counts only files that went missing in this scan
     _, again = scan(vpo, scanned.root)
@@ -217,8 +236,9 @@ def test_deleted_file_is_missing_and_keeps_its_id(vpo, vpo_home: Path, scanned: 
 
 
 @pytest.mark.parametrize("name", ["movie.mkv", "random.mkv"])
-def test_restored_file_is_back_not_added(vpo, vpo_home: Path, scanned: media.Corpus, tmp_path: Path,
-                                         name: str) -> None:
+def test_restored_file_is_back_not_added(
+    vpo, vpo_home: Path, scanned: media.Corpus, tmp_path: Path, name: str
+) -> None:
     f = scanned.by_name(name).fspath
     old = row(vpo_home, f)
     keep = tmp_path / "kept"
@@ -253,10 +273,14 @@ def test_prune_deletes_missing_records(vpo, vpo_home: Path, scanned: media.Corpu
     assert len(rows) == 8
     assert query(vpo_home, "SELECT count(*) FROM tracks WHERE file_id = ?", movie_id) == [(0,)]
     # the audit trail survives the record: the job row keeps the path, with no file id
-    audit = query(vpo_home, "SELECT path, file_id, outcome FROM job_files WHERE job_id = ? ORDER BY path",
-                  result.json()["job_id"])
+    audit = query(
+        vpo_home,
+        "SELECT path, file_id, outcome FROM job_files WHERE job_id = ? ORDER BY path",
+        result.json()["job_id"],
+    )
     assert [(bytes(p), fid, o) for p, fid, o in audit] == sorted(
-        [(dual, None, "missing"), (movie, None, "missing")])
+        [(dual, None, "missing"), (movie, None, "missing")]
+    )
 
 
 # -- moves -------------------------------------------------------------------------------------
@@ -288,7 +312,7 @@ def test_move_from_one_root_to_another(vpo, vpo_home: Path, corpus: media.Corpus
     old = row(vpo_home, files[0])
     target = lib / "tv" / "a.mkv"  # into the root that is walked first
     os.rename(files[0], target)
-    result, counts = scan(vpo, lib / "tv", lib / "movies")
+    _result, counts = scan(vpo, lib / "tv", lib / "movies")
     assert counts == expect(3, moved=1, skipped=2)
     assert row(vpo_home, target)["id"] == old["id"]
     assert os.fsencode(files[0]) not in files_by_path(vpo_home)
@@ -337,8 +361,9 @@ def _tree(base: Path, corpus: media.Corpus, rels: list[str]) -> list[Path]:
     return out
 
 
-def test_sibling_directory_is_never_under_a_root(vpo, vpo_home: Path, corpus: media.Corpus,
-                                                 tmp_path: Path) -> None:
+def test_sibling_directory_is_never_under_a_root(
+    vpo, vpo_home: Path, corpus: media.Corpus, tmp_path: Path
+) -> None:
     tv, tv2 = tmp_path / "x" / "tv", tmp_path / "x" / "tv2"
     files = _tree(tmp_path / "x", corpus, ["tv/a.mkv", "tv/b.mkv", "tv2/c.mkv", "tv2/d.mkv", "tv.mkv"])
     _, counts = scan(vpo, tv, tv2)
@@ -349,7 +374,8 @@ def test_sibling_directory_is_never_under_a_root(vpo, vpo_home: Path, corpus: me
     _, counts = scan(vpo, tv)
     assert counts == expect(2, skipped=2)
     assert {bytes(p): s for p, s in query(vpo_home, "SELECT path, scan_status FROM files")} == {
-        os.fsencode(f): "ok" for f in files}
+        os.fsencode(f): "ok" for f in files
+    }
     _, counts = scan(vpo, tv2)
     assert counts == expect(1, removed=1, skipped=1)
     assert row(vpo_home, files[2])["scan_status"] == "missing"
@@ -359,8 +385,11 @@ def test_sibling_directory_is_never_under_a_root(vpo, vpo_home: Path, corpus: me
 def test_percent_and_underscore_in_paths(vpo, vpo_home: Path, corpus: media.Corpus, tmp_path: Path) -> None:
     """A LIKE-based prefix query would take '50%_off' to cover '50xyoff' too."""
     lib = tmp_path / "lib"
-    files = _tree(lib, corpus, ["50%_off/a%b.mkv", "50%_off/c_d.mkv", "50xyoff/e.mkv", "50xyoff/f.mkv",
-                                "50%_off_extra/g.mkv"])
+    files = _tree(
+        lib,
+        corpus,
+        ["50%_off/a%b.mkv", "50%_off/c_d.mkv", "50xyoff/e.mkv", "50xyoff/f.mkv", "50%_off_extra/g.mkv"],
+    )
     _, counts = scan(vpo, lib)
     assert counts == expect(5, added=5)
     os.unlink(files[2])
@@ -371,12 +400,14 @@ def test_percent_and_underscore_in_paths(vpo, vpo_home: Path, corpus: media.Corp
     os.unlink(files[0])
     _, counts = scan(vpo, lib / "50%_off")
     assert counts == expect(1, removed=1, skipped=1)
-    assert sorted(bytes(p) for p, in query(vpo_home, "SELECT path FROM files WHERE scan_status = 'missing'")) == [
-        os.fsencode(files[0])]
+    assert sorted(
+        bytes(p) for (p,) in query(vpo_home, "SELECT path FROM files WHERE scan_status = 'missing'")
+    ) == [os.fsencode(files[0])]
 
 
-def test_empty_root_the_library_knows_is_refused(vpo, vpo_home: Path, scanned: media.Corpus,
-                                                 tmp_path: Path) -> None:
+def test_empty_root_the_library_knows_is_refused(
+    vpo, vpo_home: Path, scanned: media.Corpus, tmp_path: Path
+) -> None:
     """An unmounted disk leaves an empty mount point: nothing may be marked missing."""
     aside = tmp_path / "aside"
     aside.mkdir()
@@ -394,7 +425,7 @@ def test_empty_root_the_library_knows_is_refused(vpo, vpo_home: Path, scanned: m
     assert text.code == 2, text
     assert "unmounted" in error_line(text)
     assert files_by_path(vpo_home) == before
-    statuses = [s for s, in query(vpo_home, "SELECT status FROM jobs ORDER BY created_at")]
+    statuses = [s for (s,) in query(vpo_home, "SELECT status FROM jobs ORDER BY created_at")]
     assert statuses[0] == "completed" and "running" not in statuses
 
 
@@ -432,7 +463,8 @@ def test_unreadable_directory_is_reported_and_its_files_are_not_missing(corpus: 
         assert "denied" in doc["errors"][0]["error"].lower()
         (lib / "locked").chmod(0o755)
         assert {bytes(p): s for p, s in query(home, "SELECT path, scan_status FROM files")} == {
-            os.fsencode(f): "ok" for f in files}
+            os.fsencode(f): "ok" for f in files
+        }
     finally:
         for d, _, _ in os.walk(base):
             os.chmod(d, 0o755)
@@ -485,8 +517,9 @@ def test_verify_hash_stores_baselines_without_probing(vpo, vpo_home: Path, scann
     assert counts == expect(10, scanned=1)
 
 
-def test_verify_hash_sets_the_baseline_of_new_and_moved_files(vpo, vpo_home: Path,
-                                                              scanned: media.Corpus) -> None:
+def test_verify_hash_sets_the_baseline_of_new_and_moved_files(
+    vpo, vpo_home: Path, scanned: media.Corpus
+) -> None:
     new = scanned.root / "sub dir" / "another.mkv"  # same size as the other movie copies
     unique_copy(scanned.by_name("movie.mkv").path, new, 1234)
     age(new)
@@ -495,8 +528,9 @@ def test_verify_hash_sets_the_baseline_of_new_and_moved_files(vpo, vpo_home: Pat
     assert all(r["content_hash"] for r in files_by_path(vpo_home).values())
 
 
-def test_broken_files_are_not_reprobed_but_full_reprobes_everything(vpo, vpo_home: Path,
-                                                                    scanned: media.Corpus) -> None:
+def test_broken_files_are_not_reprobed_but_full_reprobes_everything(
+    vpo, vpo_home: Path, scanned: media.Corpus
+) -> None:
     result, counts = scan(vpo, scanned.root)
     assert result.code == 0 and counts == expect(10, skipped=10)
     for f in scanned.broken:
@@ -509,26 +543,30 @@ def test_broken_files_are_not_reprobed_but_full_reprobes_everything(vpo, vpo_hom
     after = files_by_path(vpo_home)
     assert {p: r["id"] for p, r in after.items()} == {p: r["id"] for p, r in before.items()}
     assert all(after[p]["last_scanned"] > before[p]["last_scanned"] for p in after)
-    assert sorted(o for _, o in outcomes(vpo_home, result.json()["job_id"])) == ["changed"] * 7 + ["error"] * 3
+    assert (
+        sorted(o for _, o in outcomes(vpo_home, result.json()["job_id"])) == ["changed"] * 7 + ["error"] * 3
+    )
 
 
 def test_extensions_limits_what_is_catalogued(vpo, vpo_home: Path, library: media.Corpus) -> None:
-    result, counts = scan(vpo, "--extensions", "mkv", library.root)
+    _result, counts = scan(vpo, "--extensions", "mkv", library.root)
     assert counts == expect(8, added=5, errors=3)  # UPPER.MKV included: case-insensitive
-    names = sorted(os.path.basename(bytes(p)) for p, in query(vpo_home, "SELECT path FROM files"))
+    names = sorted(os.path.basename(bytes(p)) for (p,) in query(vpo_home, "SELECT path FROM files"))
     assert b"dual.mp4" not in names and b"clip.avi" not in names and b"UPPER.MKV" in names
     _, counts = scan(vpo, "-e", "mp4,.AVI", library.root)
     assert counts == expect(2, added=2)  # and the mkv files are not missing
     assert {p: r["scan_status"] for p, r in files_by_path(vpo_home).items()} == {
-        f.fspath: "ok" if f.kind == "video" else "error" for f in library.files}
+        f.fspath: "ok" if f.kind == "video" else "error" for f in library.files
+    }
 
 
 def test_extensions_do_not_make_other_files_missing(vpo, vpo_home: Path, scanned: media.Corpus) -> None:
     """A scan restricted to mkv says nothing about the mp4 and avi files it did not look for."""
     result, counts = scan(vpo, "--extensions", "mkv", scanned.root)
     assert counts == expect(8, skipped=8)
-    assert {r["scan_status"] for p, r in files_by_path(vpo_home).items()
-            if p.endswith((b".mp4", b".avi"))} == {"ok"}
+    assert {
+        r["scan_status"] for p, r in files_by_path(vpo_home).items() if p.endswith((b".mp4", b".avi"))
+    } == {"ok"}
     # a directory holding no file of the asked-for kind is not an unmounted library
     result, counts = scan(vpo, "--extensions", "mp4", scanned.root / "sub dir")
     assert result.code == 0, result
@@ -539,8 +577,9 @@ def test_extensions_do_not_make_other_files_missing(vpo, vpo_home: Path, scanned
 # -- the racy-mtime rule -----------------------------------------------------------------------
 
 
-def test_fresh_file_is_probed_again_until_its_mtime_is_old_enough(vpo, vpo_home: Path,
-                                                                  scanned: media.Corpus) -> None:
+def test_fresh_file_is_probed_again_until_its_mtime_is_old_enough(
+    vpo, vpo_home: Path, scanned: media.Corpus
+) -> None:
     from vpo.scan.diff import RACY_WINDOW_NS
 
     fresh = scanned.root / "fresh.mkv"
@@ -577,8 +616,14 @@ def bulk(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _popen(home: Path, *args) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(argv("scan", *args), env=env_for(home), stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    return subprocess.Popen(
+        argv("scan", *args),
+        env=env_for(home),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
 
 
 def _wait_for_files(home: Path, proc: subprocess.Popen[bytes], at_least: int = 1) -> int:
@@ -588,7 +633,7 @@ def _wait_for_files(home: Path, proc: subprocess.Popen[bytes], at_least: int = 1
         assert proc.poll() is None, "the scan finished before it could be interrupted"
         try:
             n = query(home, "SELECT count(*) FROM files")[0][0]
-        except Exception:  # noqa: BLE001 - the database or its tables do not exist yet
+        except Exception:
             n = 0
         if n >= at_least:
             return n
@@ -617,7 +662,9 @@ def test_two_scans_at_once_on_a_fresh_home(vpo_home: Path, library: media.Corpus
     assert added == good
     assert query(vpo_home, "SELECT count(*) FROM job_files WHERE outcome = 'added'") == [(good,)]
     assert query(vpo_home, "SELECT count(*), count(DISTINCT path) FROM files") == [(10, 10)]
-    assert {bytes(p) for p, in query(vpo_home, "SELECT path FROM files")} == {f.fspath for f in library.files}
+    assert {bytes(p) for (p,) in query(vpo_home, "SELECT path FROM files")} == {
+        f.fspath for f in library.files
+    }
     assert query(vpo_home, "SELECT status, count(*) FROM jobs GROUP BY status") == [("completed", 2)]
     assert query(vpo_home, "PRAGMA integrity_check") == [("ok",)]
 
@@ -628,12 +675,15 @@ def test_two_scans_at_once_on_a_known_library(vpo, vpo_home: Path, scanned: medi
         fh.write(b"\0" * 10)
     procs = [_popen(vpo_home, "--json", scanned.root) for _ in range(2)]
     outs = [p.communicate(timeout=120) for p in procs]
-    for proc, (out, err) in zip(procs, outs):
+    for proc, (_out, err) in zip(procs, outs):
         assert proc.returncode == 0, err.decode()
         assert b"locked" not in err and b"Traceback" not in err, err.decode()
     assert query(vpo_home, "SELECT count(*), count(DISTINCT path) FROM files") == [(10, 10)]
     assert dict(query(vpo_home, "SELECT scan_status, count(*) FROM files GROUP BY 1")) == {
-        "ok": 6, "error": 3, "missing": 1}
+        "ok": 6,
+        "error": 3,
+        "missing": 1,
+    }
 
 
 def test_killed_scan_leaves_a_sound_database(bulk: Path, vpo_home: Path) -> None:
@@ -654,9 +704,11 @@ def test_killed_scan_leaves_a_sound_database(bulk: Path, vpo_home: Path) -> None
     assert doc["counts"]["skipped"] >= kept
     assert query(vpo_home, "PRAGMA integrity_check") == [("ok",)]
     assert query(vpo_home, "SELECT count(*), count(DISTINCT path) FROM files") == [(BULK, BULK)]
-    assert {bytes(p) for p, in query(vpo_home, "SELECT path FROM files")} == _disk_files(bulk)
-    assert query(vpo_home, "SELECT count(*) FROM files f WHERE NOT EXISTS "
-                           "(SELECT 1 FROM tracks t WHERE t.file_id = f.id)") == [(0,)]
+    assert {bytes(p) for (p,) in query(vpo_home, "SELECT path FROM files")} == _disk_files(bulk)
+    assert query(
+        vpo_home,
+        "SELECT count(*) FROM files f WHERE NOT EXISTS (SELECT 1 FROM tracks t WHERE t.file_id = f.id)",
+    ) == [(0,)]
     statuses = dict(query(vpo_home, "SELECT id, status FROM jobs"))
     assert statuses == {job_id: "failed", doc["job_id"]: "completed"}
     [(message,)] = query(vpo_home, "SELECT error_message FROM jobs WHERE id = ?", job_id)
@@ -678,8 +730,9 @@ def test_ctrl_c_cancels_and_keeps_what_was_probed(bulk: Path, vpo_home: Path) ->
     assert 0 < kept < BULK
     # every file the job says it added is in the catalogue, with its job row
     assert json.loads(summary)["added"] == kept
-    assert query(vpo_home, "SELECT count(*) FROM job_files WHERE job_id = ? AND outcome = 'added'",
-                 job_id) == [(kept,)]
+    assert query(
+        vpo_home, "SELECT count(*) FROM job_files WHERE job_id = ? AND outcome = 'added'", job_id
+    ) == [(kept,)]
     assert query(vpo_home, "PRAGMA integrity_check") == [("ok",)]
     # no probe worker outlived the scan
     assert subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True).stdout == b""

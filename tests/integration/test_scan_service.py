@@ -20,13 +20,23 @@ from vpo.media.models import ProbeResult, Track
 from vpo.scan import writer as writer_mod
 from vpo.scan.writer import Probed, ScanWriter
 
-RESULT = ProbeResult(container="matroska", duration_seconds=1.0,
-                     tracks=(Track(index=0, type="video", codec="h264", width=64, height=48),))
+RESULT = ProbeResult(
+    container="matroska",
+    duration_seconds=1.0,
+    tracks=(Track(index=0, type="video", codec="h264", width=64, height=48),),
+)
 
 
 def probed(i: int) -> Probed:
-    return Probed(entry=(b"/lib/f%03d.mkv" % i, 1000 + i, 10**18 + i, 1, i), known_id=None, why=None,
-                  fingerprint="0" * 32, content_hash=None, result=RESULT, error=None)
+    return Probed(
+        entry=(b"/lib/f%03d.mkv" % i, 1000 + i, 10**18 + i, 1, i),
+        known_id=None,
+        why=None,
+        fingerprint="0" * 32,
+        content_hash=None,
+        result=RESULT,
+        error=None,
+    )
 
 
 def test_interrupted_flush_keeps_its_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,8 +86,9 @@ def test_scan_service_leaves_no_probe_workers_behind(corpus, tmp_path: Path) -> 
     try:
         report = scan(db, ScanOptions(roots=(os.fsencode(corpus.root),), workers=2))
         assert report.counts.added == 7 and report.counts.errors == 3
-        children = subprocess.run(["pgrep", "-f", "-P", str(os.getpid()), "vpo.media.probe_worker"],
-                                  capture_output=True, text=True).stdout.split()
+        children = subprocess.run(
+            ["pgrep", "-f", "-P", str(os.getpid()), "vpo.media.probe_worker"], capture_output=True, text=True
+        ).stdout.split()
         assert children == []
     finally:
         db.close()
@@ -97,23 +108,48 @@ def test_missing_files_moved_by_another_process_are_left_alone(tmp_path: Path, p
         with db.transaction() as conn:
             for name in (b"a", b"b", b"c"):
                 ids[name], _ = files_db.upsert_probed(
-                    conn, path=b"/lib/%s.mkv" % name, size=1, mtime_ns=1, dev=1, ino=1, result=RESULT,
-                    error=None, fingerprint=None, content_hash=None, racy=False, now=now_iso())
+                    conn,
+                    path=b"/lib/%s.mkv" % name,
+                    size=1,
+                    mtime_ns=1,
+                    dev=1,
+                    ino=1,
+                    result=RESULT,
+                    error=None,
+                    fingerprint=None,
+                    content_hash=None,
+                    racy=False,
+                    now=now_iso(),
+                )
             files_db.mark_missing(conn, [(ids[b"c"], b"/lib/c.mkv")], now_iso())
-            assert files_db.move_file(conn, ids[b"a"], old_path=b"/lib/a.mkv", new_path=b"/lib/moved.mkv",
-                                      size=1, mtime_ns=1, dev=1, ino=1, racy=False, now=now_iso())
+            assert files_db.move_file(
+                conn,
+                ids[b"a"],
+                old_path=b"/lib/a.mkv",
+                new_path=b"/lib/moved.mkv",
+                size=1,
+                mtime_ns=1,
+                dev=1,
+                ino=1,
+                racy=False,
+                now=now_iso(),
+            )
         tracker = JobTracker(db, type="scan", target=["/lib"], options={})
         newly = [(ids[b"a"], b"/lib/a.mkv"), (ids[b"b"], b"/lib/b.mkv")]
         already = [(ids[b"c"], b"/lib/c.mkv")]
         removed, pruned = record_missing(db, tracker, newly, already, prune=prune)
-        rows = {bytes(p): (fid, s) for p, fid, s in db.conn.execute("SELECT path, id, scan_status FROM files")}
+        rows = {
+            bytes(p): (fid, s) for p, fid, s in db.conn.execute("SELECT path, id, scan_status FROM files")
+        }
         assert rows[b"/lib/moved.mkv"] == (ids[b"a"], "ok")
         assert removed == 1
         if prune:
             assert set(rows) == {b"/lib/moved.mkv"} and pruned == 2
         else:
             assert rows[b"/lib/b.mkv"] == (ids[b"b"], "missing") and pruned == 0
-        logged = [bytes(p) for p, in db.conn.execute("SELECT path FROM job_files WHERE job_id = ?", (tracker.id,))]
+        logged = [
+            bytes(p) for (p,) in db.conn.execute("SELECT path FROM job_files WHERE job_id = ?", (tracker.id,))
+        ]
         assert sorted(logged) == ([b"/lib/b.mkv", b"/lib/c.mkv"] if prune else [b"/lib/b.mkv"])
     finally:
         db.close()

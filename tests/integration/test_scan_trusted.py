@@ -27,8 +27,9 @@ from vpo.scan.models import ScanOptions
 COLUMNS = "size, mtime_ns, scan_status, racy, fingerprint, container, scan_error"
 
 
-def _scan(db_path: Path, root: Path, trusted: bool, monkeypatch: pytest.MonkeyPatch,
-          **options: Any) -> tuple[dict[str, int], bool]:
+def _scan(
+    db_path: Path, root: Path, trusted: bool, monkeypatch: pytest.MonkeyPatch, **options: Any
+) -> tuple[dict[str, int], bool]:
     """One in-process scan; returns its counts and whether the walker got trusted rows."""
     used = []
     real_walk = walker.walk
@@ -56,8 +57,9 @@ def _catalogue(db_path: Path) -> dict[bytes, tuple[Any, ...]]:
         conn.close()
 
 
-def test_filtered_and_python_only_scans_agree(corpus: media.Corpus, tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_filtered_and_python_only_scans_agree(
+    corpus: media.Corpus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     lib = tmp_path / "lib"
     shutil.copytree(os.fsencode(corpus.root), os.fsencode(lib), symlinks=True)
     age_tree(lib)
@@ -65,15 +67,20 @@ def test_filtered_and_python_only_scans_agree(corpus: media.Corpus, tmp_path: Pa
     names = sorted(p for p in lib.rglob("*.mkv") if p.is_file())
     assert len(names) >= 3
     grown, touched, moved = names[0], names[1], names[2]
-    hour_ago = (os.stat(grown).st_mtime_ns - 10**9)
+    hour_ago = os.stat(grown).st_mtime_ns - 10**9
 
     def touch_old(p: Path) -> None:
         os.utime(p, ns=(hour_ago, hour_ago))
 
+    def grow(p: Path) -> None:
+        with open(p, "ab") as f:
+            f.write(b"\0" * 16)
+        touch_old(p)
+
     steps = [
         ("first scan", lambda: None),
         ("nothing changed", lambda: None),
-        ("grown", lambda: (open(grown, "ab").write(b"\0" * 16), touch_old(grown))),
+        ("grown", lambda: grow(grown)),
         ("mtime only", lambda: touch_old(touched) or os.utime(touched, ns=(hour_ago + 1, hour_ago + 1))),
         ("renamed", lambda: moved.rename(moved.with_name("renamed.mkv"))),
         ("deleted", lambda: (lib / "renamed.mkv").rename(tmp_path / "away.mkv")),
@@ -93,8 +100,9 @@ def test_filtered_and_python_only_scans_agree(corpus: media.Corpus, tmp_path: Pa
     assert _scan(fast, lib, True, monkeypatch)[0]["skipped"] == fast_counts["discovered"]
 
 
-def test_full_and_verify_scans_do_not_filter(corpus: media.Corpus, tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_full_and_verify_scans_do_not_filter(
+    corpus: media.Corpus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     lib = tmp_path / "lib"
     shutil.copytree(os.fsencode(corpus.root), os.fsencode(lib), symlinks=True)
     age_tree(lib)
@@ -106,16 +114,22 @@ def test_full_and_verify_scans_do_not_filter(corpus: media.Corpus, tmp_path: Pat
     assert not used and counts["discovered"] > 0
 
 
-def test_unreadable_catalogue_is_a_database_error(corpus: media.Corpus, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreadable_catalogue_is_a_database_error(
+    corpus: media.Corpus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The walker's SQLite errors are sqlite3.DatabaseError, which the CLI reports as
     DATABASE_ERROR (tests/fault/test_corrupt_db.py shows that end to end)."""
     lib = tmp_path / "lib"
     shutil.copytree(os.fsencode(corpus.root), os.fsencode(lib), symlinks=True)
-    with pytest.raises(sqlite3.DatabaseError, match="unable to open"):
-        with walker.walk(os.fsencode(lib), extensions=["mkv"],
-                         trusted=walker.Trusted(str(tmp_path / "none.db"), "SELECT 1, 2, 3", ())):
-            pass
+    with (
+        pytest.raises(sqlite3.DatabaseError, match="unable to open"),
+        walker.walk(
+            os.fsencode(lib),
+            extensions=["mkv"],
+            trusted=walker.Trusted(str(tmp_path / "none.db"), "SELECT 1, 2, 3", ()),
+        ),
+    ):
+        pass
     # through the service the scan's job is recorded as failed, with SQLite's reason
     db_path = tmp_path / "library.db"
     age_tree(lib)
@@ -138,8 +152,11 @@ def test_extension_shares_pythons_sqlite() -> None:
     # on this machine both use the system library; the check must also say no
     assert _core.same_sqlite(_sqlite3.__file__) is True
     assert _core.same_sqlite("/nonexistent/_sqlite3.so") is False
-    libc = next(p for p in ("/lib/x86_64-linux-gnu/libc.so.6", "/lib/aarch64-linux-gnu/libc.so.6",
-                            "/usr/lib/libc.so.6") if os.path.exists(p))
+    libc = next(
+        p
+        for p in ("/lib/x86_64-linux-gnu/libc.so.6", "/lib/aarch64-linux-gnu/libc.so.6", "/usr/lib/libc.so.6")
+        if os.path.exists(p)
+    )
     assert _core.same_sqlite(libc) is False
     assert walker.can_read_catalogue() is True
 
@@ -153,8 +170,12 @@ def test_rescan_queries_read_the_partial_indexes(tmp_path: Path) -> None:
         plan = " ".join(str(r) for r in db.conn.execute("EXPLAIN QUERY PLAN " + sql, params))
         assert "COVERING INDEX files_trusted" in plan, plan
         where, args = files_db._under(b"/media/tv")
-        plan = " ".join(str(r) for r in db.conn.execute(
-            f"EXPLAIN QUERY PLAN SELECT path FROM files WHERE {where} AND {files_db._UNTRUSTED}", args))
+        plan = " ".join(
+            str(r)
+            for r in db.conn.execute(
+                f"EXPLAIN QUERY PLAN SELECT path FROM files WHERE {where} AND {files_db._UNTRUSTED}", args
+            )
+        )
         assert "files_untrusted" in plan, plan
     finally:
         db.close()

@@ -22,9 +22,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -91,9 +92,12 @@ class Lib:
         return name
 
     def slow_profile(self) -> str:
-        return self.profile("slow", "#!/bin/sh\n# the real ffmpeg, reading its input in real time\n"
-                                    f'case " $* " in *" -i "*) exec {FFMPEG} -re "$@";; esac\n'
-                                    f'exec {FFMPEG} "$@"\n')
+        return self.profile(
+            "slow",
+            "#!/bin/sh\n# the real ffmpeg, reading its input in real time\n"
+            f'case " $* " in *" -i "*) exec {FFMPEG} -re "$@";; esac\n'
+            f'exec {FFMPEG} "$@"\n',
+        )
 
     def start(self, *args: Any, name: str = "run") -> subprocess.Popen[bytes]:
         """`vpo ARGS` in the background; its output goes to files (read with `output`)."""
@@ -107,8 +111,9 @@ class Lib:
 
 
 @pytest.fixture
-def make_lib(tmp_path: Path, vpo: RunVpo, vpo_env: dict[str, str], vpo_home: Path,
-             make_video: Callable[..., Path]) -> Callable[..., Lib]:
+def make_lib(
+    tmp_path: Path, vpo: RunVpo, vpo_env: dict[str, str], vpo_home: Path, make_video: Callable[..., Path]
+) -> Callable[..., Lib]:
     """`make_lib(name=make_video kwargs, ...)`: the files, an hour old, then `vpo scan`."""
 
     def make(**files: dict[str, Any]) -> Lib:
@@ -125,19 +130,39 @@ def make_lib(tmp_path: Path, vpo: RunVpo, vpo_env: dict[str, str], vpo_home: Pat
 
 
 def ffprobe(path: Path) -> dict[str, Any]:
-    done = subprocess.run([FFPROBE, "-v", "error", "-show_entries",
-                           "stream=index,codec_type,codec_name,codec_tag_string,width,height,channels"
-                           ":stream_tags=language,title:stream_disposition=default,forced:format=duration",
-                           "-of", "json", os.fsencode(path)], capture_output=True, check=True, timeout=60)
+    done = subprocess.run(
+        [
+            FFPROBE,
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=index,codec_type,codec_name,codec_tag_string,width,height,channels"
+            ":stream_tags=language,title:stream_disposition=default,forced:format=duration",
+            "-of",
+            "json",
+            os.fsencode(path),
+        ],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
     return json.loads(done.stdout)
 
 
 def layout(path: Path) -> list[tuple[Any, ...]]:
     """What must survive a transcode, stream by stream (the video codec aside)."""
-    return [(s["codec_type"], s["codec_name"] if s["codec_type"] != "video" else "-",
-             s.get("tags", {}).get("language"), s.get("tags", {}).get("title"),
-             s.get("channels"), s["disposition"]["default"], s["disposition"]["forced"])
-            for s in ffprobe(path)["streams"]]
+    return [
+        (
+            s["codec_type"],
+            s["codec_name"] if s["codec_type"] != "video" else "-",
+            s.get("tags", {}).get("language"),
+            s.get("tags", {}).get("title"),
+            s.get("channels"),
+            s["disposition"]["default"],
+            s["disposition"]["forced"],
+        )
+        for s in ffprobe(path)["streams"]
+    ]
 
 
 def temp_files(folder: Path) -> list[str]:
@@ -145,8 +170,12 @@ def temp_files(folder: Path) -> list[str]:
     return sorted(n for n in os.listdir(folder) if n.startswith(".") and ".vpo-transcode-" in n)
 
 
-def wait_for(what: str, check: Callable[[], Any], proc: subprocess.Popen[bytes] | None = None,
-             guard: float = HANG_GUARD) -> Any:
+def wait_for(
+    what: str,
+    check: Callable[[], Any],
+    proc: subprocess.Popen[bytes] | None = None,
+    guard: float = HANG_GUARD,
+) -> Any:
     """Poll `check` until it returns something true. Fails at once if `proc` exits first;
     the time limit only guards against a hang."""
     deadline = time.monotonic() + guard
@@ -178,22 +207,30 @@ def finish(proc: subprocess.Popen[bytes], guard: float = HANG_GUARD) -> int:
 
 
 def transcoded_rows(lib: Lib, job_id: str) -> int:
-    return lib.query("SELECT count(*) FROM job_files WHERE job_id = ? AND outcome = 'transcoded'", job_id)[0][0]
+    return lib.query("SELECT count(*) FROM job_files WHERE job_id = ? AND outcome = 'transcoded'", job_id)[0][
+        0
+    ]
 
 
 # --------------------------------------------------------------------------- queue and run
 
 
-FULL = {"audio": [("eng", "Main", True, 2), ("fra", "Commentary", False, 1)],
-        "subtitles": [("eng", None, False, False), ("ger", "Forced", False, True)]}
+FULL = {
+    "audio": [("eng", "Main", True, 2), ("fra", "Commentary", False, 1)],
+    "subtitles": [("eng", None, False, False), ("ger", "Forced", False, True)],
+}
 
 
-@pytest.mark.parametrize(("name", "kwargs"), [
-    ("movie.mkv", {**FULL, "attachments": ["font.ttf"]}),
-    ("clip.mp4", FULL),
-])
-def test_queue_and_run_transcode_to_hevc_keeping_every_stream(make_lib: Callable[..., Lib], name: str,
-                                                              kwargs: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [
+        ("movie.mkv", {**FULL, "attachments": ["font.ttf"]}),
+        ("clip.mp4", FULL),
+    ],
+)
+def test_queue_and_run_transcode_to_hevc_keeping_every_stream(
+    make_lib: Callable[..., Lib], name: str, kwargs: dict[str, Any]
+) -> None:
     lib = make_lib(**{name: kwargs})
     path = lib.path(name)
     original = path.read_bytes()
@@ -202,7 +239,10 @@ def test_queue_and_run_transcode_to_hevc_keeping_every_stream(make_lib: Callable
     [job_id] = lib.queue(path)
     assert lib.status(job_id) == "queued"
     run = lib.ok("jobs", "run")
-    assert run == {"jobs": [{"id": job_id, "status": "completed", "error": None}], "stopped_by": "queue empty"}
+    assert run == {
+        "jobs": [{"id": job_id, "status": "completed", "error": None}],
+        "stopped_by": "queue empty",
+    }
 
     probe = ffprobe(path)
     video = [s for s in probe["streams"] if s["codec_type"] == "video"]
@@ -229,13 +269,17 @@ def test_catalogue_follows_the_transcode(make_lib: Callable[..., Lib]) -> None:
     [job_id] = lib.queue(path)
     lib.ok("jobs", "run")
 
-    size, codec = lib.query("SELECT f.size, t.codec FROM files f JOIN tracks t ON t.file_id = f.id "
-                            "WHERE f.path = ? AND t.type = 'video'", os.fsencode(path))[0]
+    size, codec = lib.query(
+        "SELECT f.size, t.codec FROM files f JOIN tracks t ON t.file_id = f.id "
+        "WHERE f.path = ? AND t.type = 'video'",
+        os.fsencode(path),
+    )[0]
     assert codec == "hevc"
     assert size == path.stat().st_size
     audit = lib.ok("jobs", "list", "--file", path)
-    assert [(j["id"], j["type"], j["status"]) for j in audit if j["type"] == "transcode"] == \
-        [(job_id, "transcode", "completed")]
+    assert [(j["id"], j["type"], j["status"]) for j in audit if j["type"] == "transcode"] == [
+        (job_id, "transcode", "completed")
+    ]
     # The kept original has no video extension: a rescan never catalogues it.
     rescan = lib.ok("scan", lib.root)
     assert rescan["counts"]["added"] == 0 and rescan["counts"]["errors"] == 0, rescan
@@ -257,16 +301,20 @@ def test_dry_run_queues_nothing_and_a_file_is_queued_once(make_lib: Callable[...
     lib = make_lib(**{"a.mkv": {}, "b.mkv": {"tone": 500}})
     doc = lib.ok("transcode", "--dry-run", lib.root)
     assert doc["dry_run"] is True
-    assert sorted((Path(f["path"]).name, f["status"], f["job_id"]) for f in doc["files"]) == \
-        [("a.mkv", "planned", None), ("b.mkv", "planned", None)]
+    assert sorted((Path(f["path"]).name, f["status"], f["job_id"]) for f in doc["files"]) == [
+        ("a.mkv", "planned", None),
+        ("b.mkv", "planned", None),
+    ]
     text = lib.vpo("transcode", "--dry-run", lib.root)
     assert text.code == 0 and "0 queued (dry run)" in text.stdout, text
     assert lib.query("SELECT count(*) FROM jobs WHERE type = 'transcode'")[0][0] == 0
 
-    [first] = lib.queue(lib.path("a.mkv"))
+    [_first] = lib.queue(lib.path("a.mkv"))
     again = lib.ok("transcode", lib.root)
     assert sorted((Path(f["path"]).name, f["status"], f["reason"]) for f in again["files"]) == [
-        ("a.mkv", "skipped", "a transcode of this file is already queued or running"), ("b.mkv", "queued", None)]
+        ("a.mkv", "skipped", "a transcode of this file is already queued or running"),
+        ("b.mkv", "queued", None),
+    ]
     assert len(lib.query("SELECT id FROM jobs WHERE type = 'transcode'")) == 2
 
 
@@ -275,8 +323,10 @@ def test_files_already_in_the_codec_are_skipped_with_the_reason(make_lib: Callab
     doc = lib.ok("transcode", "--codec", "h264", lib.root)
     by_name = {Path(f["path"]).name: f for f in doc["files"]}
     assert (by_name["h264.mkv"]["status"], by_name["h264.mkv"]["reason"]) == ("skipped", "already h264")
-    assert (by_name["vp8.webm"]["status"], by_name["vp8.webm"]["reason"]) == \
-        ("skipped", "webm cannot hold h264 (only vp8, vp9, av1)")
+    assert (by_name["vp8.webm"]["status"], by_name["vp8.webm"]["reason"]) == (
+        "skipped",
+        "webm cannot hold h264 (only vp8, vp9, av1)",
+    )
     doc = lib.ok("transcode", "--codec", "h264", "--max-resolution", "480p", lib.path("h264.mkv"))
     assert doc["files"][0]["reason"] == "already h264 at 480p or below"
     assert lib.query("SELECT count(*) FROM jobs WHERE type = 'transcode'")[0][0] == 0
@@ -289,22 +339,45 @@ def test_policy_gives_defaults_and_flags_win(make_lib: Callable[..., Lib]) -> No
     policy = lib.root.parent / "policy.yaml"
     policy.write_text("schema_version: 1\ntranscode:\n  codec: vp9\n  crf: 30\n  max_resolution: 720p\n")
     doc = lib.ok("transcode", "--dry-run", "--policy", policy, lib.path("a.mkv"))
-    assert doc["target"] == {"codec": "vp9", "crf": 30, "bitrate": None, "max_resolution": "720p",
-                             "delete_original": False}
-    doc = lib.ok("transcode", "--dry-run", "--policy", policy, "--codec", "hevc", "--bitrate", "500k",
-                 lib.path("a.mkv"))
-    assert doc["target"] == {"codec": "hevc", "crf": None, "bitrate": "500k", "max_resolution": "720p",
-                             "delete_original": False}
+    assert doc["target"] == {
+        "codec": "vp9",
+        "crf": 30,
+        "bitrate": None,
+        "max_resolution": "720p",
+        "delete_original": False,
+    }
+    doc = lib.ok(
+        "transcode",
+        "--dry-run",
+        "--policy",
+        policy,
+        "--codec",
+        "hevc",
+        "--bitrate",
+        "500k",
+        lib.path("a.mkv"),
+    )
+    assert doc["target"] == {
+        "codec": "hevc",
+        "crf": None,
+        "bitrate": "500k",
+        "max_resolution": "720p",
+        "delete_original": False,
+    }
 
 
-@pytest.mark.parametrize(("args", "words"), [
-    (["--codec", "hevc", "--crf", "60"], "crf 60 is out of range for hevc (0-51)"),
-    (["--codec", "mpeg2"], "unknown codec 'mpeg2'"),
-    (["--max-resolution", "4k"], "unknown max resolution '4k'"),
-    (["--bitrate", "lots"], "invalid bitrate 'lots'"),
-])
-def test_bad_targets_are_usage_errors_before_anything_is_opened(vpo: RunVpo, vpo_home: Path, args: list[str],
-                                                                words: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--codec", "hevc", "--crf", "60"], "crf 60 is out of range for hevc (0-51)"),
+        (["--codec", "mpeg2"], "unknown codec 'mpeg2'"),
+        (["--max-resolution", "4k"], "unknown max resolution '4k'"),
+        (["--bitrate", "lots"], "invalid bitrate 'lots'"),
+    ],
+)
+def test_bad_targets_are_usage_errors_before_anything_is_opened(
+    vpo: RunVpo, vpo_home: Path, args: list[str], words: str
+) -> None:
     result = vpo("transcode", *args, "/nowhere/a.mkv", "--json")
     assert result.code == 2, result
     error = result.json()
@@ -312,13 +385,20 @@ def test_bad_targets_are_usage_errors_before_anything_is_opened(vpo: RunVpo, vpo
     assert not (vpo_home / "library.db").exists()
 
 
-def test_uncatalogued_file_fails_and_nothing_is_queued(vpo: RunVpo, tmp_path: Path,
-                                                       make_video: Callable[..., Path]) -> None:
+def test_uncatalogued_file_fails_and_nothing_is_queued(
+    vpo: RunVpo, tmp_path: Path, make_video: Callable[..., Path]
+) -> None:
     stranger = make_video(tmp_path / "elsewhere" / "new.mkv")
     result = vpo("transcode", stranger, "--json")
     assert result.code == 1, result
-    assert result.json()["files"] == [{"path": str(stranger), "status": "failed",
-                                       "reason": "not in the catalogue; run `vpo scan` first", "job_id": None}]
+    assert result.json()["files"] == [
+        {
+            "path": str(stranger),
+            "status": "failed",
+            "reason": "not in the catalogue; run `vpo scan` first",
+            "job_id": None,
+        }
+    ]
 
 
 # --------------------------------------------------------------------------- limits
@@ -351,8 +431,11 @@ def test_cancel_queued_then_retry_and_only_transcodes(make_lib: Callable[..., Li
     original = path.read_bytes()
     [job_id] = lib.queue(path)
 
-    assert lib.ok("jobs", "cancel", job_id[:8]) == {"id": job_id, "previous_status": "queued",
-                                                    "status": "cancelled"}
+    assert lib.ok("jobs", "cancel", job_id[:8]) == {
+        "id": job_id,
+        "previous_status": "queued",
+        "status": "cancelled",
+    }
     assert lib.ok("jobs", "run") == {"jobs": [], "stopped_by": "queue empty"}
     assert lib.status(job_id) == "cancelled"
     assert path.read_bytes() == original
@@ -394,15 +477,18 @@ def test_cancel_a_running_transcode(make_lib: Callable[..., Lib]) -> None:
             worker.kill()
     out, err = lib.output()
     assert code == 0, err
-    assert json.loads(out)["jobs"] == [{"id": job_id, "status": "cancelled", "error": "cancelled by the user"}]
+    assert json.loads(out)["jobs"] == [
+        {"id": job_id, "status": "cancelled", "error": "cancelled by the user"}
+    ]
     assert lib.status(job_id) == "cancelled"
     assert lib.job(job_id)["error"]["message"] == "cancelled by the user"
     assert temp_files(lib.root) == []
     assert path.read_bytes() == original
     assert sorted(os.listdir(lib.root)) == ["long.mkv"]  # no .vpo-original: nothing was replaced
     assert transcoded_rows(lib, job_id) == 0
-    assert lib.query("SELECT t.codec FROM tracks t JOIN files f ON f.id = t.file_id "
-                     "WHERE t.type = 'video'") == [("h264",)]
+    assert lib.query(
+        "SELECT t.codec FROM tracks t JOIN files f ON f.id = t.file_id WHERE t.type = 'video'"
+    ) == [("h264",)]
 
 
 # --------------------------------------------------------------------------- failures
@@ -413,10 +499,13 @@ def test_failing_ffmpeg_leaves_the_original_and_records_its_last_lines(make_lib:
     path = lib.path("a.mkv")
     original = path.read_bytes()
     row = lib.query("SELECT size, mtime_ns, fingerprint FROM files")
-    broken = lib.profile("broken", "#!/bin/sh\n"
-                                   f'case " $* " in *" -i "*) ;; *) exec {FFMPEG} "$@";; esac\n'
-                                   "echo '[libx265 @ 0x5581] x265 cannot open the encoder: out of cheese' >&2\n"
-                                   "echo 'Conversion failed!' >&2\nexit 1\n")
+    broken = lib.profile(
+        "broken",
+        "#!/bin/sh\n"
+        f'case " $* " in *" -i "*) ;; *) exec {FFMPEG} "$@";; esac\n'
+        "echo '[libx265 @ 0x5581] x265 cannot open the encoder: out of cheese' >&2\n"
+        "echo 'Conversion failed!' >&2\nexit 1\n",
+    )
     [job_id] = lib.queue(path)
     run = lib.vpo("--profile", broken, "jobs", "run", "--json")
     assert run.code == 1, run
@@ -430,7 +519,9 @@ def test_failing_ffmpeg_leaves_the_original_and_records_its_last_lines(make_lib:
     assert path.read_bytes() == original
     assert sorted(os.listdir(lib.root)) == ["a.mkv"]  # no temp, no .vpo-original
     assert lib.query("SELECT size, mtime_ns, fingerprint FROM files") == row
-    assert [j["status"] for j in lib.ok("jobs", "list", "--file", path) if j["type"] == "transcode"] == ["failed"]
+    assert [j["status"] for j in lib.ok("jobs", "list", "--file", path) if j["type"] == "transcode"] == [
+        "failed"
+    ]
 
     # Retry with a working ffmpeg: the same job completes.
     assert lib.ok("jobs", "retry", job_id) == {"id": job_id, "status": "queued"}
@@ -444,9 +535,12 @@ def test_output_that_fails_verification_leaves_the_original(make_lib: Callable[.
     path = lib.path("a.mkv")
     original = path.read_bytes()
     # The real ffmpeg, except that the output silently loses its subtitle streams.
-    lossy = lib.profile("lossy", f"#!{sys.executable}\nimport os, sys\nargs = sys.argv[1:]\n"
-                                 "if '-i' in args:\n    args = args[:-1] + ['-map', '-0:s'] + args[-1:]\n"
-                                 f"os.execv({FFMPEG!r}, [{FFMPEG!r}] + args)\n")
+    lossy = lib.profile(
+        "lossy",
+        f"#!{sys.executable}\nimport os, sys\nargs = sys.argv[1:]\n"
+        "if '-i' in args:\n    args = args[:-1] + ['-map', '-0:s'] + args[-1:]\n"
+        f"os.execv({FFMPEG!r}, [{FFMPEG!r}] + args)\n",
+    )
     [job_id] = lib.queue(path)
     assert lib.vpo("--profile", lossy, "jobs", "run").code == 1
     job = lib.job(job_id)
@@ -478,8 +572,10 @@ def test_file_written_during_the_transcode_is_not_replaced(make_lib: Callable[..
 
 def test_ffmpeg_that_cannot_run_at_all_says_why(make_lib: Callable[..., Lib]) -> None:
     lib = make_lib(**{"a.mkv": {}})
-    broken = lib.profile("dead", "#!/bin/sh\necho 'ffmpeg: error while loading shared libraries: libavdevice.so.59' >&2\n"
-                                 "exit 127\n")
+    broken = lib.profile(
+        "dead",
+        "#!/bin/sh\necho 'ffmpeg: error while loading shared libraries: libavdevice.so.59' >&2\nexit 127\n",
+    )
     [job_id] = lib.queue(lib.path("a.mkv"))
     assert lib.vpo("--profile", broken, "jobs", "run").code == 1
     message = lib.job(job_id)["error"]["message"]
@@ -497,8 +593,8 @@ def four_jobs(make_lib: Callable[..., Lib]) -> tuple[Lib, list[str]]:
 
 
 def assert_each_done_once(lib: Lib, ids: list[str]) -> None:
-    assert {i: lib.status(i) for i in ids} == {i: "completed" for i in ids}
-    assert {i: transcoded_rows(lib, i) for i in ids} == {i: 1 for i in ids}
+    assert {i: lib.status(i) for i in ids} == dict.fromkeys(ids, "completed")
+    assert {i: transcoded_rows(lib, i) for i in ids} == dict.fromkeys(ids, 1)
     names = sorted(os.listdir(lib.root))
     assert names == sorted([f"f{n}.mkv" for n in range(4)] + [f"f{n}.mkv.vpo-original" for n in range(4)])
     for n in range(4):
@@ -555,15 +651,21 @@ def _long_job_running(make_lib: Callable[..., Lib]) -> tuple[Lib, Path, bytes, s
     return lib, path, original, job_id, lib.start("--profile", lib.slow_profile(), "jobs", "run")
 
 
-@pytest.mark.parametrize(("sig", "exit_code", "to_ffmpeg_too"), [
-    (signal.SIGTERM, 143, False),
-    (signal.SIGINT, 130, False),
-    (signal.SIGHUP, 129, False),
-    # systemd's default KillMode signals every process of the unit, ffmpeg first here.
-    pytest.param(signal.SIGTERM, 143, True, marks=pytest.mark.skipif(sys.platform != "linux", reason="/proc")),
-])
-def test_signal_requeues_the_running_job_cleanly(make_lib: Callable[..., Lib], sig: int, exit_code: int,
-                                                 to_ffmpeg_too: bool) -> None:
+@pytest.mark.parametrize(
+    ("sig", "exit_code", "to_ffmpeg_too"),
+    [
+        (signal.SIGTERM, 143, False),
+        (signal.SIGINT, 130, False),
+        (signal.SIGHUP, 129, False),
+        # systemd's default KillMode signals every process of the unit, ffmpeg first here.
+        pytest.param(
+            signal.SIGTERM, 143, True, marks=pytest.mark.skipif(sys.platform != "linux", reason="/proc")
+        ),
+    ],
+)
+def test_signal_requeues_the_running_job_cleanly(
+    make_lib: Callable[..., Lib], sig: int, exit_code: int, to_ffmpeg_too: bool
+) -> None:
     lib, path, original, job_id, worker = _long_job_running(make_lib)
     try:
         wait_for("progress", running_with_progress(lib, job_id), worker)
@@ -582,7 +684,8 @@ def test_signal_requeues_the_running_job_cleanly(make_lib: Callable[..., Lib], s
     assert "Traceback" not in err
     assert f"stopped by {signal.Signals(sig).name}; running jobs were put back in the queue" in err
     assert lib.query("SELECT status, error_message FROM jobs WHERE id = ?", job_id) == [
-        ("queued", "worker stopped before finishing; requeued")]
+        ("queued", "worker stopped before finishing; requeued")
+    ]
     assert temp_files(lib.root) == []
     assert path.read_bytes() == original
     assert sorted(os.listdir(lib.root)) == ["long.mkv"]

@@ -14,8 +14,8 @@ import os
 import sqlite3
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -26,17 +26,41 @@ from integration.scanutil import assert_no_traceback, run_vpo
 POLICY = "schema_version: 1\naudio_language_preference: [eng]\n"
 MAX_NAME = 200
 
-raw_names = st.lists(st.integers(1, 255).filter(lambda b: b != 0x2F), min_size=1, max_size=MAX_NAME - 4).map(bytes)
-text_names = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\0/"),
-                     min_size=1, max_size=60).map(lambda s: s.encode("utf-8")[: MAX_NAME - 4])
-names = st.lists(st.one_of(raw_names, text_names).filter(lambda n: n and not n.startswith(b".")),
-                 min_size=1, max_size=3, unique_by=lambda n: n)
+raw_names = st.lists(st.integers(1, 255).filter(lambda b: b != 0x2F), min_size=1, max_size=MAX_NAME - 4).map(
+    bytes
+)
+text_names = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\0/"), min_size=1, max_size=60
+).map(lambda s: s.encode("utf-8")[: MAX_NAME - 4])
+names = st.lists(
+    st.one_of(raw_names, text_names).filter(lambda n: n and not n.startswith(b".")),
+    min_size=1,
+    max_size=3,
+    unique_by=lambda n: n,
+)
 
 AWKWARD = [
-    b"caf\xe9 latin-1", b"\xff\xfe\xfd", b"new\nline", b"carriage\rreturn", b"tab\there", b"back\\slash",
-    b"-starts-with-dash", b"--json", b"%s %d _ % *?[]", b"\xed\xa0\x80 surrogate bytes", b"emoji \xf0\x9f\x8e\xac",
-    b"x" * (MAX_NAME - 4), b" spaces ", b"\x1b[31mescape", b"quote'\"", b"\x7f\x01\x02", b"~home", b"a:b",
-    "ｆｕｌｌ ｗｉｄｔｈ".encode(), "e\u0301 combining".encode(), b"\xc3\x28 invalid utf-8",
+    b"caf\xe9 latin-1",
+    b"\xff\xfe\xfd",
+    b"new\nline",
+    b"carriage\rreturn",
+    b"tab\there",
+    b"back\\slash",
+    b"-starts-with-dash",
+    b"--json",
+    b"%s %d _ % *?[]",
+    b"\xed\xa0\x80 surrogate bytes",
+    b"emoji \xf0\x9f\x8e\xac",
+    b"x" * (MAX_NAME - 4),
+    b" spaces ",
+    b"\x1b[31mescape",
+    b"quote'\"",
+    b"\x7f\x01\x02",
+    b"~home",
+    b"a:b",
+    "ｆｕｌｌ ｗｉｄｔｈ".encode(),
+    "e\u0301 combining".encode(),
+    b"\xc3\x28 invalid utf-8",
 ]
 
 
@@ -71,7 +95,7 @@ def round_trip(master: tuple[bytes, Path], file_names: list[bytes]) -> None:
         assert scan.json()["counts"]["added"] == len(expected), scan
         conn = sqlite3.connect(home / "library.db")
         try:
-            assert sorted(bytes(p) for p, in conn.execute("SELECT path FROM files")) == sorted(expected)
+            assert sorted(bytes(p) for (p,) in conn.execute("SELECT path FROM files")) == sorted(expected)
         finally:
             conn.close()
 
@@ -91,8 +115,11 @@ def round_trip(master: tuple[bytes, Path], file_names: list[bytes]) -> None:
         assert_no_traceback(text)
 
 
-@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                 HealthCheck.too_slow])
+@settings(
+    max_examples=2,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(file_names=names)
 @example(file_names=AWKWARD)
 def test_names_round_trip(master: tuple[bytes, Path], file_names: list[bytes]) -> None:
@@ -100,8 +127,11 @@ def test_names_round_trip(master: tuple[bytes, Path], file_names: list[bytes]) -
 
 
 @pytest.mark.slow
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(file_names=names)
 def test_names_round_trip_more(master: tuple[bytes, Path], file_names: list[bytes]) -> None:
     round_trip(master, file_names)

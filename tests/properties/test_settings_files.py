@@ -29,40 +29,135 @@ SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[Heal
 # ----------------------------------------------------------------------------- inputs
 
 SECTION_KEYS = {name: [f.name for f in dataclasses.fields(cls)] for name, cls in SECTIONS.items()}
-POLICY_KEYS = {"default_flags": sorted(DefaultFlags.model_fields), "transcode": sorted(TranscodeSection.model_fields)}
+POLICY_KEYS = {
+    "default_flags": sorted(DefaultFlags.model_fields),
+    "transcode": sorted(TranscodeSection.model_fields),
+}
 PROFILE_HEADER = ["name", "description", "extends", "default_policy"]
-WORDS = sorted({*SECTION_KEYS, *(k for keys in SECTION_KEYS.values() for k in keys), *Policy.model_fields,
-                *(k for keys in POLICY_KEYS.values() for k in keys), *PROFILE_HEADER,
-                "eng", "fre", "jpn", "pyav", "ffprobe", "debug", "json", "hevc", "1080p", "copy", "p", "base",
-                "video", "audio_main", "commentary", "true", "no", "~", "null", "1", "-1", "0x1F", "1e400",
-                ".inf", ".nan", "2026-11-23", "/dev/null", "../x", "p\\0q"})
-YAML_BITS = [": ", ":", "- ", "-", "[", "]", "{", "}", ",", "#", "&a ", "*a", "<<: *a", "!!str ", "!!int ",
-             "!!binary ", "!!python/object/apply:os.system ['true']", "!custom ", "? ", "|", ">", "---", "...",
-             "%YAML 1.2", "%TAG ! tag:x,2000:", "'", '"', "\\", "\t", "\0", "\ufeff", "\u2028", "\x85", "\r",
-             "@", "`", "%", "  ", "    ", "\n", "\n  ", "\n    ", "\n- "]
+WORDS = sorted(
+    {
+        *SECTION_KEYS,
+        *(k for keys in SECTION_KEYS.values() for k in keys),
+        *Policy.model_fields,
+        *(k for keys in POLICY_KEYS.values() for k in keys),
+        *PROFILE_HEADER,
+        "eng",
+        "fre",
+        "jpn",
+        "pyav",
+        "ffprobe",
+        "debug",
+        "json",
+        "hevc",
+        "1080p",
+        "copy",
+        "p",
+        "base",
+        "video",
+        "audio_main",
+        "commentary",
+        "true",
+        "no",
+        "~",
+        "null",
+        "1",
+        "-1",
+        "0x1F",
+        "1e400",
+        ".inf",
+        ".nan",
+        "2026-11-23",
+        "/dev/null",
+        "../x",
+        "p\\0q",
+    }
+)
+YAML_BITS = [
+    ": ",
+    ":",
+    "- ",
+    "-",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "#",
+    "&a ",
+    "*a",
+    "<<: *a",
+    "!!str ",
+    "!!int ",
+    "!!binary ",
+    "!!python/object/apply:os.system ['true']",
+    "!custom ",
+    "? ",
+    "|",
+    ">",
+    "---",
+    "...",
+    "%YAML 1.2",
+    "%TAG ! tag:x,2000:",
+    "'",
+    '"',
+    "\\",
+    "\t",
+    "\0",
+    "\ufeff",
+    "\u2028",
+    "\x85",
+    "\r",
+    "@",
+    "`",
+    "%",
+    "  ",
+    "    ",
+    "\n",
+    "\n  ",
+    "\n    ",
+    "\n- ",
+]
 
-token_soup = st.lists(st.one_of(st.sampled_from(WORDS), st.sampled_from(YAML_BITS), st.text(max_size=4)),
-                      max_size=40).map("".join)
+token_soup = st.lists(
+    st.one_of(st.sampled_from(WORDS), st.sampled_from(YAML_BITS), st.text(max_size=4)), max_size=40
+).map("".join)
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.integers(min_value=-2**70, max_value=2**70),
-                    st.floats(), st.text(max_size=12), st.sampled_from(WORDS))
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(),
+    st.text(max_size=12),
+    st.sampled_from(WORDS),
+)
 
 
 def values(depth: int = 2) -> st.SearchStrategy[Any]:
     if depth == 0:
         return scalars
     inner = values(depth - 1)
-    return st.one_of(scalars, st.lists(inner, max_size=4),
-                     st.dictionaries(st.one_of(st.sampled_from(WORDS), st.text(max_size=6), st.integers()),
-                                     inner, max_size=4))
+    return st.one_of(
+        scalars,
+        st.lists(inner, max_size=4),
+        st.dictionaries(
+            st.one_of(st.sampled_from(WORDS), st.text(max_size=6), st.integers()), inner, max_size=4
+        ),
+    )
 
 
 def mapping_of(keys: dict[str, list[str]], extra: list[str]) -> st.SearchStrategy[dict[Any, Any]]:
     """Mostly the real sections and their keys (sometimes wrong ones), values of any type."""
     section = st.one_of(
-        st.sampled_from(sorted(keys)).flatmap(lambda name: st.tuples(st.just(name), st.one_of(
-            st.dictionaries(st.sampled_from(keys[name] + ["bogus"]), values(1), max_size=4), values(1)))),
-        st.tuples(st.sampled_from(extra + ["bogus", "Tools"]), values(1)),
+        st.sampled_from(sorted(keys)).flatmap(
+            lambda name: st.tuples(
+                st.just(name),
+                st.one_of(
+                    st.dictionaries(st.sampled_from(keys[name] + ["bogus"]), values(1), max_size=4), values(1)
+                ),
+            )
+        ),
+        st.tuples(st.sampled_from([*extra, "bogus", "Tools"]), values(1)),
         st.tuples(st.one_of(st.text(max_size=6), st.integers(), st.booleans(), st.none()), values(1)),
     )
     return st.lists(section, max_size=6).map(dict)
@@ -79,7 +174,8 @@ profile_documents = mapping_of(SECTION_KEYS, PROFILE_HEADER).map(dump)
 policy_documents = st.one_of(
     mapping_of(POLICY_KEYS, [k for k in Policy.model_fields if k not in POLICY_KEYS]),
     mapping_of(POLICY_KEYS, [k for k in Policy.model_fields if k not in POLICY_KEYS]).map(
-        lambda d: {"schema_version": 1, **d}),
+        lambda d: {"schema_version": 1, **d}
+    ),
 ).map(dump)
 any_text = st.one_of(token_soup, st.text(max_size=200))
 
@@ -155,14 +251,21 @@ def test_profile_file(text: str) -> None:
 def test_profile_and_config_resolved_together(profile: str, config: str) -> None:
     """`vpo profiles show p`: the config, the profile chain and the resolver. The error may
     name either file."""
-    tmp, home = home_with({"profiles/p.yaml": encoded(profile), "config.yaml": encoded(config),
-                           "profiles/base.yaml": b"name: base\nscan: {workers: 2}\n"})
+    tmp, home = home_with(
+        {
+            "profiles/p.yaml": encoded(profile),
+            "config.yaml": encoded(config),
+            "profiles/base.yaml": b"name: base\nscan: {workers: 2}\n",
+        }
+    )
     with tmp:
         try:
             show_profile(home, "p")
         except (ConfigError, PolicyError) as exc:
             assert not ONE_LINE.search(exc.message), exc.message
-            assert str(home / "profiles") in exc.message or str(home / "config.yaml") in exc.message, exc.message
+            assert str(home / "profiles") in exc.message or str(home / "config.yaml") in exc.message, (
+                exc.message
+            )
 
 
 @SETTINGS

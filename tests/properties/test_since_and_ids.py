@@ -36,13 +36,21 @@ def isoish(draw: st.DrawFn) -> str:
         text += draw(st.sampled_from(["T", " ", "t"])) + moment.strftime("%H:%M")
         if draw(st.booleans()):
             text += moment.strftime(":%S") + draw(st.sampled_from(["", ".5", ".123456", ".1234567"]))
-        offset = draw(st.one_of(st.just(""), st.sampled_from(["Z", "z", "+00:00", "-12:00", "+14:00", "+23:59"]),
-                                st.integers(-1439, 1439).map(lambda m: f"{'+' if m >= 0 else '-'}"
-                                                                        f"{abs(m) // 60:02d}:{abs(m) % 60:02d}")))
+        offset = draw(
+            st.one_of(
+                st.just(""),
+                st.sampled_from(["Z", "z", "+00:00", "-12:00", "+14:00", "+23:59"]),
+                st.integers(-1439, 1439).map(
+                    lambda m: f"{'+' if m >= 0 else '-'}{abs(m) // 60:02d}:{abs(m) % 60:02d}"
+                ),
+            )
+        )
         text += offset
     if draw(st.booleans()):  # one field out of range, or a stray character
         i = draw(st.integers(0, len(text) - 1))
-        text = text[:i] + draw(st.sampled_from(["9", "0", "-", ":", "x", "\0", " ", "\udcff"])) + text[i + 1:]
+        text = (
+            text[:i] + draw(st.sampled_from(["9", "0", "-", ":", "x", "\0", " ", "\udcff"])) + text[i + 1 :]
+        )
     return text
 
 
@@ -77,8 +85,11 @@ def test_relative_since_counts_back_from_now(amount: int, unit: str) -> None:
 # --------------------------------------------------------------------------- job ids
 
 IDS = [str(uuid.UUID(int=n, version=4)) for n in (1, 2, 3)] + [
-    "abcd1234-0000-4000-8000-000000000001", "abcd1234-0000-4000-8000-000000000002",  # share 16 characters
-    "abce0000-0000-4000-8000-000000000000", "ffffffff-ffff-4fff-bfff-ffffffffffff"]
+    "abcd1234-0000-4000-8000-000000000001",
+    "abcd1234-0000-4000-8000-000000000002",  # share 16 characters
+    "abce0000-0000-4000-8000-000000000000",
+    "ffffffff-ffff-4fff-bfff-ffffffffffff",
+]
 
 
 @pytest.fixture(scope="module")
@@ -86,8 +97,11 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Database:
     database = open_database(Path(tmp_path_factory.mktemp("ids")) / "library.db")
     with database.transaction() as conn:
         for i, job_id in enumerate(IDS):
-            conn.execute("INSERT INTO jobs (id, type, status, target, created_at) VALUES (?, 'scan', 'completed', "
-                         "'[]', ?)", (job_id, f"2026-11-23T08:00:{i:02d}.000000Z"))
+            conn.execute(
+                "INSERT INTO jobs (id, type, status, target, created_at) VALUES (?, 'scan', 'completed', "
+                "'[]', ?)",
+                (job_id, f"2026-11-23T08:00:{i:02d}.000000Z"),
+            )
     return database
 
 

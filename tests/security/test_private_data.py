@@ -40,16 +40,54 @@ def marked_video(dest: Path, *, audio: list[tuple[str, bool]], container: str) -
         srt.write_text(f"1\n00:00:00,000 --> 00:00:00,900\n{SUBTITLE_TEXT}\n\n")
         font = Path(tmp, "font.ttf")
         font.write_bytes(b"\x00\x01\x00\x00" + FONT_BYTES.encode() * 4)
-        args = [FFMPEG, "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-                "-f", "lavfi", "-i", "testsrc=size=64x48:rate=5:duration=1",
-                "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=8000:duration=1", "-i", str(srt)]
+        args = [
+            FFMPEG,
+            "-nostdin",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=64x48:rate=5:duration=1",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=8000:duration=1",
+            "-i",
+            str(srt),
+        ]
         if container == "matroska":
             args += ["-attach", str(font), "-metadata:s:t:0", "mimetype=application/x-truetype-font"]
-        args += ["-map", "0:v", *(x for _ in audio for x in ("-map", "1:a")), "-map", "2:s",
-                 "-c:v", "libx264", "-preset", "ultrafast", "-threads", "1", "-c:a", "aac", "-b:a", "24k",
-                 "-c:s", "srt" if container == "matroska" else "mov_text", "-metadata", f"comment={TAG}"]
+        args += [
+            "-map",
+            "0:v",
+            *(x for _ in audio for x in ("-map", "1:a")),
+            "-map",
+            "2:s",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-threads",
+            "1",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "24k",
+            "-c:s",
+            "srt" if container == "matroska" else "mov_text",
+            "-metadata",
+            f"comment={TAG}",
+        ]
         for i, (language, default) in enumerate(audio):
-            args += [f"-metadata:s:a:{i}", f"language={language}", f"-disposition:a:{i}", "default" if default else "0"]
+            args += [
+                f"-metadata:s:a:{i}",
+                f"language={language}",
+                f"-disposition:a:{i}",
+                "default" if default else "0",
+            ]
         args += ["-disposition:s:0", "0", "-f", container, str(dest)]
         dest.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(args, check=True, capture_output=True, timeout=HANG_GUARD)
@@ -119,31 +157,53 @@ def test_everything_vpo_writes_for_itself_is_private_whatever_the_umask(marked: 
     home.mkdir()
     (home / "config.yaml").write_text(  # rotate after a few lines: the rotated files too
         f"logging:\n  file: {logs}/vpo.log\n  level: debug\n  format: json\n  max_bytes: 4000\n  backup_count: 2\n"
-        f"scan:\n  prober: ffprobe\n  workers: 1\ntools:\n  ffprobe: {slow}\n")
+        f"scan:\n  prober: ffprobe\n  workers: 1\ntools:\n  ffprobe: {slow}\n"
+    )
     home.chmod(0o755)  # a home the user made, open to all: VPO's own files must still be private
     policy = tmp_path / "policy.yaml"
     policy.write_text(POLICY)
 
     def run(*args: object) -> subprocess.CompletedProcess[bytes]:
-        return subprocess.run(argv(*args), env=env_for(home), capture_output=True, timeout=HANG_GUARD,
-                              stdin=subprocess.DEVNULL, preexec_fn=lambda: os.umask(0))
+        return subprocess.run(
+            argv(*args),
+            env=env_for(home),
+            capture_output=True,
+            timeout=HANG_GUARD,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=lambda: os.umask(0),
+        )
 
-    scan = subprocess.Popen(argv("scan", lib), env=env_for(home), stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=lambda: os.umask(0))
+    scan = subprocess.Popen(
+        argv("scan", lib),
+        env=env_for(home),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: os.umask(0),
+    )
     wait_for(lambda: count(home, "SELECT count(*) FROM jobs") >= 1, scan, "the scan's job committed")
     held = sorted(p.name for p in home.iterdir() if p.name.startswith("library.db"))
     assert held == ["library.db", "library.db-shm", "library.db-wal"], held  # open right now
     assert {name: _private(home / name) for name in held} == dict.fromkeys(held, True)
     _, err = scan.communicate(timeout=HANG_GUARD)
     assert scan.returncode == 0, err.decode()
-    for args in (("apply", "--policy", policy, lib), ("transcode", "--codec", "h264", "--crf", "40", lib / "flags.mkv"),
-                 ("jobs", "run"), ("jobs", "list")):
+    for args in (
+        ("apply", "--policy", policy, lib),
+        ("transcode", "--codec", "h264", "--crf", "40", lib / "flags.mkv"),
+        ("jobs", "run"),
+        ("jobs", "list"),
+    ):
         done = run(*args)
         assert done.returncode == 0, (args, done.stderr.decode())
 
     assert (logs / "vpo.log.1").exists(), sorted(os.listdir(logs))  # it did rotate
-    written = [Path(d, n) for folder in (home, logs) for d, dirs, files in os.walk(folder)
-               for n in (*dirs, *files) if Path(d, n) != home / "config.yaml"]
+    written = [
+        Path(d, n)
+        for folder in (home, logs)
+        for d, dirs, files in os.walk(folder)
+        for n in (*dirs, *files)
+        if Path(d, n) != home / "config.yaml"
+    ]
     assert {str(p): _private(p) for p in written} == {str(p): True for p in written}
     assert _private(logs)
 
@@ -151,8 +211,11 @@ def test_everything_vpo_writes_for_itself_is_private_whatever_the_umask(marked: 
 def test_a_policy_whose_aliases_explode_is_refused_at_once(tmp_path: Path, vpo: RunVpo) -> None:
     """40 levels of `&aN [*aN-1, *aN-1]`: 2^40 values once expanded (hang guard: the
     fixture's timeout)."""
-    lines = ["schema_version: 1"] + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 2) if i else 'x'}]"
-                                     for i in range(40)] + ["commentary_patterns: *a39"]
+    lines = (
+        ["schema_version: 1"]
+        + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 2) if i else 'x'}]" for i in range(40)]
+        + ["commentary_patterns: *a39"]
+    )
     bomb = tmp_path / "bomb.yaml"
     bomb.write_text("\n".join(lines) + "\n")
     (tmp_path / "lib").mkdir()
@@ -160,4 +223,6 @@ def test_a_policy_whose_aliases_explode_is_refused_at_once(tmp_path: Path, vpo: 
     assert_no_traceback(result)
     assert result.code == 2, result
     doc = result.json()
-    assert doc["code"] == "POLICY_INVALID" and str(bomb) in doc["message"] and "aliases" in doc["message"], doc
+    assert doc["code"] == "POLICY_INVALID" and str(bomb) in doc["message"] and "aliases" in doc["message"], (
+        doc
+    )

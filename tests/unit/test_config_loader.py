@@ -9,8 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from vpo.config.loader import (available_profiles, check_profile_name, load_config_layer, load_profile,
-                               profile_chain)
+from vpo.config.loader import (
+    available_profiles,
+    check_profile_name,
+    load_config_layer,
+    load_profile,
+    profile_chain,
+)
 from vpo.config.profiles import list_profiles, show_profile
 from vpo.config.resolver import cli_layer, resolve
 from vpo.errors import ConfigError, PolicyNotFoundError, ProfileNotFoundError
@@ -53,7 +58,9 @@ def test_empty_config_file_is_an_empty_layer(home: Path) -> None:
 
 
 def test_config_layer_holds_only_the_keys_the_file_sets(home: Path) -> None:
-    write(home / "config.yaml", """
+    write(
+        home / "config.yaml",
+        """
         tools:
           ffprobe: /opt/ffmpeg/bin/ffprobe
         scan:
@@ -62,7 +69,8 @@ def test_config_layer_holds_only_the_keys_the_file_sets(home: Path) -> None:
         jobs:
           retention_days: 90
         behavior:
-    """)
+    """,
+    )
     layer = load_config_layer(home)
     assert layer is not None
     assert layer.values == {
@@ -88,13 +96,16 @@ def test_tilde_in_tool_paths_is_expanded(home: Path, monkeypatch: pytest.MonkeyP
 
 
 def test_yaml_syntax_error_names_file_and_line(home: Path) -> None:
-    err = config_error(home, """
+    err = config_error(
+        home,
+        """
         scan:
           workers: 2
           extensions: [mkv, mp4
         jobs:
           retention_days: 3
-    """)
+    """,
+    )
     path = home / "config.yaml"
     assert err.code == "CONFIG_INVALID"
     assert err.message.startswith(f"{path}:")
@@ -104,22 +115,28 @@ def test_yaml_syntax_error_names_file_and_line(home: Path) -> None:
 
 
 def test_duplicate_key_is_an_error_with_its_line(home: Path) -> None:
-    err = config_error(home, """
+    err = config_error(
+        home,
+        """
         scan:
           workers: 2
           workers: 3
-    """)
+    """,
+    )
     assert err.details["line"] == 3, err.message
     assert "workers" in err.message
 
 
 def test_unknown_section_lists_the_accepted_sections(home: Path) -> None:
-    err = config_error(home, """
+    err = config_error(
+        home,
+        """
         scan:
           workers: 2
         scanner:
           workers: 2
-    """)
+    """,
+    )
     assert err.message.startswith(f"{home / 'config.yaml'}:3: unknown key 'scanner'")
     assert err.details["accepted"] == ["behavior", "jobs", "logging", "scan", "tools"]
     for section in ("behavior", "jobs", "logging", "scan", "tools"):
@@ -127,15 +144,20 @@ def test_unknown_section_lists_the_accepted_sections(home: Path) -> None:
 
 
 def test_unknown_key_in_a_section_lists_the_accepted_keys(home: Path) -> None:
-    err = config_error(home, """
+    err = config_error(
+        home,
+        """
         logging:
           level: debug
           rotate_bytes: 1000
-    """)
+    """,
+    )
     assert err.code == "CONFIG_INVALID"
     assert err.details["line"] == 3
     assert err.details["key"] == "logging.rotate_bytes"
-    assert err.message.startswith(f"{home / 'config.yaml'}:3: logging.rotate_bytes: unknown key 'rotate_bytes'")
+    assert err.message.startswith(
+        f"{home / 'config.yaml'}:3: logging.rotate_bytes: unknown key 'rotate_bytes'"
+    )
     for key in ("level", "file", "format", "include_stderr", "max_bytes", "backup_count"):
         assert key in err.message
 
@@ -147,18 +169,27 @@ def test_config_may_not_name_a_profile_or_policy(home: Path) -> None:
     assert "unknown key 'default_policy'" in err.message
 
 
-@pytest.mark.parametrize("text, key, line, words", [
-    ("logging:\n  level: verbose\n", "logging.level", 2, ["'debug'", "'info'", "'warning'", "'error'", "verbose"]),
-    ("logging:\n  format: xml\n", "logging.format", 2, ["'text'", "'json'", "xml"]),
-    ("scan:\n  prober: mplayer\n", "scan.prober", 2, ["'pyav'", "'ffprobe'", "mplayer"]),
-    ("scan:\n  workers: lots\n", "scan.workers", 2, ["integer", "lots"]),
-    ("scan:\n  workers: 2.5\n", "scan.workers", 2, ["integer"]),
-    ("scan:\n  extensions: mkv\n", "scan.extensions", 2, ["tuple"]),
-    ("jobs:\n  auto_purge: sometimes\n", "jobs.auto_purge", 2, ["boolean", "sometimes"]),
-    ("tools:\n  ffmpeg: 42\n", "tools.ffmpeg", 2, ["string", "42"]),
-])
-def test_wrong_type_names_line_key_and_accepted_values(home: Path, text: str, key: str, line: int,
-                                                       words: list[str]) -> None:
+@pytest.mark.parametrize(
+    "text, key, line, words",
+    [
+        (
+            "logging:\n  level: verbose\n",
+            "logging.level",
+            2,
+            ["'debug'", "'info'", "'warning'", "'error'", "verbose"],
+        ),
+        ("logging:\n  format: xml\n", "logging.format", 2, ["'text'", "'json'", "xml"]),
+        ("scan:\n  prober: mplayer\n", "scan.prober", 2, ["'pyav'", "'ffprobe'", "mplayer"]),
+        ("scan:\n  workers: lots\n", "scan.workers", 2, ["integer", "lots"]),
+        ("scan:\n  workers: 2.5\n", "scan.workers", 2, ["integer"]),
+        ("scan:\n  extensions: mkv\n", "scan.extensions", 2, ["tuple"]),
+        ("jobs:\n  auto_purge: sometimes\n", "jobs.auto_purge", 2, ["boolean", "sometimes"]),
+        ("tools:\n  ffmpeg: 42\n", "tools.ffmpeg", 2, ["string", "42"]),
+    ],
+)
+def test_wrong_type_names_line_key_and_accepted_values(
+    home: Path, text: str, key: str, line: int, words: list[str]
+) -> None:
     err = config_error(home, text)
     assert err.details["key"] == key
     assert err.details["line"] == line
@@ -167,18 +198,22 @@ def test_wrong_type_names_line_key_and_accepted_values(home: Path, text: str, ke
         assert word in err.message, err.message
 
 
-@pytest.mark.parametrize("text, key, reason", [
-    ("scan:\n  workers: -1\n", "scan.workers", "must be 0 or more"),
-    ("scan:\n  workers: true\n", "scan.workers", "must be a number (got True)"),
-    ("scan:\n  probe_timeout: 0\n", "scan.probe_timeout", "must be more than 0"),
-    ("scan:\n  extensions: []\n", "scan.extensions", "must list at least one extension"),
-    ("scan:\n  extensions: [mkv, '.']\n", "scan.extensions", "an extension cannot be empty"),
-    ("logging:\n  max_bytes: -5\n", "logging.max_bytes", "must be 0 or more"),
-    ("logging:\n  backup_count: -1\n", "logging.backup_count", "must be 0 or more"),
-    ("jobs:\n  retention_days: -3\n", "jobs.retention_days", "must be 0 or more"),
-])
-def test_out_of_range_values_stop_at_startup_with_file_and_line(home: Path, text: str, key: str,
-                                                                reason: str) -> None:
+@pytest.mark.parametrize(
+    "text, key, reason",
+    [
+        ("scan:\n  workers: -1\n", "scan.workers", "must be 0 or more"),
+        ("scan:\n  workers: true\n", "scan.workers", "must be a number (got True)"),
+        ("scan:\n  probe_timeout: 0\n", "scan.probe_timeout", "must be more than 0"),
+        ("scan:\n  extensions: []\n", "scan.extensions", "must list at least one extension"),
+        ("scan:\n  extensions: [mkv, '.']\n", "scan.extensions", "an extension cannot be empty"),
+        ("logging:\n  max_bytes: -5\n", "logging.max_bytes", "must be 0 or more"),
+        ("logging:\n  backup_count: -1\n", "logging.backup_count", "must be 0 or more"),
+        ("jobs:\n  retention_days: -3\n", "jobs.retention_days", "must be 0 or more"),
+    ],
+)
+def test_out_of_range_values_stop_at_startup_with_file_and_line(
+    home: Path, text: str, key: str, reason: str
+) -> None:
     err = config_error(home, text)
     assert err.details["key"] == key
     assert err.message.startswith(f"{home / 'config.yaml'}:2: {key}: {reason}"), err.message
@@ -209,8 +244,10 @@ def test_good_profile_names(name: str) -> None:
     assert check_profile_name(name) == name
 
 
-@pytest.mark.parametrize("name", ["../evil", "a/b", "", ".", "..", "/etc/passwd", "a b", "tv.yaml",
-                                  "movies\n", "~root", "café", "a\\b"])
+@pytest.mark.parametrize(
+    "name",
+    ["../evil", "a/b", "", ".", "..", "/etc/passwd", "a b", "tv.yaml", "movies\n", "~root", "café", "a\\b"],
+)
 def test_names_with_path_tricks_are_refused(home: Path, name: str) -> None:
     with pytest.raises(ConfigError) as info:
         check_profile_name(name)
@@ -257,7 +294,10 @@ def test_a_yml_file_is_pointed_out(home: Path) -> None:
 
 def test_profile_layer_header_and_document(home: Path) -> None:
     policy = write(home / "policies" / "movies.yaml", "schema_version: 1\n")
-    write_profile(home, "movies", """
+    write_profile(
+        home,
+        "movies",
+        """
         name: movies
         description: Settings for the movie library
         default_policy: ../policies/movies.yaml
@@ -265,7 +305,8 @@ def test_profile_layer_header_and_document(home: Path) -> None:
           prune: true
         logging:
           format: json
-    """)
+    """,
+    )
     prof = load_profile(home, "movies")
     assert prof.name == "movies"
     assert prof.description == "Settings for the movie library"
@@ -278,11 +319,15 @@ def test_profile_layer_header_and_document(home: Path) -> None:
 
 
 def test_missing_default_policy_is_policy_not_found_at_its_line(home: Path) -> None:
-    path = write_profile(home, "movies", """
+    path = write_profile(
+        home,
+        "movies",
+        """
         name: movies
         description: x
         default_policy: /nonexistent/movies.yaml
-    """)
+    """,
+    )
     with pytest.raises(PolicyNotFoundError) as info:
         load_profile(home, "movies")
     err = info.value
@@ -320,9 +365,11 @@ def test_unknown_key_in_a_profile_section(home: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_profile(home, "movies")
     assert info.value.details == {
-        "file": str(path), "line": 4, "key": "scan.workerz",
+        "file": str(path),
+        "line": 4,
+        "key": "scan.workerz",
         "reason": "unknown key 'workerz'; accepted keys: extensions, prune, workers, follow_symlinks, "
-                  "prober, probe_timeout",
+        "prober, probe_timeout",
     }
 
 
@@ -367,7 +414,9 @@ def test_extends_a_missing_profile_names_the_file_that_says_so(home: Path) -> No
     write_profile(home, "base", "{}\n")
     with pytest.raises(ProfileNotFoundError) as info:
         profile_chain(home, "movies")
-    assert info.value.message.startswith(f"{path}:2: extends: profile 'bsae' not found; available: base, movies")
+    assert info.value.message.startswith(
+        f"{path}:2: extends: profile 'bsae' not found; available: base, movies"
+    )
 
 
 def test_extends_with_a_path_trick_is_refused_at_its_line(home: Path) -> None:
@@ -418,8 +467,13 @@ def test_list_marks_broken_profiles_invalid_with_their_error(home: Path) -> None
     assert ".yaml" in (entries["old"].error or "")
     assert "invalid profile name" in (entries["bad name"].error or "")
     assert entries["good"].to_dict() == {
-        "name": "good", "description": "fine", "default_policy": None,
-        "path": str(home / "profiles" / "good.yaml"), "extends": None, "valid": True, "error": None,
+        "name": "good",
+        "description": "fine",
+        "default_policy": None,
+        "path": str(home / "profiles" / "good.yaml"),
+        "extends": None,
+        "valid": True,
+        "error": None,
     }
 
 

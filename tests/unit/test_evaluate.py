@@ -20,11 +20,15 @@ def video(i: int = 0, default: bool = True) -> Track:
 
 
 def audio(i: int, lang: str, *, title: str | None = None, default: bool = False, channels: int = 2) -> Track:
-    return Track(index=i, type="audio", codec="aac", language=lang, title=title, default=default, channels=channels)
+    return Track(
+        index=i, type="audio", codec="aac", language=lang, title=title, default=default, channels=channels
+    )
 
 
 def sub(i: int, lang: str, *, title: str | None = None, default: bool = False, forced: bool = False) -> Track:
-    return Track(index=i, type="subtitle", codec="subrip", language=lang, title=title, default=default, forced=forced)
+    return Track(
+        index=i, type="subtitle", codec="subrip", language=lang, title=title, default=default, forced=forced
+    )
 
 
 def attachment(i: int) -> Track:
@@ -51,7 +55,9 @@ def test_preferred_audio_language_moves_first_and_becomes_the_default() -> None:
     assert reorder.from_ == [0, 1, 2] and reorder.to == [0, 2, 1]
     assert "0 video, 2 audio_main, 1 audio_alternate" in reorder.reason
     assert [(t.language, t.default) for t in plan.final[1:]] == [("eng", True), ("jpn", False)]
-    assert actions(plan, "set_default")[2].reason.startswith("track 2 is audio_main: language eng is audio preference #1")
+    assert actions(plan, "set_default")[2].reason.startswith(
+        "track 2 is audio_main: language eng is audio preference #1"
+    )
     assert "clear_other_defaults" in actions(plan, "clear_default")[1].reason
 
 
@@ -59,7 +65,12 @@ def test_track_order_from_the_policy_is_followed() -> None:
     tracks = [video(), audio(1, "eng", default=True), sub(2, "eng"), sub(3, "eng", forced=True)]
     plan = evaluate(tracks, policy(track_order=["video", "subtitle_forced", "subtitle_main", "audio_main"]))
     assert plan.order == (0, 3, 2, 1)
-    assert [plan.categories[i] for i in plan.order] == ["video", "subtitle_forced", "subtitle_main", "audio_main"]
+    assert [plan.categories[i] for i in plan.order] == [
+        "video",
+        "subtitle_forced",
+        "subtitle_main",
+        "audio_main",
+    ]
 
 
 def test_categories_left_out_of_track_order_follow_in_the_default_order() -> None:
@@ -93,7 +104,8 @@ def test_commentary_is_found_by_title_case_insensitively_and_the_reason_names_th
     assert plan.categories[1] == "audio_commentary"
     assert plan.order == (0, 2, 1)
     assert actions(plan, "clear_default")[1].reason.startswith(
-        "track 1 is audio_commentary: title matches 'comm?entary'")
+        "track 1 is audio_commentary: title matches 'comm?entary'"
+    )
     assert flags(plan) == {0: True, 1: True, 2: False}
 
 
@@ -123,7 +135,12 @@ def test_two_and_three_letter_codes_are_one_language(preferred: str, tagged: str
 
 
 def test_every_track_of_the_main_language_is_audio_main_best_ranked_first() -> None:
-    tracks = [video(), audio(1, "ger", default=True), audio(2, "fre", channels=2), audio(3, "fra", channels=6)]
+    tracks = [
+        video(),
+        audio(1, "ger", default=True),
+        audio(2, "fre", channels=2),
+        audio(3, "fra", channels=6),
+    ]
     plan = evaluate(tracks, policy(audio_language_preference=["fr", "de"]))
     assert [plan.categories[i] for i in (1, 2, 3)] == ["audio_alternate", "audio_main", "audio_main"]
     assert plan.order == (0, 2, 3, 1)
@@ -136,7 +153,8 @@ def test_with_no_preferred_language_present_the_default_tracks_language_stays_ma
     assert plan.categories == {0: "video", 1: "audio_alternate", 2: "audio_main"}
     assert plan.order == (0, 2, 1)
     assert classify(tracks, policy(audio_language_preference=["eng"]))[2].reason == (
-        "track 2 is audio_main: no preferred audio language present; keeps the default audio track's language jpn")
+        "track 2 is audio_main: no preferred audio language present; keeps the default audio track's language jpn"
+    )
 
 
 # --------------------------------------------------------------------------- default flags
@@ -153,8 +171,13 @@ def test_default_flags_follow_the_final_order_not_the_current_one() -> None:
 
 
 def test_preferred_subtitle_default_skips_forced_and_unpreferred_tracks() -> None:
-    tracks = [video(), audio(1, "eng", default=True), sub(2, "eng", forced=True, default=True), sub(3, "spa"),
-              sub(4, "eng")]
+    tracks = [
+        video(),
+        audio(1, "eng", default=True),
+        sub(2, "eng", forced=True, default=True),
+        sub(3, "spa"),
+        sub(4, "eng"),
+    ]
     rules = {"set_preferred_subtitle_default": True}
     plan = evaluate(tracks, policy(subtitle_language_preference=["eng"], default_flags=rules))
     assert plan.order == (0, 1, 4, 3, 2)
@@ -197,8 +220,13 @@ def test_first_video_becomes_default() -> None:
 
 
 def test_a_compliant_file_gets_an_empty_plan() -> None:
-    tracks = [video(), audio(1, "eng", default=True), audio(2, "jpn"), sub(3, "eng"),
-              audio(4, "eng", title="Commentary")]
+    tracks = [
+        video(),
+        audio(1, "eng", default=True),
+        audio(2, "jpn"),
+        sub(3, "eng"),
+        audio(4, "eng", title="Commentary"),
+    ]
     plan = evaluate(tracks, policy(audio_language_preference=["eng"], subtitle_language_preference=["eng"]))
     assert plan.empty and plan.actions == ()
     assert plan.order == (0, 1, 2, 3, 4)
@@ -206,10 +234,19 @@ def test_a_compliant_file_gets_an_empty_plan() -> None:
 
 
 def test_applying_the_plan_gives_a_compliant_layout() -> None:
-    tracks = [video(default=False), audio(1, "jpn", default=True), sub(2, "eng", forced=True), audio(3, "eng"),
-              sub(4, "eng", title="Commentary"), audio(5, "eng", title="commentary", default=True)]
-    p = policy(audio_language_preference=["eng"], subtitle_language_preference=["eng"],
-               default_flags={"set_preferred_subtitle_default": True})
+    tracks = [
+        video(default=False),
+        audio(1, "jpn", default=True),
+        sub(2, "eng", forced=True),
+        audio(3, "eng"),
+        sub(4, "eng", title="Commentary"),
+        audio(5, "eng", title="commentary", default=True),
+    ]
+    p = policy(
+        audio_language_preference=["eng"],
+        subtitle_language_preference=["eng"],
+        default_flags={"set_preferred_subtitle_default": True},
+    )
     plan = evaluate(tracks, p)
     assert not plan.empty
     again = evaluate(plan.final, p)
@@ -231,13 +268,19 @@ def test_mp4_keeps_a_default_on_the_first_track_of_a_type_when_the_rules_clear_t
     """The mp4/mov muxer marks the first track of a type default when none is: a plan that
     clears them all could never verify, so the first one in the final order keeps it."""
     tracks = [video(), audio(1, "eng", default=True), sub(2, "spa", default=True), sub(3, "fre", forced=True)]
-    p = policy(subtitle_language_preference=["eng"], default_flags={"set_preferred_subtitle_default": True},
-               track_order=["video", "audio_main", "subtitle_forced", "subtitle_main"])
+    p = policy(
+        subtitle_language_preference=["eng"],
+        default_flags={"set_preferred_subtitle_default": True},
+        track_order=["video", "audio_main", "subtitle_forced", "subtitle_main"],
+    )
     assert flags(evaluate(tracks, p)) == {0: True, 1: True, 2: False, 3: False}  # no container: all cleared
     plan = evaluate(tracks, p, container="mp4")
     assert plan.order == (0, 1, 3, 2)
     assert flags(plan) == {0: True, 1: True, 2: True, 3: False}
-    assert "mp4 always marks the first subtitle track default when none is" in actions(plan, "set_default")[3].reason
+    assert (
+        "mp4 always marks the first subtitle track default when none is"
+        in actions(plan, "set_default")[3].reason
+    )
     assert set(actions(plan, "clear_default")) == {2}
 
 

@@ -37,17 +37,36 @@ def db(tmp_path: Path) -> Iterator[Database]:
     database.close()
 
 
-def add(db: Database, type: str = "scan", status: str = "completed", age: timedelta = timedelta(hours=1),
-        *, job_id: str | None = None, pid: int | None = 4242, host: str | None = HOST,
-        heartbeat_age: timedelta | None = None, files: list[tuple[int | None, bytes, str]] = ()) -> str:
+def add(
+    db: Database,
+    type: str = "scan",
+    status: str = "completed",
+    age: timedelta = timedelta(hours=1),
+    *,
+    job_id: str | None = None,
+    pid: int | None = 4242,
+    host: str | None = HOST,
+    heartbeat_age: timedelta | None = None,
+    files: list[tuple[int | None, bytes, str]] = (),
+) -> str:
     now = datetime.now(timezone.utc)  # not the import time: other tests may run for minutes first
     created = now - age
     started = None if status == "queued" else created
     finished = created + timedelta(seconds=30) if status in ("completed", "failed", "cancelled") else None
     beat = now - heartbeat_age if heartbeat_age is not None else (finished or started or created)
-    record = JobRecord(id=job_id or str(uuid.uuid4()), type=type, status=status, target=["/media"],
-                       options={}, created_at=iso(created), pid=pid, host=host, heartbeat_at=iso(beat),
-                       started_at=iso(started) if started else None, finished_at=iso(finished) if finished else None)
+    record = JobRecord(
+        id=job_id or str(uuid.uuid4()),
+        type=type,
+        status=status,
+        target=["/media"],
+        options={},
+        created_at=iso(created),
+        pid=pid,
+        host=host,
+        heartbeat_at=iso(beat),
+        started_at=iso(started) if started else None,
+        finished_at=iso(finished) if finished else None,
+    )
     with db.transaction() as conn:
         jobs_db.insert(conn, record)
         jobs_db.add_files(conn, record.id, [(fid, path, outcome, None) for fid, path, outcome in files])
@@ -59,7 +78,9 @@ def add_file(db: Database, path: bytes) -> int:
     with db.transaction() as conn:
         cur = conn.execute(
             "INSERT INTO files (path, size, mtime_ns, scan_status, first_seen, last_scanned) "
-            "VALUES (?, 1, 1, 'ok', ?, ?)", (path, now, now))
+            "VALUES (?, 1, 1, 'ok', ?, ?)",
+            (path, now, now),
+        )
         return cur.lastrowid
 
 
@@ -69,36 +90,43 @@ def many(db: Database) -> dict[str, str]:
         "scan_10m": add(db, "scan", "completed", timedelta(minutes=10)),
         "scan_3h": add(db, "scan", "failed", timedelta(hours=3)),
         "apply_2d": add(db, "apply", "completed", timedelta(days=2)),
-        "apply_run": add(db, "apply", "running", timedelta(days=3), pid=os.getpid(), heartbeat_age=timedelta(0)),
+        "apply_run": add(
+            db, "apply", "running", timedelta(days=3), pid=os.getpid(), heartbeat_age=timedelta(0)
+        ),
         "tc_8d": add(db, "transcode", "cancelled", timedelta(days=8)),
         "tc_queued": add(db, "transcode", "queued", timedelta(days=20)),
         "scan_40d": add(db, "scan", "completed", timedelta(days=40)),
     }
 
 
-@pytest.mark.parametrize(("kwargs", "expected"), [
-    ({}, ["scan_10m", "scan_3h", "apply_2d", "apply_run", "tc_8d", "tc_queued", "scan_40d"]),
-    ({"limit": 3}, ["scan_10m", "scan_3h", "apply_2d"]),
-    ({"limit": None}, ["scan_10m", "scan_3h", "apply_2d", "apply_run", "tc_8d", "tc_queued", "scan_40d"]),
-    ({"type": "scan"}, ["scan_10m", "scan_3h", "scan_40d"]),
-    ({"type": "apply"}, ["apply_2d", "apply_run"]),
-    ({"type": "transcode"}, ["tc_8d", "tc_queued"]),
-    ({"status": "completed"}, ["scan_10m", "apply_2d", "scan_40d"]),
-    ({"status": "failed"}, ["scan_3h"]),
-    ({"status": "running"}, ["apply_run"]),
-    ({"status": "queued"}, ["tc_queued"]),
-    ({"status": "cancelled"}, ["tc_8d"]),
-    ({"since": "1h"}, ["scan_10m"]),
-    ({"since": "1d"}, ["scan_10m", "scan_3h"]),
-    ({"since": "1w"}, ["scan_10m", "scan_3h", "apply_2d", "apply_run"]),
-    ({"since": "30d"}, ["scan_10m", "scan_3h", "apply_2d", "apply_run", "tc_8d", "tc_queued"]),
-    ({"type": "scan", "status": "completed"}, ["scan_10m", "scan_40d"]),
-    ({"type": "scan", "status": "completed", "since": "1w"}, ["scan_10m"]),
-    ({"type": "transcode", "since": "1w"}, []),
-    ({"type": "apply", "status": "running", "since": "1w", "limit": 1}, ["apply_run"]),
-    ({"status": "completed", "limit": 2}, ["scan_10m", "apply_2d"]),
-])
-def test_filters_and_their_combinations(db: Database, many: dict[str, str], kwargs: dict, expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({}, ["scan_10m", "scan_3h", "apply_2d", "apply_run", "tc_8d", "tc_queued", "scan_40d"]),
+        ({"limit": 3}, ["scan_10m", "scan_3h", "apply_2d"]),
+        ({"limit": None}, ["scan_10m", "scan_3h", "apply_2d", "apply_run", "tc_8d", "tc_queued", "scan_40d"]),
+        ({"type": "scan"}, ["scan_10m", "scan_3h", "scan_40d"]),
+        ({"type": "apply"}, ["apply_2d", "apply_run"]),
+        ({"type": "transcode"}, ["tc_8d", "tc_queued"]),
+        ({"status": "completed"}, ["scan_10m", "apply_2d", "scan_40d"]),
+        ({"status": "failed"}, ["scan_3h"]),
+        ({"status": "running"}, ["apply_run"]),
+        ({"status": "queued"}, ["tc_queued"]),
+        ({"status": "cancelled"}, ["tc_8d"]),
+        ({"since": "1h"}, ["scan_10m"]),
+        ({"since": "1d"}, ["scan_10m", "scan_3h"]),
+        ({"since": "1w"}, ["scan_10m", "scan_3h", "apply_2d", "apply_run"]),
+        ({"since": "30d"}, ["scan_10m", "scan_3h", "apply_2d", "apply_run", "tc_8d", "tc_queued"]),
+        ({"type": "scan", "status": "completed"}, ["scan_10m", "scan_40d"]),
+        ({"type": "scan", "status": "completed", "since": "1w"}, ["scan_10m"]),
+        ({"type": "transcode", "since": "1w"}, []),
+        ({"type": "apply", "status": "running", "since": "1w", "limit": 1}, ["apply_run"]),
+        ({"status": "completed", "limit": 2}, ["scan_10m", "apply_2d"]),
+    ],
+)
+def test_filters_and_their_combinations(
+    db: Database, many: dict[str, str], kwargs: dict, expected: list[str]
+) -> None:
     if "since" in kwargs:
         kwargs = {**kwargs, "since": parse_since(kwargs["since"])}
     got = [j.id for j in queries.list_jobs(db, **kwargs)]
@@ -174,8 +202,20 @@ def test_json_shapes(db: Database) -> None:
         tracker.fail(exc, {"discovered": 1}, context={"root": "/media"})
     detail = queries.show_job(db, tracker.id[:8])
     doc = queries.detail_dict(detail)
-    assert {"id", "type", "status", "path", "created_at", "started_at", "finished_at", "duration_seconds",
-            "options", "summary", "error", "files"} <= set(doc)
+    assert {
+        "id",
+        "type",
+        "status",
+        "path",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "duration_seconds",
+        "options",
+        "summary",
+        "error",
+        "files",
+    } <= set(doc)
     assert doc["status"] == "failed" and doc["options"] == {"full": True}
     assert doc["error"]["message"] == "disk on fire"
     assert "RuntimeError: disk on fire" in doc["error"]["traceback"]
@@ -199,11 +239,27 @@ def test_recovery_fails_dead_and_silent_jobs_only(db: Database) -> None:
     proc = subprocess.Popen(["true"])
     proc.wait()
     dead = add(db, "scan", "running", timedelta(hours=3), pid=proc.pid, heartbeat_age=timedelta(hours=2))
-    silent = add(db, "apply", "running", timedelta(hours=3), pid=1, host="elsewhere",
-                 heartbeat_age=timedelta(minutes=11))
-    fresh = add(db, "apply", "running", timedelta(hours=3), pid=1, host="elsewhere",
-                heartbeat_age=timedelta(minutes=9))
-    alive = add(db, "scan", "running", timedelta(hours=3), pid=os.getpid(), heartbeat_age=timedelta(seconds=1))
+    silent = add(
+        db,
+        "apply",
+        "running",
+        timedelta(hours=3),
+        pid=1,
+        host="elsewhere",
+        heartbeat_age=timedelta(minutes=11),
+    )
+    fresh = add(
+        db,
+        "apply",
+        "running",
+        timedelta(hours=3),
+        pid=1,
+        host="elsewhere",
+        heartbeat_age=timedelta(minutes=9),
+    )
+    alive = add(
+        db, "scan", "running", timedelta(hours=3), pid=os.getpid(), heartbeat_age=timedelta(seconds=1)
+    )
     finished = add(db, "scan", "completed", timedelta(hours=3), pid=proc.pid)
 
     assert sorted(maintenance.recover_abandoned(db)) == sorted([dead, silent])
@@ -215,12 +271,17 @@ def test_recovery_fails_dead_and_silent_jobs_only(db: Database) -> None:
     assert status[dead].error_context["pid"] == proc.pid
     assert status[silent].status == "failed" and "no heartbeat" in status[silent].error_message
     assert (status[fresh].status, status[alive].status, status[finished].status) == (
-        "running", "running", "completed")
+        "running",
+        "running",
+        "completed",
+    )
 
 
 def test_purge_deletes_old_finished_jobs_with_their_files(db: Database) -> None:
     rows = [(None, b"/media/x.mkv", "added")]
-    old = {s: add(db, "scan", s, timedelta(days=31), files=rows) for s in ("completed", "failed", "cancelled")}
+    old = {
+        s: add(db, "scan", s, timedelta(days=31), files=rows) for s in ("completed", "failed", "cancelled")
+    }
     queued = add(db, "transcode", "queued", timedelta(days=90), files=[(None, b"/media/y.mkv", "queued")])
     running = add(db, "apply", "running", timedelta(days=90), pid=os.getpid(), heartbeat_age=timedelta(0))
     recent = add(db, "scan", "completed", timedelta(days=29), files=rows)

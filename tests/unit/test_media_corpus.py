@@ -49,7 +49,10 @@ def test_corpus_lists_every_file_once(corpus: media.Corpus) -> None:
         assert f.path.is_absolute() and f.path.is_file()
         assert f.kind in ("video", "broken")
         assert (f.kind == "video") == bool(f.tracks) == bool(f.container)
-    assert [p.relative_to(corpus.root).as_posix() for p in corpus.ignored] == [".hidden/secret.mkv", "notes.txt"]
+    assert [p.relative_to(corpus.root).as_posix() for p in corpus.ignored] == [
+        ".hidden/secret.mkv",
+        "notes.txt",
+    ]
     assert all(p.is_file() for p in corpus.ignored)
     assert corpus.by_name("with space.mkv") is corpus.by_name("sub dir/with space.mkv")
 
@@ -116,15 +119,20 @@ def test_pyav_agrees_with_ffprobe(corpus: media.Corpus) -> None:
             got = []
             for s in container.streams:
                 cc = s.codec_context if s.type != "attachment" else None
-                got.append(media.ExpectedTrack(
-                    index=s.index, type=s.type,
-                    codec=cc.codec.canonical_name if cc is not None else f.tracks[s.index].codec,
-                    language=s.metadata.get("language") or "und", title=s.metadata.get("title"),
-                    default=bool(s.disposition & default), forced=bool(s.disposition & forced),
-                    channels=getattr(cc, "channels", None) if s.type == "audio" else None,
-                    width=getattr(cc, "width", None) if s.type == "video" else None,
-                    height=getattr(cc, "height", None) if s.type == "video" else None,
-                ))
+                got.append(
+                    media.ExpectedTrack(
+                        index=s.index,
+                        type=s.type,
+                        codec=cc.codec.canonical_name if cc is not None else f.tracks[s.index].codec,
+                        language=s.metadata.get("language") or "und",
+                        title=s.metadata.get("title"),
+                        default=bool(s.disposition & default),
+                        forced=bool(s.disposition & forced),
+                        channels=getattr(cc, "channels", None) if s.type == "audio" else None,
+                        width=getattr(cc, "width", None) if s.type == "video" else None,
+                        height=getattr(cc, "height", None) if s.type == "video" else None,
+                    )
+                )
         assert tuple(got) == f.tracks, f.path
     for f in corpus.broken:
         try:
@@ -156,20 +164,29 @@ def test_corpus_copy_is_a_private_rebased_copy(corpus: media.Corpus, corpus_copy
 # Containers x layouts for make_video: expected_tracks's rules against ffprobe.
 BUILDS = {
     "mkv-flags": dict(
-        container="mkv", video_default=False, video_language="eng",
+        container="mkv",
+        video_default=False,
+        video_language="eng",
         audio=[("jpn", "Japanese", False, 6), media.AudioSpec(None, None, True, 1, forced=True)],
         subtitles=[("eng", "Signs", True, True), ("ger", None, False, False)],
         attachments=[media.AttachmentSpec("Font.ttf", "A font")],
     ),
     "mp4-no-defaults": dict(
-        container="mp4", video_title="dropped",
+        container="mp4",
+        video_title="dropped",
         audio=[("eng", "dropped", False, 2), ("ita", None, False, 1)],
         subtitles=[("eng", None, False, True), ("fre", None, True, False)],
     ),
     "m4v": dict(container="m4v", audio=[("eng", None, True, 2)]),
-    "mov": dict(container="mov", audio=[("deu", None, False, 2), ("ger", None, True, 2), ("fre", None, False, 2)]),
-    "avi-two-audio": dict(container="avi", video_title="Clip", audio=[("eng", "Main", True, 2), ("fre", None, False, 1)]),
-    "webm": dict(container="webm", audio=[("eng", "Opus", True, 2)], subtitles=[("eng", "Captions", False, False)]),
+    "mov": dict(
+        container="mov", audio=[("deu", None, False, 2), ("ger", None, True, 2), ("fre", None, False, 2)]
+    ),
+    "avi-two-audio": dict(
+        container="avi", video_title="Clip", audio=[("eng", "Main", True, 2), ("fre", None, False, 1)]
+    ),
+    "webm": dict(
+        container="webm", audio=[("eng", "Opus", True, 2)], subtitles=[("eng", "Captions", False, False)]
+    ),
     "mkv-no-audio": dict(container="mkv", audio=[], width=160, height=120, fps=10),
 }
 
@@ -185,7 +202,9 @@ def test_make_video_matches_expected_tracks(make_video, tmp_path: Path, build: s
 def test_make_video_fixture_memoises_and_copies(make_video, tmp_path: Path) -> None:
     before = make_video.encoded
     a = make_video(tmp_path / "a.mkv", audio=[("eng", None, True, 2), ("fre", None, False, 2)])
-    b = make_video(tmp_path / "b" / "b.MKV", audio=(media.AudioSpec("eng", None, True, 2), ("fre", None, False, 2)))
+    b = make_video(
+        tmp_path / "b" / "b.MKV", audio=(media.AudioSpec("eng", None, True, 2), ("fre", None, False, 2))
+    )
     assert make_video.encoded == before + 1
     assert media.probe_tracks(a) == media.probe_tracks(b)
     assert _sha(a) != _sha(b)

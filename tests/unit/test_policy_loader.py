@@ -30,12 +30,19 @@ def test_a_minimal_policy_gets_the_documented_defaults(tmp_path: Path) -> None:
     assert policy.track_order == list(CATEGORIES)
     assert policy.audio_language_preference == [] and policy.subtitle_language_preference == []
     assert policy.commentary_patterns == ["commentary"]
-    assert policy.default_flags == DefaultFlags(set_first_video_default=True, set_preferred_audio_default=True,
-                                                set_preferred_subtitle_default=False, clear_other_defaults=True)
+    assert policy.default_flags == DefaultFlags(
+        set_first_video_default=True,
+        set_preferred_audio_default=True,
+        set_preferred_subtitle_default=False,
+        clear_other_defaults=True,
+    )
 
 
 def test_a_full_policy_is_read_as_written(tmp_path: Path) -> None:
-    policy = load_policy(write(tmp_path, """\
+    policy = load_policy(
+        write(
+            tmp_path,
+            """\
 schema_version: 1
 track_order: [video, audio_main, subtitle_forced]
 audio_language_preference: [JPN, en]
@@ -44,7 +51,9 @@ commentary_patterns: ['comm\\.', '^staff']
 default_flags:
   set_preferred_subtitle_default: true
   clear_other_defaults: false
-"""))
+""",
+        )
+    )
     assert policy.track_order == ["video", "audio_main", "subtitle_forced"]
     assert policy.audio_language_preference == ["jpn", "en"]
     assert policy.subtitle_language_preference == ["fre"]
@@ -64,8 +73,9 @@ def test_unknown_top_level_key_names_its_line_and_the_accepted_keys(tmp_path: Pa
 
 
 def test_unknown_nested_key_names_its_line(tmp_path: Path) -> None:
-    path = write(tmp_path, "schema_version: 1\ndefault_flags:\n  set_first_video_default: true\n"
-                           "  clear_others: true\n")
+    path = write(
+        tmp_path, "schema_version: 1\ndefault_flags:\n  set_first_video_default: true\n  clear_others: true\n"
+    )
     err = error_of(path)
     assert err.message.startswith(f"{path}:4: default_flags.clear_others: unknown key 'clear_others'")
     assert "clear_other_defaults" in err.message
@@ -79,10 +89,15 @@ def test_bad_regex_names_the_pattern_and_its_line(tmp_path: Path) -> None:
 
 
 def test_unknown_language_is_refused(tmp_path: Path) -> None:
-    path = write(tmp_path, "schema_version: 1\naudio_language_preference: [eng]\n"
-                           "subtitle_language_preference:\n  - fr\n  - xx\n")
+    path = write(
+        tmp_path,
+        "schema_version: 1\naudio_language_preference: [eng]\n"
+        "subtitle_language_preference:\n  - fr\n  - xx\n",
+    )
     err = error_of(path)
-    assert err.message.startswith(f"{path}:5: subtitle_language_preference.1: unknown ISO 639 language code 'xx'")
+    assert err.message.startswith(
+        f"{path}:5: subtitle_language_preference.1: unknown ISO 639 language code 'xx'"
+    )
 
 
 def test_unknown_category_is_refused(tmp_path: Path) -> None:
@@ -99,7 +114,9 @@ def test_a_category_listed_twice_is_refused(tmp_path: Path) -> None:
 def test_a_wrong_type_is_refused_with_the_value(tmp_path: Path) -> None:
     path = write(tmp_path, "schema_version: 1\ndefault_flags:\n  clear_other_defaults: maybe\n")
     err = error_of(path)
-    assert err.message.startswith(f"{path}:3: default_flags.clear_other_defaults:") and "'maybe'" in err.message
+    assert (
+        err.message.startswith(f"{path}:3: default_flags.clear_other_defaults:") and "'maybe'" in err.message
+    )
 
 
 def test_missing_schema_version_is_refused(tmp_path: Path) -> None:
@@ -154,8 +171,11 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "policies.md"
 def test_every_policy_shown_in_the_docs_loads(tmp_path: Path) -> None:
     import re
 
-    blocks = [b for b in re.findall(r"```yaml\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.S)
-              if "schema_version" in b]
+    blocks = [
+        b
+        for b in re.findall(r"```yaml\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.S)
+        if "schema_version" in b
+    ]
     assert len(blocks) >= 5
     for i, block in enumerate(blocks):
         path = tmp_path / f"doc-{i}.yaml"

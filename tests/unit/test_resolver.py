@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from vpo.config.resolver import Layer
-from vpo.config.resolver import as_dict, cli_layer, resolve
+from vpo.catalogue import DEFAULT_EXTENSIONS
+from vpo.config.resolver import Layer, as_dict, cli_layer, resolve
 from vpo.config.settings import SECTIONS, Settings
-from vpo.scan.walker import DEFAULT_EXTENSIONS
 
 HOME = Path("/nonexistent/vpo-home")
 
@@ -61,12 +60,22 @@ def test_each_layer_beats_the_one_below_key_by_key() -> None:
     assert eff.sources["scan.follow_symlinks"] == "default"
 
 
-@pytest.mark.parametrize("top, expected", [
-    (1, ("config", 11)), (2, ("profile:base", 12)), (3, ("profile:movies", 13)), (4, ("cli", 14)),
-])
+@pytest.mark.parametrize(
+    "top, expected",
+    [
+        (1, ("config", 11)),
+        (2, ("profile:base", 12)),
+        (3, ("profile:movies", 13)),
+        (4, ("cli", 14)),
+    ],
+)
 def test_the_highest_layer_present_wins(top: int, expected: tuple[str, int]) -> None:
-    layers = [config(scan={"workers": 11}), profile("base", scan={"workers": 12}),
-              profile("movies", scan={"workers": 13}), cli_layer({"scan.workers": 14})][:top]
+    layers = [
+        config(scan={"workers": 11}),
+        profile("base", scan={"workers": 12}),
+        profile("movies", scan={"workers": 13}),
+        cli_layer({"scan.workers": 14}),
+    ][:top]
     eff = resolve(layers, home=HOME)
     assert (eff.sources["scan.workers"], eff.settings.scan.workers) == expected
 
@@ -78,13 +87,18 @@ def test_a_value_equal_to_the_default_still_records_the_layer_that_set_it() -> N
 
 
 def test_a_later_layer_that_does_not_set_a_key_leaves_it_alone() -> None:
-    eff = resolve([config(tools={"ffprobe": "/opt/ff/ffprobe"}), profile("tv", tools={"ffmpeg": "/opt/ff/ffmpeg"})],
-                  home=HOME)
+    eff = resolve(
+        [config(tools={"ffprobe": "/opt/ff/ffprobe"}), profile("tv", tools={"ffmpeg": "/opt/ff/ffmpeg"})],
+        home=HOME,
+    )
     assert eff.settings.tools.ffprobe == "/opt/ff/ffprobe"
     assert eff.settings.tools.ffmpeg == "/opt/ff/ffmpeg"
     assert eff.settings.tools.mkvmerge == "mkvmerge"
     assert (eff.sources["tools.ffprobe"], eff.sources["tools.ffmpeg"], eff.sources["tools.mkvmerge"]) == (
-        "config", "profile:tv", "default")
+        "config",
+        "profile:tv",
+        "default",
+    )
 
 
 def test_cli_layer_keeps_only_the_flags_given() -> None:
@@ -103,8 +117,14 @@ def test_a_false_flag_is_a_given_flag() -> None:
 def test_settings_carry_home_and_the_profile_given() -> None:
     from vpo.config.loader import Profile
 
-    prof = Profile(name="kids", path=HOME / "profiles/kids.yaml", description=None, extends=None,
-                   default_policy=None, layer=profile("kids"))
+    prof = Profile(
+        name="kids",
+        path=HOME / "profiles/kids.yaml",
+        description=None,
+        extends=None,
+        default_policy=None,
+        layer=profile("kids"),
+    )
     eff = resolve([prof.layer], home=HOME, profile=prof)
     assert eff.profile is prof
     assert eff.settings.home == HOME
@@ -145,5 +165,5 @@ def test_defaults_match_the_documented_table() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text()
     defaults = as_dict(resolve([], home=HOME).settings)
     for section, keys in defaults.items():
-        for key, value in keys.items():
+        for key in keys:
             assert f"`{section}.{key}`" in doc, f"{section}.{key} is not documented"

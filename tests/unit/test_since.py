@@ -35,28 +35,34 @@ def local_zone() -> Iterator[None]:
     time.tzset()
 
 
-@pytest.mark.parametrize(("text", "back"), [
-    ("30s", timedelta(seconds=30)),
-    ("90m", timedelta(minutes=90)),
-    ("2h", timedelta(hours=2)),
-    ("1d", timedelta(days=1)),
-    ("1w", timedelta(weeks=1)),
-    ("1.5h", timedelta(minutes=90)),
-    (" 2H ", timedelta(hours=2)),
-    ("3 d", timedelta(days=3)),
-    ("0h", timedelta(0)),
-])
+@pytest.mark.parametrize(
+    ("text", "back"),
+    [
+        ("30s", timedelta(seconds=30)),
+        ("90m", timedelta(minutes=90)),
+        ("2h", timedelta(hours=2)),
+        ("1d", timedelta(days=1)),
+        ("1w", timedelta(weeks=1)),
+        ("1.5h", timedelta(minutes=90)),
+        (" 2H ", timedelta(hours=2)),
+        ("3 d", timedelta(days=3)),
+        ("0h", timedelta(0)),
+    ],
+)
 def test_durations_count_back_from_now(text: str, back: timedelta) -> None:
     assert parse_since(text, now=NOW) == at(NOW - back)
 
 
-@pytest.mark.parametrize(("text", "moment"), [
-    ("2026-11-20T08:00:00Z", datetime(2026, 11, 20, 8, tzinfo=timezone.utc)),
-    ("2026-11-20T08:00Z", datetime(2026, 11, 20, 8, tzinfo=timezone.utc)),
-    ("2026-11-20t08:00z", datetime(2026, 11, 20, 8, tzinfo=timezone.utc)),
-    ("2026-11-20T08:00:00+05:30", datetime(2026, 11, 20, 2, 30, tzinfo=timezone.utc)),
-    ("2026-11-20T08:00:00.25-07:00", datetime(2026, 11, 20, 15, 0, 0, 250000, tzinfo=timezone.utc)),
-])
+@pytest.mark.parametrize(
+    ("text", "moment"),
+    [
+        ("2026-11-20T08:00:00Z", datetime(2026, 11, 20, 8, tzinfo=timezone.utc)),
+        ("2026-11-20T08:00Z", datetime(2026, 11, 20, 8, tzinfo=timezone.utc)),
+        ("2026-11-20t08:00z", datetime(2026, 11, 20, 8, tzinfo=timezone.utc)),
+        ("2026-11-20T08:00:00+05:30", datetime(2026, 11, 20, 2, 30, tzinfo=timezone.utc)),
+        ("2026-11-20T08:00:00.25-07:00", datetime(2026, 11, 20, 15, 0, 0, 250000, tzinfo=timezone.utc)),
+    ],
+)
 def test_iso_times_with_an_offset_are_converted_to_utc(text: str, moment: datetime) -> None:
     assert parse_since(text, now=NOW) == at(moment)
 
@@ -67,8 +73,25 @@ def test_a_date_or_time_without_offset_is_local_time(local_zone: None) -> None:
     assert parse_since("2026-07-01", now=NOW) == "2026-06-30T12:00:00.000000Z"  # winter: +12:00
 
 
-@pytest.mark.parametrize("text", ["", " ", "yesterday", "2x", "h", "-1h", "+2h", "1e3d", "2 hours",
-                                  "2026-13-01", "2026-11-31", "11/23/2026", "now", "1h30m"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        " ",
+        "yesterday",
+        "2x",
+        "h",
+        "-1h",
+        "+2h",
+        "1e3d",
+        "2 hours",
+        "2026-13-01",
+        "2026-11-31",
+        "11/23/2026",
+        "now",
+        "1h30m",
+    ],
+)
 def test_anything_else_is_a_usage_error_naming_the_accepted_forms(text: str) -> None:
     with pytest.raises(UsageError) as info:
         parse_since(text, now=NOW)
@@ -78,8 +101,18 @@ def test_anything_else_is_a_usage_error_naming_the_accepted_forms(text: str) -> 
         assert form in message
 
 
-@pytest.mark.parametrize("text", ["0999-01-01T00:00:00Z", "0500-06-01", "0001-01-01", "0001-01-01T00:00+05:00",
-                                  "99999999999w", "1000000d", "100000000000h"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0999-01-01T00:00:00Z",
+        "0500-06-01",
+        "0001-01-01",
+        "0001-01-01T00:00+05:00",
+        "99999999999w",
+        "1000000d",
+        "100000000000h",
+    ],
+)
 def test_the_far_past_is_a_cutoff_before_every_job(text: str, local_zone: None) -> None:
     cutoff = parse_since(text, now=NOW)
     assert ISO_Z.match(cutoff), cutoff  # four-digit year: text order stays time order

@@ -22,8 +22,12 @@ def layout(codec: str = "h264", width: int = 1920, height: int = 1080) -> tuple[
     )
 
 
-def args_for(target: TranscodeTarget, encoder: str = "libx265", tracks: tuple[Track, ...] | None = None,
-             container: str | None = "matroska") -> list[str | bytes]:
+def args_for(
+    target: TranscodeTarget,
+    encoder: str = "libx265",
+    tracks: tuple[Track, ...] | None = None,
+    container: str | None = "matroska",
+) -> list[str | bytes]:
     return ffmpeg_args("ffmpeg", SRC, DST, tracks or layout(), target, encoder, container)
 
 
@@ -45,9 +49,13 @@ def test_file_already_in_the_codec_is_skipped_with_the_reason() -> None:
 
 
 def test_file_in_the_codec_but_too_large_needs_a_transcode() -> None:
-    assert skip_reason(layout("hevc", 1920, 1080), TranscodeTarget(codec="hevc", max_resolution="720p")) is None
+    assert (
+        skip_reason(layout("hevc", 1920, 1080), TranscodeTarget(codec="hevc", max_resolution="720p")) is None
+    )
     # Height alone over the box is enough (a 4:3 picture 1280 wide is 960 high).
-    assert skip_reason(layout("hevc", 1280, 960), TranscodeTarget(codec="hevc", max_resolution="720p")) is None
+    assert (
+        skip_reason(layout("hevc", 1280, 960), TranscodeTarget(codec="hevc", max_resolution="720p")) is None
+    )
 
 
 def test_file_in_the_codec_within_the_size_is_skipped() -> None:
@@ -60,7 +68,10 @@ def test_file_without_video_is_skipped() -> None:
 
 
 def test_webm_cannot_take_hevc_but_can_take_vp9() -> None:
-    assert skip_reason(layout("vp8"), TranscodeTarget(codec="hevc"), "webm") == "webm cannot hold hevc (only vp8, vp9, av1)"
+    assert (
+        skip_reason(layout("vp8"), TranscodeTarget(codec="hevc"), "webm")
+        == "webm cannot hold hevc (only vp8, vp9, av1)"
+    )
     assert skip_reason(layout("vp8"), TranscodeTarget(codec="vp9"), "webm") is None
 
 
@@ -89,8 +100,12 @@ def test_progress_goes_to_stdout_as_key_value_lines() -> None:
 
 
 def test_encoder_goes_on_the_first_video_stream_even_after_other_streams() -> None:
-    tracks = (Track(0, "audio", "aac"), Track(1, "subtitle", "subrip"), Track(2, "video", "h264"),
-              Track(3, "video", "mjpeg"))
+    tracks = (
+        Track(0, "audio", "aac"),
+        Track(1, "subtitle", "subrip"),
+        Track(2, "video", "h264"),
+        Track(3, "video", "mjpeg"),
+    )
     args = args_for(TranscodeTarget(), tracks=tracks)
     # v:0 is the first video stream of the output whatever its absolute index (2 here).
     assert option(args, "-c:v:0") == "libx265"
@@ -130,7 +145,9 @@ def test_max_resolution_adds_a_scale_filter_on_the_video_that_never_upscales() -
 
 
 def test_no_filter_without_max_resolution() -> None:
-    assert not any(isinstance(a, str) and a.startswith(("-filter", "-vf")) for a in args_for(TranscodeTarget()))
+    assert not any(
+        isinstance(a, str) and a.startswith(("-filter", "-vf")) for a in args_for(TranscodeTarget())
+    )
 
 
 @pytest.mark.parametrize(("container", "tagged"), [("mp4", True), ("mov", True), ("matroska", False)])
@@ -152,7 +169,7 @@ def result(tracks: tuple[Track, ...], duration: float | None = 60.0) -> ProbeRes
 
 
 def transcoded(codec: str = "hevc", width: int = 1920, height: int = 1080) -> tuple[Track, ...]:
-    return (Track(0, "video", codec, width=width, height=height),) + layout()[1:]
+    return (Track(0, "video", codec, width=width, height=height), *layout()[1:])
 
 
 def test_output_with_every_stream_in_place_passes() -> None:
@@ -179,8 +196,10 @@ def test_output_with_a_reencoded_audio_stream_fails() -> None:
 def test_output_with_streams_in_another_order_fails() -> None:
     after = list(transcoded())
     after[3], after[4] = after[4], after[3]
-    assert verify_output(result(layout()), result(tuple(after)), TranscodeTarget()) == \
-        "stream 3: subtitle in, attachment out"
+    assert (
+        verify_output(result(layout()), result(tuple(after)), TranscodeTarget())
+        == "stream 3: subtitle in, attachment out"
+    )
 
 
 def test_truncated_output_fails() -> None:
@@ -189,16 +208,25 @@ def test_truncated_output_fails() -> None:
 
 
 def test_output_without_a_duration_fails() -> None:
-    assert verify_output(result(layout(), 60.0), result(transcoded(), None), TranscodeTarget()) == \
-        "the output has no duration"
+    assert (
+        verify_output(result(layout(), 60.0), result(transcoded(), None), TranscodeTarget())
+        == "the output has no duration"
+    )
 
 
 def test_output_larger_than_the_max_resolution_fails() -> None:
-    why = verify_output(result(layout()), result(transcoded(width=1920, height=1080)),
-                        TranscodeTarget(max_resolution="720p"))
+    why = verify_output(
+        result(layout()), result(transcoded(width=1920, height=1080)), TranscodeTarget(max_resolution="720p")
+    )
     assert why == "stream 0: picture is 1920x1080, larger than 720p"
-    assert verify_output(result(layout()), result(transcoded(width=1280, height=720)),
-                         TranscodeTarget(max_resolution="720p")) is None
+    assert (
+        verify_output(
+            result(layout()),
+            result(transcoded(width=1280, height=720)),
+            TranscodeTarget(max_resolution="720p"),
+        )
+        is None
+    )
 
 
 # -- progress --------------------------------------------------------------------------
@@ -221,22 +249,31 @@ def test_progress_is_unknown_without_a_duration_or_a_value() -> None:
 # -- models ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("target", [
-    TranscodeTarget(codec="hevc", crf=28), TranscodeTarget(codec="vp9", crf=63),
-    TranscodeTarget(bitrate="4M"), TranscodeTarget(bitrate="2500k"), TranscodeTarget(bitrate="1.5M"),
-    TranscodeTarget(max_resolution="2160p"),
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        TranscodeTarget(codec="hevc", crf=28),
+        TranscodeTarget(codec="vp9", crf=63),
+        TranscodeTarget(bitrate="4M"),
+        TranscodeTarget(bitrate="2500k"),
+        TranscodeTarget(bitrate="1.5M"),
+        TranscodeTarget(max_resolution="2160p"),
+    ],
+)
 def test_good_targets_have_no_problem(target: TranscodeTarget) -> None:
     assert target.problem() is None
 
 
-@pytest.mark.parametrize(("target", "words"), [
-    (TranscodeTarget(codec="hevc", crf=60), "crf 60 is out of range for hevc (0-51)"),
-    (TranscodeTarget(codec="mpeg2"), "unknown codec 'mpeg2'"),
-    (TranscodeTarget(bitrate="fast"), "invalid bitrate 'fast'"),
-    (TranscodeTarget(bitrate="4 M"), "invalid bitrate '4 M'"),
-    (TranscodeTarget(max_resolution="4k"), "unknown max resolution '4k'"),
-])
+@pytest.mark.parametrize(
+    ("target", "words"),
+    [
+        (TranscodeTarget(codec="hevc", crf=60), "crf 60 is out of range for hevc (0-51)"),
+        (TranscodeTarget(codec="mpeg2"), "unknown codec 'mpeg2'"),
+        (TranscodeTarget(bitrate="fast"), "invalid bitrate 'fast'"),
+        (TranscodeTarget(bitrate="4 M"), "invalid bitrate '4 M'"),
+        (TranscodeTarget(max_resolution="4k"), "unknown max resolution '4k'"),
+    ],
+)
 def test_bad_targets_say_why(target: TranscodeTarget, words: str) -> None:
     assert words in (target.problem() or "")
 
@@ -244,7 +281,8 @@ def test_bad_targets_say_why(target: TranscodeTarget, words: str) -> None:
 def test_flags_win_over_the_policy() -> None:
     policy = TranscodeTarget(codec="h264", crf=20, max_resolution="1080p", delete_original=True)
     assert merge(policy, codec="av1", max_resolution="720p") == TranscodeTarget(
-        codec="av1", crf=20, max_resolution="720p", delete_original=True)
+        codec="av1", crf=20, max_resolution="720p", delete_original=True
+    )
     assert merge(policy) == policy
 
 
@@ -265,12 +303,15 @@ def test_matroska_keeps_the_default_flags_as_they_are(container: str, passthroug
     assert (option(args, "-default_mode") == "passthrough") if passthrough else ("-default_mode" not in args)
 
 
-@pytest.mark.parametrize(("change", "why"), [
-    ({"default": True}, "stream 3: default False in, True out"),
-    ({"forced": True}, "stream 3: forced False in, True out"),
-    ({"language": "und"}, "stream 3: language 'eng' in, 'und' out"),
-    ({"title": "English"}, "stream 3: title None in, 'English' out"),
-])
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ({"default": True}, "stream 3: default False in, True out"),
+        ({"forced": True}, "stream 3: forced False in, True out"),
+        ({"language": "und"}, "stream 3: language 'eng' in, 'und' out"),
+        ({"title": "English"}, "stream 3: title None in, 'English' out"),
+    ],
+)
 def test_output_with_changed_flags_language_or_title_fails(change: dict[str, object], why: str) -> None:
     after = list(transcoded())
     after[3] = Track(**{**after[3].to_dict(), **change})  # type: ignore[arg-type]
@@ -278,6 +319,8 @@ def test_output_with_changed_flags_language_or_title_fails(change: dict[str, obj
 
 
 @pytest.mark.parametrize(("default", "value"), [(True, "+default"), (False, "-default")])
-def test_video_disposition_is_set_relative_so_ffmpeg_infers_no_default_flags(default: bool, value: str) -> None:
-    tracks = (Track(0, "video", "h264", default=default),) + layout()[1:]
+def test_video_disposition_is_set_relative_so_ffmpeg_infers_no_default_flags(
+    default: bool, value: str
+) -> None:
+    tracks = (Track(0, "video", "h264", default=default), *layout()[1:])
     assert option(args_for(TranscodeTarget(), tracks=tracks), "-disposition:v:0") == value

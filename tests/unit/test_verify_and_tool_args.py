@@ -31,18 +31,22 @@ def test_the_planned_layout_verifies() -> None:
 def test_a_language_written_in_another_form_is_the_same_language() -> None:
     assert verify(PLANNED, 60.0, result(V, A1, A2, replace(S, language="fra"))) is None
     assert verify(PLANNED, 60.0, result(V, A1, A2, replace(S, language="ger"))) == (
-        "stream 3: expected language 'fre', found 'ger'")
+        "stream 3: expected language 'fre', found 'ger'"
+    )
 
 
-@pytest.mark.parametrize("got,problem", [
-    ((V, A1, A2), "expected 4 streams, found 3"),
-    ((V, A2, A1, S), "stream 1: expected channels 6, found 2"),  # two English tracks swapped
-    ((V, A1, replace(A2, title=None), S), "stream 2: expected title 'Stereo', found None"),
-    ((V, A1, A2, replace(S, forced=False)), "stream 3: expected forced True, found False"),
-    ((V, replace(A1, default=False), A2, S), "stream 1: expected default=True, found default=False"),
-    ((V, A1, A2, replace(S, type="audio")), "stream 3: expected subtitle, found audio"),
-    ((replace(V, codec="hevc"), A1, A2, S), "stream 0: expected codec h264, found hevc"),
-])
+@pytest.mark.parametrize(
+    "got,problem",
+    [
+        ((V, A1, A2), "expected 4 streams, found 3"),
+        ((V, A2, A1, S), "stream 1: expected channels 6, found 2"),  # two English tracks swapped
+        ((V, A1, replace(A2, title=None), S), "stream 2: expected title 'Stereo', found None"),
+        ((V, A1, A2, replace(S, forced=False)), "stream 3: expected forced True, found False"),
+        ((V, replace(A1, default=False), A2, S), "stream 1: expected default=True, found default=False"),
+        ((V, A1, A2, replace(S, type="audio")), "stream 3: expected subtitle, found audio"),
+        ((replace(V, codec="hevc"), A1, A2, S), "stream 0: expected codec h264, found hevc"),
+    ],
+)
 def test_any_difference_from_the_plan_is_named(got: tuple[Track, ...], problem: str) -> None:
     assert verify(PLANNED, 60.0, result(*got)) == problem
 
@@ -82,25 +86,44 @@ def test_mkvpropedit_gets_a_descriptor_never_the_name(tmp_path: Path, calls: lis
     argv = call["argv"]
     assert argv[0] == "mkvpropedit" and argv[1].startswith("/dev/fd/")
     assert int(argv[1].rsplit("/", 1)[1]) in call["pass_fds"]
-    assert argv[2:] == ["--edit", "track:2", "--set", "flag-default=0", "--edit", "track:3", "--set", "flag-default=1"]
+    assert argv[2:] == [
+        "--edit",
+        "track:2",
+        "--set",
+        "flag-default=0",
+        "--edit",
+        "track:3",
+        "--set",
+        "flag-default=1",
+    ]
     assert not any(isinstance(a, bytes) and b"caf" in a for a in argv)
     assert call["warning_code"] == 1 and call["env"]["LC_ALL"] == "C"
 
 
-def test_mkvmerge_writes_a_relative_ascii_name_in_the_files_folder(tmp_path: Path, calls: list[dict[str, Any]]) -> None:
+def test_mkvmerge_writes_a_relative_ascii_name_in_the_files_folder(
+    tmp_path: Path, calls: list[dict[str, Any]]
+) -> None:
     folder = os.fsencode(tmp_path) + b"/d\xe9"
     os.mkdir(folder)
     src = folder + b"/-movie.mkv"
     with open(src, "wb") as fh:
         fh.write(b"x")
     final = (V, A2, A1, S, ATTACHED[4])
-    remux.mkvmerge_remux("mkvmerge", src, folder + b"/.vpo-tmp-1-ab.mkv", (0, 2, 1, 3, 4),
-                         tuple(replace(t, default=t.index in (0, 2)) for t in final), ATTACHED)
+    remux.mkvmerge_remux(
+        "mkvmerge",
+        src,
+        folder + b"/.vpo-tmp-1-ab.mkv",
+        (0, 2, 1, 3, 4),
+        tuple(replace(t, default=t.index in (0, 2)) for t in final),
+        ATTACHED,
+    )
     (call,) = calls
     argv = call["argv"]
     assert argv[:4] == ["mkvmerge", "--quiet", "-o", b"./.vpo-tmp-1-ab.mkv"] and call["cwd"] == folder
     assert argv[-1].startswith("/dev/fd/") and int(argv[-1].rsplit("/", 1)[1]) in call["pass_fds"]
-    assert "--track-order" in argv and argv[argv.index("--track-order") + 1] == "0:0,0:2,0:1,0:3"  # no attachment
+    assert (
+        "--track-order" in argv and argv[argv.index("--track-order") + 1] == "0:0,0:2,0:1,0:3"
+    )  # no attachment
     flags = [argv[i + 1] for i, a in enumerate(argv) if a == "--default-track-flag"]
     assert flags == ["0:1", "2:1", "1:0", "3:0"]
     with pytest.raises(ValueError):
@@ -116,8 +139,12 @@ def test_ffmpeg_reads_and_writes_file_urls_and_sets_every_disposition(calls: lis
     assert [argv[i + 1] for i, a in enumerate(argv) if a == "-map"] == ["0:0", "0:2", "0:1", "0:3"]
     assert argv[argv.index("-c") + 1] == "copy"
     dispositions = {a: argv[i + 1] for i, a in enumerate(argv) if str(a).startswith("-disposition:")}
-    assert dispositions == {"-disposition:0": "default", "-disposition:1": "default", "-disposition:2": "0",
-                            "-disposition:3": "forced"}
+    assert dispositions == {
+        "-disposition:0": "default",
+        "-disposition:1": "default",
+        "-disposition:2": "0",
+        "-disposition:3": "forced",
+    }
 
 
 def test_matroska_track_numbers_skip_attachments() -> None:

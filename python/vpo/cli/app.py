@@ -34,18 +34,28 @@ def _version(value: bool) -> None:
 @app.callback()
 def main_options(
     ctx: typer.Context,
-    profile: Annotated[Optional[str], typer.Option("--profile", "-p",
-                                                   help="Settings profile for every command "
-                                                   "(default: $VPO_PROFILE).")] = None,
-    log_level: Annotated[Optional[str], typer.Option("--log-level",
-                                                     help="debug, info, warning or error.")] = None,
-    log_file: Annotated[Optional[str], typer.Option("--log-file", help="Log to this file (rotated; stderr too only with logging.include_stderr).")] = None,
+    profile: Annotated[
+        Optional[str],
+        typer.Option("--profile", "-p", help="Settings profile for every command (default: $VPO_PROFILE)."),
+    ] = None,
+    log_level: Annotated[
+        Optional[str], typer.Option("--log-level", help="debug, info, warning or error.")
+    ] = None,
+    log_file: Annotated[
+        Optional[str],
+        typer.Option(
+            "--log-file", help="Log to this file (rotated; stderr too only with logging.include_stderr)."
+        ),
+    ] = None,
     log_json: Annotated[bool, typer.Option("--log-json", help="Log JSON lines.")] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
 ) -> None:
     if log_level is not None and log_level.lower() not in LOG_LEVELS:
-        raise typer.BadParameter(f"{log_level!r}; choose from {', '.join(LOG_LEVELS)}", param_hint="--log-level")
+        raise typer.BadParameter(
+            f"{log_level!r}; choose from {', '.join(LOG_LEVELS)}", param_hint="--log-level"
+        )
     st = state(ctx)
     st.profile, st.log_file, st.log_json = profile, log_file, log_json
     st.log_level = log_level.lower() if log_level else None

@@ -17,11 +17,17 @@ from vpo.errors import UsageError
 def apply(
     ctx: typer.Context,
     paths: Annotated[list[str], typer.Argument(help="Catalogued files, or directories of them.")],
-    policy: Annotated[Optional[Path], typer.Option("--policy", help="Policy YAML file "
-                                                   "(default: the profile's default_policy).")] = None,
+    policy: Annotated[
+        Optional[Path],
+        typer.Option("--policy", help="Policy YAML file (default: the profile's default_policy)."),
+    ] = None,
     dry_run: DryRunOpt = False,
-    keep_backup: Annotated[Optional[bool], typer.Option(
-        "--keep-backup/--no-keep-backup", help="Keep the original as NAME.vpo-backup (default: yes).")] = None,
+    keep_backup: Annotated[
+        Optional[bool],
+        typer.Option(
+            "--keep-backup/--no-keep-backup", help="Keep the original as NAME.vpo-backup (default: yes)."
+        ),
+    ] = None,
     json_out: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> int:
@@ -42,12 +48,19 @@ def apply(
         raise UsageError("no policy: give --policy FILE, or a --profile whose default_policy is set")
     policy_file = Path(policy_path).expanduser().absolute()
     loaded = load_policy(policy_file)
-    options = ApplyOptions(paths=tuple(os.fsencode(p) for p in paths), policy=loaded,
-                           policy_path=str(policy_file), dry_run=dry_run,
-                           keep_backup=settings.behavior.keep_backup, tools=settings.tools,
-                           prober=ProberConfig(backend=settings.scan.prober, ffprobe=settings.tools.ffprobe,
-                                               timeout=settings.scan.probe_timeout),
-                           extensions=settings.scan.extensions, follow_symlinks=settings.scan.follow_symlinks)
+    options = ApplyOptions(
+        paths=tuple(os.fsencode(p) for p in paths),
+        policy=loaded,
+        policy_path=str(policy_file),
+        dry_run=dry_run,
+        keep_backup=settings.behavior.keep_backup,
+        tools=settings.tools,
+        prober=ProberConfig(
+            backend=settings.scan.prober, ffprobe=settings.tools.ffprobe, timeout=settings.scan.probe_timeout
+        ),
+        extensions=settings.scan.extensions,
+        follow_symlinks=settings.scan.follow_symlinks,
+    )
     db = open_library(settings, creates_jobs=not dry_run)
     try:
         report = run_apply(db, options)
@@ -70,5 +83,7 @@ def _print(report) -> None:  # type: ignore[no-untyped-def]
             print_text(f"    error: {f.error}")
     c = report.counts()
     tail = f" (job {report.job_id[:8]})" if report.job_id else " (dry run: nothing changed)"
-    print_text(f"{c['changed']} changed, {c['planned']} planned, {c['unchanged']} unchanged, "
-               f"{c['failed']} failed{tail}")
+    print_text(
+        f"{c['changed']} changed, {c['planned']} planned, {c['unchanged']} unchanged, "
+        f"{c['failed']} failed{tail}"
+    )

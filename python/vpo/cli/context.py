@@ -7,8 +7,7 @@ from typing import Any
 
 import typer
 
-from vpo.config.resolver import Layer
-from vpo.config.resolver import Effective
+from vpo.config.resolver import Effective, Layer
 from vpo.config.settings import Settings
 from vpo.db.connection import Database, open_database
 
@@ -30,8 +29,9 @@ def state(ctx: typer.Context) -> CliState:
     return root.obj
 
 
-def resolve_settings(ctx: typer.Context, *, profile: str | None = None,
-                     flags: dict[str, Any] | None = None, files: bool = True) -> Effective:
+def resolve_settings(
+    ctx: typer.Context, *, profile: str | None = None, flags: dict[str, Any] | None = None, files: bool = True
+) -> Effective:
     """Effective settings: defaults < config.yaml < profile chain < flags. Configures logging.
 
     The profile is the command's `--profile`, else the global one, else $VPO_PROFILE (an
@@ -81,8 +81,13 @@ def flags_layer(ctx: typer.Context, flags: dict[str, Any] | None = None) -> Laye
 
     st = state(ctx)
     all_flags = dict(flags or {})
-    all_flags.update({"logging.level": st.log_level, "logging.file": st.log_file,
-                      "logging.format": "json" if st.log_json else None})
+    all_flags.update(
+        {
+            "logging.level": st.log_level,
+            "logging.file": st.log_file,
+            "logging.format": "json" if st.log_json else None,
+        }
+    )
     return cli_layer(all_flags)
 
 

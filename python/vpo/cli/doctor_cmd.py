@@ -28,8 +28,14 @@ def doctor(ctx: typer.Context, json_out: JsonOpt = False, profile: ProfileOpt = 
     checks = run_checks(effective.settings, profile=name, settings_error=problem)
     healthy = all(c.ok for c in checks)
     if json_out:
-        print_json({"ok": healthy, "home": str(effective.settings.home), "profile": name,
-                    "checks": [c.to_dict() for c in checks]})
+        print_json(
+            {
+                "ok": healthy,
+                "home": str(effective.settings.home),
+                "profile": name,
+                "checks": [c.to_dict() for c in checks],
+            }
+        )
     else:
         for check in checks:
             print_text(f"{'ok ' if check.ok else 'BAD'}  {check.name:<20} {check.detail}")

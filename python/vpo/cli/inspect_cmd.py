@@ -26,19 +26,31 @@ def inspect(
     if prober is not None and prober not in BACKENDS:
         raise typer.BadParameter(f"{prober!r}; choose from {', '.join(BACKENDS)}", param_hint="--prober")
     settings = settings_for(ctx, profile=profile, **{"scan.prober": prober})
-    config = ProberConfig(backend=settings.scan.prober, ffprobe=settings.tools.ffprobe,
-                          timeout=settings.scan.probe_timeout)
+    config = ProberConfig(
+        backend=settings.scan.prober, ffprobe=settings.tools.ffprobe, timeout=settings.scan.probe_timeout
+    )
     report = inspect_file(os.fsencode(file), config)
     if json_out:
         print_json(report)
         return 0
     print_text(f"{report['path']}")
-    print_text(f"  container: {report['container']}, duration: {report['duration_seconds'] or '?'}s, "
-               f"size: {report['size_bytes']:,} bytes")
+    print_text(
+        f"  container: {report['container']}, duration: {report['duration_seconds'] or '?'}s, "
+        f"size: {report['size_bytes']:,} bytes"
+    )
     rows = [
-        (str(t["index"]), t["type"], t["codec"] or "-", t["language"], t["title"] or "",
-         "yes" if t["default"] else "", "yes" if t["forced"] else "",
-         str(t["channels"] or "") if t["type"] == "audio" else (f"{t['width']}x{t['height']}" if t["width"] else ""))
+        (
+            str(t["index"]),
+            t["type"],
+            t["codec"] or "-",
+            t["language"],
+            t["title"] or "",
+            "yes" if t["default"] else "",
+            "yes" if t["forced"] else "",
+            str(t["channels"] or "")
+            if t["type"] == "audio"
+            else (f"{t['width']}x{t['height']}" if t["width"] else ""),
+        )
         for t in report["tracks"]
     ]
     print_text(table(["#", "TYPE", "CODEC", "LANG", "TITLE", "DEFAULT", "FORCED", "CH/SIZE"], rows))

@@ -39,21 +39,31 @@ def _complete_job_id(incomplete: str) -> list[str]:
             return jobs_db.ids_with_prefix(db.conn, incomplete.lower(), limit=50)
         finally:
             db.close()
-    except Exception:  # noqa: BLE001 - completion must never break the shell
+    except Exception:
         return []
 
 
 @app.command("list")
 def list_cmd(
     ctx: typer.Context,
-    status: Annotated[Optional[str], typer.Option("--status", "-s", autocompletion=_complete_status,
-                                                  help=f"One of: {', '.join(STATUSES)}.")] = None,
-    type_: Annotated[Optional[str], typer.Option("--type", "-t", autocompletion=_complete_type,
-                                                 help=f"One of: {', '.join(TYPES)}.")] = None,
-    since: Annotated[Optional[str], typer.Option("--since", help="2h, 1d, 1w or an ISO-8601 date/time.")] = None,
+    status: Annotated[
+        Optional[str],
+        typer.Option(
+            "--status", "-s", autocompletion=_complete_status, help=f"One of: {', '.join(STATUSES)}."
+        ),
+    ] = None,
+    type_: Annotated[
+        Optional[str],
+        typer.Option("--type", "-t", autocompletion=_complete_type, help=f"One of: {', '.join(TYPES)}."),
+    ] = None,
+    since: Annotated[
+        Optional[str], typer.Option("--since", help="2h, 1d, 1w or an ISO-8601 date/time.")
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many jobs.")] = 20,
-    file: Annotated[Optional[str], typer.Option("--file", "-f", help="Only jobs that touched this file "
-                                                "(follows it across moves).")] = None,
+    file: Annotated[
+        Optional[str],
+        typer.Option("--file", "-f", help="Only jobs that touched this file (follows it across moves)."),
+    ] = None,
     json_out: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> int:
@@ -67,8 +77,14 @@ def list_cmd(
     settings = settings_for(ctx, profile=profile)
     db = open_library(settings)
     try:
-        jobs = list_jobs(db, status=status, type=type_, since=cutoff, limit=limit,
-                         file=os.fsencode(file) if file is not None else None)
+        jobs = list_jobs(
+            db,
+            status=status,
+            type=type_,
+            since=cutoff,
+            limit=limit,
+            file=os.fsencode(file) if file is not None else None,
+        )
     finally:
         db.close()
     if json_out:
@@ -79,8 +95,17 @@ def list_cmd(
         return 0
     from vpo.timeutil import to_local_display
 
-    rows = [(j.id[:8], j.type, _status(j), to_local_display(j.started_at or j.created_at),
-             duration(duration_seconds(j)), ", ".join(j.target)) for j in jobs]
+    rows = [
+        (
+            j.id[:8],
+            j.type,
+            _status(j),
+            to_local_display(j.started_at or j.created_at),
+            duration(duration_seconds(j)),
+            ", ".join(j.target),
+        )
+        for j in jobs
+    ]
     print_text(table(["ID", "TYPE", "STATUS", "STARTED", "DURATION", "PATH"], rows, right=(4,)))
     return 0
 
@@ -95,8 +120,12 @@ def _status(job) -> str:  # type: ignore[no-untyped-def]
 @app.command("show")
 def show_cmd(
     ctx: typer.Context,
-    job_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=_complete_job_id,
-                                          help="Job id or a unique prefix (4+ characters).")],
+    job_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID", autocompletion=_complete_job_id, help="Job id or a unique prefix (4+ characters)."
+        ),
+    ],
     all_files: Annotated[bool, typer.Option("--all", help="List every affected file (text mode).")] = False,
     json_out: JsonOpt = False,
     profile: ProfileOpt = None,
@@ -139,8 +168,10 @@ def _print_detail(detail) -> None:  # type: ignore[no-untyped-def]
     if job.policy:
         print_text(f"  Policy:    {json.dumps(job.policy, sort_keys=True)}")
     if job.summary:
-        print_text("  Summary:   " + ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}"
-                                              for k, v in job.summary.items()))
+        print_text(
+            "  Summary:   "
+            + ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in job.summary.items())
+        )
     if job.error_message:
         print_text(f"  Error:     {job.error_message}")
         if job.error_context:
@@ -160,8 +191,10 @@ def _print_detail(detail) -> None:  # type: ignore[no-untyped-def]
 @app.command("purge")
 def purge_cmd(
     ctx: typer.Context,
-    older_than: Annotated[Optional[float], typer.Option("--older-than", min=0, metavar="DAYS",
-                                                        help="Default: jobs.retention_days (30).")] = None,
+    older_than: Annotated[
+        Optional[float],
+        typer.Option("--older-than", min=0, metavar="DAYS", help="Default: jobs.retention_days (30)."),
+    ] = None,
     dry_run: DryRunOpt = False,
     json_out: JsonOpt = False,
     profile: ProfileOpt = None,
@@ -177,8 +210,15 @@ def purge_cmd(
     finally:
         db.close()
     if json_out:
-        print_json({"dry_run": dry_run, "older_than_days": days, "cutoff": result.cutoff,
-                    "count": len(result.job_ids), "job_ids": result.job_ids})
+        print_json(
+            {
+                "dry_run": dry_run,
+                "older_than_days": days,
+                "cutoff": result.cutoff,
+                "count": len(result.job_ids),
+                "job_ids": result.job_ids,
+            }
+        )
         return 0
     from vpo.jobs.maintenance import EPOCH
     from vpo.timeutil import to_local_display

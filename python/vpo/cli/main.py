@@ -78,8 +78,9 @@ def run(args: list[str], json_mode: bool) -> int:
         from vpo.db.connection import describe_sqlite_error
 
         path = vpo_home() / "library.db"
-        print_error("DATABASE_ERROR", describe_sqlite_error(path, exc), {"path": str(path)},
-                    json_mode=json_mode)
+        print_error(
+            "DATABASE_ERROR", describe_sqlite_error(path, exc), {"path": str(path)}, json_mode=json_mode
+        )
         return 2
     except BrokenPipeError:
         _quiet_broken_pipe()

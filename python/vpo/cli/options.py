@@ -9,7 +9,11 @@ import typer
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 ProfileOpt = Annotated[
     Optional[str],
-    typer.Option("--profile", "-p", help="Settings profile ($VPO_HOME/profiles/NAME.yaml); "
-                 "default: the global --profile, then $VPO_PROFILE."),
+    typer.Option(
+        "--profile",
+        "-p",
+        help="Settings profile ($VPO_HOME/profiles/NAME.yaml); "
+        "default: the global --profile, then $VPO_PROFILE.",
+    ),
 ]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.")]

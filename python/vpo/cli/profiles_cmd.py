@@ -33,8 +33,10 @@ def list_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> int:
     if not entries:
         print_text(f"No profiles in {effective.settings.home / 'profiles'}.")
         return 0
-    rows = [(e.name, f"INVALID: {e.error}" if e.error else (e.description or ""), e.default_policy or "-")
-            for e in entries]
+    rows = [
+        (e.name, f"INVALID: {e.error}" if e.error else (e.description or ""), e.default_policy or "-")
+        for e in entries
+    ]
     print_text(table(["NAME", "DESCRIPTION", "DEFAULT POLICY"], rows))
     return 0
 

@@ -16,8 +16,10 @@ class ProgressLine:
         left = p.queued - p.probed
         eta = f"{left / rate:.0f}s" if rate > 0 and not p.walking else "?"
         phase = "walking" if p.walking else "probing"
-        text = (f"{phase}: {p.discovered:,} found, {p.probed:,}/{p.queued:,} probed, "
-                f"{rate:,.1f} files/s, ETA {eta}")
+        text = (
+            f"{phase}: {p.discovered:,} found, {p.probed:,}/{p.queued:,} probed, "
+            f"{rate:,.1f} files/s, ETA {eta}"
+        )
         pad = max(0, self._width - len(text))
         self._width = len(text)
         sys.stderr.write("\r" + text + " " * pad)

@@ -14,11 +14,19 @@ from vpo.cli.render import print_json, print_text
 
 def run_cmd(
     ctx: typer.Context,
-    max_files: Annotated[Optional[int], typer.Option("--max-files", min=1, help="Start at most N jobs.")] = None,
-    max_duration: Annotated[Optional[float], typer.Option(
-        "--max-duration", min=0, metavar="SECONDS", help="Start no job after this long.")] = None,
-    end_by: Annotated[Optional[str], typer.Option(
-        "--end-by", metavar="HH:MM", help="Start no job after this local time (tomorrow if already past).")] = None,
+    max_files: Annotated[
+        Optional[int], typer.Option("--max-files", min=1, help="Start at most N jobs.")
+    ] = None,
+    max_duration: Annotated[
+        Optional[float],
+        typer.Option("--max-duration", min=0, metavar="SECONDS", help="Start no job after this long."),
+    ] = None,
+    end_by: Annotated[
+        Optional[str],
+        typer.Option(
+            "--end-by", metavar="HH:MM", help="Start no job after this local time (tomorrow if already past)."
+        ),
+    ] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Jobs at once.")] = 1,
     json_out: JsonOpt = False,
     profile: ProfileOpt = None,
@@ -33,8 +41,12 @@ def run_cmd(
     from vpo.errors import Interrupted
     from vpo.transcode.runner import QueueRunner, RunLimits
 
-    limits = RunLimits(max_files=max_files, max_duration=max_duration,
-                       end_by=_parse_end_by(end_by) if end_by else None, workers=workers)
+    limits = RunLimits(
+        max_files=max_files,
+        max_duration=max_duration,
+        end_by=_parse_end_by(end_by) if end_by else None,
+        workers=workers,
+    )
     settings = settings_for(ctx, profile=profile)
     open_library(settings, creates_jobs=True).close()  # recover dead workers' jobs, purge old ones
     runner = QueueRunner(settings, limits)
@@ -50,15 +62,19 @@ def run_cmd(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if report.stopped_by in {sig.name for sig in stopping}:
-        error = Interrupted(f"stopped by {report.stopped_by}; running jobs were put back in the queue",
-                            details=report.to_dict())
+        error = Interrupted(
+            f"stopped by {report.stopped_by}; running jobs were put back in the queue",
+            details=report.to_dict(),
+        )
         error.exit_code = 128 + signal.Signals[report.stopped_by].value  # 130, 143, 129
         raise error
     if json_out:
         print_json(report.to_dict())
     else:
         for job in report.jobs:
-            print_text(f"{job['status']:<10} {str(job['id'])[:8]}" + (f"  {job['error']}" if job["error"] else ""))
+            print_text(
+                f"{job['status']:<10} {str(job['id'])[:8]}" + (f"  {job['error']}" if job["error"] else "")
+            )
         print_text(f"{len(report.jobs)} job(s) run; stopped: {report.stopped_by}")
     return 1 if any(j["status"] == "failed" for j in report.jobs) else 0
 

@@ -17,18 +17,28 @@ def scan(
     ctx: typer.Context,
     paths: Annotated[list[str], typer.Argument(help="Directories (or files) to catalogue.")],
     full: Annotated[bool, typer.Option("--full", help="Probe every file, changed or not.")] = False,
-    prune: Annotated[Optional[bool], typer.Option(
-        "--prune/--no-prune", help="Delete records of missing files instead of marking them.")] = None,
-    verify_hash: Annotated[bool, typer.Option(
-        "--verify-hash", help="Hash every file's full content to catch silent changes.")] = False,
-    extensions: Annotated[Optional[list[str]], typer.Option(
-        "--extensions", "-e", help="File extensions to catalogue (repeat, or comma-separate).")] = None,
-    workers: Annotated[Optional[int], typer.Option("--workers", "-w", min=1,
-                                                   help="Probe processes (default: CPU cores).")] = None,
-    follow_symlinks: Annotated[Optional[bool], typer.Option(
-        "--follow-symlinks/--no-follow-symlinks", help="Follow symbolic links while walking.")] = None,
-    prober: Annotated[Optional[str], typer.Option(
-        "--prober", help="Metadata reader: pyav (in-process, default) or ffprobe.")] = None,
+    prune: Annotated[
+        Optional[bool],
+        typer.Option("--prune/--no-prune", help="Delete records of missing files instead of marking them."),
+    ] = None,
+    verify_hash: Annotated[
+        bool, typer.Option("--verify-hash", help="Hash every file's full content to catch silent changes.")
+    ] = False,
+    extensions: Annotated[
+        Optional[list[str]],
+        typer.Option("--extensions", "-e", help="File extensions to catalogue (repeat, or comma-separate)."),
+    ] = None,
+    workers: Annotated[
+        Optional[int], typer.Option("--workers", "-w", min=1, help="Probe processes (default: CPU cores).")
+    ] = None,
+    follow_symlinks: Annotated[
+        Optional[bool],
+        typer.Option("--follow-symlinks/--no-follow-symlinks", help="Follow symbolic links while walking."),
+    ] = None,
+    prober: Annotated[
+        Optional[str],
+        typer.Option("--prober", help="Metadata reader: pyav (in-process, default) or ffprobe."),
+    ] = None,
     json_out: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> int:
@@ -40,9 +50,15 @@ def scan(
     if prober is not None and prober not in BACKENDS:
         raise typer.BadParameter(f"{prober!r}; choose from {', '.join(BACKENDS)}", param_hint="--prober")
     settings = settings_for(
-        ctx, profile=profile,
-        **{"scan.extensions": _split(extensions) if extensions else None, "scan.prune": prune,
-           "scan.workers": workers, "scan.follow_symlinks": follow_symlinks, "scan.prober": prober},
+        ctx,
+        profile=profile,
+        **{
+            "scan.extensions": _split(extensions) if extensions else None,
+            "scan.prune": prune,
+            "scan.workers": workers,
+            "scan.follow_symlinks": follow_symlinks,
+            "scan.prober": prober,
+        },
     )
     cfg = settings.scan
     options = ScanOptions(

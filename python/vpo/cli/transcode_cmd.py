@@ -17,15 +17,29 @@ from vpo.transcode.models import CODECS, RESOLUTIONS
 def transcode(
     ctx: typer.Context,
     paths: Annotated[list[str], typer.Argument(help="Catalogued files, or directories of them.")],
-    policy: Annotated[Optional[Path], typer.Option("--policy", help="Policy whose `transcode:` section "
-                                                   "gives the defaults (flags win).")] = None,
-    codec: Annotated[Optional[str], typer.Option("--codec", help=f"One of: {', '.join(CODECS)} (default hevc).")] = None,
-    crf: Annotated[Optional[int], typer.Option("--crf", min=0, max=63, help="Constant quality (0-51 for "
-                                               "hevc and h264, 0-63 for av1 and vp9).")] = None,
-    bitrate: Annotated[Optional[str], typer.Option("--bitrate", help="Video bitrate, e.g. 4M (a --crf or "
-                                                   "--bitrate replaces the policy's rate control).")] = None,
-    max_resolution: Annotated[Optional[str], typer.Option(
-        "--max-resolution", help=f"One of: {', '.join(RESOLUTIONS)}.")] = None,
+    policy: Annotated[
+        Optional[Path],
+        typer.Option("--policy", help="Policy whose `transcode:` section gives the defaults (flags win)."),
+    ] = None,
+    codec: Annotated[
+        Optional[str], typer.Option("--codec", help=f"One of: {', '.join(CODECS)} (default hevc).")
+    ] = None,
+    crf: Annotated[
+        Optional[int],
+        typer.Option(
+            "--crf", min=0, max=63, help="Constant quality (0-51 for hevc and h264, 0-63 for av1 and vp9)."
+        ),
+    ] = None,
+    bitrate: Annotated[
+        Optional[str],
+        typer.Option(
+            "--bitrate",
+            help="Video bitrate, e.g. 4M (a --crf or --bitrate replaces the policy's rate control).",
+        ),
+    ] = None,
+    max_resolution: Annotated[
+        Optional[str], typer.Option("--max-resolution", help=f"One of: {', '.join(RESOLUTIONS)}.")
+    ] = None,
     dry_run: DryRunOpt = False,
     json_out: JsonOpt = False,
     profile: ProfileOpt = None,
@@ -40,18 +54,28 @@ def transcode(
     chosen = policy or (effective.profile.default_policy if effective.profile else None)
     policy_path = Path(chosen).expanduser().absolute() if chosen else None
     section = load_policy(policy_path).transcode if policy_path else None
-    base = TranscodeTarget(**{k: v for k, v in (section.model_dump() if section else {}).items()
-                              if k in TranscodeTarget.__dataclass_fields__ and v is not None})
+    base = TranscodeTarget(
+        **{
+            k: v
+            for k, v in (section.model_dump() if section else {}).items()
+            if k in TranscodeTarget.__dataclass_fields__ and v is not None
+        }
+    )
     target = merge(base, codec=codec, crf=crf, bitrate=bitrate, max_resolution=max_resolution)
     problem = target.problem()
     if problem:  # before the database is opened (and old jobs purged) for nothing
         raise UsageError(problem, details=target.to_dict())
     db = open_library(effective.settings, creates_jobs=not dry_run)
     try:
-        report = queue_transcodes(db, tuple(os.fsencode(p) for p in paths), target,
-                                  policy_path=str(policy_path) if policy_path else None, dry_run=dry_run,
-                                  extensions=effective.settings.scan.extensions,
-                                  follow_symlinks=effective.settings.scan.follow_symlinks)
+        report = queue_transcodes(
+            db,
+            tuple(os.fsencode(p) for p in paths),
+            target,
+            policy_path=str(policy_path) if policy_path else None,
+            dry_run=dry_run,
+            extensions=effective.settings.scan.extensions,
+            follow_symlinks=effective.settings.scan.follow_symlinks,
+        )
     finally:
         db.close()
     if json_out:

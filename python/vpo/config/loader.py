@@ -20,9 +20,6 @@ PROFILE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 PROFILE_KEYS = ("name", "description", "extends", "default_policy")
 
 
-
-
-
 @dataclass(frozen=True)
 class Profile:
     name: str
@@ -81,9 +78,10 @@ def load_profile(home: Path, name: str) -> Profile:
         hint = ""
         if (profiles_dir(home) / f"{name}.yml").exists():
             hint = f" ({profiles_dir(home) / name}.yml exists: profile files must end in .yaml)"
-        raise ProfileNotFoundError(f"profile {name!r} not found; available: {listed}{hint}",
-                                   details={"name": name, "available": names,
-                                            "directory": str(profiles_dir(home))})
+        raise ProfileNotFoundError(
+            f"profile {name!r} not found; available: {listed}{hint}",
+            details={"name": name, "available": names, "directory": str(profiles_dir(home))},
+        )
     document = load_yaml(path)
     if document is None:
         document = {}
@@ -93,8 +91,10 @@ def load_profile(home: Path, name: str) -> Profile:
         if key in document:
             value = document[key]
             if value is not None and not isinstance(value, str):
-                raise ConfigError(f"{path}:{line_of(document, (key,))}: {key}: must be a string (got {value!r})",
-                                  details={"file": str(path), "key": key})
+                raise ConfigError(
+                    f"{path}:{line_of(document, (key,))}: {key}: must be a string (got {value!r})",
+                    details={"file": str(path), "key": key},
+                )
             header[key] = value
     if header.get("name") not in (None, name):
         raise ConfigError(
@@ -119,8 +119,16 @@ def load_profile(home: Path, name: str) -> Profile:
                 details={"file": str(path), "key": "default_policy", "policy": str(policy)},
             )
     layer = Layer(f"profile:{name}", _sections(path, document, allowed_extra=PROFILE_KEYS, home=home))
-    return Profile(name=name, path=path, description=header.get("description"), extends=extends,
-                   default_policy=policy, layer=layer, document=_plain(document), document_node=document)
+    return Profile(
+        name=name,
+        path=path,
+        description=header.get("description"),
+        extends=extends,
+        default_policy=policy,
+        layer=layer,
+        document=_plain(document),
+        document_node=document,
+    )
 
 
 def profile_chain(home: Path, name: str) -> list[Profile]:
@@ -133,9 +141,10 @@ def profile_chain(home: Path, name: str) -> list[Profile]:
             loop = " -> ".join([*seen, current])
             child = chain[-1]
             line = line_of(child.document_node, ("extends",))
-            raise ConfigError(f"{child.path}:{line}: extends: profile {name!r} extends itself: {loop}",
-                              details={"file": str(child.path), "line": line, "key": "extends",
-                                       "chain": [*seen, current]})
+            raise ConfigError(
+                f"{child.path}:{line}: extends: profile {name!r} extends itself: {loop}",
+                details={"file": str(child.path), "line": line, "key": "extends", "chain": [*seen, current]},
+            )
         seen.append(current)
         try:
             profile = load_profile(home, current)
@@ -144,9 +153,10 @@ def profile_chain(home: Path, name: str) -> list[Profile]:
                 raise
             child = chain[-1]
             line = line_of(child.document_node, ("extends",))
-            raise ProfileNotFoundError(f"{child.path}:{line}: extends: {exc.message}",
-                                       details={**exc.details, "file": str(child.path), "line": line,
-                                                "key": "extends"}) from None
+            raise ProfileNotFoundError(
+                f"{child.path}:{line}: extends: {exc.message}",
+                details={**exc.details, "file": str(child.path), "line": line, "key": "extends"},
+            ) from None
         chain.append(profile)
         current = profile.extends
     return list(reversed(chain))
@@ -155,8 +165,7 @@ def profile_chain(home: Path, name: str) -> list[Profile]:
 def _require_mapping(path: Path, document: Any, loc: tuple[Any, ...]) -> None:
     if not isinstance(document, dict):
         where = ".".join(map(str, loc)) or "the document"
-        raise ConfigError(f"{path}: {where} must be a mapping of keys to values",
-                          details={"file": str(path)})
+        raise ConfigError(f"{path}: {where} must be a mapping of keys to values", details={"file": str(path)})
 
 
 def _sections(path: Path, document: Any, *, allowed_extra: tuple[str, ...], home: Path) -> Values:
@@ -176,8 +185,10 @@ def _sections(path: Path, document: Any, *, allowed_extra: tuple[str, ...], home
         if section is None:
             continue
         if not isinstance(section, dict):
-            raise ConfigError(f"{path}:{line_of(document, (key,))}: {key}: must be a mapping",
-                              details={"file": str(path), "key": key})
+            raise ConfigError(
+                f"{path}:{line_of(document, (key,))}: {key}: must be a mapping",
+                details={"file": str(path), "key": key},
+            )
         cls = SECTIONS[key]
         try:
             parsed: Any = TypeAdapter(cls).validate_python(_plain(section))
@@ -188,11 +199,19 @@ def _sections(path: Path, document: Any, *, allowed_extra: tuple[str, ...], home
         for name, value in values[key].items():
             problem = _check_value(key, name, value, section[name], cls)
             if problem is not None:
-                raise ConfigError(f"{path}:{line_of(document, (key, name))}: {key}.{name}: {problem}",
-                                  details={"file": str(path), "line": line_of(document, (key, name)),
-                                           "key": f"{key}.{name}", "reason": problem})
+                raise ConfigError(
+                    f"{path}:{line_of(document, (key, name))}: {key}.{name}: {problem}",
+                    details={
+                        "file": str(path),
+                        "line": line_of(document, (key, name)),
+                        "key": f"{key}.{name}",
+                        "reason": problem,
+                    },
+                )
     if "scan" in values and "extensions" in values["scan"]:
-        values["scan"]["extensions"] = tuple(e.strip().lstrip(".").lower() for e in values["scan"]["extensions"])
+        values["scan"]["extensions"] = tuple(
+            e.strip().lstrip(".").lower() for e in values["scan"]["extensions"]
+        )
     for name in ("ffmpeg", "ffprobe", "mkvmerge", "mkvpropedit"):
         if name in values.get("tools", {}) and values["tools"][name].startswith("~"):
             values["tools"][name] = str(Path(values["tools"][name]).expanduser())
@@ -203,8 +222,12 @@ def _sections(path: Path, document: Any, *, allowed_extra: tuple[str, ...], home
 
 
 # Limits pydantic's types do not express (settings.py stays free of pydantic imports).
-_AT_LEAST = {("scan", "workers"): 0, ("logging", "max_bytes"): 0, ("logging", "backup_count"): 0,
-             ("jobs", "retention_days"): 0}
+_AT_LEAST = {
+    ("scan", "workers"): 0,
+    ("logging", "max_bytes"): 0,
+    ("logging", "backup_count"): 0,
+    ("jobs", "retention_days"): 0,
+}
 _ABOVE = {("scan", "probe_timeout"): 0}
 
 

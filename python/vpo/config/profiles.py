@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from vpo.config.loader import PROFILE_NAME, load_config_layer, profile_chain, profiles_dir
-from vpo.config.resolver import Layer
-from vpo.config.resolver import as_dict, resolve
+from vpo.config.resolver import Layer, as_dict, resolve
 from vpo.errors import ConfigError
 
 
@@ -26,9 +25,15 @@ class ProfileEntry:
         return self.error is None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "description": self.description,
-                "default_policy": self.default_policy, "path": str(self.path),
-                "extends": self.extends, "valid": self.valid, "error": self.error}
+        return {
+            "name": self.name,
+            "description": self.description,
+            "default_policy": self.default_policy,
+            "path": str(self.path),
+            "extends": self.extends,
+            "valid": self.valid,
+            "error": self.error,
+        }
 
 
 def list_profiles(home: Path) -> list[ProfileEntry]:
@@ -47,9 +52,15 @@ def list_profiles(home: Path) -> list[ProfileEntry]:
             entries.append(ProfileEntry(name, path, None, None, f"{path}: profile files must end in .yaml"))
             continue
         if not PROFILE_NAME.fullmatch(name):
-            entries.append(ProfileEntry(name, path, None, None,
-                                        f"{path}: invalid profile name {name!r}: use letters, digits, "
-                                        "'-' and '_' only"))
+            entries.append(
+                ProfileEntry(
+                    name,
+                    path,
+                    None,
+                    None,
+                    f"{path}: invalid profile name {name!r}: use letters, digits, '-' and '_' only",
+                )
+            )
             continue
         try:
             chain = profile_chain(home, name)
@@ -57,9 +68,16 @@ def list_profiles(home: Path) -> list[ProfileEntry]:
             entries.append(ProfileEntry(name, path, None, None, exc.message))
             continue
         profile = chain[-1]
-        entries.append(ProfileEntry(name, path, profile.description,
-                                    str(profile.default_policy) if profile.default_policy else None,
-                                    None, profile.extends))
+        entries.append(
+            ProfileEntry(
+                name,
+                path,
+                profile.description,
+                str(profile.default_policy) if profile.default_policy else None,
+                None,
+                profile.extends,
+            )
+        )
     return entries
 
 

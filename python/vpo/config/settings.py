@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from vpo.scan.walker import DEFAULT_EXTENSIONS
+from vpo.catalogue import DEFAULT_EXTENSIONS
 
 FORBID = {"extra": "forbid"}  # pydantic config, read only when validating a file
 

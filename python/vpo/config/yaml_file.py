@@ -34,11 +34,16 @@ def load_yaml(path: Path, *, error: type[ConfigError] = ConfigError) -> Any:
         raise error(f"{path}: invalid YAML: nested too deeply", details={"file": str(path)}) from None
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
         # ruamel's constructors fail like this on an explicit tag they cannot apply (`!!int x`)
-        raise error(f"{path}: invalid YAML: a tagged value cannot be read ({type(exc).__name__}: "
-                    f"{_one_line(str(exc))})", details={"file": str(path)}) from None
+        raise error(
+            f"{path}: invalid YAML: a tagged value cannot be read ({type(exc).__name__}: "
+            f"{_one_line(str(exc))})",
+            details={"file": str(path)},
+        ) from None
     if size > MAX_VALUES:
-        raise error(f"{path}: invalid YAML: its aliases expand to more than {MAX_VALUES:,} values",
-                    details={"file": str(path)})
+        raise error(
+            f"{path}: invalid YAML: its aliases expand to more than {MAX_VALUES:,} values",
+            details={"file": str(path)},
+        )
     return document
 
 
@@ -92,9 +97,14 @@ def line_of(node: Any, loc: tuple[Any, ...]) -> int | None:
     return line
 
 
-def describe_validation(path: Path, document: Any, exc: Any, prefix: tuple[Any, ...] = (),
-                        error: type[ConfigError] = ConfigError,
-                        accepted: dict[tuple[Any, ...], list[str]] | None = None) -> ConfigError:
+def describe_validation(
+    path: Path,
+    document: Any,
+    exc: Any,
+    prefix: tuple[Any, ...] = (),
+    error: type[ConfigError] = ConfigError,
+    accepted: dict[tuple[Any, ...], list[str]] | None = None,
+) -> ConfigError:
     """Turn a pydantic ValidationError into one line: file:line: key: reason (accepted values)."""
     first = exc.errors()[0]
     loc = prefix + tuple(first["loc"])
@@ -109,8 +119,9 @@ def describe_validation(path: Path, document: Any, exc: Any, prefix: tuple[Any, 
         reason = f"{reason} (got {first['input']!r})"
     where = f"{path}:{line}" if line else str(path)
     shown = key if key.isprintable() else repr(key)  # a key of "\r" must not break the line
-    return error(f"{where}: {shown}: {reason}",
-                 details={"file": str(path), "line": line, "key": key, "reason": reason})
+    return error(
+        f"{where}: {shown}: {reason}", details={"file": str(path), "line": line, "key": key, "reason": reason}
+    )
 
 
 def plain(node: Any) -> Any:

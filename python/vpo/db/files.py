@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
+from vpo.catalogue import Known
 from vpo.db.connection import chunks
 from vpo.media.models import ProbeResult, Track
 from vpo.paths import under_range
@@ -31,9 +32,6 @@ _RECORD_COLUMNS = (
     "scan_status, scan_error, first_seen, last_scanned"
 )
 
-# What the diff needs per known path: (id, size, mtime_ns, scan_status, racy, content_hash)
-Known = tuple[int, int, int, str, int, "str | None"]
-
 
 def _under(root: bytes) -> tuple[str, tuple[bytes, bytes, bytes]]:
     lo, hi = under_range(root)
@@ -57,7 +55,7 @@ def load_known(conn: sqlite3.Connection, root: bytes, *, untrusted_only: bool = 
     if untrusted_only:
         where += f" AND {_UNTRUSTED}"
     rows = conn.execute(f"SELECT {_KNOWN_COLUMNS} FROM files WHERE {where}", args)
-    return {row[0]: row[1:] for row in rows}
+    return {row[0]: Known._make(row[1:]) for row in rows}
 
 
 def trusted_query(root: bytes) -> tuple[str, tuple[bytes, bytes, bytes]]:
@@ -67,8 +65,10 @@ def trusted_query(root: bytes) -> tuple[str, tuple[bytes, bytes, bytes]]:
     """
     lo, hi = under_range(root)
     columns = "SELECT path, size, mtime_ns FROM files"
-    return (f"{columns} WHERE path >= ?2 AND path < ?3 AND {_TRUSTED} "
-            f"UNION ALL {columns} WHERE path = ?1 AND {_TRUSTED}"), (root, lo, hi)
+    return (
+        f"{columns} WHERE path >= ?2 AND path < ?3 AND {_TRUSTED} "
+        f"UNION ALL {columns} WHERE path = ?1 AND {_TRUSTED}"
+    ), (root, lo, hi)
 
 
 def known_for(conn: sqlite3.Connection, paths: list[bytes]) -> dict[bytes, Known]:
@@ -77,7 +77,7 @@ def known_for(conn: sqlite3.Connection, paths: list[bytes]) -> dict[bytes, Known
     for chunk in chunks(paths):
         marks = ",".join("?" * len(chunk))
         for row in conn.execute(f"SELECT {_KNOWN_COLUMNS} FROM files WHERE path IN ({marks})", chunk):
-            found[row[0]] = row[1:]
+            found[row[0]] = Known._make(row[1:])
     return found
 
 
@@ -162,24 +162,55 @@ def replace_tracks(conn: sqlite3.Connection, file_id: int, tracks: Sequence[Trac
         "INSERT INTO tracks (file_id, idx, type, codec, language, title, is_default, is_forced, "
         "channels, width, height) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            (file_id, t.index, t.type, t.codec, t.language, t.title, int(t.default), int(t.forced),
-             t.channels, t.width, t.height)
+            (
+                file_id,
+                t.index,
+                t.type,
+                t.codec,
+                t.language,
+                t.title,
+                int(t.default),
+                int(t.forced),
+                t.channels,
+                t.width,
+                t.height,
+            )
             for t in tracks
         ],
     )
 
 
-def update_probe_result(conn: sqlite3.Connection, file_id: int, *, path: bytes, size: int,
-                        mtime_ns: int, dev: int, ino: int, result: ProbeResult,
-                        fingerprint: str | None, now: str) -> None:
+def update_probe_result(
+    conn: sqlite3.Connection,
+    file_id: int,
+    *,
+    path: bytes,
+    size: int,
+    mtime_ns: int,
+    dev: int,
+    ino: int,
+    result: ProbeResult,
+    fingerprint: str | None,
+    now: str,
+) -> None:
     """After VPO itself rewrote a file (apply, transcode): new stat and tracks, no rescan.
     racy = 1: the file was just written, so the next scan checks it once more."""
     conn.execute(
         "UPDATE files SET path = ?, size = ?, mtime_ns = ?, dev = ?, ino = ?, container = ?, "
         "duration = ?, scan_status = 'ok', scan_error = NULL, content_hash = NULL, fingerprint = ?, "
         "racy = 1, last_scanned = ? WHERE id = ?",
-        (path, size, mtime_ns, dev, ino, result.container, result.duration_seconds, fingerprint, now,
-         file_id),
+        (
+            path,
+            size,
+            mtime_ns,
+            dev,
+            ino,
+            result.container,
+            result.duration_seconds,
+            fingerprint,
+            now,
+            file_id,
+        ),
     )
     replace_tracks(conn, file_id, result.tracks)
 
@@ -193,7 +224,9 @@ def mark_present(conn: sqlite3.Connection, file_id: int, now: str) -> None:
     )
 
 
-def mark_missing(conn: sqlite3.Connection, files: Iterable[tuple[int, bytes]], now: str) -> list[tuple[int, bytes]]:
+def mark_missing(
+    conn: sqlite3.Connection, files: Iterable[tuple[int, bytes]], now: str
+) -> list[tuple[int, bytes]]:
     """Mark each (id, path) missing if its record still has that path; returns those marked.
 
     A record another process moved meanwhile (a scan, apply or transcode) is left alone:
@@ -210,8 +243,9 @@ def mark_missing(conn: sqlite3.Connection, files: Iterable[tuple[int, bytes]], n
     return marked
 
 
-def delete_at(conn: sqlite3.Connection, files: Iterable[tuple[int, bytes]], *,
-              only_missing: bool = False) -> list[tuple[int, bytes]]:
+def delete_at(
+    conn: sqlite3.Connection, files: Iterable[tuple[int, bytes]], *, only_missing: bool = False
+) -> list[tuple[int, bytes]]:
     """Delete each (id, path) record that still has that path (and, with only_missing, is
     still missing); returns those deleted. Tracks go with them (ON DELETE CASCADE)."""
     extra = " AND scan_status = 'missing'" if only_missing else ""
@@ -227,8 +261,19 @@ def delete_files(conn: sqlite3.Connection, ids: Iterable[int]) -> None:
         conn.execute(f"DELETE FROM files WHERE id IN ({','.join('?' * len(part))})", part)
 
 
-def move_file(conn: sqlite3.Connection, file_id: int, *, old_path: bytes, new_path: bytes,
-              size: int, mtime_ns: int, dev: int, ino: int, racy: bool, now: str) -> bool:
+def move_file(
+    conn: sqlite3.Connection,
+    file_id: int,
+    *,
+    old_path: bytes,
+    new_path: bytes,
+    size: int,
+    mtime_ns: int,
+    dev: int,
+    ino: int,
+    racy: bool,
+    now: str,
+) -> bool:
     """Give a file its new path; False if another process moved or re-added it meanwhile."""
     try:
         cur = conn.execute(
@@ -264,8 +309,18 @@ def tracks_of(conn: sqlite3.Connection, file_id: int) -> list[Track]:
         (file_id,),
     )
     return [
-        Track(index=r[0], type=r[1], codec=r[2], language=r[3], title=r[4], default=bool(r[5]),
-              forced=bool(r[6]), channels=r[7], width=r[8], height=r[9])
+        Track(
+            index=r[0],
+            type=r[1],
+            codec=r[2],
+            language=r[3],
+            title=r[4],
+            default=bool(r[5]),
+            forced=bool(r[6]),
+            channels=r[7],
+            width=r[8],
+            height=r[9],
+        )
         for r in rows
     ]
 

@@ -56,10 +56,25 @@ def _record(row: Sequence[Any]) -> JobRecord:
 def insert(conn: sqlite3.Connection, job: JobRecord) -> None:
     conn.execute(
         f"INSERT INTO jobs ({_COLUMNS}) VALUES ({','.join('?' * 17)})",
-        (job.id, job.type, job.status, _dump(job.target), _dump(job.options), job.created_at,
-         _dump(job.policy), _dump(job.summary), job.error_message, job.error_traceback,
-         _dump(job.error_context), job.progress, job.pid, job.host, job.heartbeat_at,
-         job.started_at, job.finished_at),
+        (
+            job.id,
+            job.type,
+            job.status,
+            _dump(job.target),
+            _dump(job.options),
+            job.created_at,
+            _dump(job.policy),
+            _dump(job.summary),
+            job.error_message,
+            job.error_traceback,
+            _dump(job.error_context),
+            job.progress,
+            job.pid,
+            job.host,
+            job.heartbeat_at,
+            job.started_at,
+            job.finished_at,
+        ),
     )
 
 
@@ -74,13 +89,25 @@ def finish(conn: sqlite3.Connection, job: JobRecord) -> None:
     conn.execute(
         "UPDATE jobs SET status = ?, summary = ?, error_message = ?, error_traceback = ?, "
         "error_context = ?, progress = ?, finished_at = ?, heartbeat_at = ? WHERE id = ?",
-        (job.status, _dump(job.summary), job.error_message, job.error_traceback,
-         _dump(job.error_context), job.progress, job.finished_at, job.finished_at, job.id),
+        (
+            job.status,
+            _dump(job.summary),
+            job.error_message,
+            job.error_traceback,
+            _dump(job.error_context),
+            job.progress,
+            job.finished_at,
+            job.finished_at,
+            job.id,
+        ),
     )
 
 
-def add_files(conn: sqlite3.Connection, job_id: str,
-              rows: Sequence[tuple[int | None, bytes, str, dict[str, Any] | None]]) -> None:
+def add_files(
+    conn: sqlite3.Connection,
+    job_id: str,
+    rows: Sequence[tuple[int | None, bytes, str, dict[str, Any] | None]],
+) -> None:
     conn.executemany(
         "INSERT INTO job_files (job_id, file_id, path, outcome, details) VALUES (?, ?, ?, ?, ?)",
         [(job_id, fid, path, outcome, _dump(details)) for fid, path, outcome, details in rows],
@@ -94,15 +121,24 @@ def get(conn: sqlite3.Connection, job_id: str) -> JobRecord | None:
 
 def ids_with_prefix(conn: sqlite3.Connection, prefix: str, limit: int = 20) -> list[str]:
     # A range, not LIKE: uses the primary key index. '~' sorts after every id character.
-    return [r[0] for r in conn.execute(
-        "SELECT id FROM jobs WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
-        (prefix, prefix + "~", limit),
-    )]
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM jobs WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
+            (prefix, prefix + "~", limit),
+        )
+    ]
 
 
-def query(conn: sqlite3.Connection, *, status: str | None = None, type: str | None = None,
-          since: str | None = None, file: bytes | None = None,
-          limit: int | None = 20) -> list[JobRecord]:
+def query(
+    conn: sqlite3.Connection,
+    *,
+    status: str | None = None,
+    type: str | None = None,
+    since: str | None = None,
+    file: bytes | None = None,
+    limit: int | None = 20,
+) -> list[JobRecord]:
     """Newest first; every filter is served by an index. `file` is an absolute path: the jobs
     that touched the file there, under any path it has had (its id survives moves)."""
     where: list[str] = []
@@ -120,8 +156,10 @@ def query(conn: sqlite3.Connection, *, status: str | None = None, type: str | No
         # The file's ids, plus rows left without one when its record was pruned (by path).
         ids = file_ids_for_path(conn, file)
         marks = ",".join("?" * len(ids)) or "NULL"
-        where.append(f"id IN (SELECT job_id FROM job_files WHERE file_id IN ({marks}) "
-                     "UNION SELECT job_id FROM job_files WHERE path = ? AND file_id IS NULL)")
+        where.append(
+            f"id IN (SELECT job_id FROM job_files WHERE file_id IN ({marks}) "
+            "UNION SELECT job_id FROM job_files WHERE path = ? AND file_id IS NULL)"
+        )
         args.extend([*ids, file])
     sql = f"SELECT {_COLUMNS} FROM jobs"
     if where:
@@ -133,8 +171,9 @@ def query(conn: sqlite3.Connection, *, status: str | None = None, type: str | No
     return [_record(r) for r in conn.execute(sql, args)]
 
 
-def files_of(conn: sqlite3.Connection, job_id: str, limit: int | None = None
-             ) -> list[tuple[int | None, bytes, str, dict[str, Any] | None]]:
+def files_of(
+    conn: sqlite3.Connection, job_id: str, limit: int | None = None
+) -> list[tuple[int | None, bytes, str, dict[str, Any] | None]]:
     sql = "SELECT file_id, path, outcome, details FROM job_files WHERE job_id = ? ORDER BY rowid"
     args: list[Any] = [job_id]
     if limit is not None:
@@ -150,8 +189,12 @@ def count_files(conn: sqlite3.Connection, job_id: str) -> int:
 def file_ids_for_path(conn: sqlite3.Connection, path: bytes) -> list[int]:
     """Ids a path has been known by: its current record, and any record a job saw there."""
     ids = {r[0] for r in conn.execute("SELECT id FROM files WHERE path = ?", (path,))}
-    ids |= {r[0] for r in conn.execute(
-        "SELECT DISTINCT file_id FROM job_files WHERE path = ? AND file_id IS NOT NULL", (path,))}
+    ids |= {
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT file_id FROM job_files WHERE path = ? AND file_id IS NOT NULL", (path,)
+        )
+    }
     return sorted(ids)
 
 
@@ -161,8 +204,9 @@ def running(conn: sqlite3.Connection) -> list[tuple[str, str, int | None, str | 
     ).fetchall()
 
 
-def mark_abandoned(conn: sqlite3.Connection, job_id: str, reason: str, context: dict[str, Any],
-                   finished_at: str) -> bool:
+def mark_abandoned(
+    conn: sqlite3.Connection, job_id: str, reason: str, context: dict[str, Any], finished_at: str
+) -> bool:
     cur = conn.execute(
         "UPDATE jobs SET status = 'failed', error_message = ?, error_context = ?, finished_at = ? "
         "WHERE id = ? AND status = 'running'",
@@ -172,11 +216,13 @@ def mark_abandoned(conn: sqlite3.Connection, job_id: str, reason: str, context: 
 
 
 def finished_before(conn: sqlite3.Connection, cutoff: str) -> list[str]:
-    return [r[0] for r in conn.execute(
-        "SELECT id FROM jobs WHERE created_at < ? "
-        "AND status IN ('completed', 'failed', 'cancelled')",
-        (cutoff,),
-    )]
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM jobs WHERE created_at < ? AND status IN ('completed', 'failed', 'cancelled')",
+            (cutoff,),
+        )
+    ]
 
 
 def delete(conn: sqlite3.Connection, ids: Sequence[str]) -> None:

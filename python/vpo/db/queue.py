@@ -50,8 +50,10 @@ def claim_next(conn: sqlite3.Connection, *, pid: int, host: str, now: str) -> Cl
 
 def beat(conn: sqlite3.Connection, claim: Claim, now: str, progress: float | None) -> bool:
     """Heartbeat; False when the job is no longer this worker's (cancelled meanwhile)."""
-    cur = conn.execute(f"UPDATE jobs SET heartbeat_at = ?, progress = coalesce(?, progress) WHERE {_MINE}",
-                       (now, progress, *_fence(claim)))
+    cur = conn.execute(
+        f"UPDATE jobs SET heartbeat_at = ?, progress = coalesce(?, progress) WHERE {_MINE}",
+        (now, progress, *_fence(claim)),
+    )
     return cur.rowcount == 1
 
 
@@ -60,8 +62,17 @@ def still_mine(conn: sqlite3.Connection, claim: Claim) -> bool:
     return conn.execute(f"SELECT 1 FROM jobs WHERE {_MINE}", _fence(claim)).fetchone() is not None
 
 
-def finish(conn: sqlite3.Connection, claim: Claim, *, status: str, now: str, summary: str | None,
-           error: str | None, traceback: str | None, progress: float | None) -> bool:
+def finish(
+    conn: sqlite3.Connection,
+    claim: Claim,
+    *,
+    status: str,
+    now: str,
+    summary: str | None,
+    error: str | None,
+    traceback: str | None,
+    progress: float | None,
+) -> bool:
     cur = conn.execute(
         "UPDATE jobs SET status = ?, finished_at = ?, heartbeat_at = ?, summary = ?, error_message = ?, "
         f"error_traceback = ?, progress = coalesce(?, progress) WHERE {_MINE}",
@@ -117,7 +128,11 @@ def retry(conn: sqlite3.Connection, job_id: str) -> bool:
 
 def active_transcode_for(conn: sqlite3.Connection, file_id: int) -> bool:
     """Is a transcode of this file queued or running?"""
-    return conn.execute(
-        "SELECT 1 FROM job_files f JOIN jobs j ON j.id = f.job_id WHERE f.file_id = ? "
-        "AND j.type = 'transcode' AND j.status IN ('queued', 'running') LIMIT 1", (file_id,)
-    ).fetchone() is not None
+    return (
+        conn.execute(
+            "SELECT 1 FROM job_files f JOIN jobs j ON j.id = f.job_id WHERE f.file_id = ? "
+            "AND j.type = 'transcode' AND j.status IN ('queued', 'running') LIMIT 1",
+            (file_id,),
+        ).fetchone()
+        is not None
+    )

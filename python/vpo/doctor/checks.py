@@ -18,8 +18,12 @@ from vpo.errors import VpoError
 
 log = logging.getLogger(__name__)
 
-_VERSION_ARGS = {"ffmpeg": ["-version"], "ffprobe": ["-version"], "mkvmerge": ["--version"],
-                 "mkvpropedit": ["--version"]}
+_VERSION_ARGS = {
+    "ffmpeg": ["-version"],
+    "ffprobe": ["-version"],
+    "mkvmerge": ["--version"],
+    "mkvpropedit": ["--version"],
+}
 
 
 @dataclass(frozen=True)
@@ -33,8 +37,9 @@ class Check:
         return asdict(self)
 
 
-def run_checks(settings: Settings, *, profile: str | None = None,
-               settings_error: VpoError | None = None) -> list[Check]:
+def run_checks(
+    settings: Settings, *, profile: str | None = None, settings_error: VpoError | None = None
+) -> list[Check]:
     """Every check. `profile` is the selected profile (--profile or $VPO_PROFILE);
     `settings_error` is why the settings could not be resolved (then `settings` are the
     built-in defaults and flags, and the config and profile checks say what is wrong)."""
@@ -49,8 +54,12 @@ def run_checks(settings: Settings, *, profile: str | None = None,
 def tool_check(name: str, configured: str) -> Check:
     path = shutil.which(os.path.expanduser(configured))
     if path is None:
-        return Check(f"tool:{name}", False, f"{configured} not found (set tools.{name} in config.yaml "
-                     "or a profile)", {"configured": configured})
+        return Check(
+            f"tool:{name}",
+            False,
+            f"{configured} not found (set tools.{name} in config.yaml or a profile)",
+            {"configured": configured},
+        )
     command = [path, *_VERSION_ARGS[name]]
     started = time.monotonic()
     try:
@@ -58,15 +67,25 @@ def tool_check(name: str, configured: str) -> Check:
     except (OSError, subprocess.TimeoutExpired) as exc:
         return Check(f"tool:{name}", False, f"{path}: {exc}", {"configured": configured, "path": path})
     finally:
-        log.debug("ran %s", shlex.join(command),
-                  extra={"operation": "doctor", "command": shlex.join(command),
-                         "duration_seconds": round(time.monotonic() - started, 6)})
+        log.debug(
+            "ran %s",
+            shlex.join(command),
+            extra={
+                "operation": "doctor",
+                "command": shlex.join(command),
+                "duration_seconds": round(time.monotonic() - started, 6),
+            },
+        )
     lines = out.stdout.decode("utf-8", "replace").strip().splitlines()
     banner = lines[0] if lines else ""
     data = {"configured": configured, "path": path, "banner": banner, "version": _version(banner)}
     if out.returncode != 0:
-        return Check(f"tool:{name}", False, f"{path} {_VERSION_ARGS[name][0]} failed "
-                     f"(exit status {out.returncode})", data)
+        return Check(
+            f"tool:{name}",
+            False,
+            f"{path} {_VERSION_ARGS[name][0]} failed (exit status {out.returncode})",
+            data,
+        )
     return Check(f"tool:{name}", True, f"{path}: {banner}", data)
 
 
@@ -80,9 +99,13 @@ def pyav_check() -> Check:
     try:
         import av
 
-        return Check("pyav", True, f"PyAV {av.__version__} (FFmpeg libraries {av.ffmpeg_version_info})",
-                     {"version": av.__version__})
-    except Exception as exc:  # noqa: BLE001 - report any import failure
+        return Check(
+            "pyav",
+            True,
+            f"PyAV {av.__version__} (FFmpeg libraries {av.ffmpeg_version_info})",
+            {"version": av.__version__},
+        )
+    except Exception as exc:
         return Check("pyav", False, f"cannot import av: {exc}", {})
 
 
@@ -92,7 +115,7 @@ def extension_check() -> Check:
 
         version = core_version()
         return Check("extension", True, f"vpo._core {version}", {"version": version})
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return Check("extension", False, f"cannot load vpo._core: {exc} (rebuild: make install)", {})
 
 
@@ -115,11 +138,19 @@ def database_check(settings: Settings) -> Check:
         integrity = conn.execute("PRAGMA quick_check").fetchone()[0]
         data.update(schema_version=version, integrity=integrity)
         if version > LATEST:
-            return Check("database", False, f"{path}: schema {version} is newer than this VPO supports "
-                         f"({LATEST}); upgrade VPO", data)
+            return Check(
+                "database",
+                False,
+                f"{path}: schema {version} is newer than this VPO supports ({LATEST}); upgrade VPO",
+                data,
+            )
         if version == 0:
-            return Check("database", integrity == "ok", f"{path}: empty (created on first use), "
-                         f"integrity {integrity}", data)
+            return Check(
+                "database",
+                integrity == "ok",
+                f"{path}: empty (created on first use), integrity {integrity}",
+                data,
+            )
         files = conn.execute("SELECT count(*) FROM files").fetchone()[0]
         jobs = conn.execute("SELECT count(*) FROM jobs").fetchone()[0]
     except sqlite3.Error as exc:  # a damaged or foreign file
@@ -129,8 +160,12 @@ def database_check(settings: Settings) -> Check:
     data.update(files=files, jobs=jobs)
     ok = integrity == "ok"
     pending = f", migrates to {LATEST} on next use" if version < LATEST else ""
-    return Check("database", ok, f"{path}: schema {version}{pending}, {files:,} files, {jobs:,} jobs, "
-                 f"integrity {integrity}", data)
+    return Check(
+        "database",
+        ok,
+        f"{path}: schema {version}{pending}, {files:,} files, {jobs:,} jobs, integrity {integrity}",
+        data,
+    )
 
 
 def config_check(settings: Settings) -> Check:
@@ -165,7 +200,9 @@ def selection_check(profile: str | None, settings_error: VpoError | None) -> Che
     data: dict[str, Any] = {"profile": profile}
     if settings_error is not None:
         data.update(code=settings_error.code, details=settings_error.details)
-        return Check("settings", False, f"{settings_error.message} (checks above use built-in defaults)", data)
+        return Check(
+            "settings", False, f"{settings_error.message} (checks above use built-in defaults)", data
+        )
     return Check("settings", True, f"profile {profile}" if profile else "no profile selected", data)
 
 
@@ -182,6 +219,7 @@ def log_file_check(settings: Settings) -> Check:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.close(fd)
     except OSError as exc:
-        return Check("log file", False, f"cannot open {path} ({exc.strerror or exc}): VPO logs to stderr "
-                     "instead", data)
+        return Check(
+            "log file", False, f"cannot open {path} ({exc.strerror or exc}): VPO logs to stderr instead", data
+        )
     return Check("log file", True, str(path), data)

@@ -7,21 +7,29 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from vpo.catalogue import JOB_STATUSES, JOB_TYPES
 from vpo.db import jobs as jobs_db
 from vpo.db.connection import Database
 from vpo.db.jobs import JobRecord
 from vpo.errors import AmbiguousJobIdError, JobNotFoundError, UsageError
 from vpo.timeutil import from_iso, utcnow
 
-STATUSES = ("queued", "running", "completed", "failed", "cancelled")
-TYPES = ("scan", "apply", "transcode")
+STATUSES = JOB_STATUSES
+TYPES = JOB_TYPES
 MIN_PREFIX = 4
 MAX_LIMIT = 2**63 - 1  # SQLite's largest integer
 _ID_CHARS = re.compile(r"^[0-9a-f-]+$")
 
 
-def list_jobs(db: Database, *, status: str | None = None, type: str | None = None,
-              since: str | None = None, limit: int | None = 20, file: bytes | None = None) -> list[JobRecord]:
+def list_jobs(
+    db: Database,
+    *,
+    status: str | None = None,
+    type: str | None = None,
+    since: str | None = None,
+    limit: int | None = 20,
+    file: bytes | None = None,
+) -> list[JobRecord]:
     path = os.path.abspath(file) if file is not None else None
     if limit is not None and limit > MAX_LIMIT:  # more than SQLite can count: no limit at all
         limit = None
@@ -44,7 +52,8 @@ def resolve_id(db: Database, text: str) -> str:
         shown = ", ".join(matches[:20]) + (", ..." if more else "")
         raise AmbiguousJobIdError(
             f"job id prefix {text!r} matches {'more than 20' if more else len(matches)} jobs: {shown}",
-            details={"id": text, "candidates": matches[:20]})
+            details={"id": text, "candidates": matches[:20]},
+        )
     return matches[0]
 
 
@@ -75,9 +84,14 @@ def duration_seconds(job: JobRecord) -> float | None:
 def summary_dict(job: JobRecord) -> dict[str, Any]:
     """The keys SPEC section 10 promises for `jobs list --json`."""
     return {
-        "id": job.id, "type": job.type, "status": job.status,
-        "path": job.target[0] if job.target else None, "paths": job.target,
-        "created_at": job.created_at, "started_at": job.started_at, "finished_at": job.finished_at,
+        "id": job.id,
+        "type": job.type,
+        "status": job.status,
+        "path": job.target[0] if job.target else None,
+        "paths": job.target,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
         "duration_seconds": _round(duration_seconds(job)),
     }
 
@@ -89,10 +103,18 @@ def detail_dict(detail: JobDetail) -> dict[str, Any]:
         error = {"message": job.error_message, "traceback": job.error_traceback, "context": job.error_context}
     return {
         **summary_dict(job),
-        "options": job.options, "policy": job.policy, "summary": job.summary, "progress": job.progress,
-        "pid": job.pid, "host": job.host, "heartbeat_at": job.heartbeat_at, "error": error,
-        "files": [{"path": os.fsdecode(path), "file_id": fid, "outcome": outcome, "details": details}
-                  for fid, path, outcome, details in detail.files],
+        "options": job.options,
+        "policy": job.policy,
+        "summary": job.summary,
+        "progress": job.progress,
+        "pid": job.pid,
+        "host": job.host,
+        "heartbeat_at": job.heartbeat_at,
+        "error": error,
+        "files": [
+            {"path": os.fsdecode(path), "file_id": fid, "outcome": outcome, "details": details}
+            for fid, path, outcome, details in detail.files
+        ],
     }
 
 

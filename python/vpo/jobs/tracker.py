@@ -23,14 +23,30 @@ HEARTBEAT_SECONDS = 5.0
 
 
 class JobTracker:
-    def __init__(self, db: Database, *, type: str, target: list[str], options: dict[str, Any],
-                 policy: dict[str, Any] | None = None, status: str = "running") -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        type: str,
+        target: list[str],
+        options: dict[str, Any],
+        policy: dict[str, Any] | None = None,
+        status: str = "running",
+    ) -> None:
         now = now_iso()
         self.db = db
         self.record = JobRecord(
-            id=str(uuid.uuid4()), type=type, status=status, target=target, options=options,
-            policy=policy, created_at=now, pid=os.getpid(), host=hostname(),
-            heartbeat_at=now, started_at=now if status == "running" else None,
+            id=str(uuid.uuid4()),
+            type=type,
+            status=status,
+            target=target,
+            options=options,
+            policy=policy,
+            created_at=now,
+            pid=os.getpid(),
+            host=hostname(),
+            heartbeat_at=now,
+            started_at=now if status == "running" else None,
         )
         self._last_beat = time.monotonic()
         self._token = None
@@ -63,13 +79,21 @@ class JobTracker:
     def cancel(self, summary: dict[str, Any]) -> None:
         self._finish("cancelled", summary, message="interrupted by the user (Ctrl+C)")
 
-    def fail(self, exc: BaseException, summary: dict[str, Any] | None = None,
-             context: dict[str, Any] | None = None) -> None:
+    def fail(
+        self, exc: BaseException, summary: dict[str, Any] | None = None, context: dict[str, Any] | None = None
+    ) -> None:
         tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         self._finish("failed", summary, message=str(exc) or type(exc).__name__, tb=tb, context=context)
 
-    def _finish(self, status: str, summary: dict[str, Any] | None, *, message: str | None = None,
-                tb: str | None = None, context: dict[str, Any] | None = None) -> None:
+    def _finish(
+        self,
+        status: str,
+        summary: dict[str, Any] | None,
+        *,
+        message: str | None = None,
+        tb: str | None = None,
+        context: dict[str, Any] | None = None,
+    ) -> None:
         rec = self.record
         rec.status, rec.summary, rec.finished_at = status, summary, now_iso()
         rec.error_message, rec.error_traceback, rec.error_context = message, tb, context

@@ -22,8 +22,9 @@ class Unusable:
     file_id: int | None = None
 
 
-def resolve_targets(db: Database, paths: Sequence[bytes], *, extensions: Sequence[str],
-                    follow_symlinks: bool = False) -> list[FileRecord | Unusable]:
+def resolve_targets(
+    db: Database, paths: Sequence[bytes], *, extensions: Sequence[str], follow_symlinks: bool = False
+) -> list[FileRecord | Unusable]:
     """Each file once, in argument order. Under a directory: every catalogued file that
     probed fine, plus every video file a scan would find there but the catalogue lacks
     (as Unusable: not scanned). Missing and broken records under a directory are left out;
@@ -53,15 +54,18 @@ def resolve_targets(db: Database, paths: Sequence[bytes], *, extensions: Sequenc
         if record is None:
             add(Unusable(path, NOT_SCANNED if os.path.exists(path) else "no such file"), path)
         elif record.scan_status != "ok":
-            reason = f"catalogued as {record.scan_status}" + (f": {record.scan_error}" if record.scan_error else "")
+            reason = f"catalogued as {record.scan_status}" + (
+                f": {record.scan_error}" if record.scan_error else ""
+            )
             add(Unusable(path, reason, record.id), path)
         else:
             add(record, path)
     return out
 
 
-def _unscanned(root: bytes, catalogued: set[bytes], extensions: Sequence[str],
-               follow_symlinks: bool) -> list[bytes]:
+def _unscanned(
+    root: bytes, catalogued: set[bytes], extensions: Sequence[str], follow_symlinks: bool
+) -> list[bytes]:
     """Video files under `root` the catalogue does not know (found as a scan would find them)."""
     from vpo.scan.walker import walk
 

@@ -11,8 +11,10 @@ from vpo.media.probe import BACKENDS, ProberConfig, probe_file
 
 def inspect_file(path: bytes, config: ProberConfig) -> dict[str, Any]:
     if config.backend not in BACKENDS:
-        raise UsageError(f"unknown prober {config.backend!r}; choose from {', '.join(BACKENDS)}",
-                         details={"prober": config.backend})
+        raise UsageError(
+            f"unknown prober {config.backend!r}; choose from {', '.join(BACKENDS)}",
+            details={"prober": config.backend},
+        )
     path = os.path.abspath(path)
     shown = os.fsdecode(path)
     if not os.path.isfile(path):

@@ -12,7 +12,16 @@ from vpo.media.models import ProbeResult, Track, normalize_container
 
 def probe(path: bytes, *, ffprobe: str = "ffprobe", timeout: float = 60.0) -> ProbeResult:
     """Raises ValueError with ffprobe's reason when the file cannot be read."""
-    cmd: list[str | bytes] = [ffprobe, "-v", "error", "-print_format", "json", "-show_format", "-show_streams", b"file:" + path]
+    cmd: list[str | bytes] = [
+        ffprobe,
+        "-v",
+        "error",
+        "-print_format",
+        "json",
+        "-show_format",
+        "-show_streams",
+        b"file:" + path,
+    ]
     try:
         done = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
     except FileNotFoundError:
@@ -40,7 +49,7 @@ def _reason(stderr: bytes, path: bytes, returncode: int) -> str:
     line = lines[-1]
     prefix = b"file:" + path + b": "
     if line.startswith(prefix):
-        line = line[len(prefix):]
+        line = line[len(prefix) :]
     return line.decode("utf-8", "replace").strip() or exited
 
 

@@ -52,8 +52,9 @@ class ProbePool:
         if len(self._threads) < self.workers and len(self._threads) <= self.pending:
             # A copy of the caller's context, so log lines carry the job id.
             context = contextvars.copy_context()
-            thread = threading.Thread(target=context.run, args=(self._feed,),
-                                      name=f"probe-{len(self._threads)}", daemon=True)
+            thread = threading.Thread(
+                target=context.run, args=(self._feed,), name=f"probe-{len(self._threads)}", daemon=True
+            )
             self._threads.append(thread)
             thread.start()
         self.pending += 1

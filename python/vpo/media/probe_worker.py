@@ -25,7 +25,7 @@ def serve(lines: Iterator[bytes], config: ProberConfig) -> None:
             reply = {"ok": probe_file(path, config).to_dict()}
         except ValueError as exc:
             reply = {"error": str(exc) or type(exc).__name__}
-        except Exception as exc:  # noqa: BLE001 - an unexpected prober bug stays one file's error
+        except Exception as exc:
             reply = {"error": f"prober failed: {type(exc).__name__}: {exc}"}
         out.write(json.dumps(reply) + "\n")
         out.flush()

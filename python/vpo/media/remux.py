@@ -48,8 +48,9 @@ def matroska_track_numbers(current: Sequence[Track]) -> dict[int, int]:
     return {index: pos + 1 for pos, index in enumerate(tracks)}
 
 
-def set_flags_in_place(mkvpropedit: str, path: bytes, current: Sequence[Track],
-                       changes: dict[int, bool]) -> None:
+def set_flags_in_place(
+    mkvpropedit: str, path: bytes, current: Sequence[Track], changes: dict[int, bool]
+) -> None:
     """`changes`: {current track index: default flag}."""
     numbers = matroska_track_numbers(current)
     with _descriptor(path, os.O_RDWR) as (name, fd):
@@ -59,8 +60,14 @@ def set_flags_in_place(mkvpropedit: str, path: bytes, current: Sequence[Track],
         run_tool(args, warning_code=1, pass_fds=(fd,), env=_MKVTOOLNIX_ENV)
 
 
-def mkvmerge_remux(mkvmerge: str, src: bytes, dst: bytes, order: Sequence[int],
-                   final: Sequence[Track], current: Sequence[Track]) -> None:
+def mkvmerge_remux(
+    mkvmerge: str,
+    src: bytes,
+    dst: bytes,
+    order: Sequence[int],
+    final: Sequence[Track],
+    current: Sequence[Track],
+) -> None:
     """`dst`: an ASCII name in the directory of `src`. mkvmerge track ids are the stream
     indices of the tracks (attachments are not tracks and are copied as they are)."""
     folder, name = os.path.split(dst)
@@ -77,15 +84,29 @@ def mkvmerge_remux(mkvmerge: str, src: bytes, dst: bytes, order: Sequence[int],
         run_tool(args, warning_code=1, pass_fds=(fd,), cwd=folder or b".", env=_MKVTOOLNIX_ENV)
 
 
-def ffmpeg_remux(ffmpeg: str, src: bytes, dst: bytes, order: Sequence[int], final: Sequence[Track],
-                 *, timeout: float | None = None) -> None:
+def ffmpeg_remux(
+    ffmpeg: str,
+    src: bytes,
+    dst: bytes,
+    order: Sequence[int],
+    final: Sequence[Track],
+    *,
+    timeout: float | None = None,
+) -> None:
     args: list[str | bytes] = [ffmpeg, "-nostdin", "-v", "error", "-y", "-i", b"file:" + os.path.abspath(src)]
     for i in order:
         args += ["-map", f"0:{i}"]
     args += ["-c", "copy", "-map_metadata", "0", "-map_chapters", "0"]
     for pos, track in enumerate(final):
-        flags = [f for f, on in (("default", track.default), ("forced", track.forced),
-                                 ("attached_pic", track.type == "attachment")) if on]
+        flags = [
+            f
+            for f, on in (
+                ("default", track.default),
+                ("forced", track.forced),
+                ("attached_pic", track.type == "attachment"),
+            )
+            if on
+        ]
         args += [f"-disposition:{pos}", "+".join(flags) if flags else "0"]
     args.append(b"file:" + os.path.abspath(dst))
     run_tool(args, timeout=timeout)

@@ -20,8 +20,9 @@ def stale_siblings(path: bytes, tag: str) -> list[tuple[bytes, int]]:
     a name taken already gets) whose process no longer exists, oldest name first."""
     folder, name = os.path.split(path)
     stem, ext = os.path.splitext(name)
-    pattern = re.compile(re.escape(b"." + stem + f".vpo-{tag}-".encode()) + rb"(\d+)(?:-[0-9a-f]{4})*"
-                         + re.escape(ext) + rb"$")
+    pattern = re.compile(
+        re.escape(b"." + stem + f".vpo-{tag}-".encode()) + rb"(\d+)(?:-[0-9a-f]{4})*" + re.escape(ext) + rb"$"
+    )
     try:
         names = sorted(os.listdir(folder or b"."))
     except OSError:

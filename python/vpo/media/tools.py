@@ -16,9 +16,16 @@ log = logging.getLogger(__name__)
 Arg = str | bytes
 
 
-def run_tool(argv: Sequence[Arg], *, timeout: float | None = None, ok_codes: Sequence[int] = (0,),
-             warning_code: int | None = None, pass_fds: Sequence[int] = (), cwd: bytes | None = None,
-             env: dict[str, str] | None = None) -> str:
+def run_tool(
+    argv: Sequence[Arg],
+    *,
+    timeout: float | None = None,
+    ok_codes: Sequence[int] = (0,),
+    warning_code: int | None = None,
+    pass_fds: Sequence[int] = (),
+    cwd: bytes | None = None,
+    env: dict[str, str] | None = None,
+) -> str:
     """Run to completion; returns stderr+stdout text (also logged at debug). Raises ToolError
     with the tool's last lines on failure. Ctrl+C stops the child (SIGINT, then SIGKILL)
     before propagating. `pass_fds` are inherited by the child (for `/dev/fd/N` names).
@@ -30,17 +37,29 @@ def run_tool(argv: Sequence[Arg], *, timeout: float | None = None, ok_codes: Seq
     log.debug("running %s", shown, extra={"operation": name, "command": shown})
     started = time.monotonic()
     try:
-        child = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, pass_fds=tuple(pass_fds), cwd=cwd,
-                                 env=None if env is None else {**os.environ, **env})
+        child = subprocess.Popen(
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            pass_fds=tuple(pass_fds),
+            cwd=cwd,
+            env=None if env is None else {**os.environ, **env},
+        )
     except FileNotFoundError:
-        raise ToolError(f"{name}: not found at {os.fsdecode(argv[0])} (check the tools section of your settings)",
-                        details={"tool": os.fsdecode(argv[0])}) from None
+        raise ToolError(
+            f"{name}: not found at {os.fsdecode(argv[0])} (check the tools section of your settings)",
+            details={"tool": os.fsdecode(argv[0])},
+        ) from None
     except PermissionError:
-        raise ToolError(f"{name}: {os.fsdecode(argv[0])} is not executable", details={"tool": os.fsdecode(argv[0])}) from None
+        raise ToolError(
+            f"{name}: {os.fsdecode(argv[0])} is not executable", details={"tool": os.fsdecode(argv[0])}
+        ) from None
     except OSError as exc:  # e.g. ENOEXEC: a script without a #! line
-        raise ToolError(f"{name}: cannot run {os.fsdecode(argv[0])}: {exc.strerror or exc}",
-                        details={"tool": os.fsdecode(argv[0])}) from None
+        raise ToolError(
+            f"{name}: cannot run {os.fsdecode(argv[0])}: {exc.strerror or exc}",
+            details={"tool": os.fsdecode(argv[0])},
+        ) from None
     try:
         out, err = child.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -51,15 +70,22 @@ def run_tool(argv: Sequence[Arg], *, timeout: float | None = None, ok_codes: Seq
         raise
     text = (err + out).decode("utf-8", "replace")
     seconds = time.monotonic() - started
-    log.debug("%s exited %s in %.3fs", name, child.returncode, seconds,
-              extra={"operation": name, "exit_code": child.returncode, "duration_seconds": round(seconds, 3)})
+    log.debug(
+        "%s exited %s in %.3fs",
+        name,
+        child.returncode,
+        seconds,
+        extra={"operation": name, "exit_code": child.returncode, "duration_seconds": round(seconds, 3)},
+    )
     if text.strip():
         log.debug("%s output:\n%s", name, text.rstrip(), extra={"operation": name})
     if warning_code is not None and child.returncode == warning_code and "warning" in text.lower():
         log.warning("%s: %s", name, last_lines(text), extra={"operation": name})
     elif child.returncode not in ok_codes:
-        raise ToolError(f"{name} failed (exit {child.returncode}): {last_lines(text)}",
-                        details={"command": shown, "exit_code": child.returncode, "output": last_lines(text, 10)})
+        raise ToolError(
+            f"{name} failed (exit {child.returncode}): {last_lines(text)}",
+            details={"command": shown, "exit_code": child.returncode, "output": last_lines(text, 10)},
+        )
     return text
 
 
@@ -96,5 +122,7 @@ def require_tools(configured: dict[str, str]) -> None:
 
     for name, command in configured.items():
         if shutil.which(command) is None:
-            raise ToolError(f"{name} not found at {command!r} (tools.{name} in your settings)",
-                            details={"tool": name, "path": command})
+            raise ToolError(
+                f"{name} not found at {command!r} (tools.{name} in your settings)",
+                details={"tool": name, "path": command},
+            )

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from vpo.catalogue import DEFAULT_EXTENSIONS
 from vpo.config.settings import ToolsSettings
 from vpo.db import files as files_db
 from vpo.db.connection import Database
@@ -25,7 +26,6 @@ from vpo.media.tools import require_tools
 from vpo.policy import executor, recover
 from vpo.policy.evaluate import Plan, evaluate
 from vpo.policy.models import Policy
-from vpo.scan.walker import DEFAULT_EXTENSIONS
 from vpo.timeutil import now_iso
 
 log = logging.getLogger(__name__)
@@ -69,17 +69,23 @@ class ApplyReport:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return {"job_id": self.job_id, "dry_run": self.dry_run, "counts": self.counts(),
-                "files": [f.to_dict() for f in self.files]}
+        return {
+            "job_id": self.job_id,
+            "dry_run": self.dry_run,
+            "counts": self.counts(),
+            "files": [f.to_dict() for f in self.files],
+        }
 
 
 def targets(db: Database, options: ApplyOptions) -> list[FileRecord | FileOutcome]:
     """Catalogued files for each PATH; what VPO cannot touch is reported as failed."""
     return [
         FileOutcome(os.fsdecode(t.path), "failed", error=t.reason, file_id=t.file_id)
-        if isinstance(t, Unusable) else t
-        for t in resolve_targets(db, options.paths, extensions=options.extensions,
-                                 follow_symlinks=options.follow_symlinks)
+        if isinstance(t, Unusable)
+        else t
+        for t in resolve_targets(
+            db, options.paths, extensions=options.extensions, follow_symlinks=options.follow_symlinks
+        )
     ]
 
 
@@ -105,9 +111,13 @@ def apply(db: Database, options: ApplyOptions) -> ApplyReport:
 
     tracker = None
     if not options.dry_run:
-        tracker = JobTracker(db, type="apply", target=[os.fsdecode(os.path.abspath(p)) for p in options.paths],
-                             options={"dry_run": False, "keep_backup": options.keep_backup},
-                             policy={"path": options.policy_path, **options.policy.model_dump()})
+        tracker = JobTracker(
+            db,
+            type="apply",
+            target=[os.fsdecode(os.path.abspath(p)) for p in options.paths],
+            options={"dry_run": False, "keep_backup": options.keep_backup},
+            policy={"path": options.policy_path, **options.policy.model_dump()},
+        )
     report = ApplyReport(job_id=tracker.id if tracker else None, dry_run=options.dry_run, files=[])
     try:
         for item in work:
@@ -115,8 +125,9 @@ def apply(db: Database, options: ApplyOptions) -> ApplyReport:
                 report.files.append(item)
                 if tracker and item.status == "failed":
                     with db.transaction() as conn:
-                        tracker.add_files(conn, [(item.file_id, os.fsencode(item.path), "error",
-                                                  {"error": item.error})])
+                        tracker.add_files(
+                            conn, [(item.file_id, os.fsencode(item.path), "error", {"error": item.error})]
+                        )
                 continue
             token = file_context.set(os.fsdecode(item.record.path))
             try:
@@ -128,8 +139,9 @@ def apply(db: Database, options: ApplyOptions) -> ApplyReport:
     except KeyboardInterrupt:
         if tracker:
             tracker.cancel(report.counts())
-        raise Interrupted("apply interrupted; files already changed are recorded",
-                          details={"job_id": report.job_id}) from None
+        raise Interrupted(
+            "apply interrupted; files already changed are recorded", details={"job_id": report.job_id}
+        ) from None
     except BaseException as exc:
         if tracker:
             tracker.fail(exc, report.counts())
@@ -148,9 +160,12 @@ def _plan(db: Database, record: FileRecord, options: ApplyOptions) -> FileOutcom
         st = os.stat(record.path)
     except OSError as exc:
         return FileOutcome(shown, "failed", error=f"cannot read: {exc.strerror}", file_id=record.id)
-    if (st.st_size != record.size or st.st_mtime_ns != record.mtime_ns) and not (options.dry_run and restored):
-        return FileOutcome(shown, "failed", error="changed since the last scan; run `vpo scan` first",
-                           file_id=record.id)
+    if (st.st_size != record.size or st.st_mtime_ns != record.mtime_ns) and not (
+        options.dry_run and restored
+    ):
+        return FileOutcome(
+            shown, "failed", error="changed since the last scan; run `vpo scan` first", file_id=record.id
+        )
     current = files_db.tracks_of(db.conn, record.id)
     plan = evaluate(current, options.policy, container=record.container)
     return _Planned(record, current, plan, (st.st_size, st.st_mtime_ns))
@@ -167,28 +182,70 @@ def _one(db: Database, item: _Planned, options: ApplyOptions, tracker: JobTracke
     assert tracker is not None
     before = [t.to_dict() for t in current]
     try:
-        done = executor.execute(record.path, record.container or "", current, record.duration, plan,
-                                options.tools, keep_backup=options.keep_backup, prober=options.prober,
-                                expected=item.stat)
+        done = executor.execute(
+            record.path,
+            record.container or "",
+            current,
+            record.duration,
+            plan,
+            options.tools,
+            keep_backup=options.keep_backup,
+            prober=options.prober,
+            expected=item.stat,
+        )
     except VpoError as exc:
         log.warning("apply failed: %s: %s", shown, exc.message)
         with db.transaction() as conn:
-            tracker.add_files(conn, [(record.id, record.path, "error", {
-                "error": exc.message, "method": executor.method_for(record.container or "", plan),
-                "actions": actions, "before": before})])
+            tracker.add_files(
+                conn,
+                [
+                    (
+                        record.id,
+                        record.path,
+                        "error",
+                        {
+                            "error": exc.message,
+                            "method": executor.method_for(record.container or "", plan),
+                            "actions": actions,
+                            "before": before,
+                        },
+                    )
+                ],
+            )
         return FileOutcome(shown, "failed", actions, error=exc.message)
     from vpo.scan.walker import fingerprints
 
     st = os.stat(record.path)
     fingerprint = fingerprints([record.path])[0][0]
     with db.transaction() as conn:
-        files_db.update_probe_result(conn, record.id, path=record.path, size=st.st_size,
-                                     mtime_ns=st.st_mtime_ns, dev=st.st_dev, ino=st.st_ino,
-                                     result=done.result, fingerprint=fingerprint, now=now_iso())
-        tracker.add_files(conn, [(record.id, record.path, "applied", {
-            "method": done.method, "actions": actions,
-            "before": before, "after": [t.to_dict() for t in done.result.tracks],
-            "backup": os.fsdecode(done.backup) if done.backup else None,
-        })])
+        files_db.update_probe_result(
+            conn,
+            record.id,
+            path=record.path,
+            size=st.st_size,
+            mtime_ns=st.st_mtime_ns,
+            dev=st.st_dev,
+            ino=st.st_ino,
+            result=done.result,
+            fingerprint=fingerprint,
+            now=now_iso(),
+        )
+        tracker.add_files(
+            conn,
+            [
+                (
+                    record.id,
+                    record.path,
+                    "applied",
+                    {
+                        "method": done.method,
+                        "actions": actions,
+                        "before": before,
+                        "after": [t.to_dict() for t in done.result.tracks],
+                        "backup": os.fsdecode(done.backup) if done.backup else None,
+                    },
+                )
+            ],
+        )
     log.info("applied policy to %s with %s (%d actions)", shown, done.method, len(actions))
     return FileOutcome(shown, "changed", actions)

@@ -24,8 +24,13 @@ class Action:
     reason: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"action": self.action, "track": self.track, "from": self.from_, "to": self.to,
-                "reason": self.reason}
+        return {
+            "action": self.action,
+            "track": self.track,
+            "from": self.from_,
+            "to": self.to,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True)
@@ -75,24 +80,34 @@ def classify(tracks: list[Track] | tuple[Track, ...], policy: Policy) -> dict[in
         elif t.type == "audio":
             hit = commentary(t)
             if hit:
-                out[t.index] = _Class("audio_commentary",
-                                      f"track {t.index} is audio_commentary: title matches {hit!r}",
-                                      rank(t, audio_prefs))
+                out[t.index] = _Class(
+                    "audio_commentary",
+                    f"track {t.index} is audio_commentary: title matches {hit!r}",
+                    rank(t, audio_prefs),
+                )
             else:
                 audio.append(t)
         elif t.type == "subtitle":
             hit = commentary(t)
             if hit:
-                out[t.index] = _Class("subtitle_commentary",
-                                      f"track {t.index} is subtitle_commentary: title matches {hit!r}",
-                                      rank(t, sub_prefs))
+                out[t.index] = _Class(
+                    "subtitle_commentary",
+                    f"track {t.index} is subtitle_commentary: title matches {hit!r}",
+                    rank(t, sub_prefs),
+                )
             elif t.forced:
-                out[t.index] = _Class("subtitle_forced", f"track {t.index} is subtitle_forced: forced flag set",
-                                      rank(t, sub_prefs))
+                out[t.index] = _Class(
+                    "subtitle_forced",
+                    f"track {t.index} is subtitle_forced: forced flag set",
+                    rank(t, sub_prefs),
+                )
             else:
                 r = rank(t, sub_prefs)
-                why = (f"language {t.language} is subtitle preference #{r + 1}" if r < len(sub_prefs)
-                       else f"language {t.language} is not a preferred subtitle language")
+                why = (
+                    f"language {t.language} is subtitle preference #{r + 1}"
+                    if r < len(sub_prefs)
+                    else f"language {t.language} is not a preferred subtitle language"
+                )
                 out[t.index] = _Class("subtitle_main", f"track {t.index} is subtitle_main: {why}", r)
         else:
             out[t.index] = _Class("attachment", f"track {t.index} is {t.type}: kept with attachments", 0)
@@ -104,15 +119,20 @@ def classify(tracks: list[Track] | tuple[Track, ...], policy: Policy) -> dict[in
         else:
             chosen = next((t for t in audio if t.default), audio[0])
             main_lang = identity(chosen.language)
-            main_why = (f"no preferred audio language present; keeps the "
-                        f"{'default' if chosen.default else 'first'} audio track's language {chosen.language}")
+            main_why = (
+                f"no preferred audio language present; keeps the "
+                f"{'default' if chosen.default else 'first'} audio track's language {chosen.language}"
+            )
         for t in audio:
             r = rank(t, audio_prefs)
             if identity(t.language) == main_lang:
                 out[t.index] = _Class("audio_main", f"track {t.index} is audio_main: {main_why}", r)
             else:
-                out[t.index] = _Class("audio_alternate",
-                                      f"track {t.index} is audio_alternate: language {t.language} ranks below {main_lang}", r)
+                out[t.index] = _Class(
+                    "audio_alternate",
+                    f"track {t.index} is audio_alternate: language {t.language} ranks below {main_lang}",
+                    r,
+                )
     return out
 
 
@@ -126,17 +146,28 @@ STORES_DEFAULT_FLAGS = ("matroska", "webm", "mp4", "mov")
 ATTACHMENTS_LAST = ("matroska", "webm")
 
 
-def evaluate(tracks: list[Track] | tuple[Track, ...], policy: Policy, *, container: str | None = None) -> Plan:
+def evaluate(
+    tracks: list[Track] | tuple[Track, ...], policy: Policy, *, container: str | None = None
+) -> Plan:
     """`container` (the catalogue's name for it; None: unknown) adds what that container can
     store: no default flags where they cannot be kept, the mp4/mov muxer's forced default,
     Matroska attachments after every track."""
     classes = classify(tracks, policy)
-    order_of = {c: i for i, c in enumerate(list(policy.track_order) + [c for c in CATEGORIES if c not in policy.track_order])}
+    order_of = {
+        c: i
+        for i, c in enumerate(
+            list(policy.track_order) + [c for c in CATEGORIES if c not in policy.track_order]
+        )
+    }
     last = container in ATTACHMENTS_LAST
 
     def key(t: Track) -> tuple[int, int, int, int]:
-        return (int(last and t.type == "attachment"), order_of[classes[t.index].category],
-                classes[t.index].rank, t.index)
+        return (
+            int(last and t.type == "attachment"),
+            order_of[classes[t.index].category],
+            classes[t.index].rank,
+            t.index,
+        )
 
     ordered = sorted(tracks, key=key)
     actions: list[Action] = []
@@ -144,27 +175,40 @@ def evaluate(tracks: list[Track] | tuple[Track, ...], policy: Policy, *, contain
     planned = [t.index for t in ordered]
     if planned != current:
         layout = ", ".join(f"{i} {classes[i].category}" for i in planned)
-        actions.append(Action("reorder", None, current, planned,
-                              f"track_order puts them as: {layout}"))
-    flags = _plan_defaults(ordered, classes, policy) if container is None or container in STORES_DEFAULT_FLAGS else {}
+        actions.append(Action("reorder", None, current, planned, f"track_order puts them as: {layout}"))
+    flags = (
+        _plan_defaults(ordered, classes, policy)
+        if container is None or container in STORES_DEFAULT_FLAGS
+        else {}
+    )
     if container in FORCES_A_DEFAULT:
         for kind in ("video", "audio", "subtitle"):
             of_kind = [t for t in ordered if t.type == kind]
             if of_kind and not any(flags.get(t.index, (t.default, ""))[0] for t in of_kind):
                 first = of_kind[0]
-                flags[first.index] = (True, f"{classes[first.index].reason}; {container} always marks "
-                                            f"the first {kind} track default when none is")
+                flags[first.index] = (
+                    True,
+                    f"{classes[first.index].reason}; {container} always marks "
+                    f"the first {kind} track default when none is",
+                )
     for t in ordered:
         want, why = flags.get(t.index, (t.default, ""))
         if want != t.default:
             actions.append(Action("set_default" if want else "clear_default", t.index, t.default, want, why))
-    final = tuple(replace(t, index=pos, default=flags.get(t.index, (t.default, ""))[0])
-                  for pos, t in enumerate(ordered))
-    return Plan(actions=tuple(actions), order=tuple(planned), final=final,
-                categories={i: c.category for i, c in classes.items()})
+    final = tuple(
+        replace(t, index=pos, default=flags.get(t.index, (t.default, ""))[0]) for pos, t in enumerate(ordered)
+    )
+    return Plan(
+        actions=tuple(actions),
+        order=tuple(planned),
+        final=final,
+        categories={i: c.category for i, c in classes.items()},
+    )
 
 
-def _plan_defaults(ordered: list[Track], classes: dict[int, _Class], policy: Policy) -> dict[int, tuple[bool, str]]:
+def _plan_defaults(
+    ordered: list[Track], classes: dict[int, _Class], policy: Policy
+) -> dict[int, tuple[bool, str]]:
     """Decide default flags on the final order: {current index: (default, reason)}."""
     rules = policy.default_flags
     flags: dict[int, tuple[bool, str]] = {}
@@ -188,7 +232,14 @@ def _plan_defaults(ordered: list[Track], classes: dict[int, _Class], policy: Pol
             decide("audio", audios[0], "preferred audio track is default (set_preferred_audio_default)")
     if rules.set_preferred_subtitle_default:
         prefs = len(policy.subtitle_language_preference)
-        mains = [t for t in ordered if classes[t.index].category == "subtitle_main" and classes[t.index].rank < prefs]
-        decide("subtitle", mains[0] if mains else None,
-               "preferred subtitle track is default (set_preferred_subtitle_default)")
+        mains = [
+            t
+            for t in ordered
+            if classes[t.index].category == "subtitle_main" and classes[t.index].rank < prefs
+        ]
+        decide(
+            "subtitle",
+            mains[0] if mains else None,
+            "preferred subtitle track is default (set_preferred_subtitle_default)",
+        )
     return flags

@@ -66,22 +66,41 @@ def method_for(container: str, plan: Plan) -> str:
     return "ffmpeg"
 
 
-def execute(path: bytes, container: str, current: list[Track], duration: float | None, plan: Plan,
-            tools: ToolsSettings, *, keep_backup: bool, prober: ProberConfig | None = None,
-            expected: tuple[int, int] | None = None) -> Applied:
+def execute(
+    path: bytes,
+    container: str,
+    current: list[Track],
+    duration: float | None,
+    plan: Plan,
+    tools: ToolsSettings,
+    *,
+    keep_backup: bool,
+    prober: ProberConfig | None = None,
+    expected: tuple[int, int] | None = None,
+) -> Applied:
     """Carry out `plan` on `path`, verified with `prober` (the one the catalogue uses).
     Raises ApplyFailed or ToolError with the original in place, unchanged."""
     prober = prober or ProberConfig()
     try:
         with file_lock(path, expected):
-            return _apply(path, method_for(container, plan), current, duration, plan, tools, keep_backup, prober)
+            return _apply(
+                path, method_for(container, plan), current, duration, plan, tools, keep_backup, prober
+            )
     except OSError as exc:  # a full disk, a read-only directory, ...: the file is intact
         where = os.fsdecode(exc.filename) if isinstance(exc.filename, (str, bytes)) else None
         raise ApplyFailed(f"{exc.strerror or exc}" + (f": {where}" if where else "")) from None
 
 
-def _apply(path: bytes, method: str, current: list[Track], duration: float | None, plan: Plan,
-           tools: ToolsSettings, keep_backup: bool, prober: ProberConfig) -> Applied:
+def _apply(
+    path: bytes,
+    method: str,
+    current: list[Track],
+    duration: float | None,
+    plan: Plan,
+    tools: ToolsSettings,
+    keep_backup: bool,
+    prober: ProberConfig,
+) -> Applied:
     remove_stale_temps(os.path.dirname(path))
     if method == "mkvpropedit":
         return _apply_in_place(path, current, duration, plan, tools, keep_backup, prober)
@@ -112,8 +131,15 @@ def _apply(path: bytes, method: str, current: list[Track], duration: float | Non
     return Applied(result, method, _settle_backup(backup, path, keep_backup))
 
 
-def _apply_in_place(path: bytes, current: list[Track], duration: float | None, plan: Plan,
-                    tools: ToolsSettings, keep_backup: bool, prober: ProberConfig) -> Applied:
+def _apply_in_place(
+    path: bytes,
+    current: list[Track],
+    duration: float | None,
+    plan: Plan,
+    tools: ToolsSettings,
+    keep_backup: bool,
+    prober: ProberConfig,
+) -> Applied:
     """mkvpropedit on the file itself, after a backup copy that takes its place again on
     any failure (and that `recover()` recognises if this process is killed)."""
     backup = backup_sibling(path)
@@ -142,8 +168,9 @@ def _apply_in_place(path: bytes, current: list[Track], duration: float | None, p
     return Applied(result, "mkvpropedit", _settle_backup(backup, path, keep_backup))
 
 
-def _produce(method: str, path: bytes, temp: bytes, current: list[Track], plan: Plan,
-             tools: ToolsSettings) -> None:
+def _produce(
+    method: str, path: bytes, temp: bytes, current: list[Track], plan: Plan, tools: ToolsSettings
+) -> None:
     """Write the planned file to `temp` (mkvmerge, ffmpeg); `path` is only read."""
     if method == "mkvmerge":
         remux.mkvmerge_remux(tools.mkvmerge, path, temp, plan.order, plan.final, current)
@@ -190,5 +217,3 @@ def _settle_backup(backup: bytes, path: bytes, keep: bool) -> bytes | None:
     except OSError as exc:
         log.warning("the original is kept as %s (%s)", os.fsdecode(backup), exc.strerror or exc)
         return backup
-
-

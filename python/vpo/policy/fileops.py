@@ -56,7 +56,9 @@ def remove_stale_temps(folder: bytes) -> list[bytes]:
         try:
             os.unlink(os.path.join(folder, entry))
             removed.append(os.path.join(folder, entry))
-            log.info("removed %s, left by process %s", os.fsdecode(os.path.join(folder, entry)), match.group(1))
+            log.info(
+                "removed %s, left by process %s", os.fsdecode(os.path.join(folder, entry)), match.group(1)
+            )
         except OSError:
             pass
     return removed
@@ -92,8 +94,11 @@ def file_lock(path: bytes, expected: tuple[int, int] | None = None) -> Iterator[
                 now = os.stat(path)
             except OSError:
                 now = None
-            if (now is None or (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino)
-                    or (st.st_size, st.st_mtime_ns) != expected):
+            if (
+                now is None
+                or (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino)
+                or (st.st_size, st.st_mtime_ns) != expected
+            ):
                 raise ApplyFailed("the file changed while its plan was made; run `vpo scan` and try again")
         yield
     finally:
@@ -142,7 +147,13 @@ def copy_range(fin: int, fout: int) -> bool:
         try:
             n = copy_file_range(fin, fout, 1 << 30)
         except OSError as exc:
-            if first and exc.errno in (errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL):
+            if first and exc.errno in (
+                errno.EXDEV,
+                errno.ENOSYS,
+                errno.EOPNOTSUPP,
+                errno.ENOTSUP,
+                errno.EINVAL,
+            ):
                 return False
             raise
         if n == 0:

@@ -21,17 +21,23 @@ def load_policy(path: Path) -> Policy:
         raise PolicyError(f"{path}: a policy is a mapping of keys to values", details={"file": str(path)})
     version = document.get("schema_version")
     if version is None:
-        raise PolicyError(f"{path}: schema_version is missing (this VPO reads schema_version: {SCHEMA_VERSION})",
-                          details={"file": str(path), "key": "schema_version"})
+        raise PolicyError(
+            f"{path}: schema_version is missing (this VPO reads schema_version: {SCHEMA_VERSION})",
+            details={"file": str(path), "key": "schema_version"},
+        )
     if version != SCHEMA_VERSION or isinstance(version, bool):
         line = line_of(document, ("schema_version",))
-        raise PolicyError(f"{path}:{line}: schema_version: {version!r} is not supported "
-                          f"(this VPO reads schema_version: {SCHEMA_VERSION})",
-                          details={"file": str(path), "line": line, "key": "schema_version"})
+        raise PolicyError(
+            f"{path}:{line}: schema_version: {version!r} is not supported "
+            f"(this VPO reads schema_version: {SCHEMA_VERSION})",
+            details={"file": str(path), "line": line, "key": "schema_version"},
+        )
     try:
         return Policy.model_validate(plain(document))
     except ValidationError as exc:
-        accepted = {(): sorted(Policy.model_fields),
-                    ("default_flags",): sorted(DefaultFlags.model_fields),
-                    ("transcode",): sorted(TranscodeSection.model_fields)}
+        accepted = {
+            (): sorted(Policy.model_fields),
+            ("default_flags",): sorted(DefaultFlags.model_fields),
+            ("transcode",): sorted(TranscodeSection.model_fields),
+        }
         raise describe_validation(path, document, exc, error=PolicyError, accepted=accepted) from None  # type: ignore[arg-type]

@@ -13,12 +13,24 @@ from vpo.media.languages import ALIASES
 SCHEMA_VERSION = 1
 
 CATEGORIES = (
-    "video", "audio_main", "audio_alternate", "subtitle_main", "subtitle_forced",
-    "audio_commentary", "subtitle_commentary", "attachment",
+    "video",
+    "audio_main",
+    "audio_alternate",
+    "subtitle_main",
+    "subtitle_forced",
+    "audio_commentary",
+    "subtitle_commentary",
+    "attachment",
 )
 Category = Literal[
-    "video", "audio_main", "audio_alternate", "subtitle_main", "subtitle_forced",
-    "audio_commentary", "subtitle_commentary", "attachment",
+    "video",
+    "audio_main",
+    "audio_alternate",
+    "subtitle_main",
+    "subtitle_forced",
+    "audio_commentary",
+    "subtitle_commentary",
+    "attachment",
 ]
 
 
@@ -26,8 +38,11 @@ def _language(code: str) -> str:
     """A known ISO 639-1/2 code, lower-cased (`FR` -> `fr`); its error names the one item."""
     text = code.strip().lower()
     if text not in ALIASES:
-        raise PydanticCustomError("unknown_language", f"unknown ISO 639 language code {code!r} "
-                                  "(use a 2- or 3-letter code such as en, eng, fr, fre, fra)")
+        raise PydanticCustomError(
+            "unknown_language",
+            f"unknown ISO 639 language code {code!r} "
+            "(use a 2- or 3-letter code such as en, eng, fr, fre, fra)",
+        )
     return text
 
 

@@ -51,13 +51,24 @@ def recover(path: bytes, catalogued: tuple[int, int] | None, *, dry_run: bool = 
         if what is None:
             if dry_run:
                 continue
-            log.warning("%s was left by process %d, which was killed while applying a policy; it is not "
-                        "the catalogued file: compare it with %s (vpo inspect) and keep the good one",
-                        os.fsdecode(backup), pid, os.fsdecode(path), extra={"operation": "recover"})
+            log.warning(
+                "%s was left by process %d, which was killed while applying a policy; it is not "
+                "the catalogued file: compare it with %s (vpo inspect) and keep the good one",
+                os.fsdecode(backup),
+                pid,
+                os.fsdecode(path),
+                extra={"operation": "recover"},
+            )
             continue
-        log.log(logging.INFO if dry_run else logging.WARNING,
-                "%s: %s%s (process %d was killed while applying a policy)", os.fsdecode(path),
-                "would have " if dry_run else "", what, pid, extra={"operation": "recover", "file": os.fsdecode(path)})
+        log.log(
+            logging.INFO if dry_run else logging.WARNING,
+            "%s: %s%s (process %d was killed while applying a policy)",
+            os.fsdecode(path),
+            "would have " if dry_run else "",
+            what,
+            pid,
+            extra={"operation": "recover", "file": os.fsdecode(path)},
+        )
         done.append(what)
     try:
         with lock_if_present(path):
@@ -66,9 +77,14 @@ def recover(path: bytes, catalogued: tuple[int, int] | None, *, dry_run: bool = 
         log.debug("left %s as it is: %s", os.fsdecode(path + BACKUP_SUFFIX), getattr(exc, "message", exc))
         what = None
     if what is not None:
-        log.log(logging.INFO if dry_run else logging.WARNING,
-                "%s: %s%s (an apply was killed before it could record the result)", os.fsdecode(path),
-                "would have " if dry_run else "", what, extra={"operation": "recover", "file": os.fsdecode(path)})
+        log.log(
+            logging.INFO if dry_run else logging.WARNING,
+            "%s: %s%s (an apply was killed before it could record the result)",
+            os.fsdecode(path),
+            "would have " if dry_run else "",
+            what,
+            extra={"operation": "recover", "file": os.fsdecode(path)},
+        )
         done.append(what)
     return done
 
@@ -103,8 +119,12 @@ def _recover_kept(path: bytes, catalogued: tuple[int, int] | None, dry_run: bool
         now = os.stat(path)
     except FileNotFoundError:
         return None  # no kept backup; or no file, which a person deleted: not VPO's to bring back
-    if (not stat.S_ISREG(kept.st_mode) or (kept.st_size, kept.st_mtime_ns) != catalogued
-            or (now.st_size, now.st_mtime_ns) == catalogued or (now.st_dev, now.st_ino) == (kept.st_dev, kept.st_ino)):
+    if (
+        not stat.S_ISREG(kept.st_mode)
+        or (kept.st_size, kept.st_mtime_ns) != catalogued
+        or (now.st_size, now.st_mtime_ns) == catalogued
+        or (now.st_dev, now.st_ino) == (kept.st_dev, kept.st_ino)
+    ):
         return None
     if not dry_run:
         os.replace(kept_path, path)

@@ -1,7 +1,12 @@
-"""Change detection: a pure function from a batch of walked entries and the catalogue's
-view of those paths to what must happen to each. No IO.
+"""Change detection, every decision of it in one place, as pure functions. No IO: nothing
+here touches the database, the file system or the native extension.
 
-`known` maps path -> (id, size, mtime_ns, scan_status, racy, content_hash). plan_batch pops
+- `plan_batch`: size and mtime (to the nanosecond), racy rows, missing files come back;
+- `is_racy`: an mtime too close to the scan's start to be trusted next time;
+- `hash_verdict`: `--verify-hash`, content that changed under an unchanged size and mtime;
+- `racy_confirmed`: a racy file probed again and found as it was is no change.
+
+`known` maps path -> `Known` (id, size, mtime_ns, scan_status, racy, content_hash). plan_batch pops
 each path it sees, so whatever is left once the walk ends was not found on disk: the map
 is the only full copy of the paths, and it shrinks as the walk proceeds.
 """
@@ -9,11 +14,11 @@ is the only full copy of the paths, and it shrinks as the walk proceeds.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
-from vpo.db.files import Known
-from vpo.scan.walker import Entry
+from vpo.catalogue import Entry, Known, ScanStatus
 
 # Timestamps within this of the scan's start cannot be trusted to reveal a later write in the
 # same tick (git's "racy clean" problem). 2 s covers FAT and SMB; ext4/btrfs/APFS are finer.
@@ -30,8 +35,9 @@ class BatchPlan:
     unchanged: list[tuple[Entry, Known]] = field(default_factory=list)  # only with verify
 
 
-def plan_batch(entries: list[Entry], known: dict[bytes, Known], *, full: bool = False,
-               verify: bool = False) -> BatchPlan:
+def plan_batch(
+    entries: list[Entry], known: dict[bytes, Known], *, full: bool = False, verify: bool = False
+) -> BatchPlan:
     plan = BatchPlan()
     pop = known.pop
     for entry in entries:
@@ -40,11 +46,11 @@ def plan_batch(entries: list[Entry], known: dict[bytes, Known], *, full: bool = 
             plan.new.append(entry)
         elif full:
             plan.changed.append((entry, k, "full rescan"))
-        elif k[1] != entry[1] or k[2] != entry[2]:
+        elif k.size != entry[1] or k.mtime_ns != entry[2]:
             plan.changed.append((entry, k, "size or mtime changed"))
-        elif k[4]:
+        elif k.racy:
             plan.changed.append((entry, k, RACY_REASON))
-        elif k[3] == "missing":
+        elif k.scan_status == ScanStatus.MISSING:
             plan.returned.append((entry, k))
         elif verify:
             plan.unchanged.append((entry, k))
@@ -53,8 +59,9 @@ def plan_batch(entries: list[Entry], known: dict[bytes, Known], *, full: bool = 
     return plan
 
 
-def in_scope(known: dict[bytes, Known], root: bytes, extensions: Iterable[str], *,
-             skip_hidden: bool = True) -> dict[bytes, Known]:
+def in_scope(
+    known: dict[bytes, Known], root: bytes, extensions: Iterable[str], *, skip_hidden: bool = True
+) -> dict[bytes, Known]:
     """The known paths a walk of `root` for `extensions` can find.
 
     A file the walk does not look for (another extension, or inside a hidden directory,
@@ -67,7 +74,7 @@ def in_scope(known: dict[bytes, Known], root: bytes, extensions: Iterable[str], 
     for path, k in known.items():
         name = path.rpartition(b"/")[2]
         dot = name.rfind(b".")
-        if dot <= 0 or name[dot + 1:].lower() not in wanted:
+        if dot <= 0 or name[dot + 1 :].lower() not in wanted:
             continue
         if skip_hidden and (path[start:].startswith(b".") or b"/." in path[start:]):
             continue
@@ -79,7 +86,29 @@ def is_racy(mtime_ns: int, scan_start_ns: int) -> bool:
     return mtime_ns >= scan_start_ns - RACY_WINDOW_NS
 
 
-def split_remaining(known: dict[bytes, Known], unreadable: list[bytes]) -> tuple[list[tuple[int, bytes]], list[tuple[int, bytes]]]:
+HashVerdict = Literal["same", "baseline", "changed"]
+
+
+def hash_verdict(known: Known, digest: str | None) -> HashVerdict:
+    """`--verify-hash` on a file whose size and mtime are unchanged: `same` (or the hash
+    could not be computed: nothing to say), `baseline` (the first verify stores it), or
+    `changed` (the content changed under an unchanged size and mtime: probe it again)."""
+    if digest is None or known.content_hash == digest:
+        return "same"
+    if known.content_hash is None:
+        return "baseline"
+    return "changed"
+
+
+def racy_confirmed(why: str | None, before: Sequence[object], after: Sequence[object] | None) -> bool:
+    """A file probed again only because its mtime was racy, with the tracks it had: not a
+    change, so no job row says it was."""
+    return why == RACY_REASON and after is not None and tuple(before) == tuple(after)
+
+
+def split_remaining(
+    known: dict[bytes, Known], unreadable: list[bytes]
+) -> tuple[list[tuple[int, bytes]], list[tuple[int, bytes]]]:
     """After the walk: (newly missing, already missing) as (id, path).
 
     Paths under a directory the walk could not read are neither: we do not know.
@@ -90,5 +119,5 @@ def split_remaining(known: dict[bytes, Known], unreadable: list[bytes]) -> tuple
     for path, k in known.items():
         if prefixes and any(path.startswith(p) for p in prefixes):
             continue
-        (already if k[3] == "missing" else newly).append((k[0], path))
+        (already if k.missing else newly).append((k.id, path))
     return newly, already

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
+from vpo.catalogue import DEFAULT_EXTENSIONS
 from vpo.media.probe import ProberConfig
-from vpo.scan.walker import DEFAULT_EXTENSIONS
 
 
 @dataclass(frozen=True)
@@ -22,9 +22,13 @@ class ScanOptions:
 
     def for_job(self) -> dict[str, Any]:
         return {
-            "full": self.full, "prune": self.prune, "verify_hash": self.verify_hash,
-            "follow_symlinks": self.follow_symlinks, "extensions": list(self.extensions),
-            "workers": self.workers, "prober": self.prober.backend,
+            "full": self.full,
+            "prune": self.prune,
+            "verify_hash": self.verify_hash,
+            "follow_symlinks": self.follow_symlinks,
+            "extensions": list(self.extensions),
+            "workers": self.workers,
+            "prober": self.prober.backend,
         }
 
 
@@ -67,7 +71,11 @@ class ScanReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "job_id": self.job_id, "status": self.status, "roots": self.roots,
-            "incremental": self.incremental, "counts": self.counts.to_dict(),
-            "duration_seconds": round(self.duration_seconds, 3), "errors": self.errors,
+            "job_id": self.job_id,
+            "status": self.status,
+            "roots": self.roots,
+            "incremental": self.incremental,
+            "counts": self.counts.to_dict(),
+            "duration_seconds": round(self.duration_seconds, 3),
+            "errors": self.errors,
         }

@@ -13,13 +13,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from vpo.catalogue import Known
 from vpo.db import files as files_db
 from vpo.db.connection import Database
 from vpo.errors import Interrupted, RootNotFoundError, RootUnreadableError, UnmountedLibraryError
 from vpo.jobs.tracker import JobTracker
 from vpo.media.probe_pool import ProbeOutcome, ProbePool
 from vpo.scan import walker
-from vpo.scan.diff import BatchPlan, in_scope, plan_batch, split_remaining
+from vpo.scan.diff import BatchPlan, hash_verdict, in_scope, plan_batch, split_remaining
 from vpo.scan.models import ScanCounts, ScanOptions, ScanProgress, ScanReport
 from vpo.scan.writer import Probed, ScanWriter, record_missing
 
@@ -69,26 +70,30 @@ def normalize_roots(paths: list[bytes]) -> tuple[bytes, ...]:
     return tuple(kept)
 
 
-def scan(db: Database, options: ScanOptions,
-         progress: Callable[[ScanProgress], None] | None = None) -> ScanReport:
+def scan(
+    db: Database, options: ScanOptions, progress: Callable[[ScanProgress], None] | None = None
+) -> ScanReport:
     started = time.monotonic()
     start_ns = time.time_ns()
     roots = normalize_roots(list(options.roots))
-    tracker = JobTracker(db, type="scan", target=[os.fsdecode(r) for r in roots],
-                         options=options.for_job())
+    tracker = JobTracker(db, type="scan", target=[os.fsdecode(r) for r in roots], options=options.for_job())
     run = None
     try:
         # Everything after the job row exists is inside the try: no path leaves it running.
-        log.info("scan started: %s", ", ".join(os.fsdecode(r) for r in roots),
-                 extra={"operation": "scan", "roots": [os.fsdecode(r) for r in roots]})
+        log.info(
+            "scan started: %s",
+            ", ".join(os.fsdecode(r) for r in roots),
+            extra={"operation": "scan", "roots": [os.fsdecode(r) for r in roots]},
+        )
         run = _ScanRun(db, options, tracker, start_ns, progress, started)
         run.execute(roots)
     except KeyboardInterrupt:
         counts = run.stop() if run else {}
         tracker.cancel(counts)
         log.warning("scan cancelled", extra={"operation": "scan", "counts": counts})
-        raise Interrupted(f"scan interrupted; work so far is saved (job {tracker.id[:8]})",
-                          details={"job_id": tracker.id}) from None
+        raise Interrupted(
+            f"scan interrupted; work so far is saved (job {tracker.id[:8]})", details={"job_id": tracker.id}
+        ) from None
     except BaseException as exc:
         counts = run.stop() if run else {}
         tracker.fail(exc, counts, context=run.context() if run else None)
@@ -96,20 +101,37 @@ def scan(db: Database, options: ScanOptions,
         raise
     run.pool.close()  # the probe workers end with the scan, not with the process
     status = "completed"
-    log.info("scan completed: %s", ", ".join(f"{k} {v}" for k, v in run.counts.to_dict().items()),
-             extra={"operation": "scan", "counts": run.counts.to_dict(),
-                    "duration_seconds": round(time.monotonic() - started, 3)})
+    log.info(
+        "scan completed: %s",
+        ", ".join(f"{k} {v}" for k, v in run.counts.to_dict().items()),
+        extra={
+            "operation": "scan",
+            "counts": run.counts.to_dict(),
+            "duration_seconds": round(time.monotonic() - started, 3),
+        },
+    )
     tracker.complete(run.counts.to_dict())
     return ScanReport(
-        job_id=tracker.id, status=status, roots=[os.fsdecode(r) for r in roots],
-        incremental=run.incremental, counts=run.counts,
-        duration_seconds=time.monotonic() - started, errors=run.errors,
+        job_id=tracker.id,
+        status=status,
+        roots=[os.fsdecode(r) for r in roots],
+        incremental=run.incremental,
+        counts=run.counts,
+        duration_seconds=time.monotonic() - started,
+        errors=run.errors,
     )
 
 
 class _ScanRun:
-    def __init__(self, db: Database, options: ScanOptions, tracker: JobTracker, start_ns: int,
-                 progress: Callable[[ScanProgress], None] | None, started: float) -> None:
+    def __init__(
+        self,
+        db: Database,
+        options: ScanOptions,
+        tracker: JobTracker,
+        start_ns: int,
+        progress: Callable[[ScanProgress], None] | None,
+        started: float,
+    ) -> None:
         self.db = db
         self.options = options
         self.tracker = tracker
@@ -167,13 +189,18 @@ class _ScanRun:
             while (outcome := self.pool.get(timeout=0)) is not None:
                 self._take(outcome)
             self.writer.flush()
-        except Exception:  # noqa: BLE001 - already failing; the job row records the first error
+        except Exception:
             log.exception("could not save the last batch of a stopped scan")
         return self.counts.to_dict()
 
-    def _walk_root(self, root: bytes, known: dict[bytes, files_db.Known], use_trusted: bool,
-                   move_sizes: _KnownSizes, deferred: list[tuple[walker.Entry, str | None, str | None]],
-                   ) -> tuple[list[tuple[int, bytes]], list[tuple[int, bytes]]]:
+    def _walk_root(
+        self,
+        root: bytes,
+        known: dict[bytes, Known],
+        use_trusted: bool,
+        move_sizes: _KnownSizes,
+        deferred: list[tuple[walker.Entry, str | None, str | None]],
+    ) -> tuple[list[tuple[int, bytes]], list[tuple[int, bytes]]]:
         """Walk one root; returns its (newly missing, already missing) known files.
 
         With `use_trusted`, `known` starts with the untrusted rows only; the rows of the
@@ -189,8 +216,9 @@ class _ScanRun:
         unreadable: list[bytes] = []
         found = 0
         unchanged = 0
-        with walker.walk(root, extensions=opts.extensions, follow_symlinks=opts.follow_symlinks,
-                         trusted=trusted) as batches:
+        with walker.walk(
+            root, extensions=opts.extensions, follow_symlinks=opts.follow_symlinks, trusted=trusted
+        ) as batches:
             for entries, walk_errors in batches:
                 skipped_now, unchanged = batches.unchanged - unchanged, batches.unchanged
                 found += len(entries) + skipped_now
@@ -200,26 +228,33 @@ class _ScanRun:
                     if path.rstrip(b"/") == root.rstrip(b"/"):
                         raise RootUnreadableError(
                             f"cannot read {os.fsdecode(root)}: {reason}; nothing was marked missing",
-                            details={"path": os.fsdecode(root), "reason": reason})
+                            details={"path": os.fsdecode(root), "reason": reason},
+                        )
                     unreadable.append(path)
                     self._error(path, f"cannot read directory: {reason}")
                 if entries:
                     if trusted:
                         unknown = [e[0] for e in entries if e[0] not in known]
                         known.update(files_db.known_for(conn, unknown))
-                    self._plan(plan_batch(entries, known, full=opts.full, verify=opts.verify_hash),
-                               move_sizes, deferred)
+                    self._plan(
+                        plan_batch(entries, known, full=opts.full, verify=opts.verify_hash),
+                        move_sizes,
+                        deferred,
+                    )
                 self._drain(until=MAX_PENDING_PROBES)
                 self._report(walking=True)
                 self.tracker.beat()
             if trusted:
                 known.update(files_db.known_for(conn, batches.unseen()))
-                log.debug("%s: the walker skipped %d files equal to their catalogue rows",
-                          os.fsdecode(root), batches.unchanged)
+                log.debug(
+                    "%s: the walker skipped %d files equal to their catalogue rows",
+                    os.fsdecode(root),
+                    batches.unchanged,
+                )
         # Only files this walk looked for can have gone missing (not other extensions,
         # not files in hidden directories that were catalogued as roots of their own).
         unseen = in_scope(known, root, opts.extensions)
-        if found == 0 and any(k[3] != "missing" for k in unseen.values()):
+        if found == 0 and any(not k.missing for k in unseen.values()):
             raise UnmountedLibraryError(
                 f"{os.fsdecode(root)} holds no video files but the library knows files under it; "
                 "is it unmounted? Nothing was marked missing",
@@ -227,10 +262,15 @@ class _ScanRun:
             )
         return split_remaining(unseen, unreadable)
 
-    def _plan(self, plan: BatchPlan, move_sizes: _KnownSizes, deferred: list[tuple[walker.Entry, str | None, str | None]]) -> None:
+    def _plan(
+        self,
+        plan: BatchPlan,
+        move_sizes: _KnownSizes,
+        deferred: list[tuple[walker.Entry, str | None, str | None]],
+    ) -> None:
         self.counts.skipped += plan.skipped
         for entry, k in plan.returned:
-            self.writer.returned(k[0], entry[0])
+            self.writer.returned(k.id, entry[0])
             self.counts.restored += 1
         hashes: dict[bytes, str | None] = {}
         if self.options.verify_hash:
@@ -242,36 +282,41 @@ class _ScanRun:
             baselines = []
             for entry, k in plan.unchanged:
                 digest = hashes.get(entry[0])
-                if digest is None or k[5] == digest:
-                    self.counts.skipped += 1
-                elif k[5] is None:
-                    baselines.append((digest, k[0]))
-                    self.counts.skipped += 1
-                else:
+                verdict = hash_verdict(k, digest)
+                if verdict == "changed":
                     plan.changed.append((entry, k, "content hash changed"))
+                    continue
+                if verdict == "baseline" and digest is not None:
+                    baselines.append((digest, k.id))
+                self.counts.skipped += 1
             self.writer.hashes(baselines)
         to_fingerprint = plan.new + [e for e, _, _ in plan.changed]
         prints = walker.fingerprints([e[0] for e in to_fingerprint])
         fp = {e[0]: digest for e, (digest, _) in zip(to_fingerprint, prints)}
         for entry, k, why in plan.changed:
-            self._submit(_Item(entry, k[0], why, fp.get(entry[0]), hashes.get(entry[0])))
+            self._submit(_Item(entry, k.id, why, fp.get(entry[0]), hashes.get(entry[0])))
         for entry in plan.new:
             if entry[1] in move_sizes:
                 deferred.append((entry, fp.get(entry[0]), hashes.get(entry[0])))
             else:
                 self._submit(_Item(entry, None, None, fp.get(entry[0]), hashes.get(entry[0])))
 
-    def _match_moves(self, deferred: list[tuple[walker.Entry, str | None, str | None]],
-                     newly: list[tuple[int, bytes]], already: list[tuple[int, bytes]]) -> list[tuple[int, bytes]]:
+    def _match_moves(
+        self,
+        deferred: list[tuple[walker.Entry, str | None, str | None]],
+        newly: list[tuple[int, bytes]],
+        already: list[tuple[int, bytes]],
+    ) -> list[tuple[int, bytes]]:
         """A new file with the size and fingerprint of a vanished one is that file, moved."""
-        vanished = {fid: path for fid, path in newly}
+        vanished = dict(newly)
         for entry, fingerprint, content_hash in deferred:
             match = None
             if fingerprint is not None:
                 candidates = files_db.move_candidates(self.db.conn, entry[1], fingerprint)
                 # a file gone in this scan first; then one that went missing earlier
                 match = next(((fid, old) for fid, old, _ in candidates if fid in vanished), None) or next(
-                    ((fid, old) for fid, old, status in candidates if status == "missing"), None)
+                    ((fid, old) for fid, old, status in candidates if status == "missing"), None
+                )
             if match and self.writer.move(match[0], match[1], entry):
                 vanished.pop(match[0], None)
                 already[:] = [a for a in already if a[0] != match[0]]
@@ -300,17 +345,37 @@ class _ScanRun:
     def _take(self, outcome: ProbeOutcome) -> None:
         item: _Item = outcome.item
         self.probed += 1
-        log.debug("probed %s in %.3fs", os.fsdecode(item.entry[0]), outcome.seconds,
-                  extra={"file": os.fsdecode(item.entry[0]), "operation": "probe",
-                         "duration_seconds": round(outcome.seconds, 6)})
+        log.debug(
+            "probed %s in %.3fs",
+            os.fsdecode(item.entry[0]),
+            outcome.seconds,
+            extra={
+                "file": os.fsdecode(item.entry[0]),
+                "operation": "probe",
+                "duration_seconds": round(outcome.seconds, 6),
+            },
+        )
         if outcome.error is not None:
             self.counts.errors += 1
             self.errors.append({"path": os.fsdecode(item.entry[0]), "error": outcome.error})
-            log.warning("probe failed: %s: %s", os.fsdecode(item.entry[0]), outcome.error,
-                        extra={"file": os.fsdecode(item.entry[0]), "operation": "probe"})
+            log.warning(
+                "probe failed: %s: %s",
+                os.fsdecode(item.entry[0]),
+                outcome.error,
+                extra={"file": os.fsdecode(item.entry[0]), "operation": "probe"},
+            )
         # added / scanned are counted by the writer, which knows whether its insert was first
-        self.writer.probed(Probed(item.entry, item.known_id, item.why, item.fingerprint,
-                                  item.content_hash, outcome.result, outcome.error))
+        self.writer.probed(
+            Probed(
+                item.entry,
+                item.known_id,
+                item.why,
+                item.fingerprint,
+                item.content_hash,
+                outcome.result,
+                outcome.error,
+            )
+        )
 
     def _error(self, path: bytes, message: str) -> None:
         self.counts.errors += 1
@@ -324,6 +389,13 @@ class _ScanRun:
         if not force and now - self._last_progress < 0.1:
             return
         self._last_progress = now
-        self.progress(ScanProgress(root=os.fsdecode(self.current), discovered=self.counts.discovered,
-                                   queued=self.queued, probed=self.probed, walking=walking,
-                                   elapsed=now - self.started))
+        self.progress(
+            ScanProgress(
+                root=os.fsdecode(self.current),
+                discovered=self.counts.discovered,
+                queued=self.queued,
+                probed=self.probed,
+                walking=walking,
+                elapsed=now - self.started,
+            )
+        )

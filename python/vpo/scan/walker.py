@@ -13,16 +13,11 @@ from functools import cache
 from typing import NamedTuple
 
 from vpo import _core
+from vpo.catalogue import Entry
 
-# (path, size, mtime_ns, dev, ino)
-Entry = tuple[bytes, int, int, int, int]
 # (path, reason) of a directory or root that could not be read
 WalkError = tuple[bytes, str]
 Batch = tuple[list[Entry], list[WalkError]]
-
-DEFAULT_EXTENSIONS = (
-    "mkv", "mp4", "m4v", "avi", "mov", "webm", "ts", "m2ts", "wmv", "flv", "mpg", "mpeg",
-)
 
 
 class Trusted(NamedTuple):
@@ -53,8 +48,15 @@ class Walk:
 
 
 @contextmanager
-def walk(root: bytes, *, extensions: Sequence[str], follow_symlinks: bool = False,
-         batch_size: int = 2048, threads: int = 0, trusted: Trusted | None = None) -> Iterator[Walk]:
+def walk(
+    root: bytes,
+    *,
+    extensions: Sequence[str],
+    follow_symlinks: bool = False,
+    batch_size: int = 2048,
+    threads: int = 0,
+    trusted: Trusted | None = None,
+) -> Iterator[Walk]:
     """Batches of matching files under `root`, as the parallel walk finds them.
 
     Raises `sqlite3.DatabaseError` if the `trusted` rows cannot be read.
@@ -62,8 +64,13 @@ def walk(root: bytes, *, extensions: Sequence[str], follow_symlinks: bool = Fals
     unchanged = (trusted.database, trusted.sql, list(trusted.params)) if trusted else None
     try:
         walker = _core.Walker(
-            [root], extensions=list(extensions), follow_symlinks=follow_symlinks,
-            skip_hidden=True, batch_size=batch_size, threads=threads, unchanged=unchanged,
+            [root],
+            extensions=list(extensions),
+            follow_symlinks=follow_symlinks,
+            skip_hidden=True,
+            batch_size=batch_size,
+            threads=threads,
+            unchanged=unchanged,
         )
     except _core.VpoCoreError as exc:
         if trusted is None:

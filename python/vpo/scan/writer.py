@@ -13,7 +13,7 @@ from vpo.db import files as files_db
 from vpo.db.connection import Database
 from vpo.jobs.tracker import JobTracker
 from vpo.media.models import ProbeResult
-from vpo.scan.diff import RACY_REASON, is_racy
+from vpo.scan.diff import RACY_REASON, is_racy, racy_confirmed
 from vpo.scan.models import ScanCounts
 from vpo.scan.walker import Entry
 from vpo.timeutil import now_iso
@@ -37,8 +37,9 @@ class ScanWriter:
     `.skipped` for probed files: only the write knows whether its insert created the row.
     They move when a batch commits, so a rolled-back batch is counted once, when it lands."""
 
-    def __init__(self, db: Database, tracker: JobTracker, scan_start_ns: int,
-                 counts: ScanCounts | None = None) -> None:
+    def __init__(
+        self, db: Database, tracker: JobTracker, scan_start_ns: int, counts: ScanCounts | None = None
+    ) -> None:
         self.db = db
         self.tracker = tracker
         self.start_ns = scan_start_ns
@@ -56,9 +57,18 @@ class ScanWriter:
         """Record a move now, in its own transaction; False if another process got there first."""
         path, size, mtime_ns, dev, ino = entry
         with self.db.transaction() as conn:
-            done = files_db.move_file(conn, file_id, old_path=old_path, new_path=path, size=size,
-                                      mtime_ns=mtime_ns, dev=dev, ino=ino,
-                                      racy=is_racy(mtime_ns, self.start_ns), now=now_iso())
+            done = files_db.move_file(
+                conn,
+                file_id,
+                old_path=old_path,
+                new_path=path,
+                size=size,
+                mtime_ns=mtime_ns,
+                dev=dev,
+                ino=ino,
+                racy=is_racy(mtime_ns, self.start_ns),
+                now=now_iso(),
+            )
             if done:
                 self.tracker.add_files(conn, [(file_id, path, "moved", {"from": os.fsdecode(old_path)})])
         return done
@@ -103,13 +113,23 @@ class ScanWriter:
             if kind == "probed":
                 path, size, mtime_ns, dev, ino = payload.entry
                 # A racy file re-checked and found as it was is not a change: no job row.
-                confirmed = (payload.why == RACY_REASON and payload.result is not None
-                             and tuple(files_db.tracks_of(conn, payload.known_id)) == payload.result.tracks)
+                was = files_db.tracks_of(conn, payload.known_id) if payload.why == RACY_REASON else ()
+                confirmed = racy_confirmed(
+                    payload.why, was, payload.result.tracks if payload.result else None
+                )
                 file_id, is_new = files_db.upsert_probed(
-                    conn, path=path, size=size, mtime_ns=mtime_ns, dev=dev, ino=ino,
-                    result=payload.result, error=payload.error,
-                    fingerprint=payload.fingerprint, content_hash=payload.content_hash,
-                    racy=is_racy(mtime_ns, self.start_ns), now=now,
+                    conn,
+                    path=path,
+                    size=size,
+                    mtime_ns=mtime_ns,
+                    dev=dev,
+                    ino=ino,
+                    result=payload.result,
+                    error=payload.error,
+                    fingerprint=payload.fingerprint,
+                    content_hash=payload.content_hash,
+                    racy=is_racy(mtime_ns, self.start_ns),
+                    now=now,
                 )
                 if payload.error is not None:  # counted by the scan, with the walk's errors
                     job_rows.append((file_id, path, "error", {"error": payload.error}))
@@ -123,8 +143,9 @@ class ScanWriter:
                 else:
                     tally["scanned"] += 1
                     if not confirmed:
-                        job_rows.append((file_id, path, "changed",
-                                         {"reason": payload.why, **_summary(payload.result)}))
+                        job_rows.append(
+                            (file_id, path, "changed", {"reason": payload.why, **_summary(payload.result)})
+                        )
             elif kind == "returned":
                 file_id, path = payload
                 files_db.mark_present(conn, file_id, now)
@@ -141,8 +162,14 @@ def _summary(result: ProbeResult | None) -> dict[str, Any]:
     return {"container": result.container, "tracks": len(result.tracks)}
 
 
-def record_missing(db: Database, tracker: JobTracker, newly: list[tuple[int, bytes]],
-                   already: list[tuple[int, bytes]], *, prune: bool) -> tuple[int, int]:
+def record_missing(
+    db: Database,
+    tracker: JobTracker,
+    newly: list[tuple[int, bytes]],
+    already: list[tuple[int, bytes]],
+    *,
+    prune: bool,
+) -> tuple[int, int]:
     """Mark files not found as missing (they keep their history), or delete them with prune.
 
     Only records still at the path the walk missed are touched: another process may have

@@ -51,8 +51,15 @@ def skip_reason(tracks: Sequence[Track], target: TranscodeTarget, container: str
     return f"already {target.codec}"
 
 
-def ffmpeg_args(ffmpeg: str, src: bytes, dst: bytes, tracks: Sequence[Track], target: TranscodeTarget,
-                encoder: str, container: str | None = None) -> list[str | bytes]:
+def ffmpeg_args(
+    ffmpeg: str,
+    src: bytes,
+    dst: bytes,
+    tracks: Sequence[Track],
+    target: TranscodeTarget,
+    encoder: str,
+    container: str | None = None,
+) -> list[str | bytes]:
     """Every stream kept (`-map 0`) and copied, except the main video stream, which is
     encoded; progress as key=value lines on stdout (`-progress pipe:1`)."""
     video = main_video(tracks)
@@ -60,9 +67,26 @@ def ffmpeg_args(ffmpeg: str, src: bytes, dst: bytes, tracks: Sequence[Track], ta
         raise ValueError("no video stream to transcode")
     # The main video is the first video stream, so in the output (same order) it is v:0.
     spec = f"v:{sum(1 for t in tracks if t.type == 'video' and t.index < video.index)}"
-    args: list[str | bytes] = [ffmpeg, "-nostdin", "-hide_banner", "-v", "error", "-y", "-i", b"file:" + src,
-                               "-map", "0", "-c", "copy", "-map_metadata", "0", "-map_chapters", "0",
-                               f"-c:{spec}", encoder]
+    args: list[str | bytes] = [
+        ffmpeg,
+        "-nostdin",
+        "-hide_banner",
+        "-v",
+        "error",
+        "-y",
+        "-i",
+        b"file:" + src,
+        "-map",
+        "0",
+        "-c",
+        "copy",
+        "-map_metadata",
+        "0",
+        "-map_chapters",
+        "0",
+        f"-c:{spec}",
+        encoder,
+    ]
     if target.crf is not None:
         args += [f"-crf:{spec}", str(target.crf)]
         if encoder in _CRF_NEEDS_ZERO_BITRATE and not target.bitrate:
@@ -71,9 +95,11 @@ def ffmpeg_args(ffmpeg: str, src: bytes, dst: bytes, tracks: Sequence[Track], ta
         args += [f"-b:{spec}", target.bitrate]
     if target.max_resolution:
         width, height = RESOLUTIONS[target.max_resolution]
-        args += [f"-filter:{spec}",
-                 f"scale=w='min(iw,{width})':h='min(ih,{height})':force_original_aspect_ratio=decrease:"
-                 "force_divisible_by=2"]
+        args += [
+            f"-filter:{spec}",
+            f"scale=w='min(iw,{width})':h='min(ih,{height})':force_original_aspect_ratio=decrease:"
+            "force_divisible_by=2",
+        ]
     if target.codec == "hevc" and container in ("mp4", "mov"):
         args += [f"-tag:{spec}", "hvc1"]  # the tag Apple players require for HEVC in MP4/MOV
     # Keep every stream's default flag as it is: without a -disposition of its own, ffmpeg
@@ -106,7 +132,9 @@ def verify_output(before: ProbeResult, after: ProbeResult, target: TranscodeTarg
             if now.codec != target.codec:
                 return f"stream {pos}: video codec is {now.codec}, not {target.codec}"
             if not within(now, target.max_resolution):
-                return f"stream {pos}: picture is {now.width}x{now.height}, larger than {target.max_resolution}"
+                return (
+                    f"stream {pos}: picture is {now.width}x{now.height}, larger than {target.max_resolution}"
+                )
         elif was.codec and now.codec and was.codec != now.codec:
             return f"stream {pos}: {was.type} codec {was.codec} in, {now.codec} out (it should be copied)"
     if before.duration_seconds:

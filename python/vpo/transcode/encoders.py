@@ -13,13 +13,17 @@ from vpo.transcode.decide import ENCODERS
 @functools.lru_cache(maxsize=4)
 def available_encoders(ffmpeg: str) -> frozenset[str]:
     try:
-        out = subprocess.run([ffmpeg, "-hide_banner", "-encoders"], capture_output=True, timeout=30, check=False)
+        out = subprocess.run(
+            [ffmpeg, "-hide_banner", "-encoders"], capture_output=True, timeout=30, check=False
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ToolError(f"cannot run {ffmpeg}: {exc}", details={"tool": ffmpeg}) from None
     if out.returncode != 0:  # a broken ffmpeg is not "an ffmpeg without encoders"
         text = (out.stderr + out.stdout).decode("utf-8", "replace")
-        raise ToolError(f"{ffmpeg} -encoders failed (exit {out.returncode}): {last_lines(text, 5)}",
-                        details={"tool": ffmpeg, "exit_code": out.returncode})
+        raise ToolError(
+            f"{ffmpeg} -encoders failed (exit {out.returncode}): {last_lines(text, 5)}",
+            details={"tool": ffmpeg, "exit_code": out.returncode},
+        )
     names = set()
     for line in out.stdout.decode("utf-8", "replace").splitlines():
         parts = line.split()
@@ -33,5 +37,6 @@ def encoder_for(ffmpeg: str, codec: str) -> str:
     for name in ENCODERS[codec]:
         if name in have:
             return name
-    raise ToolError(f"{ffmpeg} has no {codec} encoder (looked for {', '.join(ENCODERS[codec])})",
-                    details={"codec": codec})
+    raise ToolError(
+        f"{ffmpeg} has no {codec} encoder (looked for {', '.join(ENCODERS[codec])})", details={"codec": codec}
+    )

@@ -59,7 +59,9 @@ class _Cancelled(Exception):
 
 
 class JobRun:
-    def __init__(self, db: Database, claim: queue_db.Claim, settings: Settings, stop: threading.Event) -> None:
+    def __init__(
+        self, db: Database, claim: queue_db.Claim, settings: Settings, stop: threading.Event
+    ) -> None:
         self.db = db
         self.claim = claim
         self.job_id = claim.job_id
@@ -67,8 +69,9 @@ class JobRun:
         self.stop = stop
         self.progress = 0.0
         self._last_beat = 0.0
-        self.prober = ProberConfig(backend=settings.scan.prober, ffprobe=settings.tools.ffprobe,
-                                   timeout=settings.scan.probe_timeout)
+        self.prober = ProberConfig(
+            backend=settings.scan.prober, ffprobe=settings.tools.ffprobe, timeout=settings.scan.probe_timeout
+        )
 
     def execute(self) -> tuple[str, str | None]:
         job = jobs_db.get(self.db.conn, self.job_id)
@@ -90,13 +93,19 @@ class JobRun:
             size = os.path.getsize(path)
             free = shutil.disk_usage(os.path.dirname(path)).free
             if free < size * SPACE_MARGIN:
-                raise VpoError(f"not enough free space beside {os.fsdecode(path)}: {free:,} bytes free, "
-                               f"about {int(size * SPACE_MARGIN):,} needed")
+                raise VpoError(
+                    f"not enough free space beside {os.fsdecode(path)}: {free:,} bytes free, "
+                    f"about {int(size * SPACE_MARGIN):,} needed"
+                )
             encoder = encoder_for(self.settings.tools.ffmpeg, target.codec)
             source = os.stat(path)
             temp = hidden_sibling(path, "transcode")
-            self._ffmpeg(ffmpeg_args(self.settings.tools.ffmpeg, path, temp, before.tracks, target, encoder,
-                                     before.container), before.duration_seconds)
+            self._ffmpeg(
+                ffmpeg_args(
+                    self.settings.tools.ffmpeg, path, temp, before.tracks, target, encoder, before.container
+                ),
+                before.duration_seconds,
+            )
             after = self._probe(temp, "verification failed: cannot read the output")
             problem = verify_output(before, after, target)
             if problem:
@@ -115,7 +124,7 @@ class JobRun:
             log.warning("transcode failed: %s", exc.message)
             self._finish("failed", None, error=exc.message)
             return "failed", exc.message
-        except Exception as exc:  # noqa: BLE001 - record any bug on the job, then keep working the queue
+        except Exception as exc:
             log.exception("transcode crashed")
             self._finish("failed", None, error=f"{type(exc).__name__}: {exc}", tb=traceback.format_exc())
             return "failed", str(exc)
@@ -134,11 +143,19 @@ class JobRun:
         log.debug("running %s", " ".join(os.fsdecode(a) for a in args), extra={"operation": "ffmpeg"})
         with open(os.devnull, "rb") as stdin, _TempLog() as errlog:
             try:
-                child = subprocess.Popen(args, stdin=stdin, stdout=subprocess.PIPE, stderr=errlog.file,
-                                         start_new_session=True, preexec_fn=_child_setup())
+                child = subprocess.Popen(
+                    args,
+                    stdin=stdin,
+                    stdout=subprocess.PIPE,
+                    stderr=errlog.file,
+                    start_new_session=True,
+                    preexec_fn=_child_setup(),
+                )
             except OSError as exc:
-                raise ToolError(f"cannot run {os.fsdecode(args[0])}: {exc.strerror or exc}",
-                                details={"tool": os.fsdecode(args[0])}) from None
+                raise ToolError(
+                    f"cannot run {os.fsdecode(args[0])}: {exc.strerror or exc}",
+                    details={"tool": os.fsdecode(args[0])},
+                ) from None
             try:
                 self._follow(child, duration)
             except BaseException:
@@ -157,7 +174,11 @@ class JobRun:
                 self.stop.wait(1.0)
                 if self.stop.is_set():
                     raise _Abandon()
-                how = f"killed by {signal.Signals(-code).name}" if code < 0 else "stopped by a signal (exit 255)"
+                how = (
+                    f"killed by {signal.Signals(-code).name}"
+                    if code < 0
+                    else "stopped by a signal (exit 255)"
+                )
                 raise ToolError(f"ffmpeg was {how}, not by VPO: {output}", details={"exit_code": code})
             raise ToolError(f"ffmpeg failed (exit {code}): {output}", details={"exit_code": code})
 
@@ -193,8 +214,17 @@ class JobRun:
         if not alive:
             raise _Cancelled()
 
-    def _replace(self, record: files_db.FileRecord, path: bytes, temp: bytes, before: ProbeResult,
-                 after: ProbeResult, target: TranscodeTarget, encoder: str, source: os.stat_result) -> None:
+    def _replace(
+        self,
+        record: files_db.FileRecord,
+        path: bytes,
+        temp: bytes,
+        before: ProbeResult,
+        after: ProbeResult,
+        target: TranscodeTarget,
+        encoder: str,
+        source: os.stat_result,
+    ) -> None:
         """Only now does anything replace the original, which is kept unless the policy says
         so. The swap happens inside the write transaction that records it and completes the
         job, after checking the job is still ours: a cancel is either seen here (nothing
@@ -202,19 +232,26 @@ class JobRun:
         from vpo.scan.walker import fingerprints
 
         current = os.stat(path)
-        if (current.st_size, current.st_mtime_ns, current.st_ino) != (source.st_size, source.st_mtime_ns,
-                                                                      source.st_ino):
+        if (current.st_size, current.st_mtime_ns, current.st_ino) != (
+            source.st_size,
+            source.st_mtime_ns,
+            source.st_ino,
+        ):
             # Someone wrote the file while ffmpeg read it: the output is of a file that no
             # longer exists, and replacing would throw the new content away.
-            raise VpoError(f"{os.fsdecode(path)} changed while it was being transcoded; "
-                           "run `vpo scan`, then `vpo jobs retry`")
+            raise VpoError(
+                f"{os.fsdecode(path)} changed while it was being transcoded; "
+                "run `vpo scan`, then `vpo jobs retry`"
+            )
         st = os.stat(temp)  # a rename keeps the inode, size and mtime
         fingerprint = fingerprints([temp])[0][0]
         original_size = current.st_size
         summary: dict[str, object] = {
             "codec_before": (main_video(before.tracks) or before.tracks[0]).codec,
-            "codec_after": target.codec, "encoder": encoder,
-            "size_before": original_size, "size_after": st.st_size,
+            "codec_after": target.codec,
+            "encoder": encoder,
+            "size_before": original_size,
+            "size_after": st.st_size,
             "duration_seconds": after.duration_seconds,
             "worker": threading.current_thread().name,
         }
@@ -223,21 +260,53 @@ class JobRun:
                 raise _Cancelled()
             kept = _swap(path, temp, keep_original=not target.delete_original)
             summary["original"] = os.fsdecode(kept) if kept else None
-            files_db.update_probe_result(conn, record.id, path=path, size=st.st_size, mtime_ns=st.st_mtime_ns,
-                                         dev=st.st_dev, ino=st.st_ino, result=after,
-                                         fingerprint=fingerprint, now=now_iso())
+            files_db.update_probe_result(
+                conn,
+                record.id,
+                path=path,
+                size=st.st_size,
+                mtime_ns=st.st_mtime_ns,
+                dev=st.st_dev,
+                ino=st.st_ino,
+                result=after,
+                fingerprint=fingerprint,
+                now=now_iso(),
+            )
             jobs_db.add_files(conn, self.job_id, [(record.id, path, "transcoded", summary)])
-            queue_db.finish(conn, self.claim, status="completed", now=now_iso(), summary=json.dumps(summary),
-                            error=None, traceback=None, progress=1.0)
-        log.info("transcoded %s to %s (%d -> %d bytes)", os.fsdecode(path), target.codec,
-                 original_size, st.st_size)
+            queue_db.finish(
+                conn,
+                self.claim,
+                status="completed",
+                now=now_iso(),
+                summary=json.dumps(summary),
+                error=None,
+                traceback=None,
+                progress=1.0,
+            )
+        log.info(
+            "transcoded %s to %s (%d -> %d bytes)", os.fsdecode(path), target.codec, original_size, st.st_size
+        )
 
-    def _finish(self, status: str, summary: dict[str, object] | None, *, error: str | None = None,
-                tb: str | None = None, progress: float | None = None) -> None:
+    def _finish(
+        self,
+        status: str,
+        summary: dict[str, object] | None,
+        *,
+        error: str | None = None,
+        tb: str | None = None,
+        progress: float | None = None,
+    ) -> None:
         with self.db.transaction() as conn:
-            queue_db.finish(conn, self.claim, status=status, now=now_iso(),
-                            summary=json.dumps(summary) if summary is not None else None,
-                            error=error, traceback=tb, progress=progress)
+            queue_db.finish(
+                conn,
+                self.claim,
+                status=status,
+                now=now_iso(),
+                summary=json.dumps(summary) if summary is not None else None,
+                error=error,
+                traceback=tb,
+                progress=progress,
+            )
 
 
 def _swap(path: bytes, temp: bytes, *, keep_original: bool) -> bytes | None:

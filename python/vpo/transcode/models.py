@@ -7,8 +7,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 CODECS = ("hevc", "h264", "av1", "vp9")
-RESOLUTIONS = {"480p": (854, 480), "720p": (1280, 720), "1080p": (1920, 1080),
-               "1440p": (2560, 1440), "2160p": (3840, 2160)}
+RESOLUTIONS = {
+    "480p": (854, 480),
+    "720p": (1280, 720),
+    "1080p": (1920, 1080),
+    "1440p": (2560, 1440),
+    "2160p": (3840, 2160),
+}
 # The CRF scale of each codec's encoders (x264/x265: 0-51; libvpx-vp9, libaom/svt-av1: 0-63).
 CRF_RANGE = {"hevc": (0, 51), "h264": (0, 51), "av1": (0, 63), "vp9": (0, 63)}
 BITRATE = re.compile(r"[1-9][0-9]*(\.[0-9]+)?[kKmMgG]?")
@@ -46,12 +51,22 @@ class TranscodeTarget:
         return cls(**values)
 
 
-def merge(base: TranscodeTarget, *, codec: str | None = None, crf: int | None = None,
-          bitrate: str | None = None, max_resolution: str | None = None) -> TranscodeTarget:
+def merge(
+    base: TranscodeTarget,
+    *,
+    codec: str | None = None,
+    crf: int | None = None,
+    bitrate: str | None = None,
+    max_resolution: str | None = None,
+) -> TranscodeTarget:
     """The policy's target with the command line's flags on top. Rate control is one
     choice: a --crf or --bitrate flag replaces the policy's crf and bitrate together (a
     policy's `crf: 22` must not turn `--bitrate 2M` into a mix of both)."""
     rate = (crf, bitrate) if crf is not None or bitrate is not None else (base.crf, base.bitrate)
-    return TranscodeTarget(codec=codec or base.codec, crf=rate[0], bitrate=rate[1],
-                           max_resolution=max_resolution or base.max_resolution,
-                           delete_original=base.delete_original)
+    return TranscodeTarget(
+        codec=codec or base.codec,
+        crf=rate[0],
+        bitrate=rate[1],
+        max_resolution=max_resolution or base.max_resolution,
+        delete_original=base.delete_original,
+    )

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from vpo.catalogue import DEFAULT_EXTENSIONS
 from vpo.db import files as files_db
 from vpo.db import jobs as jobs_db
 from vpo.db import queue as queue_db
@@ -17,7 +18,6 @@ from vpo.errors import UsageError
 from vpo.host import hostname
 from vpo.jobs.queries import resolve_id
 from vpo.library.targets import Unusable, resolve_targets
-from vpo.scan.walker import DEFAULT_EXTENSIONS
 from vpo.timeutil import now_iso
 from vpo.transcode.decide import skip_reason
 from vpo.transcode.models import TranscodeTarget
@@ -41,14 +41,23 @@ class QueueReport:
     files: list[QueuedFile] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"dry_run": self.dry_run, "target": self.target.to_dict(),
-                "files": [f.to_dict() for f in self.files]}
+        return {
+            "dry_run": self.dry_run,
+            "target": self.target.to_dict(),
+            "files": [f.to_dict() for f in self.files],
+        }
 
 
-def queue_transcodes(db: Database, paths: tuple[bytes, ...], target: TranscodeTarget, *,
-                     policy_path: str | None, dry_run: bool,
-                     extensions: Sequence[str] = DEFAULT_EXTENSIONS,
-                     follow_symlinks: bool = False) -> QueueReport:
+def queue_transcodes(
+    db: Database,
+    paths: tuple[bytes, ...],
+    target: TranscodeTarget,
+    *,
+    policy_path: str | None,
+    dry_run: bool,
+    extensions: Sequence[str] = DEFAULT_EXTENSIONS,
+    follow_symlinks: bool = False,
+) -> QueueReport:
     """One queued job per file that needs the transcode; the others are reported skipped
     (with the reason) or failed (not catalogued). Nothing is queued with `dry_run`."""
     problem = target.problem()
@@ -66,12 +75,20 @@ def queue_transcodes(db: Database, paths: tuple[bytes, ...], target: TranscodeTa
             continue
         if dry_run:
             busy = queue_db.active_transcode_for(db.conn, item.id)
-            report.files.append(QueuedFile(shown, "skipped", ALREADY_QUEUED) if busy else QueuedFile(shown, "planned"))
+            report.files.append(
+                QueuedFile(shown, "skipped", ALREADY_QUEUED) if busy else QueuedFile(shown, "planned")
+            )
             continue
-        job = JobRecord(id=str(uuid.uuid4()), type="transcode", status="queued", target=[shown],
-                        options={**target.to_dict(), "file_id": item.id}, created_at=now_iso(),
-                        policy={"path": policy_path} if policy_path else None,
-                        host=hostname())
+        job = JobRecord(
+            id=str(uuid.uuid4()),
+            type="transcode",
+            status="queued",
+            target=[shown],
+            options={**target.to_dict(), "file_id": item.id},
+            created_at=now_iso(),
+            policy={"path": policy_path} if policy_path else None,
+            host=hostname(),
+        )
         with db.transaction() as conn:
             # Checked inside the write lock: two `vpo transcode` at once queue the file once.
             if queue_db.active_transcode_for(conn, item.id):
@@ -94,13 +111,17 @@ def cancel_job(db: Database, text: str) -> tuple[str, str]:
     if job is not None and job.type != "transcode":
         # A scan or apply runs in the foreground of its own command and never reads the
         # job's status: marking it cancelled would be a lie. Ctrl+C stops it.
-        raise UsageError(f"job {job_id[:8]} is a {job.type} job; only transcode jobs can be cancelled "
-                         f"(stop a running {job.type} with Ctrl+C)")
+        raise UsageError(
+            f"job {job_id[:8]} is a {job.type} job; only transcode jobs can be cancelled "
+            f"(stop a running {job.type} with Ctrl+C)"
+        )
     with db.transaction() as conn:
         before = queue_db.cancel(conn, job_id, now_iso())
     if before is None:
         job = jobs_db.get(db.conn, job_id)
-        raise UsageError(f"job {job_id[:8]} is {job.status if job else 'gone'}; only queued or running jobs can be cancelled")
+        raise UsageError(
+            f"job {job_id[:8]} is {job.status if job else 'gone'}; only queued or running jobs can be cancelled"
+        )
     return job_id, before
 
 
@@ -108,10 +129,14 @@ def retry_job(db: Database, text: str) -> str:
     job_id = resolve_id(db, text)
     job = jobs_db.get(db.conn, job_id)
     if job is not None and job.type != "transcode":
-        raise UsageError(f"job {job_id[:8]} is a {job.type} job; run `vpo {job.type}` again instead of retrying it")
+        raise UsageError(
+            f"job {job_id[:8]} is a {job.type} job; run `vpo {job.type}` again instead of retrying it"
+        )
     with db.transaction() as conn:
         done = queue_db.retry(conn, job_id)
     if not done:
         job = jobs_db.get(db.conn, job_id)
-        raise UsageError(f"job {job_id[:8]} is {job.status if job else 'gone'}; only failed or cancelled jobs can be retried")
+        raise UsageError(
+            f"job {job_id[:8]} is {job.status if job else 'gone'}; only failed or cancelled jobs can be retried"
+        )
     return job_id

@@ -60,8 +60,10 @@ class QueueRunner:
         self._done = [threading.Event() for _ in range(max(1, limits.workers))]
 
     def run(self) -> RunReport:
-        threads = [threading.Thread(target=self._worker, args=(done,), name=f"transcode-{n}", daemon=True)
-                   for n, done in enumerate(self._done)]
+        threads = [
+            threading.Thread(target=self._worker, args=(done,), name=f"transcode-{n}", daemon=True)
+            for n, done in enumerate(self._done)
+        ]
         for thread in threads:
             thread.start()
         try:
@@ -129,7 +131,7 @@ class QueueRunner:
         thread and is raised again by run() on the caller's thread."""
         try:
             db = open_database(self.settings.database)
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+        except BaseException as exc:
             self._errors.append(exc)
             return
         try:
@@ -143,8 +145,10 @@ class QueueRunner:
                 with self._lock:
                     self.report.jobs.append({"id": claim.job_id, "status": status, "error": error})
         except sqlite3.Error as exc:
-            self._errors.append(DatabaseError(describe_sqlite_error(db.path, exc), details={"path": str(db.path)}))
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            self._errors.append(
+                DatabaseError(describe_sqlite_error(db.path, exc), details={"path": str(db.path)})
+            )
+        except BaseException as exc:
             self._errors.append(exc)
         finally:
             db.close()
