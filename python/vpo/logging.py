@@ -77,13 +77,13 @@ def _file_handler_class() -> Any:  # a RotatingFileHandler subclass (logging.han
                 _warn(
                     f"cannot write log file {getattr(self, 'baseFilename', '?')} ({exc}); logging to stderr"
                 )
-            if self.fallback is not None:
+            if self.fallback is not None and record.levelno >= self.fallback.level:
                 self.fallback.handle(record)
 
     class SafeRotatingFileHandler(_FallbackMixin, logging.handlers.RotatingFileHandler):
         def emit(self, record: logging.LogRecord) -> None:
             if self.failed:
-                if self.fallback is not None:
+                if self.fallback is not None and record.levelno >= self.fallback.level:
                     self.fallback.handle(record)
                 return
             super().emit(record)
@@ -164,20 +164,51 @@ def _warn(message: str) -> None:
         pass
 
 
-def configure(settings: Any) -> None:
-    """Install handlers for the effective `logging` settings (called once per command)."""
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever `sys.stderr` is at the time of the record, so a live progress
+    display that takes stderr over (rich's redirect) gets log lines printed above it,
+    never glued to its last frame."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
+def level_number(name: str | None, default: int = logging.INFO) -> int:
+    return getattr(logging, str(name).upper(), default) if name else default
+
+
+def configure(settings: Any, *, stderr_level: str | None = None) -> None:
+    """Install handlers for the effective `logging` settings (called once per command).
+
+    The log file, when set, gets `settings.level`; stderr gets `stderr_level` (the CLI
+    decides it: warnings unless a level was asked for, `-v`, `-vv`, `-q`), or
+    `settings.level` when none is given.
+    """
     logging.raiseExceptions = False  # a logging failure never becomes a traceback
     root = logging.getLogger("vpo")
     for handler in list(root.handlers):
         root.removeHandler(handler)
         handler.close()
-    root.setLevel(getattr(logging, str(settings.level).upper(), logging.INFO))
+    file_level = level_number(settings.level)
+    terminal_level = level_number(stderr_level, file_level)
     root.propagate = False
     json_mode = settings.format == "json"
     context = ContextFilter()
+    to_file = bool(settings.file)
+    to_stderr = not to_file or settings.include_stderr
+    root.setLevel(min([file_level] * to_file + [terminal_level] * to_stderr))
 
     def stderr_handler() -> logging.Handler:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _StderrHandler()
+        handler.setLevel(terminal_level)
         handler.addFilter(context)
         # On a terminal the message already names the file; the context stays for log files.
         handler.setFormatter(_json_formatter() if json_mode else logging.Formatter(STDERR_FORMAT))
@@ -202,7 +233,9 @@ def configure(settings: Any) -> None:
             _warn(f"cannot open log file {path} ({exc.strerror or exc}); logging to stderr")
             if stderr is None:
                 root.addHandler(stderr_handler())
+                root.setLevel(terminal_level)
             return
+        handler.setLevel(file_level)
         handler.addFilter(context)
         handler.setFormatter(_json_formatter() if json_mode else TextFormatter(TEXT_FORMAT))
         handler.fallback = None if stderr is not None else stderr_handler()

@@ -127,14 +127,39 @@ def test_text_logs_on_stderr_keep_stdout_clean(vpo: RunVpo, small: Path) -> None
     assert any(line.startswith("vpo: WARNING: probe failed: ") for line in lines), result
 
 
-def test_default_level_is_info_and_warning_hides_it(vpo: RunVpo, vpo_home: Path, small: Path) -> None:
+def test_stderr_shows_warnings_unless_a_level_is_asked_for(vpo: RunVpo, vpo_home: Path, small: Path) -> None:
+    """SPEC section 6: cron mails only what went wrong; -v / -vv / a configured level show more."""
     result = vpo("scan", "--json", small)
     scan_json(result)
-    assert f"vpo: INFO: {STARTED}" in result.stderr
-    assert "DEBUG" not in result.stderr
-    write(vpo_home / "config.yaml", "logging:\n  level: warning\n")
-    result = vpo("scan", "--json", "--full", small)  # --full: the broken file is probed again
-    assert "INFO" not in result.stderr and "vpo: WARNING: probe failed" in result.stderr, result
+    assert "INFO" not in result.stderr and "DEBUG" not in result.stderr, result
+    assert "vpo: WARNING: probe failed" in result.stderr, result  # the broken file
+    result = vpo("scan", "--json", "--full", small, "-v")  # -v anywhere on the line
+    assert f"vpo: INFO: {STARTED}" in result.stderr and "DEBUG" not in result.stderr, result
+    result = vpo("-vv", "scan", "--json", "--full", small)
+    assert "vpo: DEBUG: probed " in result.stderr, result
+    write(vpo_home / "config.yaml", "logging:\n  level: info\n")  # a level asked for: shown
+    result = vpo("scan", "--json", "--full", small)
+    assert f"vpo: INFO: {STARTED}" in result.stderr, result
+
+
+def test_unchanged_library_rescan_writes_nothing_to_stderr(vpo: RunVpo, tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    media.make_video(lib / "a.mkv")
+    age_tree(lib)
+    assert vpo("scan", lib).code == 0
+    again = vpo("scan", lib)
+    assert again.code == 0 and again.stderr == "", again
+    assert "Skipped (unchanged):" in again.stdout
+
+
+def test_quiet_prints_nothing_and_keeps_the_exit_code(vpo: RunVpo, small: Path) -> None:
+    result = vpo("-q", "scan", small)  # the broken file: exit 1, and no warning about it
+    assert result.code == 1 and result.stdout == "" and result.stderr == "", result
+    result = vpo("scan", "--full", "--json", small, "--quiet")  # --json is unaffected
+    assert result.code == 1 and result.stderr == "" and scan_json(result)["counts"]["errors"] == 1
+    listed = vpo("-q", "jobs", "list")  # a query's result is not a summary: it still prints
+    assert listed.code == 0 and "scan" in listed.stdout
 
 
 def test_log_level_flag_beats_profile_beats_config(vpo: RunVpo, vpo_home: Path, small: Path) -> None:
@@ -225,8 +250,9 @@ def test_unwritable_log_path_warns_once_and_falls_back_to_stderr(
     warnings = [line for line in lines if line.startswith("vpo: warning: cannot open log file")]
     assert warnings == [f"vpo: warning: cannot open log file {blocked} (Not a directory); logging to stderr"]
     assert lines[0] == warnings[0]
-    assert any(line.startswith(f"vpo: INFO: {STARTED}") for line in lines), result
-    assert any(line.startswith(f"vpo: INFO: {COMPLETED}") for line in lines), result
+    # stderr shows what it would have shown without a log file: warnings, not info
+    assert any(line.startswith("vpo: WARNING: probe failed") for line in lines), result
+    assert not any("INFO" in line for line in lines), result
     assert not blocked.parent.exists()
 
 

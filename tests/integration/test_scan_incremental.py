@@ -435,7 +435,21 @@ def test_root_that_vanished_is_refused(vpo, vpo_home: Path, scanned: media.Corpu
     result = vpo("scan", "--json", scanned.root)
     assert result.code == 2, result
     assert result.json()["code"] == "ROOT_NOT_FOUND"
+    assert "is it unmounted" in result.json()["message"]
     assert files_by_path(vpo_home) == before
+    # recorded as a failed scan job, like an empty mount point (an autofs path that is gone)
+    [(status, message)] = query(
+        vpo_home,
+        "SELECT status, error_message FROM jobs WHERE type = 'scan' ORDER BY created_at DESC LIMIT 1",
+    )
+    assert status == "failed" and "does not exist" in message
+
+
+def test_path_nobody_catalogued_fails_without_a_job(vpo, vpo_home: Path, scanned: media.Corpus) -> None:
+    jobs = query(vpo_home, "SELECT count(*) FROM jobs")
+    result = vpo("scan", scanned.root / "typo")
+    assert result.code == 2 and "does not exist" in result.stderr
+    assert query(vpo_home, "SELECT count(*) FROM jobs") == jobs
 
 
 def test_unreadable_directory_is_reported_and_its_files_are_not_missing(corpus: media.Corpus) -> None:
@@ -722,7 +736,7 @@ def test_ctrl_c_cancels_and_keeps_what_was_probed(bulk: Path, vpo_home: Path) ->
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err.decode()
     assert b"Traceback" not in err, err.decode()
-    assert out == b""
+    assert out == b"Scanning " + os.fsencode(bulk) + b" ...\n"  # the header comes before the work
     assert "interrupted" in error_line(Result(["scan"], 130, "", err.decode()))
     [(job_id, status, summary)] = query(vpo_home, "SELECT id, status, summary FROM jobs")
     assert status == "cancelled"

@@ -10,6 +10,7 @@ import typer
 from vpo import __version__
 from vpo.cli.argv import subcommand
 from vpo.cli.context import state
+from vpo.cli.options import Command
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
@@ -48,6 +49,23 @@ def main_options(
         ),
     ] = None,
     log_json: Annotated[bool, typer.Option("--log-json", help="Log JSON lines.")] = False,
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "--verbose",
+            "-v",
+            count=True,
+            help="On stderr, info lines too (-vv: debug). Anywhere on the line.",
+        ),
+    ] = 0,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            help="Errors only on stderr, and no human summary (exit code and --json unchanged).",
+        ),
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
@@ -59,36 +77,41 @@ def main_options(
     st = state(ctx)
     st.profile, st.log_file, st.log_json = profile, log_file, log_json
     st.log_level = log_level.lower() if log_level else None
+    st.verbosity = -1 if quiet else min(verbose, 2)
+    if quiet:
+        from vpo.cli import render
+
+        render.QUIET = True  # print_summary() prints nothing; query results still print
 
 
 def _register_scan(root: typer.Typer) -> None:
     from vpo.cli import scan_cmd
 
-    root.command("scan")(scan_cmd.scan)
+    root.command("scan", cls=Command)(scan_cmd.scan)
 
 
 def _register_inspect(root: typer.Typer) -> None:
     from vpo.cli import inspect_cmd
 
-    root.command("inspect")(inspect_cmd.inspect)
+    root.command("inspect", cls=Command)(inspect_cmd.inspect)
 
 
 def _register_apply(root: typer.Typer) -> None:
     from vpo.cli import apply_cmd
 
-    root.command("apply")(apply_cmd.apply)
+    root.command("apply", cls=Command)(apply_cmd.apply)
 
 
 def _register_transcode(root: typer.Typer) -> None:
     from vpo.cli import transcode_cmd
 
-    root.command("transcode")(transcode_cmd.transcode)
+    root.command("transcode", cls=Command)(transcode_cmd.transcode)
 
 
 def _register_doctor(root: typer.Typer) -> None:
     from vpo.cli import doctor_cmd
 
-    root.command("doctor")(doctor_cmd.doctor)
+    root.command("doctor", cls=Command)(doctor_cmd.doctor)
 
 
 def _register_jobs(root: typer.Typer) -> None:
@@ -96,9 +119,9 @@ def _register_jobs(root: typer.Typer) -> None:
 
     group = jobs_cmd.app
     if not any(c.name == "run" for c in group.registered_commands):
-        group.command("run")(queue_cmd.run_cmd)
-        group.command("cancel")(queue_cmd.cancel_cmd)
-        group.command("retry")(queue_cmd.retry_cmd)
+        group.command("run", cls=Command)(queue_cmd.run_cmd)
+        group.command("cancel", cls=Command)(queue_cmd.cancel_cmd)
+        group.command("retry", cls=Command)(queue_cmd.retry_cmd)
     root.add_typer(group, name="jobs")
 
 

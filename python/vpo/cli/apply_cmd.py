@@ -9,14 +9,14 @@ from typing import Annotated, Optional
 import typer
 
 from vpo.cli.context import open_library, resolve_settings
-from vpo.cli.options import DryRunOpt, JsonOpt, ProfileOpt
+from vpo.cli.options import DryRunOpt, JsonOpt, ProfileOpt, paths_argument
 from vpo.cli.render import print_json, print_text
 from vpo.errors import UsageError
 
 
 def apply(
     ctx: typer.Context,
-    paths: Annotated[list[str], typer.Argument(help="Catalogued files, or directories of them.")],
+    paths: Annotated[list[str], paths_argument("Catalogued files, or directories of them.")],
     policy: Annotated[
         Optional[Path],
         typer.Option("--policy", help="Policy YAML file (default: the profile's default_policy)."),

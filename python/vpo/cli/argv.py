@@ -22,3 +22,18 @@ def subcommand(args: list[str]) -> str | None:
         elif not arg.startswith("-"):
             return arg
     return None
+
+
+# Global flags a person types at the end as often as at the start (`vpo scan LIB -v`).
+VERBOSITY_FLAGS = frozenset({"-v", "-vv", "-vvv", "--verbose", "-q", "--quiet"})
+
+
+def hoist_global_flags(args: list[str]) -> list[str]:
+    """`-v`, `-vv`, `-q` anywhere before `--` move in front of the command, where the
+    `vpo` callback reads them; everything else keeps its order."""
+    end = args.index("--") if "--" in args else len(args)
+    flags = [a for a in args[:end] if a in VERBOSITY_FLAGS]
+    if not flags:
+        return args
+    rest = [a for a in args[:end] if a not in VERBOSITY_FLAGS] + args[end:]
+    return flags + rest

@@ -20,6 +20,7 @@ class CliState:
         self.log_level: str | None = None
         self.log_file: str | None = None
         self.log_json: bool = False
+        self.verbosity: int = 0  # -1: -q, 1: -v, 2: -vv
 
 
 def state(ctx: typer.Context) -> CliState:
@@ -61,8 +62,21 @@ def resolve_settings(
             layers.extend(p.layer for p in chain)
     layers.append(flags_layer(ctx, flags))
     effective = resolve(layers, home=home, profile=chain[-1] if chain else None)
-    configure(effective.settings.logging)
+    configure(effective.settings.logging, stderr_level=stderr_level(state(ctx).verbosity, effective))
     return effective
+
+
+def stderr_level(verbosity: int, effective: Effective) -> str:
+    """What stderr shows (SPEC section 6): -q errors, -v info, -vv debug; otherwise the
+    level asked for by a flag, profile or config.yaml, and warnings when none was: the
+    command's own output already says what happened, and cron mails only what went wrong."""
+    if verbosity < 0:
+        return "error"
+    if verbosity > 0:
+        return "debug" if verbosity > 1 else "info"
+    if effective.sources.get("logging.level", "default") != "default":
+        return effective.settings.logging.level
+    return "warning"
 
 
 def selected_profile(ctx: typer.Context, profile: str | None = None) -> str | None:

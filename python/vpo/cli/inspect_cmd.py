@@ -14,7 +14,7 @@ from vpo.cli.render import print_json, print_text, table
 
 def inspect(
     ctx: typer.Context,
-    file: Annotated[str, typer.Argument(help="The media file to probe.")],
+    file: Annotated[str, typer.Argument(metavar="FILE", help="The media file to probe.")],
     prober: Annotated[Optional[str], typer.Option("--prober", help="pyav (default) or ffprobe.")] = None,
     json_out: JsonOpt = False,
     profile: ProfileOpt = None,

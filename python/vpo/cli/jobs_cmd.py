@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from vpo.cli.context import open_library, settings_for
-from vpo.cli.options import DryRunOpt, JsonOpt, ProfileOpt
+from vpo.cli.options import Command, DryRunOpt, JsonOpt, ProfileOpt
 from vpo.cli.render import duration, print_json, print_text, table
 from vpo.jobs.queries import STATUSES, TYPES
 
@@ -43,7 +43,7 @@ def _complete_job_id(incomplete: str) -> list[str]:
         return []
 
 
-@app.command("list")
+@app.command("list", cls=Command)
 def list_cmd(
     ctx: typer.Context,
     status: Annotated[
@@ -117,7 +117,7 @@ def _status(job) -> str:  # type: ignore[no-untyped-def]
     return job.status
 
 
-@app.command("show")
+@app.command("show", cls=Command)
 def show_cmd(
     ctx: typer.Context,
     job_id: Annotated[
@@ -188,7 +188,7 @@ def _print_detail(detail) -> None:  # type: ignore[no-untyped-def]
         print_text(f"    ... {detail.file_count - len(detail.files):,} more (--all or --json lists them all)")
 
 
-@app.command("purge")
+@app.command("purge", cls=Command)
 def purge_cmd(
     ctx: typer.Context,
     older_than: Annotated[

@@ -6,11 +6,11 @@ import os
 import sqlite3
 import sys
 
-from vpo.cli.argv import subcommand
+from vpo.cli.argv import hoist_global_flags, subcommand
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
+    args = hoist_global_flags(sys.argv[1:] if argv is None else argv)
     json_mode = "--json" in args
     if args == ["--version"]:  # answered before importing anything heavy
         from vpo import __version__
@@ -96,6 +96,11 @@ def _usage_error(exc: BaseException, json_mode: bool) -> int:
         return 130
     if type(exc).__name__ == "Exit":
         return exit_code
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        # `vpo` or `vpo jobs` alone: the help, once, and no error line (a person asking
+        # what there is to run). Exit 0, as for --help.
+        sys.stdout.write(exc.format_message() + "\n")  # type: ignore[attr-defined]
+        return 0
     message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
     ctx = getattr(exc, "ctx", None)
     if ctx is not None and not json_mode:

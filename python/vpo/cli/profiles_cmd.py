@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from vpo.cli.context import flags_layer, resolve_settings
-from vpo.cli.options import JsonOpt
+from vpo.cli.options import Command, JsonOpt
 from vpo.cli.render import print_json, print_text, table
 
 app = typer.Typer(help="Named settings profiles ($VPO_HOME/profiles/NAME.yaml).", no_args_is_help=True)
@@ -20,7 +20,7 @@ def _complete_profile(incomplete: str) -> list[str]:
     return [n for n in available_profiles(vpo_home()) if n.startswith(incomplete)]
 
 
-@app.command("list")
+@app.command("list", cls=Command)
 def list_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> int:
     """List profiles with their description and default policy; broken ones say why."""
     from vpo.config.profiles import list_profiles
@@ -41,10 +41,12 @@ def list_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> int:
     return 0
 
 
-@app.command("show")
+@app.command("show", cls=Command)
 def show_cmd(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(autocompletion=_complete_profile, help="Profile name.")],
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", autocompletion=_complete_profile, help="Profile name.")
+    ],
     json_out: JsonOpt = False,
 ) -> int:
     """Show a profile, the effective settings it produces, and where each value comes from."""

@@ -1,35 +1,144 @@
-"""The scan progress line on stderr, for terminals only."""
+"""Live progress on stderr, for terminals only: the scan's line and `vpo jobs run`'s jobs.
+
+Drawn by rich (already installed with Typer) on a stderr console that redraws ten times a
+second. While a display is live, rich redirects `sys.stderr`, and VPO's stderr log
+handler writes to whatever `sys.stderr` is (vpo/logging.py), so a warning is printed
+above the display instead of being glued to its last frame. Nothing here runs when
+stderr is not a terminal or with `--json`: cron and scripts never see it.
+"""
 
 from __future__ import annotations
 
 import sys
+from typing import Any
 
+from vpo.cli.render import duration
 from vpo.scan.models import ScanProgress
 
 
-class ProgressLine:
+def wanted(json_mode: bool) -> bool:
+    return not json_mode and sys.stderr.isatty()
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(file=sys.stderr, highlight=False)
+
+
+def scan_frame(p: ScanProgress) -> tuple[str, str]:
+    """(phase, details) of one frame: found, probed of queued, files/s, ETA. Pure."""
+    probing_for = p.elapsed - p.probing_since if p.probing_since is not None else 0.0
+    rate = p.probed / probing_for if probing_for > 0.05 else 0.0
+    left = max(0, p.queued - p.probed)
+    if p.phase == "walking" or rate <= 0:
+        eta = "?"
+    else:
+        eta = duration(left / rate)
+    if p.phase == "interrupted":
+        return "interrupted", (
+            f"{p.discovered:,} found, {p.probed:,}/{p.queued:,} probed; {p.saved:,} saved to the catalogue"
+        )
+    return (
+        p.phase,
+        f"{p.discovered:,} found, {p.probed:,}/{p.queued:,} probed, {rate:,.1f} files/s, ETA {eta}",
+    )
+
+
+class ScanDisplay:
+    """`vpo scan`'s live line: walking -> probing, with a rate and an ETA. It goes away
+    when the scan is done (the summary follows on stdout); after Ctrl+C its last frame
+    stays, saying what was saved."""
+
     def __init__(self) -> None:
-        self._width = 0
+        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
+
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description:<8}"),
+            BarColumn(bar_width=24),
+            TextColumn("{task.fields[details]}"),
+            console=_console(),
+            transient=True,
+            refresh_per_second=10,
+            redirect_stderr=True,
+            redirect_stdout=False,
+        )
+        self._task = self._progress.add_task("walking", total=None, details="starting")
+        self._last: ScanProgress | None = None
+        self._progress.start()
 
     def __call__(self, p: ScanProgress) -> None:
-        rate = p.probed / p.elapsed if p.elapsed > 0 else 0.0
-        left = p.queued - p.probed
-        eta = f"{left / rate:.0f}s" if rate > 0 and not p.walking else "?"
-        phase = "walking" if p.walking else "probing"
-        text = (
-            f"{phase}: {p.discovered:,} found, {p.probed:,}/{p.queued:,} probed, "
-            f"{rate:,.1f} files/s, ETA {eta}"
-        )
-        pad = max(0, self._width - len(text))
-        self._width = len(text)
-        sys.stderr.write("\r" + text + " " * pad)
-        sys.stderr.flush()
+        self._last = p
+        phase, details = scan_frame(p)
+        total = None if p.phase == "walking" else max(p.queued, 1)
+        self._progress.update(self._task, description=phase, details=details, total=total, completed=p.probed)
 
     def close(self) -> None:
-        if self._width:
-            sys.stderr.write("\r" + " " * self._width + "\r")
+        self._progress.stop()
+        if self._last is not None and self._last.phase == "interrupted":
+            phase, details = scan_frame(self._last)
+            sys.stderr.write(f"{phase}: {details}\n")
             sys.stderr.flush()
 
 
-def progress_for(json_mode: bool) -> ProgressLine | None:
-    return ProgressLine() if not json_mode and sys.stderr.isatty() else None
+def scan_display(json_mode: bool) -> ScanDisplay | None:
+    return ScanDisplay() if wanted(json_mode) else None
+
+
+class QueueDisplay:
+    """`vpo jobs run`'s live lines: one per running job with percent, speed (media seconds
+    per wall second, e.g. 2.3x) and ETA; a line stays for each job that ends."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, Progress, TextColumn
+
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=24),
+            TextColumn("{task.percentage:>3.0f}%  {task.fields[speed]:>6}  ETA {task.fields[eta]}"),
+            console=_console(),
+            transient=True,
+            refresh_per_second=10,
+            redirect_stderr=True,
+            redirect_stdout=False,
+        )
+        self._tasks: dict[str, Any] = {}
+        self._progress.start()
+
+    def update(self, running: list[Any]) -> None:
+        """`running`: the runner's snapshot (job id, name, fraction done, seconds running,
+        media duration) of every job in progress."""
+        for job in running:
+            speed, eta = job_rate(job.fraction, job.seconds, job.duration)
+            task = self._tasks.get(job.job_id)
+            if task is None:
+                task = self._tasks[job.job_id] = self._progress.add_task(
+                    f"{job.job_id[:8]} {job.name}", total=100, speed=speed, eta=eta
+                )
+            self._progress.update(task, completed=job.fraction * 100, speed=speed, eta=eta)
+
+    def finished(self, job_id: str, status: str, name: str, seconds: float, error: str | None) -> None:
+        task = self._tasks.pop(job_id, None)
+        if task is not None:
+            self._progress.remove_task(task)
+        tail = f"  {error}" if error else ""
+        self._progress.console.print(
+            f"{status:<10} {job_id[:8]} {name}  {duration(seconds)}{tail}", markup=False, highlight=False
+        )
+
+    def close(self) -> None:
+        self._progress.stop()
+
+
+def job_rate(fraction: float, seconds: float, duration: float | None) -> tuple[str, str]:
+    """(speed, ETA) of a running transcode: `2.3x` means 2.3 s of media per second. Pure."""
+    if not duration or seconds <= 0 or fraction <= 0:
+        return "-", "?"
+    speed = fraction * duration / seconds
+    remaining = (1 - fraction) * duration / speed if speed > 0 else 0
+    return f"{speed:.1f}x", duration(remaining)
+
+
+def queue_display(json_mode: bool) -> QueueDisplay | None:
+    return QueueDisplay() if wanted(json_mode) else None

@@ -14,8 +14,19 @@ def print_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=True) + "\n")
 
 
+# `-q`: the human summary of a command that does work is not printed (its exit code and
+# `--json` are unchanged); what a query command prints is its result and always appears.
+QUIET = False
+
+
 def print_text(text: str = "") -> None:
     sys.stdout.write(safe(text) + "\n")
+
+
+def print_summary(text: str = "") -> None:
+    """A line of a command's human summary: nothing with `-q`."""
+    if not QUIET:
+        print_text(text)
 
 
 def safe(text: str) -> str:

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import Annotated, Optional
 
 import typer
 
 from vpo.cli.context import open_library, settings_for
-from vpo.cli.options import JsonOpt, ProfileOpt
-from vpo.cli.progress import progress_for
-from vpo.cli.render import print_json, print_text
+from vpo.cli.options import JsonOpt, ProfileOpt, paths_argument
+from vpo.cli.progress import scan_display
+from vpo.cli.render import print_json, print_summary
 
 
 def scan(
     ctx: typer.Context,
-    paths: Annotated[list[str], typer.Argument(help="Directories (or files) to catalogue.")],
+    paths: Annotated[list[str], paths_argument("Directories (or files) to catalogue.")],
     full: Annotated[bool, typer.Option("--full", help="Probe every file, changed or not.")] = False,
     prune: Annotated[
         Optional[bool],
@@ -71,8 +72,15 @@ def scan(
         workers=settings.workers(),
         prober=ProberConfig(backend=cfg.prober, ffprobe=settings.tools.ffprobe, timeout=cfg.probe_timeout),
     )
+    from vpo.scan.service import normalize_roots
+
     db = open_library(settings, creates_jobs=True)
-    progress = progress_for(json_out)
+    roots = normalize_roots(list(options.roots), must_exist=False)
+    if not json_out and all(os.path.exists(r) for r in roots):  # else the scan fails at once
+        for root in roots:
+            print_summary(f"Scanning {os.fsdecode(root)} ...")
+        sys.stdout.flush()  # before the work, not after it
+    progress = scan_display(json_out)
     try:
         report = run_scan(db, options, progress=progress)
     finally:
@@ -95,8 +103,6 @@ def _split(values: list[str]) -> tuple[str, ...]:
 
 def _print_summary(report) -> None:  # type: ignore[no-untyped-def]
     c = report.counts
-    for root in report.roots:
-        print_text(f"Scanning {root} ...")
     rows = [
         ("Discovered:", f"{c.discovered:,} files"),
         ("Skipped (unchanged):", f"{c.skipped:,}"),
@@ -114,9 +120,9 @@ def _print_summary(report) -> None:  # type: ignore[no-untyped-def]
     number = max(len(v.split()[0]) for _, v in rows)
     for label, value in rows:
         head, *tail = value.split(" ", 1)
-        print_text(f"  {label.ljust(width)}{head.rjust(number)}{(' ' + tail[0]) if tail else ''}")
+        print_summary(f"  {label.ljust(width)}{head.rjust(number)}{(' ' + tail[0]) if tail else ''}")
     for err in report.errors[:20]:
-        print_text(f"  ! {err['path']}: {err['error']}")
+        print_summary(f"  ! {err['path']}: {err['error']}")
     if len(report.errors) > 20:
-        print_text(f"  ! ... and {len(report.errors) - 20} more (vpo jobs show {report.job_id[:8]})")
-    print_text(f"Scan complete in {report.duration_seconds:.1f}s (job {report.job_id[:8]})")
+        print_summary(f"  ! ... and {len(report.errors) - 20} more (vpo jobs show {report.job_id[:8]})")
+    print_summary(f"Scan complete in {report.duration_seconds:.1f}s (job {report.job_id[:8]})")

@@ -9,14 +9,14 @@ from typing import Annotated, Optional
 import typer
 
 from vpo.cli.context import open_library, resolve_settings
-from vpo.cli.options import DryRunOpt, JsonOpt, ProfileOpt
+from vpo.cli.options import DryRunOpt, JsonOpt, ProfileOpt, paths_argument
 from vpo.cli.render import print_json, print_text
 from vpo.transcode.models import CODECS, RESOLUTIONS
 
 
 def transcode(
     ctx: typer.Context,
-    paths: Annotated[list[str], typer.Argument(help="Catalogued files, or directories of them.")],
+    paths: Annotated[list[str], paths_argument("Catalogued files, or directories of them.")],
     policy: Annotated[
         Optional[Path],
         typer.Option("--policy", help="Policy whose `transcode:` section gives the defaults (flags win)."),

@@ -49,14 +49,20 @@ class ScanCounts:
 
 
 class ScanProgress(NamedTuple):
-    """Handed to the progress callback: the CLI decides whether and how to show it."""
+    """Handed to the progress callback: the CLI decides whether and how to show it.
+
+    `phase`: walking (still finding files), probing (the walk is done), done, or
+    interrupted (Ctrl+C: `saved` files were written to the catalogue before stopping).
+    `probing_since`: seconds from the start at which the first probe was queued."""
 
     root: str
     discovered: int
     queued: int
     probed: int
-    walking: bool
+    phase: str
     elapsed: float
+    probing_since: float | None = None
+    saved: int = 0
 
 
 @dataclass

@@ -52,12 +52,13 @@ class _Item:
     content_hash: str | None
 
 
-def normalize_roots(paths: list[bytes]) -> tuple[bytes, ...]:
-    """Absolute, deduplicated; a root inside another root is dropped. Missing roots fail."""
+def normalize_roots(paths: list[bytes], *, must_exist: bool = True) -> tuple[bytes, ...]:
+    """Absolute, deduplicated; a root inside another root is dropped. Missing roots fail
+    (unless `must_exist` is false)."""
     roots = []
     for raw in paths:
         root = os.path.abspath(raw)
-        if not os.path.exists(root):
+        if must_exist and not os.path.exists(root):
             raise RootNotFoundError(
                 f"path does not exist: {os.fsdecode(root)}", details={"path": os.fsdecode(root)}
             )
@@ -75,7 +76,8 @@ def scan(
 ) -> ScanReport:
     started = time.monotonic()
     start_ns = time.time_ns()
-    roots = normalize_roots(list(options.roots))
+    roots = normalize_roots(list(options.roots), must_exist=False)
+    vanished = _vanished_roots(db, roots)
     tracker = JobTracker(db, type="scan", target=[os.fsdecode(r) for r in roots], options=options.for_job())
     run = None
     try:
@@ -85,19 +87,26 @@ def scan(
             ", ".join(os.fsdecode(r) for r in roots),
             extra={"operation": "scan", "roots": [os.fsdecode(r) for r in roots]},
         )
+        if vanished:
+            # A root the catalogue knows that no longer exists (an autofs path, a removed
+            # mount point): the job says so, as for an empty mount point.
+            raise vanished[0]
         run = _ScanRun(db, options, tracker, start_ns, progress, started)
         run.execute(roots)
     except KeyboardInterrupt:
         counts = run.stop() if run else {}
         tracker.cancel(counts)
-        log.warning("scan cancelled", extra={"operation": "scan", "counts": counts})
+        if run:
+            run.report_phase("interrupted")
+        log.info("scan cancelled", extra={"operation": "scan", "counts": counts})
         raise Interrupted(
             f"scan interrupted; work so far is saved (job {tracker.id[:8]})", details={"job_id": tracker.id}
         ) from None
     except BaseException as exc:
         counts = run.stop() if run else {}
         tracker.fail(exc, counts, context=run.context() if run else None)
-        log.warning("scan failed: %s", exc, extra={"operation": "scan", "counts": counts})
+        # info: the CLI reports the failure itself; the log file keeps it with the counts
+        log.info("scan failed: %s", exc, extra={"operation": "scan", "counts": counts})
         raise
     run.pool.close()  # the probe workers end with the scan, not with the process
     status = "completed"
@@ -120,6 +129,27 @@ def scan(
         duration_seconds=time.monotonic() - started,
         errors=run.errors,
     )
+
+
+def _vanished_roots(db: Database, roots: tuple[bytes, ...]) -> list[RootNotFoundError]:
+    """Why each missing root fails. A path nobody catalogued fails at once, with no job (a
+    typo); one the catalogue knows files under is recorded as a failed scan job."""
+    problems = []
+    for root in roots:
+        if os.path.exists(root):
+            continue
+        shown = os.fsdecode(root)
+        known = files_db.count_present_under(db.conn, root)
+        if not known:
+            raise RootNotFoundError(f"path does not exist: {shown}", details={"path": shown})
+        problems.append(
+            RootNotFoundError(
+                f"path does not exist: {shown}, but the library knows {known:,} files under it; "
+                "is it unmounted? Nothing was marked missing",
+                details={"path": shown, "known_files": known},
+            )
+        )
+    return problems
 
 
 class _ScanRun:
@@ -145,6 +175,8 @@ class _ScanRun:
         self.queued = 0
         self.probed = 0
         self.current: bytes = b""
+        self.phase = "walking"
+        self._first_probe: float | None = None
         self._last_progress = 0.0
 
     def context(self) -> dict[str, object]:
@@ -173,6 +205,8 @@ class _ScanRun:
             root_newly, root_already = self._walk_root(root, known, use_trusted, move_sizes, deferred)
             newly += root_newly
             already += root_already
+        self.phase = "probing"
+        self._report(force=True)
         if deferred:
             newly = self._match_moves(deferred, newly, already)
         self._drain(until=0)
@@ -180,7 +214,7 @@ class _ScanRun:
         removed, pruned = record_missing(self.db, self.tracker, newly, already, prune=self.options.prune)
         self.counts.removed += removed
         self.counts.pruned += pruned
-        self._report(walking=False, force=True)
+        self.report_phase("done")
 
     def stop(self) -> dict[str, int]:
         """Ctrl+C or failure: stop the probers, keep what was already probed; the counts."""
@@ -242,7 +276,7 @@ class _ScanRun:
                         deferred,
                     )
                 self._drain(until=MAX_PENDING_PROBES)
-                self._report(walking=True)
+                self._report()
                 self.tracker.beat()
             if trusted:
                 known.update(files_db.known_for(conn, batches.unseen()))
@@ -326,6 +360,8 @@ class _ScanRun:
         return list(vanished.items())
 
     def _submit(self, item: _Item) -> None:
+        if self._first_probe is None:
+            self._first_probe = time.monotonic() - self.started
         self.queued += 1
         self.pool.submit(item, item.entry[0])
 
@@ -338,9 +374,8 @@ class _ScanRun:
                 self._take(outcome)
             elif not waiting:
                 return
-            else:
-                self._report(walking=False)
-                self.tracker.beat()
+            self.tracker.beat()  # both at most every few seconds / tenth of a second
+            self._report()
 
     def _take(self, outcome: ProbeOutcome) -> None:
         item: _Item = outcome.item
@@ -382,20 +417,29 @@ class _ScanRun:
         self.errors.append({"path": os.fsdecode(path), "error": message})
         log.warning("%s: %s", os.fsdecode(path), message, extra={"file": os.fsdecode(path)})
 
-    def _report(self, *, walking: bool, force: bool = False) -> None:
+    def report_phase(self, phase: str) -> None:
+        """The last frame: the scan is done, or was interrupted (what was saved)."""
+        self.phase = phase
+        self._report(force=True)
+
+    def _report(self, *, force: bool = False) -> None:
+        """At most ten frames a second, as probes finish and batches are walked."""
         if self.progress is None:
             return
         now = time.monotonic()
         if not force and now - self._last_progress < 0.1:
             return
         self._last_progress = now
+        c = self.counts
         self.progress(
             ScanProgress(
                 root=os.fsdecode(self.current),
-                discovered=self.counts.discovered,
+                discovered=c.discovered,
                 queued=self.queued,
                 probed=self.probed,
-                walking=walking,
+                phase=self.phase,
                 elapsed=now - self.started,
+                probing_since=self._first_probe,
+                saved=c.added + c.scanned,
             )
         )
