@@ -131,12 +131,12 @@ class QueueDisplay:
         self._progress.stop()
 
 
-def job_rate(fraction: float, seconds: float, duration: float | None) -> tuple[str, str]:
+def job_rate(fraction: float, seconds: float, media_seconds: float | None) -> tuple[str, str]:
     """(speed, ETA) of a running transcode: `2.3x` means 2.3 s of media per second. Pure."""
-    if not duration or seconds <= 0 or fraction <= 0:
+    if not media_seconds or seconds <= 0 or fraction <= 0:
         return "-", "?"
-    speed = fraction * duration / seconds
-    remaining = (1 - fraction) * duration / speed if speed > 0 else 0
+    speed = fraction * media_seconds / seconds
+    remaining = (1 - fraction) * media_seconds / speed if speed > 0 else 0
     return f"{speed:.1f}x", duration(remaining)
 
 

@@ -9,7 +9,7 @@ import typer
 from vpo.cli.context import open_library, settings_for
 from vpo.cli.jobs_cmd import _complete_job_id
 from vpo.cli.options import JsonOpt, ProfileOpt
-from vpo.cli.render import print_json, print_text
+from vpo.cli.render import print_json, print_summary
 
 
 def run_cmd(
@@ -38,8 +38,9 @@ def run_cmd(
     """
     import signal
 
+    from vpo.cli.progress import queue_display
     from vpo.errors import Interrupted
-    from vpo.transcode.runner import QueueRunner, RunLimits
+    from vpo.transcode.runner import Finished, QueueRunner, RunLimits, Running
 
     limits = RunLimits(
         max_files=max_files,
@@ -49,7 +50,15 @@ def run_cmd(
     )
     settings = settings_for(ctx, profile=profile)
     open_library(settings, creates_jobs=True).close()  # recover dead workers' jobs, purge old ones
-    runner = QueueRunner(settings, limits)
+    display = queue_display(json_out)
+
+    def tick(running: list[Running], finished: list[Finished]) -> None:
+        assert display is not None
+        for job in finished:
+            display.finished(job.job_id, job.status, job.name, job.seconds, job.error)
+        display.update(running)
+
+    runner = QueueRunner(settings, limits, on_tick=tick if display else None)
 
     def on_signal(signum: int, frame: object) -> None:
         runner.request_stop(signal.Signals(signum).name)
@@ -61,6 +70,8 @@ def run_cmd(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        if display:
+            display.close()
     if report.stopped_by in {sig.name for sig in stopping}:
         error = Interrupted(
             f"stopped by {report.stopped_by}; running jobs were put back in the queue",
@@ -72,10 +83,10 @@ def run_cmd(
         print_json(report.to_dict())
     else:
         for job in report.jobs:
-            print_text(
+            print_summary(
                 f"{job['status']:<10} {str(job['id'])[:8]}" + (f"  {job['error']}" if job["error"] else "")
             )
-        print_text(f"{len(report.jobs)} job(s) run; stopped: {report.stopped_by}")
+        print_summary(f"{len(report.jobs)} job(s) run; stopped: {report.stopped_by}")
     return 1 if any(j["status"] == "failed" for j in report.jobs) else 0
 
 
@@ -110,7 +121,7 @@ def cancel_cmd(
     if json_out:
         print_json({"id": full, "previous_status": before, "status": "cancelled"})
     else:
-        print_text(f"Cancelled job {full[:8]} (was {before})")
+        print_summary(f"Cancelled job {full[:8]} (was {before})")
     return 0
 
 
@@ -131,5 +142,5 @@ def retry_cmd(
     if json_out:
         print_json({"id": full, "status": "queued"})
     else:
-        print_text(f"Job {full[:8]} is queued again")
+        print_summary(f"Job {full[:8]} is queued again")
     return 0

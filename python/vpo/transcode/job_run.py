@@ -68,6 +68,9 @@ class JobRun:
         self.settings = settings
         self.stop = stop
         self.progress = 0.0
+        self.name = ""  # the file's name, for a progress display
+        self.media_seconds: float | None = None  # the source's duration, once probed
+        self.started = time.monotonic()
         self._last_beat = 0.0
         self.prober = ProberConfig(
             backend=settings.scan.prober, ffprobe=settings.tools.ffprobe, timeout=settings.scan.probe_timeout
@@ -78,6 +81,7 @@ class JobRun:
         assert job is not None
         target = TranscodeTarget.from_dict(job.options)
         record = files_db.get_by_id(self.db.conn, int(job.options.get("file_id", -1)))
+        self.name = os.fsdecode(os.path.basename(record.path)) if record else "?"
         temp: bytes | None = None
         token = file_context.set(os.fsdecode(record.path) if record else None)
         try:
@@ -85,6 +89,7 @@ class JobRun:
                 raise VpoError("the file is no longer in the catalogue")
             path = record.path
             before = self._probe(path, "cannot read")
+            self.media_seconds = before.duration_seconds
             why = skip_reason(before.tracks, target, before.container)
             if why:
                 self._finish("completed", {"skipped": why}, progress=1.0)

@@ -15,8 +15,10 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from vpo.config.settings import Settings
 from vpo.db import queue as queue_db
@@ -38,6 +40,24 @@ class RunLimits:
     workers: int = 1
 
 
+class Running(NamedTuple):
+    """A job in progress, as a progress display shows it."""
+
+    job_id: str
+    name: str
+    fraction: float
+    seconds: float
+    duration: float | None
+
+
+class Finished(NamedTuple):
+    job_id: str
+    status: str
+    name: str
+    seconds: float
+    error: str | None
+
+
 @dataclass
 class RunReport:
     jobs: list[dict[str, str | None]] = field(default_factory=list)
@@ -48,9 +68,20 @@ class RunReport:
 
 
 class QueueRunner:
-    def __init__(self, settings: Settings, limits: RunLimits) -> None:
+    """`on_tick(running, finished)`, when given, is called on the caller's thread about five
+    times a second with the jobs in progress and those that ended since the last call."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        limits: RunLimits,
+        on_tick: Callable[[list[Running], list[Finished]], None] | None = None,
+    ) -> None:
         self.settings = settings
         self.limits = limits
+        self.on_tick = on_tick
+        self._active: dict[str, JobRun] = {}
+        self._ended: list[Finished] = []
         self.stop = threading.Event()
         self.report = RunReport()
         self._lock = threading.Lock()
@@ -91,8 +122,22 @@ class QueueRunner:
         deadline = None if timeout is None else time.monotonic() + timeout
         for done in self._done:
             while not done.wait(0.2):
+                self._tick()
                 if deadline is not None and time.monotonic() > deadline:
                     return
+        self._tick()
+
+    def _tick(self) -> None:
+        if self.on_tick is None:
+            return
+        now = time.monotonic()
+        with self._lock:
+            running = [
+                Running(r.job_id, r.name, r.progress, now - r.started, r.media_seconds)
+                for r in self._active.values()
+            ]
+            ended, self._ended = self._ended, []
+        self.on_tick(running, ended)
 
     # -- limits --------------------------------------------------------------------------
 
@@ -155,7 +200,18 @@ class QueueRunner:
 
     def _run_job(self, db: Database, claim: queue_db.Claim) -> tuple[str, str | None]:
         token = job_context.set(claim.job_id)
+        run = JobRun(db, claim, self.settings, self.stop)
+        with self._lock:
+            self._active[claim.job_id] = run
+        status: str = "failed"
+        error: str | None = "stopped"
         try:
-            return JobRun(db, claim, self.settings, self.stop).execute()
+            status, error = run.execute()
+            return status, error
         finally:
             job_context.reset(token)
+            with self._lock:
+                self._active.pop(claim.job_id, None)
+                self._ended.append(
+                    Finished(claim.job_id, status, run.name, time.monotonic() - run.started, error)
+                )
