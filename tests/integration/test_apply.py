@@ -595,7 +595,6 @@ def test_files_not_yet_scanned_are_reported_and_skipped(
         "--json",
         tmp_path / "lib",
         late,
-        tmp_path / "lib" / "gone.mkv",
         paths["reorder.mkv"],
     )
     assert done.code == 1, done
@@ -603,9 +602,21 @@ def test_files_not_yet_scanned_are_reported_and_skipped(
     assert [(os.path.basename(f["path"]), f["status"], f["error"]) for f in files] == [
         ("reorder.mkv", "changed", None),  # once, though named twice
         ("late.mkv", "failed", "not in the catalogue; run `vpo scan` first"),  # once, though named twice
-        ("gone.mkv", "failed", "no such file"),
     ]
     assert snap(late) == late_before
+
+
+def test_a_path_that_does_not_exist_exits_2_like_scan(
+    lib: Any, tmp_path: Path, vpo: RunVpo, policy_file: Path
+) -> None:
+    paths = lib("reorder.mkv")
+    before = snap(paths["reorder.mkv"])
+    gone = tmp_path / "lib" / "gone.mkv"
+    for command in (["apply", "--policy", policy_file], ["transcode"]):
+        done = vpo(*command, "--json", paths["reorder.mkv"], gone)
+        assert done.code == 2, done
+        assert done.json()["code"] == "ROOT_NOT_FOUND" and str(gone) in done.json()["message"]
+    assert snap(paths["reorder.mkv"]) == before  # nothing was changed before the check
 
 
 def test_keep_backup_keeps_the_first_original_and_no_keep_backup_keeps_none(

@@ -251,7 +251,7 @@ def test_profiles_show_text(vpo: RunVpo, layered: Path) -> None:
     assert result.code == 0, result
     out = result.stdout
     assert "Profile movies" in out
-    assert "extends: movies -> base" in out
+    assert "applied: base -> movies (later ones override)" in out
     assert "Settings for the movie library" in out
     rows = {line.split()[0]: line.split() for line in out.splitlines() if line.startswith("scan.")}
     assert rows["scan.workers"][1:] == ["4", "profile:movies"]
@@ -412,3 +412,24 @@ def test_extends_cycle(vpo: RunVpo, layered: Path) -> None:
 def test_profiles_show_unknown(vpo: RunVpo, layered: Path) -> None:
     doc = json_error(vpo("profiles", "show", "tv", "--json"), "PROFILE_NOT_FOUND")
     assert doc["details"]["available"] == ["base", "kids", "movies"]
+
+
+def test_default_policy_is_inherited_through_extends(vpo: RunVpo, layered: Path, tmp_path: Path) -> None:
+    """`kids` extends `movies`, which names a default policy: kids has it too, and applies it."""
+    policy = write(tmp_path / "movies-policy.yaml", "schema_version: 1\naudio_language_preference: [eng]\n")
+    movies = layered / "profiles" / "movies.yaml"
+    movies.write_text(movies.read_text() + f"default_policy: {policy}\n")
+    shown = vpo("profiles", "show", "kids", "--json")
+    assert shown.code == 0 and shown.json()["default_policy"] == str(policy), shown
+    assert shown.json()["extends_chain"] == ["base", "movies", "kids"]
+    text = vpo("profiles", "show", "kids").stdout
+    assert "applied: base -> movies -> kids" in text and f"default policy: {policy}" in text
+    listed = {p["name"]: p["default_policy"] for p in vpo("profiles", "list", "--json").json()}
+    assert listed["kids"] == str(policy) and listed["base"] is None
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    media.make_video(lib / "a.mkv")
+    assert vpo("scan", lib).code == 0
+    planned = vpo("apply", "--profile", "kids", "--dry-run", "--json", lib)  # no --policy needed
+    assert planned.code == 0, planned
+    assert planned.json()["dry_run"] is True

@@ -8,9 +8,10 @@ from typing import Annotated, Optional
 
 import typer
 
+from vpo.cli import render
 from vpo.cli.context import open_library, resolve_settings
 from vpo.cli.options import DryRunOpt, JsonOpt, ProfileOpt, paths_argument
-from vpo.cli.render import print_json, print_text
+from vpo.cli.render import print_json
 from vpo.errors import UsageError
 
 
@@ -74,6 +75,8 @@ def apply(
 
 
 def _print(report) -> None:  # type: ignore[no-untyped-def]
+    # a dry run's plan is what was asked for; a real run's lines are its summary (-q: none)
+    print_text = render.print_text if report.dry_run else render.print_summary
     for f in report.files:
         print_text(f"{f.status.upper():<9} {f.path}")
         for a in f.actions:

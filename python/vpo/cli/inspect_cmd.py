@@ -9,7 +9,7 @@ import typer
 
 from vpo.cli.context import settings_for
 from vpo.cli.options import JsonOpt, ProfileOpt
-from vpo.cli.render import print_json, print_text, table
+from vpo.cli.render import print_json, print_text, tracks_table
 
 
 def inspect(
@@ -38,20 +38,5 @@ def inspect(
         f"  container: {report['container']}, duration: {report['duration_seconds'] or '?'}s, "
         f"size: {report['size_bytes']:,} bytes"
     )
-    rows = [
-        (
-            str(t["index"]),
-            t["type"],
-            t["codec"] or "-",
-            t["language"],
-            t["title"] or "",
-            "yes" if t["default"] else "",
-            "yes" if t["forced"] else "",
-            str(t["channels"] or "")
-            if t["type"] == "audio"
-            else (f"{t['width']}x{t['height']}" if t["width"] else ""),
-        )
-        for t in report["tracks"]
-    ]
-    print_text(table(["#", "TYPE", "CODEC", "LANG", "TITLE", "DEFAULT", "FORCED", "CH/SIZE"], rows))
+    print_text(tracks_table(report["tracks"]))
     return 0

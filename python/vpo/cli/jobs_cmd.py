@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from vpo.cli.context import open_library, settings_for
 from vpo.cli.options import Command, DryRunOpt, JsonOpt, ProfileOpt
-from vpo.cli.render import duration, print_json, print_text, table
+from vpo.cli.render import duration, indent, print_json, print_summary, print_text, table, tracks_table
 from vpo.jobs.queries import STATUSES, TYPES
 
 app = typer.Typer(help="List, inspect and purge the job history.", no_args_is_help=True)
@@ -164,9 +164,9 @@ def _print_detail(detail) -> None:  # type: ignore[no-untyped-def]
     if job.status == "running" and job.progress is not None:
         print_text(f"  Progress:  {job.progress:.0%}")
     print_text(f"  Process:   pid {job.pid} on {job.host}")
-    print_text(f"  Options:   {json.dumps(job.options, sort_keys=True)}")
+    print_text(f"  Options:   {json.dumps(job.options, sort_keys=True, ensure_ascii=False)}")
     if job.policy:
-        print_text(f"  Policy:    {json.dumps(job.policy, sort_keys=True)}")
+        print_text(f"  Policy:    {json.dumps(job.policy, sort_keys=True, ensure_ascii=False)}")
     if job.summary:
         print_text(
             "  Summary:   "
@@ -175,17 +175,41 @@ def _print_detail(detail) -> None:  # type: ignore[no-untyped-def]
     if job.error_message:
         print_text(f"  Error:     {job.error_message}")
         if job.error_context:
-            print_text(f"  Context:   {json.dumps(job.error_context, sort_keys=True)}")
+            print_text(f"  Context:   {json.dumps(job.error_context, sort_keys=True, ensure_ascii=False)}")
         if job.error_traceback:
             print_text("  Traceback:")
             for line in job.error_traceback.rstrip().splitlines():
                 print_text(f"    {line}")
     print_text(f"  Files:     {detail.file_count:,}")
     for _fid, path, outcome, details in detail.files:
-        extra = f"  {json.dumps(details, sort_keys=True)}" if details else ""
-        print_text(f"    {outcome:<10} {os.fsdecode(path)}{extra}")
+        print_text(f"    {outcome:<10} {os.fsdecode(path)}")
+        _print_file_details(details or {})
     if detail.file_count > len(detail.files):
         print_text(f"    ... {detail.file_count - len(detail.files):,} more (--all or --json lists them all)")
+
+
+# What an apply records per file, shown as readable blocks rather than one JSON line.
+_LAYOUTS = ("before", "after")
+
+
+def _print_file_details(details: dict[str, Any]) -> None:
+    import json
+
+    for action in details.get("actions") or []:
+        target = f"track {action['track']}" if action.get("track") is not None else "tracks"
+        print_text(f"               {action['action']} {target}: {action['from']} -> {action['to']}")
+        print_text(f"                 ({action['reason']})")
+    for name in _LAYOUTS:
+        if details.get(name):
+            print_text(f"               {name}:")
+            print_text(indent(tracks_table(details[name]), 17))
+    rest = {k: v for k, v in details.items() if k not in ("actions", *_LAYOUTS) and v is not None}
+    if rest:
+        shown = ", ".join(
+            f"{k}: {v if isinstance(v, (str, int, float)) else json.dumps(v, ensure_ascii=False)}"
+            for k, v in rest.items()
+        )
+        print_text(f"               {shown}")
 
 
 @app.command("purge", cls=Command)
@@ -225,5 +249,5 @@ def purge_cmd(
 
     verb = "Would delete" if dry_run else "Deleted"
     when = "" if result.cutoff == EPOCH else f" (created before {to_local_display(result.cutoff)})"
-    print_text(f"{verb} {len(result.job_ids):,} finished job(s) older than {days:g} day(s){when}")
+    print_summary(f"{verb} {len(result.job_ids):,} finished job(s) older than {days:g} day(s){when}")
     return 0

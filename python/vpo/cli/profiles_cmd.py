@@ -59,7 +59,8 @@ def show_cmd(
         return 0
     print_text(f"Profile {shown['name']} ({shown['path']})")
     if len(shown["extends_chain"]) > 1:
-        print_text(f"  extends: {' -> '.join(reversed(shown['extends_chain']))}")
+        # in the order the layers apply: each later profile overrides the ones before it
+        print_text(f"  applied: {' -> '.join(shown['extends_chain'])} (later ones override)")
     if shown["description"]:
         print_text(f"  {shown['description']}")
     print_text(f"  default policy: {shown['default_policy'] or '-'}")

@@ -41,18 +41,62 @@ def print_error(code: str, message: str, details: dict[str, Any], *, json_mode: 
         sys.stderr.write(f"Error: {safe(message)}\n")
 
 
+def width(text: str) -> int:
+    """Terminal cells `text` takes: a wide (CJK) character two, a combining mark or a
+    zero-width character none, as wcwidth(3) counts them. unicodedata, not rich.cells:
+    this runs for every table, and importing rich costs more than most commands."""
+    if text.isascii():
+        return len(text)
+    import unicodedata
+
+    cells = 0
+    for ch in text:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        cells += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return cells
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, right: Sequence[int] = ()) -> str:
-    widths = [len(h) for h in headers]
+    """Columns aligned by terminal cells (wide characters count twice), two spaces apart."""
     cells = [[safe(str(c)) for c in row] for row in rows]
+    widths = [width(h) for h in headers]
     for row in cells:
         for i, cell in enumerate(row):
-            widths[i] = max(widths[i], len(cell))
+            widths[i] = max(widths[i], width(cell))
 
     def line(values: Sequence[str]) -> str:
-        parts = [v.rjust(widths[i]) if i in right else v.ljust(widths[i]) for i, v in enumerate(values)]
+        parts = []
+        for i, v in enumerate(values):
+            pad = " " * (widths[i] - width(v))
+            parts.append(pad + v if i in right else v + pad)
         return "  ".join(parts).rstrip()
 
     return "\n".join([line(headers)] + [line(r) for r in cells])
+
+
+def tracks_table(tracks: Sequence[dict[str, Any]]) -> str:
+    """A file's tracks (`Track.to_dict()` rows), as `vpo inspect` and `vpo jobs show` print them."""
+    rows = [
+        (
+            str(t["index"]),
+            t["type"],
+            t.get("codec") or "-",
+            t.get("language") or "und",
+            t.get("title") or "",
+            "yes" if t.get("default") else "",
+            "yes" if t.get("forced") else "",
+            str(t.get("channels") or "")
+            if t["type"] == "audio"
+            else (f"{t['width']}x{t['height']}" if t.get("width") else ""),
+        )
+        for t in tracks
+    ]
+    return table(["#", "TYPE", "CODEC", "LANG", "TITLE", "DEFAULT", "FORCED", "CH/SIZE"], rows)
+
+
+def indent(text: str, by: int) -> str:
+    return "\n".join(" " * by + line if line else line for line in text.splitlines())
 
 
 def duration(seconds: float | None) -> str:

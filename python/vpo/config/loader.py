@@ -7,7 +7,7 @@ where every effective value came from.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +132,10 @@ def load_profile(home: Path, name: str) -> Profile:
 
 
 def profile_chain(home: Path, name: str) -> list[Profile]:
-    """The profile and everything it extends, base first. Cycles are an error."""
+    """The profile and everything it extends, base first. Cycles are an error.
+
+    `default_policy` is inherited like every setting: a profile that sets none has the
+    one of the profile it extends (each entry carries the one in effect at its level)."""
     chain: list[Profile] = []
     seen: list[str] = []
     current: str | None = name
@@ -159,7 +162,11 @@ def profile_chain(home: Path, name: str) -> list[Profile]:
             ) from None
         chain.append(profile)
         current = profile.extends
-    return list(reversed(chain))
+    chain.reverse()
+    for pos in range(1, len(chain)):
+        if chain[pos].default_policy is None and chain[pos - 1].default_policy is not None:
+            chain[pos] = replace(chain[pos], default_policy=chain[pos - 1].default_policy)
+    return chain
 
 
 def _require_mapping(path: Path, document: Any, loc: tuple[Any, ...]) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from vpo.db import files as files_db
 from vpo.db.connection import Database
 from vpo.db.files import FileRecord
+from vpo.errors import RootNotFoundError
 
 NOT_SCANNED = "not in the catalogue; run `vpo scan` first"
 
@@ -51,8 +52,12 @@ def resolve_targets(
                 add(Unusable(path, "no catalogued video files here; run `vpo scan` first"), path)
             continue
         record = files_db.get_by_path(db.conn, path)
+        if record is None and not os.path.exists(path):
+            # a path that is nowhere, on disk or in the catalogue: a typo, as for `vpo scan`
+            shown = os.fsdecode(path)
+            raise RootNotFoundError(f"path does not exist: {shown}", details={"path": shown})
         if record is None:
-            add(Unusable(path, NOT_SCANNED if os.path.exists(path) else "no such file"), path)
+            add(Unusable(path, NOT_SCANNED), path)
         elif record.scan_status != "ok":
             reason = f"catalogued as {record.scan_status}" + (
                 f": {record.scan_error}" if record.scan_error else ""

@@ -242,4 +242,8 @@ def _plan_defaults(
             mains[0] if mains else None,
             "preferred subtitle track is default (set_preferred_subtitle_default)",
         )
+    elif rules.clear_other_defaults:
+        # No subtitle is chosen, so none stays default: "subtitles stay off unless the
+        # player asks" (a forced track is shown by its forced flag, not its default flag).
+        decide("subtitle", None, "no subtitle is chosen as default")
     return flags
