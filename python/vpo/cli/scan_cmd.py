@@ -72,10 +72,11 @@ def scan(
         workers=settings.workers(),
         prober=ProberConfig(backend=cfg.prober, ffprobe=settings.tools.ffprobe, timeout=cfg.probe_timeout),
     )
-    from vpo.scan.service import normalize_roots
+    from vpo.scan.service import check_file_roots, normalize_roots
 
     db = open_library(settings, creates_jobs=True)
     roots = normalize_roots(list(options.roots), must_exist=False)
+    check_file_roots(roots, options.extensions)  # before the header: it fails at once
     if not json_out and all(os.path.exists(r) for r in roots):  # else the scan fails at once
         for root in roots:
             print_summary(f"Scanning {os.fsdecode(root)} ...")

@@ -8,9 +8,10 @@ from typing import Annotated, Optional
 
 import typer
 
+from vpo.cli import render
 from vpo.cli.context import open_library, resolve_settings
 from vpo.cli.options import DryRunOpt, JsonOpt, ProfileOpt, paths_argument
-from vpo.cli.render import print_json, print_text
+from vpo.cli.render import print_json
 from vpo.transcode.models import CODECS, RESOLUTIONS
 
 
@@ -81,9 +82,26 @@ def transcode(
     if json_out:
         print_json(report.to_dict())
     else:
-        for f in report.files:
-            extra = f" (job {f.job_id[:8]})" if f.job_id else (f": {f.reason}" if f.reason else "")
-            print_text(f"{f.status.upper():<8} {f.path}{extra}")
-        queued = sum(1 for f in report.files if f.status == "queued")
-        print_text(f"{queued} queued" + (" (dry run)" if dry_run else "; run them with `vpo jobs run`"))
+        _print(report, dry_run)
     return 1 if any(f.status == "failed" for f in report.files) else 0
+
+
+def _print(report, dry_run: bool) -> None:  # type: ignore[no-untyped-def]
+    """Per file what would be done (codec, quality, size) and why a file is skipped. A dry
+    run's plan is what was asked for; a real run's lines are its summary (-q: none)."""
+    show = render.print_text if dry_run else render.print_summary
+    for f in report.files:
+        extra = f" (job {f.job_id[:8]})" if f.job_id else ""
+        show(f"{f.status.upper():<8} {f.path}{extra}")
+        if f.plan and f.status != "failed":  # a skipped file: what it is, not a plan
+            show(f"         {f.plan.split(' -> ')[0] if f.status == 'skipped' else f.plan}")
+        if f.reason:
+            show(f"         {'skipped' if f.status == 'skipped' else 'error'}: {f.reason}")
+    counts = {
+        s: sum(1 for f in report.files if f.status == s) for s in ("queued", "planned", "skipped", "failed")
+    }
+    done = f"{counts['planned']} would be queued (dry run)" if dry_run else f"{counts['queued']} queued"
+    show(
+        f"{done}, {counts['skipped']} skipped, {counts['failed']} failed"
+        + ("" if dry_run else "; run them with `vpo jobs run`")
+    )

@@ -17,6 +17,11 @@ def inspect_file(path: bytes, config: ProberConfig) -> dict[str, Any]:
         )
     path = os.path.abspath(path)
     shown = os.fsdecode(path)
+    if os.path.isdir(path):
+        raise UsageError(
+            f"{shown} is a directory; vpo inspect needs one media file (vpo scan catalogues a directory)",
+            details={"path": shown},
+        )
     if not os.path.isfile(path):
         raise FileNotCataloguedError(f"no such file: {shown}", details={"path": shown})
     try:

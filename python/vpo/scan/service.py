@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from vpo.catalogue import Known
 from vpo.db import files as files_db
 from vpo.db.connection import Database
-from vpo.errors import Interrupted, RootNotFoundError, RootUnreadableError, UnmountedLibraryError
+from vpo.errors import (
+    Interrupted,
+    RootNotFoundError,
+    RootUnreadableError,
+    UnmountedLibraryError,
+    UsageError,
+)
 from vpo.jobs.tracker import JobTracker
 from vpo.media.probe_pool import ProbeOutcome, ProbePool
 from vpo.scan import walker
@@ -77,6 +83,7 @@ def scan(
     started = time.monotonic()
     start_ns = time.time_ns()
     roots = normalize_roots(list(options.roots), must_exist=False)
+    check_file_roots(roots, options.extensions)
     vanished = _vanished_roots(db, roots)
     tracker = JobTracker(db, type="scan", target=[os.fsdecode(r) for r in roots], options=options.for_job())
     run = None
@@ -129,6 +136,23 @@ def scan(
         duration_seconds=time.monotonic() - started,
         errors=run.errors,
     )
+
+
+def check_file_roots(roots: tuple[bytes, ...], extensions: tuple[str, ...]) -> None:
+    """A file named on the command line that the scan would not catalogue fails at once,
+    saying why, instead of a scan that discovers nothing."""
+    wanted = {e.lower() for e in extensions}
+    for root in roots:
+        if not os.path.isfile(root):
+            continue
+        ext = os.path.splitext(root)[1].decode("utf-8", "replace").lstrip(".").lower()
+        if ext not in wanted:
+            shown = os.fsdecode(root)
+            raise UsageError(
+                f"{shown}: .{ext or '(no extension)'} files are not catalogued "
+                f"(scan.extensions: {', '.join(extensions)}; add one with --extensions)",
+                details={"path": shown, "extensions": list(extensions)},
+            )
 
 
 def _vanished_roots(db: Database, roots: tuple[bytes, ...]) -> list[RootNotFoundError]:

@@ -51,6 +51,38 @@ def skip_reason(tracks: Sequence[Track], target: TranscodeTarget, container: str
     return f"already {target.codec}"
 
 
+def scaled(width: int, height: int, max_resolution: str | None) -> tuple[int, int]:
+    """The picture size after the `max_resolution` box (aspect kept, even numbers), as the
+    scale filter of `ffmpeg_args` computes it."""
+    if max_resolution is None or within(Track(0, "video", width=width, height=height), max_resolution):
+        return width, height
+    box_w, box_h = RESOLUTIONS[max_resolution]
+    ratio = min(box_w / width, box_h / height)
+    return max(2, int(width * ratio) // 2 * 2), max(2, int(height * ratio) // 2 * 2)
+
+
+def quality(target: TranscodeTarget) -> str:
+    if target.crf is not None:
+        return f"crf {target.crf}" + (f", at most {target.bitrate}" if target.bitrate else "")
+    if target.bitrate:
+        return f"{target.bitrate} bit/s"
+    return "the encoder's default quality"
+
+
+def describe(tracks: Sequence[Track], target: TranscodeTarget) -> str:
+    """`h264 1920x1080 -> hevc crf 28, 1280x720`: what a transcode would do to a file."""
+    video = main_video(tracks)
+    if video is None:
+        return "no video track"
+    source = f"{video.codec or '?'} {video.width or '?'}x{video.height or '?'}"
+    if video.width and video.height:
+        w, h = scaled(video.width, video.height, target.max_resolution)
+        size = f"{w}x{h}" + (" (scaled down)" if (w, h) != (video.width, video.height) else "")
+    else:
+        size = "size unknown"
+    return f"{source} -> {target.codec} {quality(target)}, {size}"
+
+
 def ffmpeg_args(
     ffmpeg: str,
     src: bytes,

@@ -19,7 +19,7 @@ from vpo.host import hostname
 from vpo.jobs.queries import resolve_id
 from vpo.library.targets import Unusable, resolve_targets
 from vpo.timeutil import now_iso
-from vpo.transcode.decide import skip_reason
+from vpo.transcode.decide import describe, skip_reason
 from vpo.transcode.models import TranscodeTarget
 
 
@@ -29,9 +29,16 @@ class QueuedFile:
     status: str  # queued | planned | skipped | failed
     reason: str | None = None
     job_id: str | None = None
+    plan: str | None = None  # what the transcode does: "h264 1920x1080 -> hevc crf 28, 1280x720"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "status": self.status, "reason": self.reason, "job_id": self.job_id}
+        return {
+            "path": self.path,
+            "status": self.status,
+            "reason": self.reason,
+            "job_id": self.job_id,
+            "plan": self.plan,
+        }
 
 
 @dataclass
@@ -69,14 +76,18 @@ def queue_transcodes(
             report.files.append(QueuedFile(os.fsdecode(item.path), "failed", item.reason))
             continue
         shown = os.fsdecode(item.path)
-        why = skip_reason(files_db.tracks_of(db.conn, item.id), target, item.container)
+        tracks = files_db.tracks_of(db.conn, item.id)
+        plan = describe(tracks, target)
+        why = skip_reason(tracks, target, item.container)
         if why:
-            report.files.append(QueuedFile(shown, "skipped", why))
+            report.files.append(QueuedFile(shown, "skipped", why, plan=plan))
             continue
         if dry_run:
             busy = queue_db.active_transcode_for(db.conn, item.id)
             report.files.append(
-                QueuedFile(shown, "skipped", ALREADY_QUEUED) if busy else QueuedFile(shown, "planned")
+                QueuedFile(shown, "skipped", ALREADY_QUEUED, plan=plan)
+                if busy
+                else QueuedFile(shown, "planned", plan=plan)
             )
             continue
         job = JobRecord(
@@ -96,7 +107,7 @@ def queue_transcodes(
                 continue
             jobs_db.insert(conn, job)
             jobs_db.add_files(conn, job.id, [(item.id, item.path, "queued", None)])
-        report.files.append(QueuedFile(shown, "queued", job_id=job.id))
+        report.files.append(QueuedFile(shown, "queued", job_id=job.id, plan=plan))
     return report
 
 
