@@ -37,7 +37,7 @@ def apply(
     Exit 0: every file complies or was changed; 1: some files failed (each restored);
     2: a policy, profile, settings or tool problem found before any file was touched.
     """
-    from vpo.media.probe import ProberConfig
+    from vpo.media.probe import prober_for
     from vpo.policy.apply import ApplyOptions
     from vpo.policy.apply import apply as run_apply
     from vpo.policy.loader import load_policy
@@ -56,9 +56,7 @@ def apply(
         dry_run=dry_run,
         keep_backup=settings.behavior.keep_backup,
         tools=settings.tools,
-        prober=ProberConfig(
-            backend=settings.scan.prober, ffprobe=settings.tools.ffprobe, timeout=settings.scan.probe_timeout
-        ),
+        prober=prober_for(settings),
         extensions=settings.scan.extensions,
         follow_symlinks=settings.scan.follow_symlinks,
     )

@@ -21,14 +21,12 @@ def inspect(
 ) -> int:
     """Show the tracks of one file, probed now (the catalogue is not touched)."""
     from vpo.media.inspect import inspect_file
-    from vpo.media.probe import BACKENDS, ProberConfig
+    from vpo.media.probe import BACKENDS, prober_for
 
     if prober is not None and prober not in BACKENDS:
         raise typer.BadParameter(f"{prober!r}; choose from {', '.join(BACKENDS)}", param_hint="--prober")
     settings = settings_for(ctx, profile=profile, **{"scan.prober": prober})
-    config = ProberConfig(
-        backend=settings.scan.prober, ffprobe=settings.tools.ffprobe, timeout=settings.scan.probe_timeout
-    )
+    config = prober_for(settings)
     report = inspect_file(os.fsencode(file), config)
     if json_out:
         print_json(report)

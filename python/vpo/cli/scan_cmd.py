@@ -44,7 +44,7 @@ def scan(
     profile: ProfileOpt = None,
 ) -> int:
     """Catalogue the video files under PATH; only new or changed files are probed."""
-    from vpo.media.probe import BACKENDS, ProberConfig
+    from vpo.media.probe import BACKENDS, prober_for
     from vpo.scan.models import ScanOptions
     from vpo.scan.service import scan as run_scan
 
@@ -70,7 +70,7 @@ def scan(
         follow_symlinks=cfg.follow_symlinks,
         extensions=cfg.extensions,
         workers=settings.workers(),
-        prober=ProberConfig(backend=cfg.prober, ffprobe=settings.tools.ffprobe, timeout=cfg.probe_timeout),
+        prober=prober_for(settings),
     )
     from vpo.scan.service import check_file_roots, normalize_roots
 

@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from vpo.catalogue import Known
+from vpo.catalogue import Known, ScanStatus
 from vpo.db.connection import chunks
 from vpo.media.models import ProbeResult, Track
 from vpo.paths import under_range
@@ -132,7 +132,7 @@ def upsert_probed(
         result.duration_seconds if result else None,
         fingerprint,
         content_hash,
-        "ok" if result else "error",
+        (ScanStatus.OK if result else ScanStatus.ERROR).value,
         error,
         int(racy),
         now,

@@ -8,6 +8,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from vpo.catalogue import ScanStatus
 from vpo.db import files as files_db
 from vpo.db.connection import Database
 from vpo.db.files import FileRecord
@@ -43,7 +44,7 @@ def resolve_targets(
         if os.path.isdir(path):
             known = files_db.files_under(db.conn, path)
             for entry in known:
-                if entry.scan_status == "ok":
+                if entry.scan_status == ScanStatus.OK:
                     add(entry, entry.path)
             catalogued = {r.path for r in known}
             for found in _unscanned(path, catalogued, extensions, follow_symlinks):
@@ -58,7 +59,7 @@ def resolve_targets(
             raise RootNotFoundError(f"path does not exist: {shown}", details={"path": shown})
         if record is None:
             add(Unusable(path, NOT_SCANNED), path)
-        elif record.scan_status != "ok":
+        elif record.scan_status != ScanStatus.OK:
             reason = f"catalogued as {record.scan_status}" + (
                 f": {record.scan_error}" if record.scan_error else ""
             )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from vpo.media.models import ProbeResult
+
+if TYPE_CHECKING:
+    from vpo.config.settings import Settings
 
 BACKENDS = ("pyav", "ffprobe")
 
@@ -13,6 +16,14 @@ class ProberConfig(NamedTuple):
     backend: str = "pyav"
     ffprobe: str = "ffprobe"
     timeout: float = 60.0
+
+
+def prober_for(settings: Settings) -> ProberConfig:
+    """The prober the settings ask for: the one place that reads them for it (scan,
+    inspect, and the verification after apply and transcode all probe alike)."""
+    return ProberConfig(
+        backend=settings.scan.prober, ffprobe=settings.tools.ffprobe, timeout=settings.scan.probe_timeout
+    )
 
 
 def probe_file(path: bytes, config: ProberConfig) -> ProbeResult:

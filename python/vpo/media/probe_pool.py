@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 from vpo.media import standby
 from vpo.media.models import ProbeResult
 from vpo.media.probe import ProberConfig
+from vpo.media.tools import stop_child
 
 log = logging.getLogger(__name__)
 
@@ -191,24 +192,8 @@ class _LineReader:
 
 
 def _stop(child: subprocess.Popen[bytes]) -> int | None:
-    """Close stdin (a clean exit), then SIGTERM, then SIGKILL."""
-    if child.poll() is not None:
-        return child.returncode
-    try:
-        child.stdin.close()  # type: ignore[union-attr]
-    except OSError:
-        pass
-    for sig, wait in ((None, 0.5), (signal.SIGTERM, 1.0), (signal.SIGKILL, 5.0)):
-        if sig is not None:
-            try:
-                child.send_signal(sig)
-            except ProcessLookupError:
-                pass
-        try:
-            return child.wait(timeout=wait)
-        except subprocess.TimeoutExpired:
-            continue
-    return child.poll()
+    """A worker reads until its stdin closes: that first, then SIGTERM (it ignores SIGINT)."""
+    return stop_child(child, close_stdin=True, signal_first=signal.SIGTERM, grace=1.0)
 
 
 def _describe_exit(code: int | None) -> str:

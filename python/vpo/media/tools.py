@@ -99,20 +99,36 @@ def last_lines(text: str, count: int = 3) -> str:
     return " | ".join(lines[-count:]) if lines else "no output"
 
 
-def stop_child(child: subprocess.Popen, *, grace: float = 3.0) -> None:
-    """SIGINT (let it clean up), wait, then SIGKILL."""
+def stop_child(
+    child: subprocess.Popen,
+    *,
+    signal_first: int = signal.SIGINT,
+    grace: float = 3.0,
+    close_stdin: bool = False,
+) -> int | None:
+    """The one way VPO stops a child process, in stages: (close its stdin and give it half
+    a second to leave cleanly,) `signal_first` (SIGINT: a tool cleans up its output), wait
+    `grace` seconds, then SIGKILL. Returns its exit status (None if it outlived even that)."""
     if child.poll() is not None:
-        return
-    for sig, wait in ((signal.SIGINT, grace), (signal.SIGKILL, 5.0)):
+        return child.returncode
+    stages: list[tuple[int | None, float]] = [(signal_first, grace), (signal.SIGKILL, 5.0)]
+    if close_stdin:
         try:
-            child.send_signal(sig)
-        except ProcessLookupError:
-            return
+            child.stdin.close()  # type: ignore[union-attr]
+        except (OSError, AttributeError):
+            pass
+        stages.insert(0, (None, 0.5))
+    for sig, wait in stages:
+        if sig is not None:
+            try:
+                child.send_signal(sig)
+            except ProcessLookupError:
+                break
         try:
-            child.wait(timeout=wait)
-            return
+            return child.wait(timeout=wait)
         except subprocess.TimeoutExpired:
             continue
+    return child.poll()
 
 
 def require_tools(configured: dict[str, str]) -> None:

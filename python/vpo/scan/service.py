@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from vpo.catalogue import Known
+from vpo.catalogue import Known, ScanStatus
 from vpo.db import files as files_db
 from vpo.db.connection import Database
 from vpo.errors import (
@@ -373,7 +373,7 @@ class _ScanRun:
                 candidates = files_db.move_candidates(self.db.conn, entry[1], fingerprint)
                 # a file gone in this scan first; then one that went missing earlier
                 match = next(((fid, old) for fid, old, _ in candidates if fid in vanished), None) or next(
-                    ((fid, old) for fid, old, status in candidates if status == "missing"), None
+                    ((fid, old) for fid, old, status in candidates if status == ScanStatus.MISSING), None
                 )
             if match and self.writer.move(match[0], match[1], entry):
                 vanished.pop(match[0], None)

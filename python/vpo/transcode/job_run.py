@@ -29,7 +29,7 @@ from vpo.db.connection import Database
 from vpo.errors import ToolError, VpoError
 from vpo.logging import file_context
 from vpo.media.models import ProbeResult
-from vpo.media.probe import ProberConfig, probe_file
+from vpo.media.probe import probe_file, prober_for
 from vpo.media.siblings import hidden_sibling, remove_stale
 from vpo.media.tools import last_lines, stop_child
 from vpo.timeutil import now_iso
@@ -72,9 +72,7 @@ class JobRun:
         self.media_seconds: float | None = None  # the source's duration, once probed
         self.started = time.monotonic()
         self._last_beat = 0.0
-        self.prober = ProberConfig(
-            backend=settings.scan.prober, ffprobe=settings.tools.ffprobe, timeout=settings.scan.probe_timeout
-        )
+        self.prober = prober_for(settings)
 
     def execute(self) -> tuple[str, str | None]:
         job = jobs_db.get(self.db.conn, self.job_id)
