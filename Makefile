@@ -27,10 +27,30 @@ system-deps: ## Install ffmpeg, mkvtoolnix, SQLite's and a C compiler's files, R
 	  echo "Installing system packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
-	@if ! command -v cargo >/dev/null && [ ! -x "$$HOME/.cargo/bin/cargo" ]; then \
-	  echo "Installing the Rust toolchain (rustup, minimal profile)"; \
-	  curl -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal >/dev/null; \
-	fi
+	@$(MAKE) --no-print-directory rust
+
+.PHONY: rust
+rust: ## Install or update Rust when cargo is missing, has no toolchain, or is older than Cargo.toml's rust-version
+	@need=$$(sed -n 's/^rust-version *= *"\(.*\)"/\1/p' Cargo.toml); \
+	export PATH="$$HOME/.cargo/bin:$$PATH"; \
+	have=$$(cargo --version 2>/dev/null | awk '{print $$2}'); \
+	if [ -z "$$have" ] && command -v rustup >/dev/null; then \
+	  echo "cargo has no default toolchain: rustup default stable"; \
+	  rustup default stable >/dev/null && have=$$(cargo --version | awk '{print $$2}'); \
+	fi; \
+	if [ -n "$$have" ] && [ "$$(printf '%s\n%s\n' "$$need" "$$have" | sort -V | head -n 1)" = "$$need" ]; then \
+	  exit 0; \
+	fi; \
+	if [ -n "$$have" ] && command -v rustup >/dev/null; then \
+	  echo "cargo $$have is older than the crate's rust-version $$need: rustup update stable"; \
+	  rustup update stable >/dev/null && rustup default stable >/dev/null; \
+	else \
+	  echo "Installing Rust with rustup (minimal profile; cargo $${have:-missing}, $$need or newer needed)"; \
+	  command -v curl >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq curl ca-certificates >/dev/null; }; \
+	  curl -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --default-toolchain stable >/dev/null; \
+	fi; \
+	have=$$(cargo --version 2>/dev/null | awk '{print $$2}'); \
+	echo "Rust: cargo $$have (needs $$need or newer)"
 
 $(STAMP): pyproject.toml $(RUST_SOURCES)
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
@@ -82,6 +102,10 @@ demo: install ## Set up everything, generate a demo library, scan it, change it,
 	@echo; echo "== vpo apply --dry-run with examples/policies/english-first.yaml   (plans only)"
 	VPO_HOME=$(DEMO)/home $(BIN)/vpo apply --dry-run --policy examples/policies/english-first.yaml $(DEMO)/library/movies | tail -n 12
 	@echo; echo "Next: export VPO_HOME=$$PWD/$(DEMO)/home; $(BIN)/vpo --help"
+
+.PHONY: docs
+docs: install ## Regenerate docs/cli.md from the commands' help (a test fails when it is stale)
+	$(BIN)/python -m vpo.cli.reference > docs/cli.md
 
 .PHONY: bench
 bench: install ## Run every benchmark and print the figures table

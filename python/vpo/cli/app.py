@@ -55,6 +55,7 @@ def main_options(
             "--verbose",
             "-v",
             count=True,
+            show_default=False,
             help="On stderr, info lines too (-vv: debug). Anywhere on the line.",
         ),
     ] = 0,

@@ -106,7 +106,12 @@ def _parse_end_by(text: str):  # type: ignore[no-untyped-def]
 
 def cancel_cmd(
     ctx: typer.Context,
-    job_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=_complete_job_id)],
+    job_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID", autocompletion=_complete_job_id, help="Job id or a unique prefix (4+ characters)."
+        ),
+    ],
     json_out: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> int:
@@ -127,7 +132,12 @@ def cancel_cmd(
 
 def retry_cmd(
     ctx: typer.Context,
-    job_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=_complete_job_id)],
+    job_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID", autocompletion=_complete_job_id, help="Job id or a unique prefix (4+ characters)."
+        ),
+    ],
     json_out: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> int:

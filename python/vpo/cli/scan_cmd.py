@@ -72,7 +72,7 @@ def scan(
         workers=settings.workers(),
         prober=prober_for(settings),
     )
-    from vpo.scan.service import check_file_roots, normalize_roots
+    from vpo.scan.roots import check_file_roots, normalize_roots
 
     db = open_library(settings, creates_jobs=True)
     roots = normalize_roots(list(options.roots), must_exist=False)

@@ -328,3 +328,17 @@ def tracks_of(conn: sqlite3.Connection, file_id: int) -> list[Track]:
 def get_by_id(conn: sqlite3.Connection, file_id: int) -> FileRecord | None:
     row = conn.execute(f"SELECT {_RECORD_COLUMNS} FROM files WHERE id = ?", (file_id,)).fetchone()
     return FileRecord(*row) if row else None
+
+
+class KnownSizes:
+    """`size in sizes`: does the catalogue hold a file (present or missing) of this size?"""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._seen: dict[int, bool] = {}
+
+    def __contains__(self, size: int) -> bool:
+        hit = self._seen.get(size)
+        if hit is None:
+            hit = self._seen[size] = size_known(self._conn, size)
+        return hit

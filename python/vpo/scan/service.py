@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,35 +17,20 @@ from vpo.db import files as files_db
 from vpo.db.connection import Database
 from vpo.errors import (
     Interrupted,
-    RootNotFoundError,
     RootUnreadableError,
     UnmountedLibraryError,
-    UsageError,
 )
 from vpo.jobs.tracker import JobTracker
 from vpo.media.probe_pool import ProbeOutcome, ProbePool
 from vpo.scan import walker
 from vpo.scan.diff import BatchPlan, hash_verdict, in_scope, plan_batch, split_remaining
 from vpo.scan.models import ScanCounts, ScanOptions, ScanProgress, ScanReport
+from vpo.scan.roots import check_file_roots, normalize_roots, vanished_roots
 from vpo.scan.writer import Probed, ScanWriter, record_missing
 
 log = logging.getLogger(__name__)
 
 MAX_PENDING_PROBES = 4096  # backpressure: the walk waits for probes beyond this
-
-
-class _KnownSizes:
-    """`size in sizes`: does the catalogue hold a file (present or missing) of this size?"""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-        self._seen: dict[int, bool] = {}
-
-    def __contains__(self, size: int) -> bool:
-        hit = self._seen.get(size)
-        if hit is None:
-            hit = self._seen[size] = files_db.size_known(self._conn, size)
-        return hit
 
 
 @dataclass(slots=True)
@@ -58,25 +42,6 @@ class _Item:
     content_hash: str | None
 
 
-def normalize_roots(paths: list[bytes], *, must_exist: bool = True) -> tuple[bytes, ...]:
-    """Absolute, deduplicated; a root inside another root is dropped. Missing roots fail
-    (unless `must_exist` is false)."""
-    roots = []
-    for raw in paths:
-        root = os.path.abspath(raw)
-        if must_exist and not os.path.exists(root):
-            raise RootNotFoundError(
-                f"path does not exist: {os.fsdecode(root)}", details={"path": os.fsdecode(root)}
-            )
-        roots.append(root)
-    roots.sort()
-    kept: list[bytes] = []
-    for root in roots:
-        if not any(root == k or root.startswith(k.rstrip(b"/") + b"/") for k in kept):
-            kept.append(root)
-    return tuple(kept)
-
-
 def scan(
     db: Database, options: ScanOptions, progress: Callable[[ScanProgress], None] | None = None
 ) -> ScanReport:
@@ -84,7 +49,7 @@ def scan(
     start_ns = time.time_ns()
     roots = normalize_roots(list(options.roots), must_exist=False)
     check_file_roots(roots, options.extensions)
-    vanished = _vanished_roots(db, roots)
+    vanished = vanished_roots(db, roots)
     tracker = JobTracker(db, type="scan", target=[os.fsdecode(r) for r in roots], options=options.for_job())
     run = None
     try:
@@ -138,44 +103,6 @@ def scan(
     )
 
 
-def check_file_roots(roots: tuple[bytes, ...], extensions: tuple[str, ...]) -> None:
-    """A file named on the command line that the scan would not catalogue fails at once,
-    saying why, instead of a scan that discovers nothing."""
-    wanted = {e.lower() for e in extensions}
-    for root in roots:
-        if not os.path.isfile(root):
-            continue
-        ext = os.path.splitext(root)[1].decode("utf-8", "replace").lstrip(".").lower()
-        if ext not in wanted:
-            shown = os.fsdecode(root)
-            raise UsageError(
-                f"{shown}: .{ext or '(no extension)'} files are not catalogued "
-                f"(scan.extensions: {', '.join(extensions)}; add one with --extensions)",
-                details={"path": shown, "extensions": list(extensions)},
-            )
-
-
-def _vanished_roots(db: Database, roots: tuple[bytes, ...]) -> list[RootNotFoundError]:
-    """Why each missing root fails. A path nobody catalogued fails at once, with no job (a
-    typo); one the catalogue knows files under is recorded as a failed scan job."""
-    problems = []
-    for root in roots:
-        if os.path.exists(root):
-            continue
-        shown = os.fsdecode(root)
-        known = files_db.count_present_under(db.conn, root)
-        if not known:
-            raise RootNotFoundError(f"path does not exist: {shown}", details={"path": shown})
-        problems.append(
-            RootNotFoundError(
-                f"path does not exist: {shown}, but the library knows {known:,} files under it; "
-                "is it unmounted? Nothing was marked missing",
-                details={"path": shown, "known_files": known},
-            )
-        )
-    return problems
-
-
 class _ScanRun:
     def __init__(
         self,
@@ -220,7 +147,7 @@ class _ScanRun:
         knowns = [files_db.load_known(conn, root, untrusted_only=t) for root, t in zip(roots, trusted)]
         # New files the size of a file that may have moved wait until every root is walked,
         # so a move from one root to another is seen as a move.
-        move_sizes = _KnownSizes(conn)
+        move_sizes = files_db.KnownSizes(conn)
         deferred: list[tuple[walker.Entry, str | None, str | None]] = []
         newly: list[tuple[int, bytes]] = []
         already: list[tuple[int, bytes]] = []
@@ -256,7 +183,7 @@ class _ScanRun:
         root: bytes,
         known: dict[bytes, Known],
         use_trusted: bool,
-        move_sizes: _KnownSizes,
+        move_sizes: files_db.KnownSizes,
         deferred: list[tuple[walker.Entry, str | None, str | None]],
     ) -> tuple[list[tuple[int, bytes]], list[tuple[int, bytes]]]:
         """Walk one root; returns its (newly missing, already missing) known files.
@@ -323,7 +250,7 @@ class _ScanRun:
     def _plan(
         self,
         plan: BatchPlan,
-        move_sizes: _KnownSizes,
+        move_sizes: files_db.KnownSizes,
         deferred: list[tuple[walker.Entry, str | None, str | None]],
     ) -> None:
         self.counts.skipped += plan.skipped
