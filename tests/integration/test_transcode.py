@@ -306,7 +306,7 @@ def test_dry_run_queues_nothing_and_a_file_is_queued_once(make_lib: Callable[...
         ("b.mkv", "planned", None),
     ]
     text = lib.vpo("transcode", "--dry-run", lib.root)
-    assert text.code == 0 and "0 queued (dry run)" in text.stdout, text
+    assert text.code == 0 and "2 would be queued (dry run)" in text.stdout, text
     assert lib.query("SELECT count(*) FROM jobs WHERE type = 'transcode'")[0][0] == 0
 
     [_first] = lib.queue(lib.path("a.mkv"))
@@ -331,7 +331,9 @@ def test_files_already_in_the_codec_are_skipped_with_the_reason(make_lib: Callab
     assert doc["files"][0]["reason"] == "already h264 at 480p or below"
     assert lib.query("SELECT count(*) FROM jobs WHERE type = 'transcode'")[0][0] == 0
     text = lib.vpo("transcode", "--codec", "h264", lib.path("h264.mkv"))
-    assert f"SKIPPED  {lib.path('h264.mkv')}: already h264" in text.stdout, text
+    assert (
+        f"SKIPPED  {lib.path('h264.mkv')}\n         h264 64x48\n         skipped: already h264" in text.stdout
+    )
 
 
 def test_policy_gives_defaults_and_flags_win(make_lib: Callable[..., Lib]) -> None:
@@ -397,6 +399,7 @@ def test_uncatalogued_file_fails_and_nothing_is_queued(
             "status": "failed",
             "reason": "not in the catalogue; run `vpo scan` first",
             "job_id": None,
+            "plan": None,
         }
     ]
 

@@ -61,7 +61,7 @@ def recover(path: bytes, catalogued: tuple[int, int] | None, *, dry_run: bool = 
             )
             continue
         log.log(
-            logging.INFO if dry_run else logging.WARNING,
+            logging.WARNING,  # a dry run says what it would do, as loudly as the real one
             "%s: %s%s (process %d was killed while applying a policy)",
             os.fsdecode(path),
             "would have " if dry_run else "",
@@ -78,7 +78,7 @@ def recover(path: bytes, catalogued: tuple[int, int] | None, *, dry_run: bool = 
         what = None
     if what is not None:
         log.log(
-            logging.INFO if dry_run else logging.WARNING,
+            logging.WARNING,  # a dry run says what it would do, as loudly as the real one
             "%s: %s%s (an apply was killed before it could record the result)",
             os.fsdecode(path),
             "would have " if dry_run else "",
