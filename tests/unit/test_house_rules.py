@@ -1,0 +1,58 @@
+"""The house rules that a reviewer would otherwise have to remember (STYLE.md):
+small files, and imports that point one way (cli -> services -> db/media/config -> leaves)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MAX_LINES = 400
+GENERATED = {"python/vpo/media/iso639_data.py"}  # a generated data table, one idea
+
+PACKAGE = ROOT / "python" / "vpo"
+LEAVES = {"catalogue", "errors", "timeutil", "paths", "logging", "host", "_core", "__init__"}
+LOWER = {"db", "media", "config"}
+
+
+def sources() -> list[Path]:
+    found = []
+    for folder, pattern in (("python", "*.py"), ("tests", "*.py"), ("bench", "*.py"), ("rust", "*.rs")):
+        found += sorted((ROOT / folder).rglob(pattern))
+    return [p for p in found if ".venv" not in p.parts and "target" not in p.parts]
+
+
+def layer(module: str) -> str:
+    """`vpo.db.files` -> `db`; `vpo.errors` -> `errors`."""
+    return module.split(".")[1] if module.count(".") >= 1 else module
+
+
+def rank(name: str) -> int:
+    if name in LEAVES:
+        return 0
+    if name in LOWER:
+        return 1
+    if name in ("cli", "__main__"):
+        return 3
+    return 2  # services: scan, jobs, policy, transcode, doctor, library, ...
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {m for m in found if m == "vpo" or m.startswith("vpo.")}
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_imports_point_one_way(path: Path) -> None:
+    rel = path.relative_to(PACKAGE)
+    own = rel.parts[0] if len(rel.parts) > 1 else rel.stem
+    upward = sorted(m for m in imports_of(path) if m != "vpo" and rank(layer(m)) > rank(own))
+    assert upward == [], f"{rel} ({own}) imports a higher layer"
