@@ -160,7 +160,7 @@ def replace_tracks(conn: sqlite3.Connection, file_id: int, tracks: Sequence[Trac
     conn.execute("DELETE FROM tracks WHERE file_id = ?", (file_id,))
     conn.executemany(
         "INSERT INTO tracks (file_id, idx, type, codec, language, title, is_default, is_forced, "
-        "channels, width, height) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "channels, width, height, color_transfer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 file_id,
@@ -174,6 +174,7 @@ def replace_tracks(conn: sqlite3.Connection, file_id: int, tracks: Sequence[Trac
                 t.channels,
                 t.width,
                 t.height,
+                t.color_transfer,
             )
             for t in tracks
         ],
@@ -304,8 +305,8 @@ def files_under(conn: sqlite3.Connection, root: bytes) -> list[FileRecord]:
 
 def tracks_of(conn: sqlite3.Connection, file_id: int) -> list[Track]:
     rows = conn.execute(
-        "SELECT idx, type, codec, language, title, is_default, is_forced, channels, width, height "
-        "FROM tracks WHERE file_id = ? ORDER BY idx",
+        "SELECT idx, type, codec, language, title, is_default, is_forced, channels, width, height, "
+        "color_transfer FROM tracks WHERE file_id = ? ORDER BY idx",
         (file_id,),
     )
     return [
@@ -320,6 +321,7 @@ def tracks_of(conn: sqlite3.Connection, file_id: int) -> list[Track]:
             channels=r[7],
             width=r[8],
             height=r[9],
+            color_transfer=r[10],
         )
         for r in rows
     ]

@@ -105,7 +105,22 @@ CREATE INDEX files_trusted ON files (path, size, mtime_ns, scan_status, racy) WH
 CREATE INDEX files_untrusted ON files (path) WHERE scan_status = 'missing' OR racy != 0;
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3]
+# Reports and `vpo files` (issue 17): the video transfer characteristic (HDR or not, see
+# media/hdr.py; NULL for tracks probed before this migration and for streams that state
+# none), and indexes for the filters and groupings of `vpo files` and `vpo report`: the
+# main (first) video track of a file from one covering partial index, the files that have
+# an audio or subtitle track in a language, audio codec and channels, containers, and the
+# transcode results whose sizes `report` adds up.
+V_REPORT_INDEXES = """
+ALTER TABLE tracks ADD COLUMN color_transfer TEXT;
+CREATE INDEX tracks_video ON tracks (file_id, idx, codec, width, height, color_transfer) WHERE type = 'video';
+CREATE INDEX tracks_language ON tracks (type, language, file_id);
+CREATE INDEX tracks_audio ON tracks (file_id, codec, channels) WHERE type = 'audio';
+CREATE INDEX files_container ON files (container);
+CREATE INDEX job_files_outcome ON job_files (outcome);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V_REPORT_INDEXES]
 LATEST = len(MIGRATIONS)
 
 
