@@ -249,3 +249,57 @@ def test_html_is_written_and_json_names_it(lib: Library, tmp_path: Path) -> None
     text = page.read_text(encoding="utf-8")
     assert text.count("<svg") == 8 and "<script" not in text and "<link" not in text
     assert "src=" not in text and "@import" not in text and "url(http" not in text
+
+
+# Per chart: its bounding box and how many of its drawn shapes (bars, glyphs, ticks) have
+# a non-empty box of their own.
+SVG_SIZES = """
+return Array.from(document.querySelectorAll('svg.chart')).map(svg => {
+  const box = svg.getBoundingClientRect();
+  const drawn = Array.from(svg.querySelectorAll('path, use, rect'))
+    .filter(el => { const b = el.getBBox(); return b.width > 0 || b.height > 0; }).length;
+  return {width: box.width, height: box.height, drawn: drawn,
+          section: svg.closest('section').querySelector('h2').textContent};
+});
+"""
+TABLES = """
+return Array.from(document.querySelectorAll('section')).map(s => [
+  s.querySelector('h2').textContent,
+  Array.from(s.querySelectorAll('details table tr')).slice(1)
+    .map(tr => Array.from(tr.cells).map(td => td.textContent)),
+]);
+"""
+
+
+def test_html_report_renders_in_a_real_browser(
+    lib: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from integration.browser import LAPTOP, open_page
+
+    page_file = tmp_path / "report.html"
+    doc = json_of(lib.run("report", "--json", "--html", page_file))
+    with open_page(page_file, monkeypatch) as page:
+        charts = page.js(SVG_SIZES)
+        assert len(charts) == 8, charts
+        for chart in charts:
+            assert chart["width"] > 300 and chart["height"] > 50, chart  # drawn at a readable size
+            assert chart["width"] <= LAPTOP[0], chart
+            assert chart["drawn"] > 10, chart
+        assert page.js("return document.documentElement.scrollWidth") <= LAPTOP[0]  # no sideways scrolling
+        assert page.requests() == [page.url]  # the page itself, nothing else
+        assert page.js("return performance.getEntriesByType('resource').length") == 0
+        assert page.console_errors() == []
+        tables = dict(page.js(TABLES))
+        shot = page.screenshot(tmp_path / "report.png")
+    # The charts' tables show the numbers of the JSON report.
+    for title, section, key in (
+        ("Containers", "containers", "container"),
+        ("Video codecs", "video_codecs", "video_codec"),
+        ("Resolutions", "resolutions", "resolution"),
+        ("HDR", "hdr", "hdr"),
+    ):
+        want = [(r[key] if r[key] is not None else "(none)", f"{r['files']:,}") for r in doc[section]]
+        assert [(row[0], row[1]) for row in tables[title]] == want, title
+    assert [row[0] for row in tables["Audio languages"]] == [r["language"] for r in doc["audio_languages"]]
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    print(f"screenshot of the HTML report: {shot}")

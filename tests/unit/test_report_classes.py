@@ -97,8 +97,9 @@ def test_language_codes_cover_both_spellings() -> None:
 
 
 def test_human_size() -> None:
-    assert [human_size(n) for n in (None, 0, 1023, 1024, 1536 << 20, 5 << 50, 5 << 60)] == [
+    assert [human_size(n) for n in (None, -2249, 0, 1023, 1024, 1536 << 20, 5 << 50, 5 << 60)] == [
         "-",
+        "-2.2 KiB",
         "0 B",
         "1023 B",
         "1.0 KiB",

@@ -9,6 +9,8 @@ def human_size(size: int | None) -> str:
     """`1.4 GiB`; bytes below 1 KiB as they are; `-` when unknown."""
     if size is None:
         return "-"
+    if size < 0:  # a transcode that grew the file "saves" a negative amount
+        return "-" + human_size(-size)
     value = float(size)
     for unit in _UNITS[:-1]:
         if value < 1024:
