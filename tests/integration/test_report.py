@@ -303,3 +303,29 @@ def test_html_report_renders_in_a_real_browser(
     assert [row[0] for row in tables["Audio languages"]] == [r["language"] for r in doc["audio_languages"]]
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
     print(f"screenshot of the HTML report: {shot}")
+
+
+def test_migration_fills_the_summary_columns_as_a_scan_writes_them(lib: Library, tmp_path: Path) -> None:
+    """Catalogues made before V_REPORT_INDEXES get the columns from their tracks: the
+    migration's UPDATE, run again on a copy with the columns wiped, gives what the scan wrote."""
+    import shutil
+    import sqlite3
+
+    from vpo.db.migrations import V_REPORT_INDEXES, _statements
+    from vpo.media.track_summary import TrackSummary
+
+    db = tmp_path / "copy.db"
+    for suffix in ("", "-wal"):
+        if Path(f"{lib.home}/library.db{suffix}").exists():
+            shutil.copy(f"{lib.home}/library.db{suffix}", f"{db}{suffix}")
+    conn = sqlite3.connect(db)
+    columns = ", ".join(TrackSummary._fields)
+    written = conn.execute(f"SELECT id, {columns} FROM files ORDER BY id").fetchall()
+    assert any(row[4] == "smpte2084" for row in written)
+    conn.execute(f"UPDATE files SET {', '.join(f'{c} = NULL' for c in TrackSummary._fields)}")
+    [backfill] = [s for s in _statements(V_REPORT_INDEXES) if s.startswith("UPDATE files")]
+    conn.execute(backfill)
+    # The transfer was not catalogued before the migration: it stays unknown (NULL).
+    assert conn.execute(f"SELECT id, {columns} FROM files ORDER BY id").fetchall() == [
+        (*row[:4], None, *row[5:]) for row in written
+    ]

@@ -107,3 +107,24 @@ def test_human_size() -> None:
         "5.0 PiB",
         "5120.0 PiB",
     ]
+
+
+def test_track_summary_is_what_reports_group_by() -> None:
+    from vpo.media.models import Track
+    from vpo.media.track_summary import EMPTY, parse_layout, split, summarize
+
+    tracks = [
+        Track(0, "attachment", "mjpeg"),
+        Track(1, "video", "hevc", width=3840, height=2160, color_transfer="smpte2084"),
+        Track(2, "video", "h264", width=640, height=480),
+        Track(3, "audio", "ac3", "jpn", channels=6),
+        Track(4, "audio", "aac", "eng", channels=2),
+        Track(5, "audio", "aac", "eng", channels=2),
+        Track(6, "subtitle", "subrip", "eng"),
+    ]
+    got = summarize(tracks)
+    assert got == ("hevc", 3840, 2160, "smpte2084", "aac/2 aac/2 ac3/6", "eng eng jpn", "eng")
+    assert summarize([]) == EMPTY == (None,) * 7
+    assert split(got.audio_languages) == {"eng": 2, "jpn": 1} and split(None) == {}
+    assert [parse_layout(v) for v in split(got.audio_layouts)] == [("aac", 2), ("ac3", 6)]
+    assert parse_layout("/") == (None, None)

@@ -9,6 +9,7 @@ from typing import NamedTuple
 from vpo.catalogue import Known
 from vpo.db.connection import chunks
 from vpo.media.models import ProbeResult, Track
+from vpo.media.track_summary import TrackSummary, summarize
 from vpo.paths import under_range
 
 
@@ -178,6 +179,11 @@ def replace_tracks(conn: sqlite3.Connection, file_id: int, tracks: Sequence[Trac
             )
             for t in tracks
         ],
+    )
+    summary = summarize(tracks)  # what `vpo report` and `vpo files` group and filter by
+    conn.execute(
+        f"UPDATE files SET {', '.join(f'{c} = ?' for c in TrackSummary._fields)} WHERE id = ?",
+        (*summary, file_id),
     )
 
 

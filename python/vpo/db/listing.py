@@ -1,8 +1,8 @@
 """SQL of `vpo files`: catalogued files matching filters, with their main properties.
 
 Everything is filtered, sorted and limited by SQLite; Python only sees the rows it prints.
-A file's video properties are those of its main video track, the video track with the
-lowest index (migration V_REPORT_INDEXES has the covering partial index `tracks_video`).
+Filters read the `files` row alone: its video is that of its main video track and its
+languages the multisets of media/track_summary.py, written with the tracks.
 """
 
 from __future__ import annotations
@@ -12,23 +12,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from vpo.db.connection import chunks
 from vpo.media.hdr import HDR_TRANSFERS
 from vpo.paths import under_range
 
-# The main video track of `f`: joined with `LEFT JOIN tracks v ON ... AND v.idx = (...)`.
-MAIN_VIDEO_JOIN = (
-    "LEFT JOIN tracks v ON v.file_id = f.id AND v.type = 'video' AND v.idx = "
-    "(SELECT min(m.idx) FROM tracks m WHERE m.file_id = f.id AND m.type = 'video')"
-)
+# A main video track was found (its codec or its size is known).
+HAS_VIDEO = "(f.video_codec IS NOT NULL OR f.video_height IS NOT NULL)"
 HDR_SQL = "(" + ", ".join(f"'{name}'" for name in HDR_TRANSFERS) + ")"
 
 SORT_COLUMNS = {
     "path": "f.path",
     "size": "f.size",
     "container": "f.container",
-    "codec": "v.codec",
-    "height": "v.height",
+    "codec": "f.video_codec",
+    "height": "f.video_height",
     "status": "f.scan_status",
 }
 
@@ -69,6 +65,8 @@ class FileRow(NamedTuple):
     height: int | None
     color_transfer: str | None
     has_video: bool
+    audio_languages: str | None  # multisets, see media/track_summary.py
+    subtitle_languages: str | None
 
 
 def scope_sql(roots: Sequence[bytes], column: str = "f.path") -> tuple[str, list[bytes]]:
@@ -93,42 +91,45 @@ def where_sql(flt: FileFilter) -> tuple[str, list[object]]:
     scope, scope_params = scope_sql(flt.roots)
     clauses.append(scope)
     params += scope_params
+    # Most files are ok: through the status index, asking for them would read the table row
+    # by row; `+` keeps SQLite to one pass over it. Errors and missing files are few: the
+    # index finds them.
+    status = "+f.scan_status" if "ok" in flt.statuses else "f.scan_status"
     for column, values in (
-        ("f.scan_status", flt.statuses),
+        (status, flt.statuses),
         ("f.container", flt.containers),
-        ("v.codec", flt.codecs),
+        ("f.video_codec", flt.codecs),
     ):
         if values:
             clauses.append(f"{column} IN ({_marks(values)})")
             params += list(values)
     if flt.min_height is not None:
-        clauses.append("v.height >= ?")
+        clauses.append("f.video_height >= ?")
         params.append(flt.min_height)
     if flt.max_height is not None:
-        clauses.append("v.height <= ?")
+        clauses.append("f.video_height <= ?")
         params.append(flt.max_height)
     if flt.hdr is True:
-        clauses.append(f"v.color_transfer IN {HDR_SQL}")
+        clauses.append(f"f.video_transfer IN {HDR_SQL}")
     elif flt.hdr is False:
-        clauses.append(f"v.file_id IS NOT NULL AND coalesce(v.color_transfer, '') NOT IN {HDR_SQL}")
+        clauses.append(f"{HAS_VIDEO} AND coalesce(f.video_transfer, '') NOT IN {HDR_SQL}")
     if flt.min_size is not None:
         clauses.append("f.size >= ?")
         params.append(flt.min_size)
     if flt.max_size is not None:
         clauses.append("f.size <= ?")
         params.append(flt.max_size)
-    for kind, groups, negate in (
-        ("audio", flt.audio_langs, False),
-        ("audio", flt.no_audio_langs, True),
-        ("subtitle", flt.sub_langs, False),
-        ("subtitle", flt.no_sub_langs, True),
+    for column, groups, negate in (
+        ("f.audio_languages", flt.audio_langs, False),
+        ("f.audio_languages", flt.no_audio_langs, True),
+        ("f.subtitle_languages", flt.sub_langs, False),
+        ("f.subtitle_languages", flt.no_sub_langs, True),
     ):
         for codes in groups:
-            clauses.append(
-                f"{'NOT ' if negate else ''}EXISTS (SELECT 1 FROM tracks t WHERE t.file_id = f.id "
-                f"AND t.type = '{kind}' AND t.language IN ({_marks(codes)}))"
-            )
-            params += list(codes)
+            # A word of the multiset: ' ' + "eng jpn" + ' ' holds ' eng '.
+            found = " OR ".join(f"instr(' ' || coalesce({column}, '') || ' ', ?) > 0" for _ in codes)
+            clauses.append(f"{'NOT ' if negate else ''}({found})")
+            params += [f" {code} " for code in codes]
     return " AND ".join(clauses), params
 
 
@@ -139,27 +140,12 @@ def query_files(conn: sqlite3.Connection, flt: FileFilter) -> list[FileRow]:
     # NULLs (no video track) last whichever the direction; the path breaks ties.
     order = f"{column} IS NULL, {column} {direction}" + (", f.path" if flt.sort != "path" else "")
     sql = (
-        "SELECT f.id, f.path, f.size, f.container, f.scan_status, f.scan_error, "
-        f"v.codec, v.width, v.height, v.color_transfer, v.file_id IS NOT NULL FROM files f {MAIN_VIDEO_JOIN} "
+        "SELECT f.id, f.path, f.size, f.container, f.scan_status, f.scan_error, f.video_codec, "
+        f"f.video_width, f.video_height, f.video_transfer, {HAS_VIDEO}, f.audio_languages, "
+        f"f.subtitle_languages FROM files f "
         f"WHERE {where} ORDER BY {order}"
     )
     if flt.limit is not None:
         sql += " LIMIT ?"
         params.append(flt.limit)
     return [FileRow._make(r) for r in conn.execute(sql, params)]
-
-
-def languages_of(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, tuple[list[str], list[str]]]:
-    """file id -> (audio languages, subtitle languages), each distinct, in track order."""
-    out: dict[int, tuple[list[str], list[str]]] = {i: ([], []) for i in ids}
-    for part in chunks(list(ids)):
-        rows = conn.execute(
-            "SELECT file_id, type, language FROM tracks WHERE type IN ('audio', 'subtitle') "
-            f"AND file_id IN ({_marks(part)}) ORDER BY file_id, idx",
-            part,
-        )
-        for file_id, kind, language in rows:
-            langs = out[file_id][0 if kind == "audio" else 1]
-            if language not in langs:
-                langs.append(language)
-    return out

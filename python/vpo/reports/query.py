@@ -16,6 +16,7 @@ from vpo.errors import UsageError
 from vpo.media.classes import resolution_class
 from vpo.media.hdr import hdr_label
 from vpo.media.iso639_data import ALIASES
+from vpo.media.track_summary import split
 
 STATUSES = tuple(s.value for s in ScanStatus)
 SORT_KEYS = tuple(listing.SORT_COLUMNS)
@@ -123,7 +124,7 @@ class FileEntry:
     width: int | None
     height: int | None
     hdr: str | None  # PQ, HLG, SDR; None without a video track
-    audio_languages: tuple[str, ...]
+    audio_languages: tuple[str, ...]  # each language once, in code order
     subtitle_languages: tuple[str, ...]
 
     @property
@@ -169,7 +170,6 @@ COLUMNS = (
 def list_files(db: Database, flt: FileFilter) -> list[FileEntry]:
     """The catalogued files that match, in the asked order (SQL does the work)."""
     rows = listing.query_files(db.conn, flt)
-    langs = listing.languages_of(db.conn, [r.id for r in rows])
     return [
         FileEntry(
             id=r.id,
@@ -182,8 +182,8 @@ def list_files(db: Database, flt: FileFilter) -> list[FileEntry]:
             width=r.width,
             height=r.height,
             hdr=hdr_label(r.color_transfer, has_video=bool(r.has_video)),
-            audio_languages=tuple(langs[r.id][0]),
-            subtitle_languages=tuple(langs[r.id][1]),
+            audio_languages=tuple(split(r.audio_languages)),
+            subtitle_languages=tuple(split(r.subtitle_languages)),
         )
         for r in rows
     ]

@@ -4,7 +4,7 @@ JSON, CSV, HTML) shows the same way. The numbers come from db/reports.py."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +13,7 @@ from vpo.db import reports as reports_db
 from vpo.db.connection import Database
 from vpo.media.classes import RESOLUTION_ORDER, channel_layout, resolution_class
 from vpo.media.hdr import hdr_label
+from vpo.media.track_summary import parse_layout, split
 from vpo.timeutil import now_iso
 
 LARGEST = 20
@@ -80,42 +81,44 @@ def build_report(db: Database, roots: Sequence[bytes] = ()) -> Report:
     """Every section for the files at or under `roots` (the whole catalogue when empty)."""
     conn = db.conn
     roots = tuple(os.path.abspath(r) for r in roots)
-    reports_db.select_files(conn, roots)
-    data: dict[str, list[Row]] = {}
-    found = {status: (files, size) for status, files, size in reports_db.totals(conn)}
-    data["totals"] = [
-        {"status": s.value, "files": found.get(s.value, (0, 0))[0], "bytes": found.get(s.value, (0, 0))[1]}
-        for s in ScanStatus
-    ]
-    for name, key in (
-        ("containers", "container"),
-        ("video_codecs", "video_codec"),
-        ("resolutions", "resolution"),
-        ("hdr", "hdr"),
+    cube = reports_db.cube(conn, roots)
+    data: dict[str, list[Row]] = {"totals": _totals(cube)}
+    readable = [row for row in cube if row[0] == ScanStatus.OK.value]
+    for name, key, value_of in (
+        ("containers", "container", lambda r: r[1]),
+        ("video_codecs", "video_codec", lambda r: r[2]),
+        ("resolutions", "resolution", lambda r: resolution_class(r[3], r[4])),
+        ("hdr", "hdr", lambda r: hdr_label(r[5], has_video=r[2] is not None or r[4] is not None)),
     ):
-        rows: list[Row] = [
-            {key: v, "files": n, "bytes": b} for v, n, b in reports_db.by_file_property(conn, key)
-        ]
-        if name == "resolutions":  # biggest pictures first, files without video last
-            rank = {c: i for i, c in enumerate(RESOLUTION_ORDER)}
-            rows.sort(key=lambda r: rank.get(r["resolution"], len(rank)))
-        data[name] = rows
+        sums: dict[Any, list[int]] = {}
+        for row in readable:
+            acc = sums.setdefault(value_of(row), [0, 0])
+            acc[0] += row[6]
+            acc[1] += row[7]
+        data[name] = [{key: k, "files": n, "bytes": b} for k, (n, b) in _largest_first(sums)]
+    rank = {c: i for i, c in enumerate(RESOLUTION_ORDER)}  # biggest pictures first, no video last
+    data["resolutions"].sort(key=lambda r: rank.get(r["resolution"], len(rank)))
     data["audio"] = [
         {"codec": c, "channels": ch, "layout": channel_layout(ch), "files": n, "bytes": b, "tracks": t}
-        for c, ch, n, b, t in reports_db.by_audio(conn)
+        for (c, ch), (n, b, t) in _largest_first(
+            _spread(reports_db.multisets(conn, "audio_layouts", roots), parse_layout)
+        )
     ]
-    for name, kind in (("audio_languages", "audio"), ("subtitle_languages", "subtitle")):
+    for name, column in (
+        ("audio_languages", "audio_languages"),
+        ("subtitle_languages", "subtitle_languages"),
+    ):
         data[name] = [
             {"language": lang, "files": n, "bytes": b, "tracks": t}
-            for lang, n, b, t in reports_db.by_language(conn, kind)
+            for lang, (n, b, t) in _largest_first(_spread(reports_db.multisets(conn, column, roots), str))
         ]
     data["broken"] = [
         {"path": os.fsdecode(p), "size_bytes": size, "error": why}
-        for p, size, why in reports_db.problems(conn, ScanStatus.ERROR.value)
+        for p, size, why in reports_db.problems(conn, ScanStatus.ERROR.value, roots)
     ]
     data["missing"] = [
         {"path": os.fsdecode(p), "size_bytes": size, "missing_since": since}
-        for p, size, since in reports_db.problems(conn, ScanStatus.MISSING.value)
+        for p, size, since in reports_db.problems(conn, ScanStatus.MISSING.value, roots)
     ]
     data["largest"] = [
         {
@@ -126,9 +129,9 @@ def build_report(db: Database, roots: Sequence[bytes] = ()) -> Report:
             "width": w,
             "height": h,
             "resolution": resolution_class(w, h),
-            "hdr": hdr_label(transfer, has_video=bool(has_video)),
+            "hdr": hdr_label(transfer, has_video=codec is not None or h is not None),
         }
-        for p, size, container, codec, w, h, transfer, has_video in reports_db.largest(conn, LARGEST)
+        for p, size, container, codec, w, h, transfer in reports_db.largest(conn, roots, LARGEST)
     ]
     files, before, after = reports_db.transcode_savings(conn, roots)
     data["transcodes"] = [
@@ -138,3 +141,28 @@ def build_report(db: Database, roots: Sequence[bytes] = ()) -> Report:
         {"week": week, "type": kind, "jobs": n} for week, kind, n in reports_db.jobs_per_week(conn, roots)
     ]
     return Report(generated_at=now_iso(), roots=roots, data=data)
+
+
+def _totals(cube: list[tuple[Any, ...]]) -> list[Row]:
+    found = {s.value: [0, 0] for s in ScanStatus}
+    for row in cube:
+        found[row[0]][0] += row[6]
+        found[row[0]][1] += row[7]
+    return [{"status": s, "files": n, "bytes": b} for s, (n, b) in found.items()]
+
+
+def _spread(rows: list[tuple[str | None, int, int]], key: Callable[[str], Any]) -> dict[Any, list[int]]:
+    """Multiset rows ("eng eng jpn", files, bytes) -> per item [files, bytes, tracks]."""
+    sums: dict[Any, list[int]] = {}
+    for value, files, size in rows:
+        for item, times in split(value).items():
+            acc = sums.setdefault(key(item), [0, 0, 0])
+            acc[0] += files
+            acc[1] += size
+            acc[2] += times * files
+    return sums
+
+
+def _largest_first(sums: dict[Any, list[int]]) -> list[tuple[Any, list[int]]]:
+    """Most files first; ties by value (None last)."""
+    return sorted(sums.items(), key=lambda kv: (-kv[1][0], kv[0] is None, str(kv[0])))
