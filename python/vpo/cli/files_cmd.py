@@ -112,12 +112,12 @@ def files(
 
 
 def _render(entries, *, json_out: bool, csv_out: bool) -> None:  # type: ignore[no-untyped-def]
-    from vpo.cli.render import print_json, print_text, table
-    from vpo.cli.views import csv_text, human_size, write_raw
+    from vpo.cli.render import print_text, table
+    from vpo.cli.views import csv_text, human_size, print_json_rows, write_raw
     from vpo.reports.query import COLUMNS
 
     if json_out:
-        print_json([e.to_dict() for e in entries])
+        print_json_rows([e.to_dict() for e in entries])
         return
     if csv_out:
         write_raw(csv_text(COLUMNS, ([e.to_dict()[c] for c in COLUMNS] for e in entries)))

@@ -63,12 +63,12 @@ def report(
 
         written = write_html(result, html)
     if json_out:
-        from vpo.cli.render import print_json
+        from vpo.cli.views import print_json_rows
 
         doc = result.to_dict(names)
         if written is not None:
             doc["html"] = str(written)
-        print_json(doc)
+        print_json_rows(doc)
     elif csv_out:
         _print_csv(result, names)
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 import sys
 from collections.abc import Iterable, Sequence
@@ -12,7 +13,7 @@ from typing import Any
 
 from vpo.reports.units import human_size
 
-__all__ = ["count", "csv_text", "elide", "human_size", "terminal_width", "write_raw"]
+__all__ = ["count", "csv_text", "elide", "human_size", "print_json_rows", "terminal_width", "write_raw"]
 
 
 def count(n: int) -> str:
@@ -56,3 +57,24 @@ def write_raw(text: str) -> None:
     sys.stdout.flush()
     sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))
     sys.stdout.buffer.flush()
+
+
+def print_json_rows(document: dict[str, Any] | list[Any]) -> None:
+    """One JSON document, as `print_json` writes it (`\\udcXX` escapes for non-UTF-8 names),
+    laid out one row per line: a listing or report of thousands of files then takes the C
+    encoder (json's pretty-printer is pure Python: half a second for 3,000 files)."""
+    sys.stdout.write(_rows_json(document, "") + "\n")
+
+
+def _rows_json(value: Any, indent: str) -> str:
+    inner = indent + "  "
+    if isinstance(value, list) and value:
+        return "[\n" + ",\n".join(inner + _dumps(v) for v in value) + f"\n{indent}]"
+    if isinstance(value, dict) and value and not indent:
+        items = (f"{inner}{_dumps(k)}: {_rows_json(v, inner)}" for k, v in value.items())
+        return "{\n" + ",\n".join(items) + "\n}"
+    return _dumps(value)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=True)

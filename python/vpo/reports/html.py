@@ -18,6 +18,7 @@ from vpo.reports.units import human_size
 
 NONE = "(none)"
 TOP = 15  # bars per language chart; the table below it lists every language
+FOLD_ABOVE = 20  # broken and missing files listed open up to this many
 _CSS = """
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d2329;background:#f6f7f9}
 main{max-width:1180px;margin:0 auto;padding:20px 24px 48px}
@@ -223,4 +224,8 @@ def _table_section(report: Report, name: str) -> str:
     values = [[_size(r[c]) if c == "size_bytes" else r[c] for c in columns] for r in rows]
     numeric = tuple(i for i, c in enumerate(columns) if c == "size_bytes")
     headers = ["size" if c == "size_bytes" else c.replace("_", " ") for c in columns]
-    return f"<section><h2>{_e(section.title)}</h2>{_table(headers, values, numeric)}</section>"
+    table = _table(headers, values, numeric)
+    if name in ("broken", "missing"):  # a long list stays folded: the count says enough
+        shown = "open" if len(rows) <= FOLD_ABOVE else ""
+        table = f"<details {shown}><summary>{len(rows):,} file(s)</summary>{table}</details>"
+    return f"<section><h2>{_e(section.title)} ({len(rows):,})</h2>{table}</section>"
