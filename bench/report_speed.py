@@ -57,12 +57,14 @@ def build_seed(count: int) -> Path:
     home = WORK / f"report-{count}"
     db_path = home / "library.db"
     meta = WORK / f"report-{count}.json"
-    if meta.exists() and db_path.exists():
+    sys.path.insert(0, str(REPO / "python"))
+    from vpo.db.migrations import LATEST
+
+    if db_path.exists() and meta.exists() and json.loads(meta.read_text()).get("schema") == LATEST:
         return db_path
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
     log(f"report: building a catalogue of {count:,} files in {home}")
-    sys.path.insert(0, str(REPO / "python"))
     from vpo.db.connection import open_database  # the real schema, every migration applied
     from vpo.media.models import Track
     from vpo.media.track_summary import EMPTY, summarize
@@ -144,7 +146,11 @@ def build_seed(count: int) -> Path:
     db.conn.execute("ANALYZE")
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
-    meta.write_text(json.dumps({"files": count, "tracks": len(tracks), "jobs": len(jobs), "at": time.time()}))
+    meta.write_text(
+        json.dumps(
+            {"files": count, "tracks": len(tracks), "jobs": len(jobs), "schema": LATEST, "at": time.time()}
+        )
+    )
     return db_path
 
 

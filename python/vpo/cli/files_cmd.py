@@ -23,7 +23,12 @@ def files(
     ] = None,
     status: Annotated[
         ListOpt,
-        typer.Option("--status", "-s", help=f"Scan status: {', '.join(STATUSES)} (repeat for several)."),
+        typer.Option(
+            "--status",
+            "-s",
+            metavar="STATUS",
+            help=f"Scan status: {', '.join(STATUSES)} (repeat for several).",
+        ),
     ] = None,
     container: Annotated[
         ListOpt,
@@ -33,7 +38,11 @@ def files(
     ] = None,
     codec: Annotated[
         ListOpt,
-        typer.Option("--codec", help="Video codec of the main video track: h264, hevc, av1... (repeatable)."),
+        typer.Option(
+            "--codec",
+            metavar="CODEC",
+            help="Video codec of the main video track: h264, hevc, av1... (repeatable).",
+        ),
     ] = None,
     min_height: Annotated[
         Optional[int], typer.Option("--min-height", min=0, metavar="PIXELS", help="Video at least this tall.")
@@ -70,14 +79,17 @@ def files(
     ] = "path",
     reverse: Annotated[bool, typer.Option("--reverse", "-r", help="Largest / last first.")] = False,
     limit: Annotated[
-        Optional[int], typer.Option("--limit", "-n", min=1, help="At most this many files.")
+        Optional[int], typer.Option("--limit", "-n", min=1, metavar="N", help="At most this many files.")
     ] = None,
     json_out: JsonOpt = False,
     csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV (a header, one row per file).")] = False,
     profile: ProfileOpt = None,
 ) -> int:
-    """List catalogued files matching every filter given (repeated values of one option: any of
-    them; languages: each one), with size, container, video, languages and status."""
+    """List the catalogued files that match, with size, container, video, languages and status.
+
+    Every filter given must hold. An option given twice means either value (--codec h264
+    --codec hevc), except languages: each one named must be there (or, with --no-*, absent).
+    Languages match in 2- and 3-letter forms alike (fr = fre = fra)."""
     from vpo.errors import UsageError
     from vpo.reports.query import build_filter, list_files
 

@@ -41,8 +41,9 @@ def report(
     ] = None,
     profile: ProfileOpt = None,
 ) -> int:
-    """Files and bytes by container, video codec, resolution, HDR, audio and languages; broken,
-    missing and largest files; bytes saved by transcodes; jobs per week."""
+    """Show the library at a glance: files and bytes by container, video codec, resolution,
+    HDR, audio and languages; broken, missing and largest files; bytes saved by transcodes;
+    jobs per week. --html FILE also writes the same as one page of charts."""
     from vpo.errors import UsageError
     from vpo.reports.query import check_choices
     from vpo.reports.summary import build_report
