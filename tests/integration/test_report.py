@@ -329,3 +329,22 @@ def test_migration_fills_the_summary_columns_as_a_scan_writes_them(lib: Library,
     assert conn.execute(f"SELECT id, {columns} FROM files ORDER BY id").fetchall() == [
         (*row[:4], None, *row[5:]) for row in written
     ]
+
+
+def test_groupings_read_covering_indexes_only(lib: Library) -> None:
+    """The report's groupings never sort and never read the table (docs/reports.md)."""
+    import sqlite3
+
+    from vpo.db import reports as reports_db
+
+    conn = sqlite3.connect(f"{lib.home}/library.db")
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    reports_db.cube(conn, [])
+    for column in reports_db.MULTISET_COLUMNS:
+        reports_db.multisets(conn, column, [])
+    conn.set_trace_callback(None)
+    assert len(statements) == 4
+    for sql in statements:
+        plan = " / ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        assert "COVERING INDEX files_" in plan and "TEMP B-TREE" not in plan, (sql, plan)
