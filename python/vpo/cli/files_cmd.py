@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, Optional
 
 import typer
@@ -152,15 +153,9 @@ def _render(entries, *, json_out: bool, csv_out: bool) -> None:  # type: ignore[
                 video,
                 ",".join(e.audio_languages) or "-",
                 ",".join(e.subtitle_languages) or "-",
-                _path(e.path),
+                os.fsdecode(e.path),
             )
         )
     print_text(table(["SIZE", "STATUS", "CONTAINER", "VIDEO", "AUDIO", "SUBS", "PATH"], rows, right=(0,)))
     total = sum(e.size for e in entries)
     print_text(f"{len(entries):,} file(s), {human_size(total)}")
-
-
-def _path(path: bytes) -> str:
-    import os
-
-    return os.fsdecode(path)
