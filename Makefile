@@ -15,10 +15,12 @@ help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 .PHONY: system-deps
-system-deps: ## Install ffmpeg, mkvtoolnix, SQLite's and a C compiler's files, Rust, when missing (apt)
+system-deps: ## Install ffmpeg, mkvtoolnix, Chromium (HTML report test), SQLite's and a C compiler's files, Rust, when missing (apt)
 	@missing=""; \
 	command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing="$$missing ffmpeg"; \
 	command -v mkvmerge >/dev/null && command -v mkvpropedit >/dev/null || missing="$$missing mkvtoolnix"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
 	command -v cc >/dev/null || missing="$$missing build-essential"; \
 	ls /usr/lib/*/libsqlite3.so >/dev/null 2>&1 || ls /usr/lib/libsqlite3.so >/dev/null 2>&1 || missing="$$missing libsqlite3-dev"; \
 	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv python3-dev"; \

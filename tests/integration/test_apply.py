@@ -115,11 +115,23 @@ def db_tracks(home: Path, path: Path | bytes) -> list[dict[str, Any]]:
     rows = query(
         home,
         "SELECT t.idx, t.type, t.codec, t.language, t.title, t.is_default, t.is_forced, "
-        "t.channels, t.width, t.height FROM tracks t JOIN files f ON f.id = t.file_id "
+        "t.channels, t.width, t.height, t.color_transfer FROM tracks t JOIN files f ON f.id = t.file_id "
         "WHERE f.path = ? ORDER BY t.idx",
         os.fsencode(path),
     )
-    keys = ("index", "type", "codec", "language", "title", "default", "forced", "channels", "width", "height")
+    keys = (
+        "index",
+        "type",
+        "codec",
+        "language",
+        "title",
+        "default",
+        "forced",
+        "channels",
+        "width",
+        "height",
+        "color_transfer",
+    )
     return [dict(zip(keys, (*r[:5], bool(r[5]), bool(r[6]), *r[7:]))) for r in rows]
 
 

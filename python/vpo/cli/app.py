@@ -115,6 +115,18 @@ def _register_doctor(root: typer.Typer) -> None:
     root.command("doctor", cls=Command)(doctor_cmd.doctor)
 
 
+def _register_files(root: typer.Typer) -> None:
+    from vpo.cli import files_cmd
+
+    root.command("files")(files_cmd.files)
+
+
+def _register_report(root: typer.Typer) -> None:
+    from vpo.cli import report_cmd
+
+    root.command("report")(report_cmd.report)
+
+
 def _register_jobs(root: typer.Typer) -> None:
     from vpo.cli import jobs_cmd, queue_cmd
 
@@ -139,6 +151,8 @@ COMMANDS = {
     "apply": _register_apply,
     "transcode": _register_transcode,
     "doctor": _register_doctor,
+    "files": _register_files,
+    "report": _register_report,
     "jobs": _register_jobs,
     "profiles": _register_profiles,
 }

@@ -9,6 +9,7 @@ from typing import NamedTuple
 from vpo.catalogue import Known, ScanStatus
 from vpo.db.connection import chunks
 from vpo.media.models import ProbeResult, Track
+from vpo.media.track_summary import TrackSummary, summarize
 from vpo.paths import under_range
 
 
@@ -160,7 +161,7 @@ def replace_tracks(conn: sqlite3.Connection, file_id: int, tracks: Sequence[Trac
     conn.execute("DELETE FROM tracks WHERE file_id = ?", (file_id,))
     conn.executemany(
         "INSERT INTO tracks (file_id, idx, type, codec, language, title, is_default, is_forced, "
-        "channels, width, height) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "channels, width, height, color_transfer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 file_id,
@@ -174,9 +175,15 @@ def replace_tracks(conn: sqlite3.Connection, file_id: int, tracks: Sequence[Trac
                 t.channels,
                 t.width,
                 t.height,
+                t.color_transfer,
             )
             for t in tracks
         ],
+    )
+    summary = summarize(tracks)  # what `vpo report` and `vpo files` group and filter by
+    conn.execute(
+        f"UPDATE files SET {', '.join(f'{c} = ?' for c in TrackSummary._fields)} WHERE id = ?",
+        (*summary, file_id),
     )
 
 
@@ -304,8 +311,8 @@ def files_under(conn: sqlite3.Connection, root: bytes) -> list[FileRecord]:
 
 def tracks_of(conn: sqlite3.Connection, file_id: int) -> list[Track]:
     rows = conn.execute(
-        "SELECT idx, type, codec, language, title, is_default, is_forced, channels, width, height "
-        "FROM tracks WHERE file_id = ? ORDER BY idx",
+        "SELECT idx, type, codec, language, title, is_default, is_forced, channels, width, height, "
+        "color_transfer FROM tracks WHERE file_id = ? ORDER BY idx",
         (file_id,),
     )
     return [
@@ -320,6 +327,7 @@ def tracks_of(conn: sqlite3.Connection, file_id: int) -> list[Track]:
             channels=r[7],
             width=r[8],
             height=r[9],
+            color_transfer=r[10],
         )
         for r in rows
     ]

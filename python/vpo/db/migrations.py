@@ -105,7 +105,41 @@ CREATE INDEX files_trusted ON files (path, size, mtime_ns, scan_status, racy) WH
 CREATE INDEX files_untrusted ON files (path) WHERE scan_status = 'missing' OR racy != 0;
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3]
+# Reports and `vpo files` (issue 17). tracks.color_transfer: a video track's transfer
+# characteristic (HDR or not, media/hdr.py; NULL when unstated, and for tracks probed
+# before this migration). files.video_* .. subtitle_languages: a summary of the file's
+# tracks (media/track_summary.py), written with them by db/files.py:replace_tracks, so that
+# reports group and filter files without joining `tracks`; filled here from the tracks
+# already catalogued. files_report covers the report's grouping by status, container and
+# main video (no sort, no table read); the three language and layout indexes its other
+# groupings; job_files_outcome the transcode results whose sizes the report adds up.
+V_REPORT_INDEXES = """
+ALTER TABLE tracks ADD COLUMN color_transfer TEXT;
+ALTER TABLE files ADD COLUMN video_codec TEXT;
+ALTER TABLE files ADD COLUMN video_width INTEGER;
+ALTER TABLE files ADD COLUMN video_height INTEGER;
+ALTER TABLE files ADD COLUMN video_transfer TEXT;
+ALTER TABLE files ADD COLUMN audio_layouts TEXT;
+ALTER TABLE files ADD COLUMN audio_languages TEXT;
+ALTER TABLE files ADD COLUMN subtitle_languages TEXT;
+UPDATE files SET
+    video_codec = (SELECT codec FROM tracks t WHERE t.file_id = files.id AND t.type = 'video' ORDER BY t.idx LIMIT 1),
+    video_width = (SELECT width FROM tracks t WHERE t.file_id = files.id AND t.type = 'video' ORDER BY t.idx LIMIT 1),
+    video_height = (SELECT height FROM tracks t WHERE t.file_id = files.id AND t.type = 'video' ORDER BY t.idx LIMIT 1),
+    audio_layouts = (SELECT group_concat(v, ' ') FROM (SELECT coalesce(codec, '') || '/' || coalesce(channels, '') AS v
+        FROM tracks t WHERE t.file_id = files.id AND t.type = 'audio' ORDER BY v)),
+    audio_languages = (SELECT group_concat(language, ' ') FROM (SELECT language
+        FROM tracks t WHERE t.file_id = files.id AND t.type = 'audio' ORDER BY language)),
+    subtitle_languages = (SELECT group_concat(language, ' ') FROM (SELECT language
+        FROM tracks t WHERE t.file_id = files.id AND t.type = 'subtitle' ORDER BY language));
+CREATE INDEX files_report ON files (scan_status, container, video_codec, video_width, video_height, video_transfer, size);
+CREATE INDEX files_audio_layouts ON files (scan_status, audio_layouts, size);
+CREATE INDEX files_audio_languages ON files (scan_status, audio_languages, size);
+CREATE INDEX files_subtitle_languages ON files (scan_status, subtitle_languages, size);
+CREATE INDEX job_files_outcome ON job_files (outcome);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V_REPORT_INDEXES]
 LATEST = len(MIGRATIONS)
 
 

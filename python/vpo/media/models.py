@@ -20,6 +20,8 @@ class Track:
     channels: int | None = None
     width: int | None = None
     height: int | None = None
+    # Video: the transfer characteristic as ffprobe names it (media/hdr.py); None if unstated.
+    color_transfer: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

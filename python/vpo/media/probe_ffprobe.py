@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 
+from vpo.media.hdr import transfer_name
 from vpo.media.languages import normalize
 from vpo.media.models import ProbeResult, Track, normalize_container
 
@@ -78,6 +79,7 @@ def parse(data: dict, path: bytes) -> ProbeResult:
                 channels=s.get("channels") if kind == "audio" else None,
                 width=s.get("width") if kind == "video" else None,
                 height=s.get("height") if kind == "video" else None,
+                color_transfer=transfer_name(s.get("color_transfer")) if kind == "video" else None,
             )
         )
     fmt = data.get("format") or {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from vpo.media.hdr import transfer_name
 from vpo.media.languages import normalize
 from vpo.media.models import ProbeResult, Track, normalize_container
 
@@ -62,6 +63,7 @@ def _result(container, path: bytes) -> ProbeResult:  # type: ignore[no-untyped-d
                 channels=(ctx.channels or None) if kind == "audio" and ctx is not None else None,
                 width=(ctx.width or None) if kind == "video" and ctx is not None else None,
                 height=(ctx.height or None) if kind == "video" and ctx is not None else None,
+                color_transfer=_transfer(ctx) if kind == "video" else None,
             )
         )
     duration = container.duration / 1_000_000 if container.duration else None
@@ -70,6 +72,11 @@ def _result(container, path: bytes) -> ProbeResult:  # type: ignore[no-untyped-d
         duration_seconds=duration,
         tracks=tuple(tracks),
     )
+
+
+def _transfer(ctx) -> str | None:  # type: ignore[no-untyped-def]
+    """The video stream's transfer characteristic (HDR or not; see media/hdr.py)."""
+    return transfer_name(getattr(ctx, "color_trc", None)) if ctx is not None else None
 
 
 def _codec_name(stream, ctx) -> str | None:  # type: ignore[no-untyped-def]
