@@ -69,7 +69,12 @@ def scan(
         follow_symlinks=cfg.follow_symlinks,
         extensions=cfg.extensions,
         workers=settings.workers(),
-        prober=ProberConfig(backend=cfg.prober, ffprobe=settings.tools.ffprobe, timeout=cfg.probe_timeout),
+        prober=ProberConfig(
+            backend=cfg.prober,
+            ffprobe=settings.tools.ffprobe,
+            timeout=cfg.probe_timeout,
+            quick_check=cfg.quick_check,
+        ),
     )
     db = open_library(settings, creates_jobs=True)
     progress = progress_for(json_out)

@@ -13,14 +13,25 @@ class ProberConfig(NamedTuple):
     backend: str = "pyav"
     ffprobe: str = "ffprobe"
     timeout: float = 60.0
+    quick_check: bool = True  # the integrity quick check (media.integrity, media.tail)
 
 
 def probe_file(path: bytes, config: ProberConfig) -> ProbeResult:
-    """Probe in this process. Raises ValueError(reason) when the file is not readable media."""
+    """Probe in this process. Raises ValueError(reason) when the file is not readable media,
+    or (with `config.quick_check`) when its container says it is cut short (SPEC section 14).
+
+    The structure half runs first, for every backend: it costs a few small reads and names
+    the damage better than a failed probe. The end-of-streams half runs inside the PyAV
+    adapter, on the container it opened (ffprobe: structure only, see docs/integrity.md).
+    """
+    if config.quick_check:
+        from vpo.media.integrity import check_structure
+
+        check_structure(path)
     if config.backend == "ffprobe":
         from vpo.media import probe_ffprobe
 
         return probe_ffprobe.probe(path, ffprobe=config.ffprobe, timeout=config.timeout)
     from vpo.media import probe_pyav
 
-    return probe_pyav.probe(path)
+    return probe_pyav.probe(path, tail=config.quick_check)
