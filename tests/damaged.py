@@ -11,6 +11,8 @@ fragment its reason must contain.
 - ``cut-headers.mkv``: Matroska cut 16 bytes into its Tracks element.
 - ``cut-mdat.mp4``: MP4 with `moov` in front (faststart) cut at 60 %: the `mdat` is short.
 - ``no-moov.mp4``: MP4 whose trailing `moov` is gone (a recording that never finished).
+- ``zero-tail.mkv``: 6 s Matroska whose second half is zeros (a preallocated download that
+  never finished): its structure is whole; the streams end 2.6 s early.
 - ``damaged.mkv``: 3 s of 320x240 H.264 whose video bytes are overwritten in the middle
   of the file, structure intact: only decoding finds it.
 - ``live.mkv``: a complete Matroska stream written to a pipe with ``-live 1`` (the
@@ -103,6 +105,7 @@ def build_damaged(dest: Path) -> dict[str, DamagedFile]:
             "mp4": (tmp / "m.mp4", dict(container="mp4", duration=3.0, **one)),
             "mov": (tmp / "m.mov", dict(container="mov", **one)),
             "avi": (tmp / "m.avi", dict(container="avi", **one)),
+            "long": (tmp / "long.mkv", dict(container="mkv", duration=6.0, **one)),
             "big": (
                 tmp / "big.mkv",
                 dict(container="mkv", duration=3.0, width=320, height=240, fps=10, **one),
@@ -170,6 +173,9 @@ def build_damaged(dest: Path) -> dict[str, DamagedFile]:
         data = m["mp4"].read_bytes()
         moov = data.rindex(b"moov") - 4
         add("no-moov.mp4", "quick", "no 'moov' box").write_bytes(data[:moov])
+        data = bytearray(m["long"].read_bytes())
+        data[len(data) // 2 :] = bytes(len(data) - len(data) // 2)  # a preallocated, unfinished download
+        add("zero-tail.mkv", "quick", "incomplete: the streams end at").write_bytes(bytes(data))
         _damage_mid_stream(m["big"], add("damaged.mkv", "thorough", "decoding failed"))
         if not decode_errors(root / "damaged.mkv"):
             raise RuntimeError("damaged.mkv decodes without an error: damage it elsewhere")

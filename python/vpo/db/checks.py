@@ -78,15 +78,38 @@ def record(conn: sqlite3.Connection, rec: CheckRecord) -> None:
     )
 
 
-def latest(conn: sqlite3.Connection, path: bytes) -> tuple[CheckRecord, int, int] | None:
-    """The latest check of the catalogued file at `path` and the file's catalogued
-    (size, mtime_ns); None when it was never checked (or is not catalogued)."""
+def count_broken(conn: sqlite3.Connection, roots: Iterable[bytes]) -> int:
+    """Catalogued files at or under `roots` whose last probe failed (`scan_status = error`)."""
+    total = 0
+    for root in roots:
+        lo, hi = under_range(root)
+        total += conn.execute(
+            "SELECT count(*) FROM files WHERE scan_status = 'error' AND (path = ? OR (path >= ? AND path < ?))",
+            (root, lo, hi),
+        ).fetchone()[0]
+    return total
+
+
+class Catalogued(NamedTuple):
+    """What the catalogue says of a file's health: its last probe, and its last check."""
+
+    scan_status: str
+    scan_error: str | None
+    last_scanned: str
+    check: CheckRecord | None
+
+
+def status_of(conn: sqlite3.Connection, path: bytes) -> Catalogued | None:
+    """None when `path` is not catalogued."""
     row = conn.execute(
-        "SELECT c.file_id, c.size, c.mtime_ns, c.level, c.passed, c.error, c.checked_at, c.seconds, "
-        "c.job_id, f.size, f.mtime_ns FROM checks c JOIN files f ON f.id = c.file_id WHERE f.path = ?",
+        "SELECT f.scan_status, f.scan_error, f.last_scanned, c.file_id, c.size, c.mtime_ns, c.level, "
+        "c.passed, c.error, c.checked_at, c.seconds, c.job_id "
+        "FROM files f LEFT JOIN checks c ON c.file_id = f.id WHERE f.path = ?",
         (path,),
     ).fetchone()
     if row is None:
         return None
-    rec = CheckRecord(row[0], row[1], row[2], row[3], bool(row[4]), row[5], row[6], row[7], row[8])
-    return rec, row[9], row[10]
+    check = None
+    if row[3] is not None:
+        check = CheckRecord(row[3], row[4], row[5], row[6], bool(row[7]), row[8], row[9], row[10], row[11])
+    return Catalogued(row[0], row[1], row[2], check)
