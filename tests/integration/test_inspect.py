@@ -27,7 +27,7 @@ TRACK_KEYS = {
     "width",
     "height",
 }
-REPORT_KEYS = {"path", "container", "duration_seconds", "size_bytes", "tracks"}
+REPORT_KEYS = {"path", "container", "duration_seconds", "size_bytes", "tracks", "integrity"}
 
 
 def as_expected(track: dict) -> media.ExpectedTrack:

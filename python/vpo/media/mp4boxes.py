@@ -14,6 +14,7 @@ import struct
 # Types a file may start with; anything else is not left to this check.
 FIRST_TYPES = frozenset({b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"styp"})
 MAX_BOXES = 1_000_000  # a fragmented file has two per fragment; beyond this we stop looking
+ZERO_TAIL = 1 << 20  # zero padding after the last box (block-size copies) is harmless up to this
 
 
 def looks_like(head: bytes) -> bool:
@@ -25,6 +26,13 @@ def _name(kind: bytes) -> str:
     return text if text.isprintable() else kind.hex()
 
 
+def _zero_tail(fd: int, pos: int, file_size: int, header: bytes) -> bool:
+    """Are the bytes from `pos` to the end all zeros (padding, not a box)?"""
+    if header.strip(b"\0") or file_size - pos > ZERO_TAIL:
+        return False
+    return not os.pread(fd, file_size - pos, pos).strip(b"\0")
+
+
 def check(fd: int, file_size: int) -> str | None:
     """The reason the MP4/MOV file open at `fd` is broken, or None."""
     pos = 0
@@ -33,6 +41,8 @@ def check(fd: int, file_size: int) -> str | None:
         if len(seen) >= MAX_BOXES:
             return None
         header = os.pread(fd, 16, pos)
+        if _zero_tail(fd, pos, file_size, header):
+            break
         if len(header) < 8:
             return (
                 f"truncated: {file_size - pos:,} bytes after the last box "
