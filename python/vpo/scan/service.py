@@ -361,12 +361,11 @@ class _ScanRun:
                 "duration_seconds": round(outcome.seconds, 6),
             },
         )
-        if outcome.error is not None and item.was_broken:
-            log.debug("still broken: %s: %s", os.fsdecode(item.entry[0]), outcome.error)
-        elif outcome.error is not None:
-            self.counts.errors += 1
-            self.new_broken += 1
-            self.errors.append({"path": os.fsdecode(item.entry[0]), "error": outcome.error})
+        if outcome.error is not None:
+            if not item.was_broken:  # a file broken before and unchanged is not a new error
+                self.counts.errors += 1
+                self.new_broken += 1
+                self.errors.append({"path": os.fsdecode(item.entry[0]), "error": outcome.error})
             log.warning(
                 "probe failed: %s: %s",
                 os.fsdecode(item.entry[0]),
