@@ -43,21 +43,22 @@ def _unknown(value: int, length: int) -> bool:
     return value == (1 << (7 * length)) - 1
 
 
-def check(head: bytes, file_size: int) -> str | None:
-    """The reason the Matroska file whose first bytes are `head` is broken, or None.
+def check(head: bytes, file_size: int) -> tuple[str | None, int | None]:
+    """(the reason the Matroska file whose first bytes are `head` is broken, or None;
+    where the Segment's content starts, when it was found).
 
     `head` is the first min(HEAD_BYTES, file_size) bytes of a file of `file_size` bytes.
     """
     try:
         ebml_id, pos, _ = read_vint(head, 0, keep_marker=True)
         if ebml_id != EBML_ID:
-            return "not Matroska: no EBML header"
+            return "not Matroska: no EBML header", None
         size, pos, length = read_vint(head, pos, keep_marker=False)
         if _unknown(size, length):
-            return "corrupt: the EBML header has no size"
+            return "corrupt: the EBML header has no size", None
         end = pos + size
         if end > file_size:
-            return f"truncated: the EBML header ends at {end:,} bytes, the file has {file_size:,}"
+            return f"truncated: the EBML header ends at {end:,} bytes, the file has {file_size:,}", None
         pos = end
         while True:
             start = pos
@@ -66,17 +67,17 @@ def check(head: bytes, file_size: int) -> str | None:
             if element == SEGMENT_ID:
                 break
             if element != VOID_ID:
-                return f"corrupt: expected the Segment at byte {start:,}, found element 0x{element:X}"
+                return f"corrupt: expected the Segment at byte {start:,}, found element 0x{element:X}", None
             pos += size
     except Truncated:
         if len(head) < file_size:
-            return None  # more padding before the Segment than we read: not worth a verdict
-        return f"truncated: the file ends inside the Matroska headers, at {file_size:,} bytes"
+            return None, None  # more padding before the Segment than we read: no verdict
+        return f"truncated: the file ends inside the Matroska headers, at {file_size:,} bytes", None
     except ValueError as exc:
-        return str(exc)
+        return str(exc), None
     if _unknown(size, length):
-        return None  # live-style stream: only its end can tell (see media.tail)
+        return None, pos  # live-style stream: only its end can tell (ebml_tail)
     end = pos + size
     if end > file_size:
-        return f"truncated: the Segment ends at {end:,} bytes, the file has {file_size:,}"
-    return None
+        return f"truncated: the Segment ends at {end:,} bytes, the file has {file_size:,}", pos
+    return None, pos

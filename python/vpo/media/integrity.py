@@ -1,17 +1,19 @@
-"""The quick check's structure half: is the container whole? (SPEC section 14)
+"""The quick check, in Python, before every probe (SPEC section 14): is the container whole?
 
-Runs before every probe (`media.probe.probe_file`): a few small reads, no decoding.
-Matroska: the EBML header and a Segment that ends within the file (unless its size is
-unknown). MP4/MOV: top-level boxes that tile the file, `moov` present. Other containers
-have no declared size to compare with; the end-of-streams half (`media.tail`) covers
-the ones that declare a duration. Raises ValueError(reason) like a probe that fails.
+Runs in `media.probe.probe_file` for every backend: a few small reads, no decoding.
+Matroska/WebM: the EBML header and a Segment that ends within the file (unless its size
+is unknown), then the end of the streams read from the last Cluster (`ebml_tail`).
+MP4/MOV: top-level boxes that tile the file, `moov` present. Other containers have no
+declared size; for those that declare a duration, the PyAV probe compares it with the
+last packets (`media.tail`). Raises ValueError(reason) like a probe that fails.
 """
 
 from __future__ import annotations
 
 import os
 
-from vpo.media import ebml, mp4boxes
+from vpo.media import ebml, ebml_tail, mp4boxes
+from vpo.media.tail import TOLERANCE_SECONDS
 
 
 def check_structure(path: bytes) -> None:
@@ -27,7 +29,9 @@ def check_structure(path: bytes) -> None:
         head = os.pread(fd, ebml.HEAD_BYTES, 0)
         reason = None
         if head.startswith(ebml.MAGIC):
-            reason = ebml.check(head, size)
+            reason, segment = ebml.check(head, size)
+            if reason is None and segment is not None:
+                reason = ebml_tail.check_end(fd, segment, size, TOLERANCE_SECONDS)
         elif mp4boxes.looks_like(head):
             reason = mp4boxes.check(fd, size)
     except OSError as exc:

@@ -3,8 +3,9 @@ compare how far they reach with the duration the container declares (SPEC sectio
 
 Runs inside the PyAV probe, on the container it already opened: one seek and the packets
 of the last few seconds, demuxed but not decoded. Only for containers that *declare* a
-duration (Matroska, MP4/MOV, AVI, FLV, ASF): for MPEG-TS/PS libavformat estimates the
-duration from the last packets themselves, so the comparison would prove nothing.
+duration (MP4/MOV, AVI, FLV, ASF): for MPEG-TS/PS libavformat estimates the duration from
+the last packets themselves, so the comparison would prove nothing. Matroska and WebM are
+read by `media.ebml_tail` instead, for every backend, at a fraction of the cost.
 
 Tolerance (TOLERANCE_SECONDS = 2 s): in a complete file the last packet ends where the
 container's duration ends, give or take the last frame or audio packet (tens of ms) and a
@@ -21,7 +22,7 @@ from typing import Any
 TOLERANCE_SECONDS = 2.0
 WINDOW_SECONDS = 3.0  # seek this far before the declared end (then back to a keyframe)
 GIVE_UP_SECONDS = 120.0  # a seek that lands further back than this: no cheap verdict
-DECLARED = ("matroska", "webm", "mov", "mp4", "avi", "flv", "asf")
+DECLARED = ("mov", "mp4", "avi", "flv", "asf")  # Matroska: media.ebml_tail, without libavformat
 
 
 def check_tail(container: Any) -> None:
