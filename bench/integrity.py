@@ -73,6 +73,7 @@ def first_scan(quick: bool) -> list[Result]:
         )
     on, off = stats["on"], stats["off"]
     ratio = on.median / off.median
+    log(f"(a) with: {on.samples}, without: {off.samples}, ratio of medians {ratio:.3f}")
     return [
         Result(
             name=f"first scan with the quick check [{count} 1080p files]",
@@ -95,6 +96,7 @@ def _ffmpeg_loop(files: list[Path], extra: list[str]) -> float:
             ["ffmpeg", "-nostdin", "-v", "error", *extra[:2], "-i", str(f), *extra[2:], "-f", "null", "-"],
             check=True,
             stdin=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,  # ffmpeg 5.1's null muxer complains about healthy files
         )
     return time.perf_counter() - t0
 
@@ -133,6 +135,7 @@ def thorough(quick: bool) -> list[Result]:
             rotate=True,
         )
     base, same, ours = stats["ffmpeg"], stats["ffmpeg-same-work"], stats["vpo"]
+    log(f"(b) ffmpeg: {base.samples}, same work: {same.samples}, vpo: {ours.samples}")
     ratio = base.median / ours.median
     target = THOROUGH_FACTOR * workers
     per_file = Stats([s / count for s in ours.samples])
