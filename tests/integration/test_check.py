@@ -76,6 +76,16 @@ def test_every_damaged_file_is_found_by_the_check_that_should_find_it(
     assert outcomes == {n: ("failed" if n in quick | thorough else "passed") for n in damaged_media}
 
 
+def test_the_ffprobe_backend_gets_the_quick_check_too(
+    vpo: RunVpo, lib: Path, damaged_media: dict[str, Any]
+) -> None:
+    scan = vpo("scan", "--prober", "ffprobe", "--json", lib)
+    errors = _by_path(scan.json()["errors"])
+    assert set(errors) == set(QUICK), scan
+    for name in QUICK:
+        assert damaged_media[name].reason in errors[name], (name, errors[name])
+
+
 def test_the_quick_check_can_be_switched_off_for_the_scan(vpo: RunVpo, lib: Path, vpo_home: Path) -> None:
     vpo_home.mkdir(parents=True, exist_ok=True)
     (vpo_home / "config.yaml").write_text("scan:\n  quick_check: false\n")

@@ -13,16 +13,17 @@ class ProberConfig(NamedTuple):
     backend: str = "pyav"
     ffprobe: str = "ffprobe"
     timeout: float = 60.0
-    quick_check: bool = True  # the integrity quick check (media.integrity, media.tail)
+    quick_check: bool = True  # the integrity quick check (media.integrity, media.tail; SPEC 14)
 
 
 def probe_file(path: bytes, config: ProberConfig) -> ProbeResult:
     """Probe in this process. Raises ValueError(reason) when the file is not readable media,
     or (with `config.quick_check`) when its container says it is cut short (SPEC section 14).
 
-    The structure half runs first, for every backend: it costs a few small reads and names
-    the damage better than a failed probe. The end-of-streams half runs inside the PyAV
-    adapter, on the container it opened (ffprobe: structure only, see docs/integrity.md).
+    The container's structure (and Matroska's end of streams) is read first, in Python, for
+    every backend: a few small reads that name the damage better than a failed probe. The
+    end of the streams of other containers is read inside the PyAV adapter, on the
+    container it opened (the ffprobe backend skips that step, see docs/integrity.md).
     """
     if config.quick_check:
         from vpo.media.integrity import check_structure

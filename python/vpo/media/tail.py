@@ -37,7 +37,9 @@ def check_tail(container: Any) -> None:
     target = max(0.0, duration - WINDOW_SECONDS)
     end: float | None = None
     try:
-        container.seek(int((start + target) * 1_000_000), backward=True)
+        # any_frame: to the packet at the target, not back to the keyframe before it (the
+        # packets are demuxed, never decoded); a few seconds of packets, not a whole GOP.
+        container.seek(int((start + target) * 1_000_000), backward=True, any_frame=True)
         for packet in container.demux():
             ts = packet.pts if packet.pts is not None else packet.dts
             if ts is None or packet.time_base is None:
@@ -46,6 +48,8 @@ def check_tail(container: Any) -> None:
             if end is None and t < target - GIVE_UP_SECONDS:
                 return  # no index to seek by: reading to the end would cost a full pass
             end = t if end is None else max(end, t)
+            if end >= duration - TOLERANCE_SECONDS:
+                return  # the streams reach the end: no need to read the rest
     except av.FFmpegError as exc:
         raise ValueError(f"unreadable near the end: {_describe(exc)}") from None
     except EOFError:
