@@ -14,7 +14,7 @@ from vpo.media.integrity import check_structure
 
 
 def element(eid: bytes, body: bytes, *, unknown: bool = False) -> bytes:
-    size = b"\x01\xff\xff\xff\xff\xff\xff\xff" if unknown else b"\x08" + len(body).to_bytes(7, "big")
+    size = b"\x01\xff\xff\xff\xff\xff\xff\xff" if unknown else b"\x01" + len(body).to_bytes(7, "big")
     return eid + size + body
 
 
@@ -44,7 +44,8 @@ def test_unknown_size_segment_passes_and_a_cut_header_is_truncated() -> None:
     live = matroska(1000, 0, [0], unknown=True)
     assert ebml.check(live[:70], 70)[0] is None
     assert (
-        ebml.check(EBML_HEADER[:10], 10)[0] == "truncated: the EBML header ends at 23 bytes, the file has 10"
+        ebml.check(EBML_HEADER[:14], 14)[0]
+        == f"truncated: the EBML header ends at {len(EBML_HEADER)} bytes, the file has 14"
     )
     assert (
         ebml.check(b"\x1a\x45\xdf", 3)[0]
@@ -75,7 +76,7 @@ def test_a_zero_filled_end_is_incomplete(tmp_path: Path) -> None:
     data = matroska(10_000, 8_000, [0, 1900])
     segment_grows = data + bytes(ebml_tail.TAIL_BYTES)
     # the Segment's declared size covers the zeros, as in a preallocated download
-    head = EBML_HEADER + SEGMENT + b"\x08" + (len(segment_grows) - len(EBML_HEADER) - 12).to_bytes(7, "big")
+    head = EBML_HEADER + SEGMENT + b"\x01" + (len(segment_grows) - len(EBML_HEADER) - 12).to_bytes(7, "big")
     padded = head + segment_grows[len(head) :]
     assert "bytes are zeros" in (_end(tmp_path, padded) or "")
 

@@ -34,6 +34,7 @@ class CheckCounts:
     passed: int = 0
     failed: int = 0
     skipped: int = 0  # checked before, unchanged since
+    known_failed: int = 0  # of the skipped: their last check failed (known, not news)
     missing: int = 0  # catalogued but not on disk now (`vpo scan` will say)
     left: int = 0  # not reached before --max-duration
 

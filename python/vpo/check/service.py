@@ -173,6 +173,7 @@ class _CheckRun:
                 log.warning("cannot stat %s: %s", os.fsdecode(c.path), exc)
             if st is not None and not self.options.recheck and self._still_valid(c, st):
                 self.counts.skipped += 1
+                self.counts.known_failed += c.check_passed == 0
                 continue
             size, mtime = (st.st_size, st.st_mtime_ns) if st else (-1, -1)
             todo.append(_Todo(c.file_id, c.path, size, mtime, c.duration))

@@ -101,6 +101,8 @@ def _print_summary(report) -> None:  # type: ignore[no-untyped-def]
         ("Skipped (unchanged since checked):", c.skipped),
         ("Missing (not on disk):", c.missing),
     ]
+    if c.known_failed:
+        rows.insert(4, ("Known failed (unchanged):", c.known_failed))
     if c.left:
         rows.append(("Left for the next run:", c.left))
     width = max(len(label) for label, _ in rows) + 2

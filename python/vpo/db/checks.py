@@ -19,6 +19,7 @@ class Candidate(NamedTuple):
     check_mtime_ns: int | None
     check_level: str | None
     checked_at: str | None
+    check_passed: int | None
 
 
 class CheckRecord(NamedTuple):
@@ -34,7 +35,7 @@ class CheckRecord(NamedTuple):
 
 
 _CANDIDATE = (
-    "SELECT f.id, f.path, f.duration, c.size, c.mtime_ns, c.level, c.checked_at "
+    "SELECT f.id, f.path, f.duration, c.size, c.mtime_ns, c.level, c.checked_at, c.passed "
     "FROM files f LEFT JOIN checks c ON c.file_id = f.id WHERE f.scan_status != 'missing'"
 )
 # Never checked first, then the oldest check: a nightly run bounded by --max-duration
