@@ -31,6 +31,7 @@ MODULES = (
     "logging_overhead",
     "apply_speed",
     "report_speed",
+    "integrity",
 )
 
 

@@ -91,3 +91,12 @@ def _normalised(dest: Path, kwargs: dict[str, object]) -> tuple:
     args["subtitles"] = media.subtitle_specs(args["subtitles"])  # type: ignore[arg-type]
     args["attachments"] = media.attachment_specs(args["attachments"])  # type: ignore[arg-type]
     return tuple(sorted(args.items()))
+
+
+@pytest.fixture(scope="session")
+def damaged_media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """Damaged and healthy files for the integrity checks (tests/damaged.py), built once.
+    Read-only: copy what you change."""
+    import damaged
+
+    return damaged.build_damaged(tmp_path_factory.mktemp("damaged"))  # type: ignore[return-value]

@@ -44,6 +44,7 @@ class JobType(str, Enum):
     SCAN = "scan"
     APPLY = "apply"
     TRANSCODE = "transcode"
+    CHECK = "check"
 
     def __str__(self) -> str:
         return self.value
@@ -65,6 +66,17 @@ class JobStatus(str, Enum):
 # A file the walk found: (path, size, mtime_ns, dev, ino), as the extension hands it over
 # (plain tuples: a no-change rescan of 100,000 files builds no other object per file).
 Entry = tuple[bytes, int, int, int, int]
+
+
+class CheckLevel(str, Enum):
+    """`checks.level`: the quick check (structure and end of streams) or a full decode."""
+
+    QUICK = "quick"
+    THOROUGH = "thorough"
+
+    def __str__(self) -> str:
+        return self.value
+
 
 JOB_TYPES = tuple(t.value for t in JobType)
 JOB_STATUSES = tuple(s.value for s in JobStatus)

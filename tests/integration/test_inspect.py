@@ -28,7 +28,7 @@ TRACK_KEYS = {
     "height",
     "color_transfer",
 }
-REPORT_KEYS = {"path", "container", "duration_seconds", "size_bytes", "tracks"}
+REPORT_KEYS = {"path", "container", "duration_seconds", "size_bytes", "tracks", "integrity"}
 
 
 def as_expected(track: dict) -> media.ExpectedTrack:

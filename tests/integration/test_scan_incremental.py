@@ -142,6 +142,7 @@ def test_text_summary_says_nothing_changed(vpo, scanned: media.Corpus) -> None:
         "Moved": "0",
         "Removed (missing)": "0",
         "Errors": "0",
+        "Known broken (unchanged)": "3",  # the corpus's broken files: known, so not errors
     }
 
 
@@ -551,8 +552,10 @@ def test_broken_files_are_not_reprobed_but_full_reprobes_everything(
         assert row(vpo_home, f.fspath)["scan_status"] == "error"
     before = files_by_path(vpo_home)
     result, counts = scan(vpo, "--full", scanned.root)
-    assert result.code == 1
-    assert counts == expect(10, scanned=7, errors=3, skipped=0)
+    # Still broken, unchanged: known, not news (SPEC section 14), so the rescan exits 0.
+    assert result.code == 0
+    assert counts == expect(10, scanned=7, skipped=0)
+    assert result.json()["counts"]["known_broken"] == 3
     assert result.json()["incremental"] is False
     after = files_by_path(vpo_home)
     assert {p: r["id"] for p, r in after.items()} == {p: r["id"] for p, r in before.items()}

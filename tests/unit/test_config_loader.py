@@ -369,7 +369,7 @@ def test_unknown_key_in_a_profile_section(home: Path) -> None:
         "line": 4,
         "key": "scan.workerz",
         "reason": "unknown key 'workerz'; accepted keys: extensions, prune, workers, follow_symlinks, "
-        "prober, probe_timeout",
+        "prober, probe_timeout, quick_check",
     }
 
 

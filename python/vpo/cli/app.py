@@ -109,6 +109,12 @@ def _register_transcode(root: typer.Typer) -> None:
     root.command("transcode", cls=Command)(transcode_cmd.transcode)
 
 
+def _register_check(root: typer.Typer) -> None:
+    from vpo.cli import check_cmd
+
+    root.command("check")(check_cmd.check)
+
+
 def _register_doctor(root: typer.Typer) -> None:
     from vpo.cli import doctor_cmd
 
@@ -150,6 +156,7 @@ COMMANDS = {
     "inspect": _register_inspect,
     "apply": _register_apply,
     "transcode": _register_transcode,
+    "check": _register_check,
     "doctor": _register_doctor,
     "files": _register_files,
     "report": _register_report,

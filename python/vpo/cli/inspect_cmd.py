@@ -28,6 +28,7 @@ def inspect(
     settings = settings_for(ctx, profile=profile, **{"scan.prober": prober})
     config = prober_for(settings)
     report = inspect_file(os.fsencode(file), config)
+    report["integrity"] = _integrity(settings, os.fsencode(report["path"]))
     if json_out:
         print_json(report)
         return 0
@@ -36,5 +37,37 @@ def inspect(
         f"  container: {report['container']}, duration: {report['duration_seconds'] or '?'}s, "
         f"size: {report['size_bytes']:,} bytes"
     )
+    print_text(f"  integrity: {_describe(report['integrity'])}")
     print_text(tracks_table(report["tracks"]))
     return 0
+
+
+def _integrity(settings, path: bytes):  # type: ignore[no-untyped-def]
+    """The catalogue's word on the file's health (None: no catalogue, or not in it)."""
+    from vpo.check.status import integrity_status
+    from vpo.db.connection import open_database
+
+    if not settings.database.exists():
+        return None
+    db = open_database(settings.database)
+    try:
+        return integrity_status(db, path)
+    finally:
+        db.close()
+
+
+def _describe(status) -> str:  # type: ignore[no-untyped-def]
+    from vpo.timeutil import to_local_display
+
+    if status is None:
+        return "not catalogued (run vpo scan, then vpo check)"
+    check = status["check"]
+    if check is None:
+        scan = "passed" if status["scan_status"] == "ok" else status["scan_status"]
+        return (
+            f"not checked by vpo check; the scan's quick check {scan} "
+            f"({to_local_display(status['last_scanned'])})"
+        )
+    verdict = "passed" if check["passed"] else f"FAILED: {check['error']}"
+    stale = "" if check["current"] else "; the file changed since"
+    return f"{check['level']} check {verdict} ({to_local_display(check['checked_at'])}{stale})"

@@ -70,7 +70,7 @@ def scan(
         follow_symlinks=cfg.follow_symlinks,
         extensions=cfg.extensions,
         workers=settings.workers(),
-        prober=prober_for(settings),
+        prober=prober_for(settings, scanning=True),
     )
     from vpo.scan.roots import check_file_roots, normalize_roots
 
@@ -115,6 +115,8 @@ def _print_summary(report) -> None:  # type: ignore[no-untyped-def]
     ]
     if c.restored:
         rows.insert(5, ("Restored (reappeared):", f"{c.restored:,}"))
+    if c.known_broken:
+        rows.append(("Known broken (unchanged):", f"{c.known_broken:,}"))
     if c.pruned:
         rows.append(("Pruned (records deleted):", f"{c.pruned:,}"))
     width = max(len(label) for label, _ in rows) + 2

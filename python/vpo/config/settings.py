@@ -35,6 +35,7 @@ class ScanSettings:
     follow_symlinks: bool = False
     prober: Literal["pyav", "ffprobe"] = "pyav"
     probe_timeout: float = 60.0
+    quick_check: bool = True  # integrity quick check with every probe (docs/integrity.md)
 
 
 @dataclass(frozen=True)

@@ -139,7 +139,34 @@ CREATE INDEX files_subtitle_languages ON files (scan_status, subtitle_languages,
 CREATE INDEX job_files_outcome ON job_files (outcome);
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V_REPORT_INDEXES]
+# Integrity checks (SPEC section 14): one row per file, the latest `vpo check` result and
+# the size and mtime it was made for (a file changed since is checked again). And the
+# `check` job type: the CHECK constraint on jobs.type is widened in place (SQLite's
+# documented writable_schema procedure for loosening a constraint: every stored row still
+# satisfies it, the table's on-disk format is unchanged). A table rebuild would need
+# foreign keys off, which cannot change inside the migration's transaction, and DROP TABLE
+# jobs with them on would cascade into job_files. `writable_schema = RESET` makes this
+# connection re-read the schema; CREATE TABLE bumps the schema cookie for the others.
+V_INTEGRITY_CHECKS = """
+PRAGMA writable_schema = ON;
+UPDATE sqlite_master SET sql = replace(sql, 'CHECK (type IN (', 'CHECK (type IN (''check'', ')
+    WHERE type = 'table' AND name = 'jobs' AND instr(sql, '''check''') = 0;
+PRAGMA writable_schema = RESET;
+CREATE TABLE checks (
+    file_id     INTEGER PRIMARY KEY REFERENCES files (id) ON DELETE CASCADE,
+    size        INTEGER NOT NULL,                -- what the check was made for
+    mtime_ns    INTEGER NOT NULL,
+    level       TEXT NOT NULL CHECK (level IN ('quick', 'thorough')),
+    passed      INTEGER NOT NULL,
+    error       TEXT,                            -- the reason, or the decoder's first messages
+    checked_at  TEXT NOT NULL,
+    seconds     REAL,
+    job_id      TEXT                             -- the check job (may have been purged)
+);
+CREATE INDEX checks_checked_at ON checks (checked_at);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V_REPORT_INDEXES, V_INTEGRITY_CHECKS]
 LATEST = len(MIGRATIONS)
 
 

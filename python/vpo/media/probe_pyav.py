@@ -9,8 +9,11 @@ from vpo.media.languages import normalize
 from vpo.media.models import ProbeResult, Track, normalize_container
 
 
-def probe(path: bytes) -> ProbeResult:
-    """Read container and track metadata. Raises ValueError with the reason on failure."""
+def probe(path: bytes, *, tail: bool = False) -> ProbeResult:
+    """Read container and track metadata. Raises ValueError with the reason on failure.
+
+    `tail`: also read the last packets and compare their time with the declared duration
+    (media.tail, the quick check's second half)."""
     import av  # imported here: costs ~100 ms, and only probe workers and `inspect` need it
 
     try:
@@ -27,7 +30,12 @@ def probe(path: bytes) -> ProbeResult:
         if os.path.getsize(target if fd is None else path) == 0:
             raise ValueError("empty file (0 bytes)")
         with av.open(target, metadata_errors="replace") as container:
-            return _result(container, path)
+            result = _result(container, path)
+            if tail:
+                from vpo.media.tail import check_tail
+
+                check_tail(container)
+            return result
     except av.FFmpegError as exc:
         raise ValueError(_describe(exc)) from None
     except OSError as exc:

@@ -43,6 +43,7 @@ class ScanCounts:
     errors: int = 0
     restored: int = 0
     pruned: int = 0
+    known_broken: int = 0  # broken before and unchanged: not new errors (SPEC section 14)
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from vpo.catalogue import Known, ScanStatus
+from vpo.db import checks as checks_db
 from vpo.db import files as files_db
 from vpo.db.connection import Database
 from vpo.errors import (
@@ -40,6 +41,7 @@ class _Item:
     why: str | None
     fingerprint: str | None
     content_hash: str | None
+    was_broken: bool = False  # an error before, size and mtime unchanged (a --full or racy re-probe)
 
 
 def scan(
@@ -128,6 +130,7 @@ class _ScanRun:
         self.current: bytes = b""
         self.phase = "walking"
         self._first_probe: float | None = None
+        self.new_broken = 0
         self._last_progress = 0.0
 
     def context(self) -> dict[str, object]:
@@ -165,6 +168,8 @@ class _ScanRun:
         removed, pruned = record_missing(self.db, self.tracker, newly, already, prune=self.options.prune)
         self.counts.removed += removed
         self.counts.pruned += pruned
+        # Every broken file under the roots that this scan did not newly find broken.
+        self.counts.known_broken = checks_db.count_broken(self.db.conn, roots) - self.new_broken
         self.report_phase("done")
 
     def stop(self) -> dict[str, int]:
@@ -279,7 +284,8 @@ class _ScanRun:
         prints = walker.fingerprints([e[0] for e in to_fingerprint])
         fp = {e[0]: digest for e, (digest, _) in zip(to_fingerprint, prints)}
         for entry, k, why in plan.changed:
-            self._submit(_Item(entry, k.id, why, fp.get(entry[0]), hashes.get(entry[0])))
+            was_broken = k.scan_status == ScanStatus.ERROR and (entry[1], entry[2]) == (k.size, k.mtime_ns)
+            self._submit(_Item(entry, k.id, why, fp.get(entry[0]), hashes.get(entry[0]), was_broken))
         for entry in plan.new:
             if entry[1] in move_sizes:
                 deferred.append((entry, fp.get(entry[0]), hashes.get(entry[0])))
@@ -342,8 +348,10 @@ class _ScanRun:
             },
         )
         if outcome.error is not None:
-            self.counts.errors += 1
-            self.errors.append({"path": os.fsdecode(item.entry[0]), "error": outcome.error})
+            if not item.was_broken:  # a file broken before and unchanged is not a new error
+                self.counts.errors += 1
+                self.new_broken += 1
+                self.errors.append({"path": os.fsdecode(item.entry[0]), "error": outcome.error})
             log.warning(
                 "probe failed: %s: %s",
                 os.fsdecode(item.entry[0]),

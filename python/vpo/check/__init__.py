@@ -1,0 +1,1 @@
+"""`vpo check`: integrity checks of catalogued files (SPEC section 14)."""

@@ -1,0 +1,118 @@
+"""`vpo check`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from vpo.cli.context import open_library, settings_for
+from vpo.cli.options import JsonOpt, ProfileOpt
+from vpo.cli.render import print_json, print_text
+
+
+def check(
+    ctx: typer.Context,
+    paths: Annotated[
+        Optional[list[str]],
+        typer.Argument(help="Catalogued files or directories to check (default: the whole catalogue)."),
+    ] = None,
+    thorough: Annotated[
+        bool, typer.Option("--thorough", help="Also decode every audio and video stream (slow).")
+    ] = False,
+    recheck: Annotated[
+        bool, typer.Option("--recheck", help="Check files again even if unchanged since their last check.")
+    ] = False,
+    max_duration: Annotated[
+        Optional[float],
+        typer.Option(
+            "--max-duration",
+            min=0,
+            metavar="S",
+            help="Start no file after S seconds (the rest waits for the next run, oldest check first).",
+        ),
+    ] = None,
+    workers: Annotated[
+        Optional[int],
+        typer.Option("--workers", "-w", min=1, help="Files checked at once (default: CPU cores)."),
+    ] = None,
+    json_out: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> int:
+    """Check catalogued files for truncation and corruption; exit 1 when some failed."""
+    from vpo.check.models import CheckOptions
+    from vpo.check.service import check as run_check
+    from vpo.media.probe import ProberConfig
+
+    settings = settings_for(ctx, profile=profile, **{"scan.workers": workers})
+    cfg = settings.scan
+    options = CheckOptions(
+        roots=tuple(os.fsencode(p) for p in paths or ()),
+        thorough=thorough,
+        recheck=recheck,
+        max_duration=max_duration,
+        workers=settings.workers(),
+        ffmpeg=settings.tools.ffmpeg,
+        prober=ProberConfig(backend=cfg.prober, ffprobe=settings.tools.ffprobe, timeout=cfg.probe_timeout),
+    )
+    db = open_library(settings, creates_jobs=True)
+    progress = _Progress() if not json_out and sys.stderr.isatty() else None
+    try:
+        report = run_check(db, options, progress=progress)
+    finally:
+        if progress:
+            progress.close()
+        db.close()
+    if json_out:
+        print_json(report.to_dict())
+    else:
+        _print_summary(report)
+    return 1 if report.counts.failed else 0
+
+
+class _Progress:
+    """One line on stderr, rewritten in place (terminals only)."""
+
+    def __init__(self) -> None:
+        self._width = 0
+
+    def __call__(self, p) -> None:  # type: ignore[no-untyped-def]
+        rate = p.done / p.elapsed if p.elapsed > 0 else 0.0
+        eta = f"{(p.total - p.done) / rate:.0f}s" if rate > 0 else "?"
+        text = f"checking: {p.done:,}/{p.total:,} files, {p.failed:,} failed, {rate:,.1f} files/s, ETA {eta}"
+        sys.stderr.write("\r" + text + " " * max(0, self._width - len(text)))
+        sys.stderr.flush()
+        self._width = len(text)
+
+    def close(self) -> None:
+        if self._width:
+            sys.stderr.write("\r" + " " * self._width + "\r")
+            sys.stderr.flush()
+
+
+def _print_summary(report) -> None:  # type: ignore[no-untyped-def]
+    c = report.counts
+    rows = [
+        ("Checked:", c.checked),
+        ("Passed:", c.passed),
+        ("Failed:", c.failed),
+        ("Skipped (unchanged since checked):", c.skipped),
+        ("Missing (not on disk):", c.missing),
+    ]
+    if c.known_failed:
+        rows.insert(4, ("Known failed (unchanged):", c.known_failed))
+    if c.left:
+        rows.append(("Left for the next run:", c.left))
+    width = max(len(label) for label, _ in rows) + 2
+    number = max(len(f"{n:,}") for _, n in rows)
+    print_text(f"Integrity check ({report.level}):")
+    for label, n in rows:
+        print_text(f"  {label.ljust(width)}{f'{n:,}'.rjust(number)}")
+    for failure in report.failures[:20]:
+        print_text(f"  ! {failure['path']}: {failure['error']}")
+    if len(report.failures) > 20:
+        print_text(f"  ! ... and {len(report.failures) - 20} more (vpo jobs show {report.job_id[:8]})")
+    ending = "stopped at --max-duration" if report.status == "stopped" else "complete"
+    print_text(f"Check {ending} in {report.duration_seconds:.1f}s (job {report.job_id[:8]})")
