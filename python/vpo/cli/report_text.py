@@ -57,7 +57,10 @@ def section_text(report: Report, name: str, *, limit: int) -> str:
         other = "error" if name == "broken" else "missing_since"
         shown = rows[:limit]
         path_width = max(20, width - 40)
-        table_rows = [(elide(r["path"], path_width), str(r[other] or "")) for r in shown]
+        # the reason is cut to what is left of the line (--json and --csv keep it whole)
+        table_rows = [
+            (elide(r["path"], path_width), _cut(str(r[other] or ""), width - path_width - 2)) for r in shown
+        ]
         lines.append(table(["PATH", "ERROR" if name == "broken" else "MISSING SINCE"], table_rows))
         if len(rows) > len(shown):
             lines.append(f"... {len(rows) - len(shown):,} more (--json or --csv lists them all)")
@@ -99,3 +102,7 @@ def _weeks(rows: list[dict[str, Any]]) -> str:
     ]
     headers = ["WEEK OF", *(t.upper() for t in types), "TOTAL"]
     return table(headers, table_rows, right=tuple(range(1, len(headers))))
+
+
+def _cut(text: str, room: int) -> str:
+    return text if len(text) <= room else text[: max(1, room - 1)] + "…"
