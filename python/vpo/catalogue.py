@@ -44,6 +44,7 @@ class JobType(str, Enum):
     SCAN = "scan"
     APPLY = "apply"
     TRANSCODE = "transcode"
+    UNDO = "undo"
 
     def __str__(self) -> str:
         return self.value
@@ -57,6 +58,7 @@ class JobStatus(str, Enum):
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    SKIPPED = "skipped"  # a transcode whose result was not smaller: discarded, original untouched
 
     def __str__(self) -> str:
         return self.value

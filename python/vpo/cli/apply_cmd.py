@@ -10,7 +10,7 @@ import typer
 
 from vpo.cli.context import open_library, resolve_settings
 from vpo.cli.options import DryRunOpt, JsonOpt, ProfileOpt
-from vpo.cli.render import print_json, print_text
+from vpo.cli.render import human_bytes, print_json, print_text
 from vpo.errors import UsageError
 
 
@@ -25,7 +25,9 @@ def apply(
     keep_backup: Annotated[
         Optional[bool],
         typer.Option(
-            "--keep-backup/--no-keep-backup", help="Keep the original as NAME.vpo-backup (default: yes)."
+            "--keep-backup/--no-keep-backup",
+            help="Keep what undo needs: a remux's original as NAME.vpo-original, an in-place "
+            "edit's journal (default: yes).",
         ),
     ] = None,
     json_out: JsonOpt = False,
@@ -60,6 +62,7 @@ def apply(
         ),
         extensions=settings.scan.extensions,
         follow_symlinks=settings.scan.follow_symlinks,
+        journal_dir=os.fsencode(settings.journal_dir),
     )
     db = open_library(settings, creates_jobs=not dry_run)
     try:
@@ -79,6 +82,8 @@ def _print(report) -> None:  # type: ignore[no-untyped-def]
         for a in f.actions:
             target = f"track {a['track']}" if a["track"] is not None else "tracks"
             print_text(f"    {a['action']} {target}: {a['from']} -> {a['to']}  ({a['reason']})")
+        if f.note:
+            print_text(f"    note: {f.note}")
         if f.error:
             print_text(f"    error: {f.error}")
     c = report.counts()
@@ -87,3 +92,5 @@ def _print(report) -> None:  # type: ignore[no-untyped-def]
         f"{c['changed']} changed, {c['planned']} planned, {c['unchanged']} unchanged, "
         f"{c['failed']} failed{tail}"
     )
+    if report.job_id:
+        print_text(f"originals kept for undo: {human_bytes(report.kept_bytes())}")

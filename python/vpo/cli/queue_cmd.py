@@ -9,7 +9,7 @@ import typer
 from vpo.cli.context import open_library, settings_for
 from vpo.cli.jobs_cmd import _complete_job_id
 from vpo.cli.options import JsonOpt, ProfileOpt
-from vpo.cli.render import print_json, print_text
+from vpo.cli.render import human_bytes, print_json, print_text
 
 
 def run_cmd(
@@ -76,6 +76,7 @@ def run_cmd(
                 f"{job['status']:<10} {str(job['id'])[:8]}" + (f"  {job['error']}" if job["error"] else "")
             )
         print_text(f"{len(report.jobs)} job(s) run; stopped: {report.stopped_by}")
+        print_text(f"originals kept for undo: {human_bytes(report.kept_bytes())}")
     return 1 if any(j["status"] == "failed" for j in report.jobs) else 0
 
 

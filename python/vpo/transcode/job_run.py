@@ -3,7 +3,9 @@
 The worker thread that claimed it runs ffmpeg as a child in its own session, heartbeats
 every few seconds while ffmpeg runs and notices a cancel there; on Linux its ffmpeg dies
 with it even when it is killed outright (PR_SET_PDEATHSIG). The result is verified before
-it replaces the file; the original is kept as NAME.vpo-original unless told otherwise.
+it replaces the file, and only when it is smaller (unless `transcode.keep_if_larger`: a
+larger result is discarded and the job ends `skipped`); the original is kept as
+NAME.EXT.vpo-original (media/siblings.py's naming, shared with apply) unless told otherwise.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from vpo.errors import ToolError, VpoError
 from vpo.logging import file_context
 from vpo.media.models import ProbeResult
 from vpo.media.probe import ProberConfig, probe_file
-from vpo.media.siblings import hidden_sibling, remove_stale
+from vpo.media.siblings import kept_original, remove_stale_temps, temp_sibling
 from vpo.media.tools import last_lines, stop_child
 from vpo.timeutil import now_iso
 from vpo.transcode.decide import (
@@ -46,7 +48,6 @@ from vpo.transcode.models import TranscodeTarget
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 2.0
-ORIGINAL_SUFFIX = b".vpo-original"  # not a video extension: never catalogued
 SPACE_MARGIN = 1.1  # free space wanted, as a multiple of the source's size
 
 
@@ -89,7 +90,7 @@ class JobRun:
             if why:
                 self._finish("completed", {"skipped": why}, progress=1.0)
                 return "completed", None
-            remove_stale(path, "transcode")
+            remove_stale_temps(os.path.dirname(path))
             size = os.path.getsize(path)
             free = shutil.disk_usage(os.path.dirname(path)).free
             if free < size * SPACE_MARGIN:
@@ -99,7 +100,7 @@ class JobRun:
                 )
             encoder = encoder_for(self.settings.tools.ffmpeg, target.codec)
             source = os.stat(path)
-            temp = hidden_sibling(path, "transcode")
+            temp = temp_sibling(path)
             self._ffmpeg(
                 ffmpeg_args(
                     self.settings.tools.ffmpeg, path, temp, before.tracks, target, encoder, before.container
@@ -110,6 +111,10 @@ class JobRun:
             problem = verify_output(before, after, target)
             if problem:
                 raise VpoError(f"verification failed: {problem}")
+            larger = self._larger(path, temp)
+            if larger is not None:
+                self._finish("skipped", larger, progress=1.0)
+                return "skipped", None
             self._replace(record, path, temp, before, after, target, encoder, source)
             temp = None
             return "completed", None
@@ -132,6 +137,23 @@ class JobRun:
             if temp is not None:
                 _remove(temp)
             file_context.reset(token)
+
+    def _larger(self, path: bytes, temp: bytes) -> dict[str, object] | None:
+        """The job's summary when the result is not smaller than the original and must be
+        discarded (the caller removes it); None when it may replace the original."""
+        size_before, size_after = os.path.getsize(path), os.path.getsize(temp)
+        if size_after < size_before or self.settings.transcode.keep_if_larger:
+            return None
+        log.warning(
+            "transcode result discarded: %s bytes is not smaller than the original's %s",
+            f"{size_after:,}",
+            f"{size_before:,}",
+        )
+        return {
+            "skipped": "the result was not smaller than the original (transcode.keep_if_larger: false)",
+            "size_before": size_before,
+            "size_after": size_after,
+        }
 
     def _probe(self, path: bytes, what: str) -> ProbeResult:
         try:
@@ -260,6 +282,9 @@ class JobRun:
                 raise _Cancelled()
             kept = _swap(path, temp, keep_original=not target.delete_original)
             summary["original"] = os.fsdecode(kept) if kept else None
+            summary["kept_bytes"] = original_size if kept else 0
+            summary["result"] = {"size": st.st_size, "fingerprint": fingerprint}
+            summary["before_fingerprint"] = record.fingerprint
             files_db.update_probe_result(
                 conn,
                 record.id,
@@ -316,7 +341,7 @@ def _swap(path: bytes, temp: bytes, *, keep_original: bool) -> bytes | None:
     if not keep_original:
         os.replace(temp, path)
         return None
-    kept = _free_name(path + ORIGINAL_SUFFIX)
+    kept = kept_original(path)
     try:
         os.link(path, kept)
     except OSError:  # no hard links here (some network and FUSE file systems): move it aside
@@ -377,15 +402,6 @@ class _TempLog:
 
     def __exit__(self, *exc: object) -> None:
         self.file.close()
-
-
-def _free_name(candidate: bytes) -> bytes:
-    n = 1
-    name = candidate
-    while os.path.lexists(name):
-        n += 1
-        name = candidate + f".{n}".encode()
-    return name
 
 
 def _remove(path: bytes) -> None:
