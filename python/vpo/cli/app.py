@@ -92,14 +92,21 @@ def _register_doctor(root: typer.Typer) -> None:
 
 
 def _register_jobs(root: typer.Typer) -> None:
-    from vpo.cli import jobs_cmd, queue_cmd
+    from vpo.cli import jobs_cmd, queue_cmd, undo_cmd
 
     group = jobs_cmd.app
     if not any(c.name == "run" for c in group.registered_commands):
         group.command("run")(queue_cmd.run_cmd)
         group.command("cancel")(queue_cmd.cancel_cmd)
         group.command("retry")(queue_cmd.retry_cmd)
+        group.command("undo")(undo_cmd.undo_cmd)
     root.add_typer(group, name="jobs")
+
+
+def _register_backups(root: typer.Typer) -> None:
+    from vpo.cli import backups_cmd
+
+    root.add_typer(backups_cmd.app, name="backups")
 
 
 def _register_profiles(root: typer.Typer) -> None:
@@ -116,6 +123,7 @@ COMMANDS = {
     "transcode": _register_transcode,
     "doctor": _register_doctor,
     "jobs": _register_jobs,
+    "backups": _register_backups,
     "profiles": _register_profiles,
 }
 

@@ -29,6 +29,9 @@ def inspect(
     config = ProberConfig(
         backend=settings.scan.prober, ffprobe=settings.tools.ffprobe, timeout=settings.scan.probe_timeout
     )
+    from vpo.policy.rollback import roll_back_file
+
+    roll_back_file(os.fsencode(settings.journal_dir), settings.database, os.fsencode(os.path.abspath(file)))
     report = inspect_file(os.fsencode(file), config)
     if json_out:
         print_json(report)

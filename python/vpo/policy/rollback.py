@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from vpo.db import jobs as jobs_db
 from vpo.db.connection import Database
@@ -115,3 +116,19 @@ def _settle(journal: journals.Journal, db: Database | None) -> str | None:
                     ],
                 )
     return "put back the original from the journal of a killed in-place edit"
+
+
+def roll_back_file(journal_dir: bytes, database: Path, path: bytes) -> list[RolledBack]:
+    """`vpo inspect`'s share: a killed edit of `path` is put back before it is probed.
+    Opens the catalogue (to record the rollback on its job) only when there is one and a
+    killed edit to settle: inspecting costs nothing more otherwise."""
+    if not journals.dead_pending(journal_dir):
+        return []
+    from vpo.db.connection import open_database
+
+    db = open_database(database) if database.exists() else None
+    try:
+        return roll_back_killed(journal_dir, db, only=path)
+    finally:
+        if db is not None:
+            db.close()
