@@ -68,6 +68,8 @@ def layout(f: BinaryIO, size: int) -> Layout:
     """The head and tail regions of the Matroska file open as `f` (of length `size`).
     Raises NotMatroska when they cannot be told apart safely."""
     head = _read(f, 0, 64)
+    if not head.startswith(EBML.to_bytes(4, "big")):
+        raise NotMatroska("no EBML header")
     ident, hlen, body = element(head, 0)
     if ident != EBML or body is None:
         raise NotMatroska("no EBML header")
