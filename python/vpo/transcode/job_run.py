@@ -10,7 +10,6 @@ NAME.EXT.vpo-original (media/siblings.py's naming, shared with apply) unless tol
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import os
@@ -18,7 +17,6 @@ import select
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 import traceback
@@ -35,6 +33,7 @@ from vpo.media.probe import ProberConfig, probe_file
 from vpo.media.siblings import kept_original, remove_stale_temps, temp_sibling
 from vpo.media.tools import last_lines, stop_child
 from vpo.timeutil import now_iso
+from vpo.transcode.child import TempLog, child_setup
 from vpo.transcode.decide import (
     ffmpeg_args,
     main_video,
@@ -163,7 +162,7 @@ class JobRun:
 
     def _ffmpeg(self, args: list[str | bytes], duration: float | None) -> None:
         log.debug("running %s", " ".join(os.fsdecode(a) for a in args), extra={"operation": "ffmpeg"})
-        with open(os.devnull, "rb") as stdin, _TempLog() as errlog:
+        with open(os.devnull, "rb") as stdin, TempLog() as errlog:
             try:
                 child = subprocess.Popen(
                     args,
@@ -171,7 +170,7 @@ class JobRun:
                     stdout=subprocess.PIPE,
                     stderr=errlog.file,
                     start_new_session=True,
-                    preexec_fn=_child_setup(),
+                    preexec_fn=child_setup(),
                 )
             except OSError as exc:
                 raise ToolError(
@@ -358,50 +357,6 @@ def _swap(path: bytes, temp: bytes, *, keep_original: bool) -> bytes | None:
         _remove(kept)
         raise
     return kept
-
-
-def _die_with_parent(parent: int) -> None:
-    """Linux: ffmpeg is killed when the worker dies (even by SIGKILL), instead of running on
-    for hours into a temporary file nobody will use (ffmpeg ignores SIGPIPE, so the broken
-    progress pipe does not stop it). Runs in the child between fork and exec."""
-    _prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # the worker died before the prctl
-        os._exit(1)
-
-
-def _child_setup():  # type: ignore[no-untyped-def]
-    return functools.partial(_die_with_parent, os.getpid()) if _prctl is not None else None
-
-
-def _load_prctl():  # type: ignore[no-untyped-def]
-    if sys.platform != "linux":
-        return None
-    try:
-        import ctypes
-
-        return ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-
-
-_prctl = _load_prctl()
-
-
-class _TempLog:
-    """ffmpeg's stderr goes to an anonymous temporary file (no pipe to deadlock on)."""
-
-    def __enter__(self) -> _TempLog:
-        import tempfile
-
-        self.file = tempfile.TemporaryFile()
-        return self
-
-    def text(self) -> str:
-        self.file.seek(0)
-        return self.file.read()[-65536:].decode("utf-8", "replace")
-
-    def __exit__(self, *exc: object) -> None:
-        self.file.close()
 
 
 def _remove(path: bytes) -> None:
