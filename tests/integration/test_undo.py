@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ import pytest
 
 from integration.conftest import RunVpo, age_tree
 from integration.scanutil import query
+from vpo.policy.journal import read as read_journal
 
 POLICY = "schema_version: 1\naudio_language_preference: [eng]\n"
 FLAGS = dict(audio=[("eng", None, False), ("jpn", None, True)], tone=1610)  # mkvpropedit in place
@@ -189,3 +192,44 @@ def test_a_transcode_that_is_not_smaller_is_discarded(
     assert job["status"] == "skipped"
     summary = job["summary"]
     assert summary["size_before"] == path.stat().st_size < summary["size_after"]
+
+
+def test_an_undo_killed_mid_way_is_finished_by_the_next_command(
+    applied: tuple[Path, dict[str, str], dict[str, Any]], vpo: RunVpo, vpo_home: Path
+) -> None:
+    """What `vpo jobs undo` killed while writing a journal back leaves (the journal pending
+    under its dead pid, half the header written): the next command puts the original back."""
+    root, before, doc = applied
+    [undo_journal] = (vpo_home / "journal").glob("undo-*.vpoj")
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    pending = undo_journal.with_name(f"pending-{dead.pid}-{undo_journal.name.split('-', 1)[1]}")
+    os.replace(undo_journal, pending)
+    journal, blobs = read_journal(os.fsencode(pending))
+    with open(root / "flags.mkv", "r+b") as fh:  # the first half of the first region, written back
+        fh.write(blobs[0][: len(blobs[0]) // 2])
+    done = vpo("jobs", "list", "--json")
+    assert done.code == 0, done
+    assert sha(root / "flags.mkv") == before["flags.mkv"]
+    assert list((vpo_home / "journal").iterdir()) == []
+    assert journal.job_id == doc["job_id"]
+
+
+def test_backups_list_finds_kept_originals_no_job_knows(
+    make_video: Callable[..., Path], tmp_path: Path, vpo: RunVpo
+) -> None:
+    """Under the PATHs given, kept originals of purged jobs and of older VPOs are listed
+    too (and cleaned: their files are there)."""
+    root = tmp_path / "lib"
+    path = make_video(root / "film.mkv", **FLAGS)
+    for name in ("film.mkv.vpo-original.3", "film.mkv.vpo-backup"):
+        shutil.copy(path, root / name)
+    listed = vpo("backups", "list", "--json", root)
+    assert listed.code == 0, listed
+    assert sorted((os.path.basename(i["path"]), i["file"], i["job_id"]) for i in listed.json()["items"]) == [
+        ("film.mkv.vpo-backup", str(path), None),
+        ("film.mkv.vpo-original.3", str(path), None),
+    ]
+    assert vpo("backups", "list", "--json").json()["items"] == []  # no PATH: only what jobs know
+    done = vpo("backups", "clean", "--json", root)
+    assert done.json()["removed_count"] == 2 and sorted(os.listdir(root)) == ["film.mkv"]

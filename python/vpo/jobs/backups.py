@@ -1,9 +1,10 @@
 """`vpo backups list|clean`: the kept originals and journals, what they hold, and freeing them.
 
-What is kept comes from two places: the job history (an apply's or transcode's file row
-names its kept original `NAME.EXT.vpo-original[.N]` or its journal) and the journal
-folder itself (a journal whose job was purged is still listed, by the file its header
-names). Only what still exists is listed.
+What is kept comes from the job history (an apply's or transcode's file row names its
+kept original `NAME.EXT.vpo-original[.N]` or its journal), the journal folder itself (a
+journal whose job was purged is still listed, by the file its header names) and, under
+the PATHs given, the folders (a kept original whose job was purged, or a
+`NAME.EXT.vpo-backup` of an older VPO). Only what still exists is listed.
 
 `clean` never removes the only copy of anything: a pending journal (an edit in flight,
 or killed and not yet rolled back) holds the only copy of the original's headers; a kept
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -107,6 +109,13 @@ def list_kept(db: Database, journal_dir: bytes, paths: tuple[bytes, ...] = ()) -
         kept = _kept("journal", full, header.path, header.job_id, None, now)
         if kept is not None:
             found[full] = kept
+    for root in roots:
+        for path in _kept_names_under(root):
+            if path not in found:
+                file = _KEPT_NAME.sub(b"", path)
+                kept = _kept("original", path, file, None, None, now)
+                if kept is not None:
+                    found[path] = kept
     return [k for k in found.values() if not roots or any(_under(k.file, r) for r in roots)]
 
 
@@ -140,7 +149,10 @@ def _kept(
         return None
     if not stat.S_ISREG(st.st_mode):
         return None
-    created = when or to_iso(datetime.fromtimestamp(st.st_mtime_ns / 1e9, tz=timezone.utc))
+    # Without a job: a kept original's mtime is the original's (old); its ctime is when it
+    # got its kept name. A journal's mtime is when it was written.
+    stamp = st.st_ctime_ns if kind == "original" else st.st_mtime_ns
+    created = when or to_iso(datetime.fromtimestamp(stamp / 1e9, tz=timezone.utc))
     age = max(0.0, (now - from_iso(created)).total_seconds() / 86400)
     return Kept(kind, path, file, job_id, st.st_size, created, age, _keep_reason(kind, path, file, st))
 
@@ -159,6 +171,26 @@ def _keep_reason(kind: str, path: bytes, file: bytes, st: os.stat_result) -> str
     if (now.st_dev, now.st_ino) == (st.st_dev, st.st_ino):
         return "it is the file itself (a second name)"
     return None
+
+
+_KEPT_NAME = re.compile(rb"\.vpo-(?:original(?:\.\d+)?|backup)$")
+
+
+def _kept_names_under(root: bytes) -> list[bytes]:
+    """Kept originals in the folders at or under `root` (hidden folders skipped)."""
+    if not os.path.isdir(root):
+        folder = os.path.dirname(root)
+        base = os.path.basename(root)
+        try:
+            names = os.listdir(folder or b".")
+        except OSError:
+            return []
+        return [os.path.join(folder, n) for n in names if n.startswith(base) and _KEPT_NAME.search(n)]
+    out = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(b".")]
+        out += [os.path.join(folder, f) for f in files if _KEPT_NAME.search(f)]
+    return out
 
 
 def _under(path: bytes, root: bytes) -> bool:

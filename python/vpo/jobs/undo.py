@@ -146,8 +146,13 @@ def _one(
             return item
         with file_lock(path, (st.st_size, st.st_mtime_ns)):
             if journal:
-                journals.restore(os.fsencode(journal), path)
-                os.unlink(os.fsencode(journal))
+                pending = journals.claim(os.fsencode(journal))
+                try:
+                    journals.restore(pending, path)
+                except BaseException:
+                    os.replace(pending, os.fsencode(journal))
+                    raise
+                os.unlink(pending)
             else:
                 os.replace(os.fsencode(kept), path)  # type: ignore[arg-type]
                 sync_folder(os.path.dirname(path))

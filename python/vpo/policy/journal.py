@@ -191,6 +191,18 @@ def keep_as_undo(journal: Journal) -> bytes:
     return os.path.join(folder, b"undo-" + journal.file.rsplit(b"-", 1)[1])
 
 
+def claim(file: bytes) -> bytes:
+    """Make an undo journal pending again, under this process's pid, before it is written
+    back (`vpo jobs undo`): if this process is killed mid-way, the next command finishes
+    putting the original back, as for a killed edit. Returns its new name."""
+    pending = os.path.join(
+        os.path.dirname(file), f"pending-{os.getpid()}-".encode() + file.rsplit(b"-", 1)[1]
+    )
+    os.replace(file, pending)
+    sync_folder(os.path.dirname(file))
+    return pending
+
+
 def dead_pending(folder: bytes) -> list[bytes]:
     """Pending journals of processes that no longer exist: killed edits (oldest first);
     also removes dead processes' unfinished `.tmp` journals (no edit started)."""
