@@ -6,6 +6,7 @@ that would not be smaller is discarded."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from integration.conftest import RunVpo, age_tree
-from integration.scanutil import query
+from integration.scanutil import argv, query
 from vpo.policy.journal import read as read_journal
 
 POLICY = "schema_version: 1\naudio_language_preference: [eng]\n"
@@ -233,3 +234,33 @@ def test_backups_list_finds_kept_originals_no_job_knows(
     assert vpo("backups", "list", "--json").json()["items"] == []  # no PATH: only what jobs know
     done = vpo("backups", "clean", "--json", root)
     assert done.json()["removed_count"] == 2 and sorted(os.listdir(root)) == ["film.mkv"]
+
+
+def test_non_utf8_names_are_undone_byte_for_byte(
+    make_video: Callable[..., Path], tmp_path: Path, vpo: RunVpo, vpo_env: dict[str, str]
+) -> None:
+    """A non-UTF-8 name (in the C locale, which mkvtoolnix would mangle it in) keeps its
+    bytes in the journal, the kept original and the job, and comes back by undo."""
+    root = tmp_path / "lib"
+    names = {b"fl\xe9gs.mkv": FLAGS, b"r\xe9order.mkv": REORDER}
+    paths = {raw: make_video(root / os.fsdecode(raw), **kwargs) for raw, kwargs in names.items()}
+    age_tree(root)
+    (tmp_path / "policy.yaml").write_text(POLICY)
+    env = {**vpo_env, "LC_ALL": "C", "LANG": "C"}
+
+    def run(*args: Any) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(argv(*args), env=env, capture_output=True, stdin=subprocess.DEVNULL)
+
+    assert run("scan", root).returncode == 0
+    before = {raw: sha(p) for raw, p in paths.items()}
+    done = run("apply", "--policy", tmp_path / "policy.yaml", "--json", root)
+    assert done.returncode == 0, done.stderr
+    assert sorted(os.listdir(os.fsencode(root))) == [
+        b"fl\xe9gs.mkv",
+        b"r\xe9order.mkv",
+        b"r\xe9order.mkv.vpo-original",
+    ]
+    undone = run("jobs", "undo", json.loads(done.stdout)["job_id"], "--json")
+    assert undone.returncode == 0, undone.stderr
+    assert {raw: sha(p) for raw, p in paths.items()} == before
+    assert sorted(os.listdir(os.fsencode(root))) == sorted(names)
