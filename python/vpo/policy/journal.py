@@ -89,7 +89,7 @@ def sample(fd: int, start: int, end: int) -> str:
 def write(folder: bytes, path: bytes, fingerprint: str | None, job_id: str | None, *, keep: bool) -> Journal:
     """Save the regions of `path` an in-place edit can touch, fsynced, as a pending
     journal in `folder`. Raises ebml.NotMatroska when they cannot be located."""
-    os.makedirs(folder, exist_ok=True)
+    os.makedirs(folder, mode=0o700, exist_ok=True)  # private: it names the library's files
     with open(path, "rb") as f:
         st = os.fstat(f.fileno())
         where = ebml.layout(f, st.st_size)
@@ -115,7 +115,7 @@ def write(folder: bytes, path: bytes, fingerprint: str | None, job_id: str | Non
         )
     temp = journal.file + b".tmp"
     header = json.dumps(journal.header()).encode()
-    with open(temp, "xb") as out:
+    with os.fdopen(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
         out.write(MAGIC + len(header).to_bytes(8, "big") + header)
         for blob in blobs:
             out.write(blob)
