@@ -94,3 +94,61 @@ def test_a_segment_of_unknown_size_is_remuxed_and_the_plan_says_why(
     tracks = [(t.language, t.default) for t in media.probe_tracks(streamed) if t.type == "audio"]
     assert tracks == [("eng", True), ("jpn", False)]
     assert sorted(os.listdir(lib)) == ["streamed.mkv", "streamed.mkv.vpo-original"]
+
+
+def test_an_element_mkvpropedit_moves_to_the_end_is_undone_by_the_journal(
+    make_video: Callable[..., Path], tmp_path: Path
+) -> None:
+    """Real mkvpropedit, an edit the headers have no room for (a long title): it writes the
+    element at the end of the file. Writing the journal back and cutting the file to its
+    original length gives the original byte for byte."""
+    from vpo.policy import journal
+
+    path = make_video(tmp_path / "film.mkv", **FLAGS)
+    original = path.read_bytes()
+    saved = journal.write(os.fsencode(tmp_path / "journal"), os.fsencode(path), None, None, keep=True)
+    subprocess.run(
+        ["mkvpropedit", "--quiet", path, "--edit", "track:a1", "--set", "name=" + "x" * 20000], check=True
+    )
+    assert path.stat().st_size > len(original)  # moved to the end: the file grew
+    assert journal.untouched(saved, os.fsencode(path)) is None  # the clusters were not touched
+    journal.restore(saved.file, os.fsencode(path))
+    assert path.read_bytes() == original
+
+
+def test_attachments_before_the_clusters_are_in_the_journal(
+    make_video: Callable[..., Path], tmp_path: Path, vpo: RunVpo
+) -> None:
+    """A font attached before the first Cluster (as mkvmerge stores attachments) is part of
+    the bytes an edit could touch: the journal holds it, and its size says so."""
+    source = make_video(tmp_path / "source.mkv", **FLAGS)
+    font = tmp_path / "font.ttf"
+    font.write_bytes(os.urandom(300_000))
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    path = lib / "fonts.mkv"
+    subprocess.run(
+        [
+            "mkvmerge",
+            "--quiet",
+            "-o",
+            path,
+            "--attachment-mime-type",
+            "font/ttf",
+            "--attach-file",
+            font,
+            source,
+        ],
+        check=True,
+    )
+    age_tree(lib)
+    (tmp_path / "policy.yaml").write_text(POLICY)
+    assert vpo("scan", lib).code == 0
+    original = path.read_bytes()
+    done = vpo("apply", "--policy", tmp_path / "policy.yaml", "--json", path)
+    assert done.code == 0, done
+    kept = done.json()["kept_bytes"]
+    assert 300_000 < kept < path.stat().st_size
+    undone = vpo("jobs", "undo", done.json()["job_id"], "--json")
+    assert undone.code == 0, undone
+    assert path.read_bytes() == original
