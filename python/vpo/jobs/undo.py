@@ -88,7 +88,7 @@ def undo(db: Database, text: str, *, dry_run: bool, prober: ProberConfig) -> Und
         tracker = JobTracker(
             db,
             type=JobType.UNDO.value,
-            target=[os.fsdecode(r[1]) for r in rows],
+            target=list(job.target),  # what the undone job was run on
             options={"job": job_id, "dry_run": False},
         )
     report = UndoReport(undone_job=job_id, job_id=tracker.id if tracker else None, dry_run=dry_run)
