@@ -264,3 +264,17 @@ def test_non_utf8_names_are_undone_byte_for_byte(
     assert undone.returncode == 0, undone.stderr
     assert {raw: sha(p) for raw, p in paths.items()} == before
     assert sorted(os.listdir(os.fsencode(root))) == sorted(names)
+
+
+def test_only_finished_apply_and_transcode_jobs_can_be_undone(
+    make_video: Callable[..., Path], tmp_path: Path, vpo: RunVpo, vpo_home: Path
+) -> None:
+    root = tmp_path / "lib"
+    path = make_video(root / "movie.mkv")
+    age_tree(root)
+    scan = vpo("scan", "--json", root)
+    queued = vpo("transcode", "--json", path).json()["files"][0]["job_id"]
+    for job, says in ((scan.json()["job_id"], "only apply and transcode"), (queued, "is queued")):
+        done = vpo("jobs", "undo", job, "--json")
+        assert done.code == 2 and says in done.json()["message"], done
+    assert query(vpo_home, "SELECT count(*) FROM jobs WHERE type = 'undo'") == [(0,)]

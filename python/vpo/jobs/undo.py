@@ -17,7 +17,7 @@ import stat
 from dataclasses import dataclass, field
 from typing import Any
 
-from vpo.catalogue import JobType
+from vpo.catalogue import JobStatus, JobType
 from vpo.db import files as files_db
 from vpo.db import jobs as jobs_db
 from vpo.db.connection import Database
@@ -82,6 +82,8 @@ def undo(db: Database, text: str, *, dry_run: bool, prober: ProberConfig) -> Und
         raise UsageError(f"no job with id {text!r}")
     if job.type not in UNDOABLE:
         raise UsageError(f"job {job_id[:8]} is a {job.type} job: only apply and transcode jobs can be undone")
+    if job.status in (JobStatus.QUEUED.value, JobStatus.RUNNING.value):
+        raise UsageError(f"job {job_id[:8]} is {job.status}: undo it once it has finished")
     rows = [r for r in jobs_db.files_of(db.conn, job_id) if r[2] == UNDOABLE[job.type]]
     tracker = None
     if not dry_run:
