@@ -89,7 +89,7 @@ test-all: install lint ## Like test, plus the slow fault-injection trials
 	$(BIN)/python -m pytest -q
 
 .PHONY: demo
-demo: install ## Set up everything, generate a demo library, scan it, change it, rescan, show the history
+demo: install ## Set up everything, generate a demo library, scan it, change it, rescan, apply a policy and undo it
 	rm -rf $(DEMO)
 	$(BIN)/python tests/media.py demo $(DEMO)/library
 	@echo; echo "== vpo scan $(DEMO)/library   (first scan: every file is new; 3 are broken on purpose)"
@@ -103,6 +103,12 @@ demo: install ## Set up everything, generate a demo library, scan it, change it,
 	VPO_HOME=$(DEMO)/home $(BIN)/vpo jobs list
 	@echo; echo "== vpo apply --dry-run with examples/policies/english-first.yaml   (plans only)"
 	VPO_HOME=$(DEMO)/home $(BIN)/vpo apply --dry-run --policy examples/policies/english-first.yaml $(DEMO)/library/movies | tail -n 12
+	@echo; echo "== vpo apply, then vpo backups list   (flags edited in place under a journal; remuxes keep NAME.vpo-original)"
+	VPO_HOME=$(DEMO)/home $(BIN)/vpo apply --policy examples/policies/english-first.yaml $(DEMO)/library/movies | tail -n 3
+	VPO_HOME=$(DEMO)/home $(BIN)/vpo backups list $(DEMO)/library/movies | tail -n 6
+	@echo; echo "== vpo jobs undo   (the apply put back, file by file, byte for byte)"
+	job=$$(VPO_HOME=$(DEMO)/home $(BIN)/vpo jobs list --type apply --json | $(BIN)/python -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])'); \
+	VPO_HOME=$(DEMO)/home $(BIN)/vpo jobs undo "$$job" | tail -n 4
 	@echo; echo "Next: export VPO_HOME=$$PWD/$(DEMO)/home; $(BIN)/vpo --help"
 
 .PHONY: docs

@@ -21,9 +21,9 @@ Each round, untimed: a pristine copy of the tree (cp -a, aged one hour), a fresh
 at a time). Baseline, interleaved: `ffmpeg -i FILE -map 0 -c copy OUT.mkv` for each
 pristine file in turn, one at a time, total wall time. Both are shown per file (total / N),
 with the ratio apply / remux; there is no numeric target in the issue, so the rows are
-"info". Note that apply does more than edit flags: per file it locks, copies the file to a
-temporary (mkvpropedit edits the copy), probes the result to verify it, fsyncs and renames;
-the remux only writes into the page cache.
+"info". Note that apply does more than edit flags: per file it locks, saves the header
+bytes to a journal (fsynced), probes the result to verify it and fsyncs it; the remux
+only writes into the page cache. bench/apply_scale.py measures how that scales with size.
 """
 
 from __future__ import annotations

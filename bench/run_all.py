@@ -32,6 +32,7 @@ MODULES = (
     "apply_speed",
     "report_speed",
     "integrity",
+    "apply_scale",
 )
 
 

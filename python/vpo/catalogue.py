@@ -45,6 +45,7 @@ class JobType(str, Enum):
     APPLY = "apply"
     TRANSCODE = "transcode"
     CHECK = "check"
+    UNDO = "undo"
 
     def __str__(self) -> str:
         return self.value
@@ -58,6 +59,7 @@ class JobStatus(str, Enum):
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    SKIPPED = "skipped"  # a transcode whose result was not smaller: discarded, original untouched
 
     def __str__(self) -> str:
         return self.value

@@ -2,8 +2,8 @@
 apply puts it right (policy/recover.py `recover`).
 
 The executor's order: the tool writes `.vpo-tmp-PID-R.EXT` (1), the result is verified,
-the original gets a second name `.NAME.vpo-backup-PID.EXT` (2), the result is renamed over
-the original (3), the backup becomes `NAME.EXT.vpo-backup` or is deleted (4), the
+the original gets a second name `.NAME.vpo-original-PID.EXT` (2), the result is renamed over
+the original (3), the backup becomes `NAME.EXT.vpo-original` or is deleted (4), the
 catalogue records the result (5). A kill can land between any two steps; these tests
 build each of those states by hand (a kill would hit most of them only by luck) with the
 pid of a process that has exited, first on plain files (`recover` itself), then on real
@@ -60,7 +60,7 @@ def original(tmp_path: Path) -> tuple[Path, tuple[int, int]]:
 def test_a_dead_runs_spare_name_of_the_file_is_removed(original, tmp_path: Path) -> None:
     """Killed between (2) and (3): the backup is a hard link to the untouched original."""
     path, catalogued = original
-    backup = tmp_path / f".movie.vpo-backup-{dead_pid()}.mkv"
+    backup = tmp_path / f".movie.vpo-original-{dead_pid()}.mkv"
     os.link(path, backup)
     ino = path.stat().st_ino
     assert recover.recover(os.fsencode(path), catalogued) == ["removed a spare name of the file"]
@@ -72,7 +72,7 @@ def test_an_unrecorded_result_gives_way_to_the_original(original, tmp_path: Path
     """Killed between (3) and (4): the result is in place, the original under the backup name,
     the catalogue still describes the original. The original goes back, with its mtime."""
     path, catalogued = original
-    backup = tmp_path / f".movie.vpo-backup-{dead_pid()}.mkv"
+    backup = tmp_path / f".movie.vpo-original-{dead_pid()}.mkv"
     os.link(path, backup)
     result = tmp_path / ".vpo-tmp-result"
     result.write_bytes(b"the verified result")
@@ -88,7 +88,7 @@ def test_an_unrecorded_result_gives_way_to_the_original(original, tmp_path: Path
 def test_a_missing_file_comes_back_from_the_backup(original, tmp_path: Path) -> None:
     """Killed between (2) and (3) where hard links are not supported (a rename instead)."""
     path, catalogued = original
-    backup = tmp_path / f".movie.vpo-backup-{dead_pid()}.mkv"
+    backup = tmp_path / f".movie.vpo-original-{dead_pid()}.mkv"
     os.replace(path, backup)
     assert recover.recover(os.fsencode(path), catalogued) == ["restored the original"]
     assert names(tmp_path) == ["movie.mkv"]
@@ -96,10 +96,10 @@ def test_a_missing_file_comes_back_from_the_backup(original, tmp_path: Path) -> 
 
 
 def test_a_kept_backup_that_is_still_the_catalogued_file_comes_back(original, tmp_path: Path) -> None:
-    """Killed between (4) and (5) with --keep-backup: `movie.mkv.vpo-backup` is the original,
+    """Killed between (4) and (5) with --keep-backup: `movie.mkv.vpo-original` is the original,
     the file is the result, and the catalogue never heard of it."""
     path, catalogued = original
-    kept = tmp_path / "movie.mkv.vpo-backup"
+    kept = tmp_path / "movie.mkv.vpo-original"
     os.link(path, kept)
     result = tmp_path / ".vpo-tmp-result"
     result.write_bytes(b"the verified result")
@@ -113,18 +113,18 @@ def test_a_kept_backup_that_is_still_the_catalogued_file_comes_back(original, tm
 def test_a_kept_backup_of_a_recorded_apply_is_left_alone(tmp_path: Path) -> None:
     """The normal state after an apply: the catalogue describes the result."""
     path = tmp_path / "movie.mkv"
-    write(tmp_path / "movie.mkv.vpo-backup", b"the original", age=7200)
+    write(tmp_path / "movie.mkv.vpo-original", b"the original", age=7200)
     catalogued = write(path, b"the result")
     assert recover.recover(os.fsencode(path), catalogued) == []
-    assert names(tmp_path) == ["movie.mkv", "movie.mkv.vpo-backup"]
+    assert names(tmp_path) == ["movie.mkv", "movie.mkv.vpo-original"]
     assert path.read_bytes() == b"the result"
 
 
 def test_a_deleted_file_is_not_brought_back_from_its_kept_backup(original, tmp_path: Path) -> None:
     path, catalogued = original
-    os.replace(path, tmp_path / "movie.mkv.vpo-backup")
+    os.replace(path, tmp_path / "movie.mkv.vpo-original")
     assert recover.recover(os.fsencode(path), catalogued) == []
-    assert names(tmp_path) == ["movie.mkv.vpo-backup"]
+    assert names(tmp_path) == ["movie.mkv.vpo-original"]
 
 
 def test_a_backup_that_is_not_the_catalogued_file_is_left_for_a_person(
@@ -133,7 +133,7 @@ def test_a_backup_that_is_not_the_catalogued_file_is_left_for_a_person(
     """After a rescan, or a copy VPO did not make: it may be the only good copy."""
     path, catalogued = original
     pid = dead_pid()
-    backup = tmp_path / f".movie.vpo-backup-{pid}.mkv"
+    backup = tmp_path / f".movie.vpo-original-{pid}.mkv"
     write(backup, b"something else")
     with caplog.at_level("WARNING", logger="vpo"):
         assert recover.recover(os.fsencode(path), catalogued) == []
@@ -148,7 +148,7 @@ def test_a_live_process_backup_and_temporary_are_never_touched(original, tmp_pat
     path, catalogued = original
     sleeper = subprocess.Popen(["sleep", "60"])
     try:
-        backup = tmp_path / f".movie.vpo-backup-{sleeper.pid}.mkv"
+        backup = tmp_path / f".movie.vpo-original-{sleeper.pid}.mkv"
         os.replace(path, backup)  # its apply is between (2) and (3) right now
         temp = tmp_path / f".vpo-tmp-{sleeper.pid}-0123abcd.mkv"
         temp.write_bytes(b"being written")
@@ -160,12 +160,12 @@ def test_a_live_process_backup_and_temporary_are_never_touched(original, tmp_pat
 
 
 def test_dead_temporaries_go_and_suffixed_backup_names_are_recognised(original, tmp_path: Path) -> None:
-    """A backup name that was taken already gets `-XXXX` suffixes (fileops.backup_sibling)."""
+    """A backup name that was taken already gets `-XXXX` suffixes (siblings.hidden_sibling)."""
     path, catalogued = original
     pid = dead_pid()
     for name in (f".vpo-tmp-{pid}-0123abcd.mkv", f".vpo-tmp-{pid}-89abcdef"):
         (tmp_path / name).write_bytes(b"unfinished output")
-    backup = tmp_path / f".movie.vpo-backup-{pid}-1f2e-3d4c.mkv"
+    backup = tmp_path / f".movie.vpo-original-{pid}-1f2e-3d4c.mkv"
     os.replace(path, backup)
     assert recover.recover(os.fsencode(path), catalogued) == ["restored the original"]
     assert names(tmp_path) == ["movie.mkv"]
@@ -173,7 +173,7 @@ def test_dead_temporaries_go_and_suffixed_backup_names_are_recognised(original, 
 
 def test_a_file_locked_by_a_live_apply_is_not_touched(original, tmp_path: Path) -> None:
     path, catalogued = original
-    backup = tmp_path / f".movie.vpo-backup-{dead_pid()}.mkv"
+    backup = tmp_path / f".movie.vpo-original-{dead_pid()}.mkv"
     os.link(path, backup)
     holder = subprocess.Popen(
         [
@@ -236,11 +236,11 @@ def test_next_apply_restores_then_finishes(
     for moment, path in paths.items():
         result = tmp_path / "result.mkv"
         make_video(result, audio=[("eng", None, True), ("jpn", None, False)], tone=1320)
-        hidden = lib / f".{path.stem}.vpo-backup-{pid}.mkv"
+        hidden = lib / f".{path.stem}.vpo-original-{pid}.mkv"
         if moment == "spare name":
             os.link(path, hidden)
         elif moment in ("unrecorded result", "kept backup"):
-            os.link(path, hidden if moment == "unrecorded result" else lib / f"{path.name}.vpo-backup")
+            os.link(path, hidden if moment == "unrecorded result" else lib / f"{path.name}.vpo-original")
             os.replace(result, path)
         elif moment == "unfinished output":
             os.replace(result, lib / f".vpo-tmp-{pid}-0badc0de.mkv")
@@ -265,13 +265,13 @@ def test_next_apply_restores_then_finishes(
     assert done.stderr.count("restored the original") == 2, done.stderr
     for moment, path in paths.items():
         assert audio_of(path) == [("eng", True), ("jpn", False)], moment
-        assert sha(lib / f"{path.name}.vpo-backup") == before[moment], moment  # the original, byte for byte
+        assert sha(lib / f"{path.name}.vpo-original") == before[moment], moment  # the original, byte for byte
         st = path.stat()
         assert query(vpo_home, "SELECT size, mtime_ns FROM files WHERE path = ?", os.fsencode(path)) == [
             (st.st_size, st.st_mtime_ns)
         ], moment
     assert names(lib) == sorted(
-        [*(p.name for p in paths.values()), *(f"{p.name}.vpo-backup" for p in paths.values())]
+        [*(p.name for p in paths.values()), *(f"{p.name}.vpo-original" for p in paths.values())]
     )
     again = vpo("apply", "--policy", policy, "--json", lib)
     assert again.code == 0 and {f["status"] for f in again.json()["files"]} == {"unchanged"}, again

@@ -1,7 +1,8 @@
 """`vpo apply` killed with SIGKILL while it changes a file: a remuxed file is the original
 or the verified result, never anything else; a file whose flags mkvpropedit edits in place
-may be caught mid-edit, but then its original is kept byte for byte in the working backup;
-and the next `vpo apply` puts the original back where needed, cleans up and finishes.
+may be caught mid-edit, but then its journal in $VPO_HOME/journal gives back the original
+byte for byte; and the next `vpo apply` puts the original back where needed, cleans up and
+finishes.
 
 The tools are the real ones behind a gate (a profile's `tools` section points at a script
 that waits for the test before or after running the real tool), so the kill lands while
@@ -27,6 +28,7 @@ import media
 from fault.killing import assert_sound, jobs, kill, start, wait_for, wait_group_gone
 from integration.conftest import age_tree
 from integration.scanutil import assert_no_traceback, query, run_vpo
+from vpo.policy.journal import read as read_journal
 
 POLICY = "schema_version: 1\naudio_language_preference: [eng]\n"
 
@@ -111,19 +113,34 @@ def script(path: Path, text: str) -> Path:
     return path
 
 
-def hidden_original(lib: Library, name: str) -> bool:
-    """A working backup `.NAME.vpo-backup-PID.EXT` holds the original, byte for byte."""
-    stem, ext = os.path.splitext(name)
-    return any(sha(p) == lib.originals[name] for p in lib.root.glob(f".{stem}.vpo-backup-*{ext}"))
+def journal_original(lib: Library, name: str, state: str = "pending") -> bool:
+    """A journal of `name` (`pending-*`: an edit not yet recorded; `undo-*`: a recorded
+    one's) that, written back into the file as it is now, gives the original byte for byte."""
+    path = lib.path(name)
+    for file in (lib.home / "journal").glob(f"{state}-*.vpoj"):
+        journal, blobs = read_journal(os.fsencode(file))
+        if journal.path != os.fsencode(path):
+            continue
+        data = bytearray(path.read_bytes())
+        for (offset, length), blob in zip(journal.regions, blobs):
+            data[offset : offset + length] = blob
+        if hashlib.sha256(bytes(data[: journal.size])).hexdigest() == lib.originals[name]:
+            return True
+    return False
+
+
+def kept_names(lib: Library) -> set[str]:
+    """The kept originals beside the files: remuxes only (an in-place edit keeps a journal)."""
+    return {f"{n}.vpo-original" for n in lib.names if LAYOUTS[n][1] != "mkvpropedit"}
 
 
 def assert_original_or_result(lib: Library, expected: dict[str, tuple]) -> dict[str, str]:
     """Every remuxed file is its original (bytes) or the verified result (tracks), nothing
-    else. A flags-only file is edited in place (issue 6: same inode), so a kill during the
-    edit can leave it half-written: then, and whenever it is not the original, its working
-    backup (or, once its apply finished, its kept backup) must hold the original byte for
-    byte (the next apply puts it back). No visible stray file. Returns the state of each
-    file: original, result or edited."""
+    else. A flags-only file is edited in place (same inode), so a kill during the edit can
+    leave it half-written: then, and whenever it is not the original, its journal (pending,
+    or once its apply was recorded, the undo one) must give back the original byte for byte
+    (the next command puts it back). No visible stray file. Returns the state of each file:
+    original, result or edited."""
     state = {}
     for name in lib.names:
         path = lib.path(name)
@@ -131,9 +148,8 @@ def assert_original_or_result(lib: Library, expected: dict[str, tuple]) -> dict[
         if sha(path) == lib.originals[name]:
             state[name] = "original"
         elif LAYOUTS[name][1] == "mkvpropedit":
-            kept = lib.path(f"{name}.vpo-backup")  # where a finished apply keeps it
-            assert hidden_original(lib, name) or (kept.exists() and sha(kept) == lib.originals[name]), (
-                f"{name} was edited in place and its original is not kept"
+            assert journal_original(lib, name) or journal_original(lib, name, "undo"), (
+                f"{name} was edited in place and no journal gives its original back"
             )
             state[name] = "edited"
         else:
@@ -142,9 +158,9 @@ def assert_original_or_result(lib: Library, expected: dict[str, tuple]) -> dict[
             )
             state[name] = "result"
     visible = {n for n in os.listdir(lib.root) if not n.startswith(".")}
-    assert visible <= set(lib.names) | {f"{n}.vpo-backup" for n in lib.names}, visible
+    assert visible <= set(lib.names) | kept_names(lib), visible
     for name in lib.names:  # a kept original is the original, byte for byte
-        kept = lib.path(f"{name}.vpo-backup")
+        kept = lib.path(f"{name}.vpo-original")
         if kept.exists():
             assert sha(kept) == lib.originals[name], f"{kept.name} is not the original"
     return state
@@ -162,12 +178,16 @@ def assert_next_apply_finishes(lib: Library, expected: dict[str, tuple], killed_
     for name in lib.names:
         path = lib.path(name)
         assert media.probe_tracks(path) == expected[name], name
-        assert sha(lib.path(f"{name}.vpo-backup")) == lib.originals[name], name
+        if LAYOUTS[name][1] == "mkvpropedit":
+            assert journal_original(lib, name, "undo"), name
+        else:
+            assert sha(lib.path(f"{name}.vpo-original")) == lib.originals[name], name
         st = path.stat()
         assert query(
             lib.home, "SELECT size, mtime_ns, scan_status FROM files WHERE path = ?", os.fsencode(path)
         ) == [(st.st_size, st.st_mtime_ns, "ok")], name
-    assert sorted(os.listdir(lib.root)) == sorted([*lib.names, *(f"{n}.vpo-backup" for n in lib.names)])
+    assert sorted(os.listdir(lib.root)) == sorted([*lib.names, *kept_names(lib)])
+    assert not list((lib.home / "journal").glob("pending-*")), "a pending journal was left"
     assert_sound(lib.home)
     after = jobs(lib.home)
     assert not [j for j in after.values() if j[1] == "running"], after
@@ -216,7 +236,7 @@ def test_kill_while_the_tool_runs(
     written its output, before vpo could look at it. vpo never verified anything, so a
     remuxed file must be the original, byte for byte; a file mkvpropedit edits in place may
     have been edited (by a tool that outlived vpo, or before the kill), with the original
-    kept in its working backup."""
+    in its pending journal."""
     name = FILE_FOR[tool]
     library = _library(make_video, tmp_path, [name])
     gate = tmp_path / "gate"

@@ -310,12 +310,26 @@ def test_compliant_file_is_never_written(run: Run) -> None:
     assert run.after_first["compliant.mkv"] == run.before["compliant.mkv"]
 
 
-def test_backups_hold_the_originals_and_no_temporary_file_is_left(run: Run) -> None:
-    for name in CHANGED:
-        backup = os.fsencode(run.paths[name]) + b".vpo-backup"
-        assert snap(backup).sha == run.before[name].sha, name
+IN_PLACE = {"flags.mkv"}  # mkvpropedit: a journal in $VPO_HOME/journal, no copy
+
+
+def test_kept_originals_hold_the_originals_and_no_temporary_file_is_left(run: Run) -> None:
+    for name in CHANGED - IN_PLACE:
+        kept = os.fsencode(run.paths[name]) + b".vpo-original"
+        assert snap(kept).sha == run.before[name].sha, name
     names = set(run.listing_after_first)
-    assert names == {n.encode() for n in LAYOUTS} | {f"{n}.vpo-backup".encode() for n in CHANGED}
+    assert names == {n.encode() for n in LAYOUTS} | {f"{n}.vpo-original".encode() for n in CHANGED - IN_PLACE}
+
+
+def test_an_in_place_edit_keeps_a_journal_not_a_copy(run: Run) -> None:
+    files = by_name(run.first.json())
+    journals = sorted((run.home / "journal").iterdir())
+    assert [j.name.startswith("undo-") and j.name.endswith(".vpoj") for j in journals] == [True]
+    size = journals[0].stat().st_size
+    assert files["flags.mkv"]["kept_bytes"] == size < run.before["flags.mkv"].size / 2
+    assert run.after_first["flags.mkv"].ino == run.before["flags.mkv"].ino  # edited in place
+    kept = sum(f["kept_bytes"] for f in files.values())
+    assert run.first.json()["kept_bytes"] == kept
 
 
 def test_second_apply_writes_nothing_and_says_so(run: Run) -> None:
@@ -558,13 +572,13 @@ def test_a_result_that_fails_verification_is_discarded(
 def test_an_in_place_edit_that_damages_the_file_is_undone(
     lib: Any, tmp_path: Path, vpo: RunVpo, vpo_home: Path, policy_file: Path, status: int
 ) -> None:
-    """A "mkvpropedit" that overwrites the file it is given, then fails (2) or claims
-    success (0): either way the original comes back byte for byte."""
+    """A "mkvpropedit" that overwrites the headers of the file it is given, then fails (2)
+    or claims success (0): either way the journal puts the original back byte for byte."""
     paths = lib("flags.mkv")
     before = snap(paths["flags.mkv"])
     listed = listing(tmp_path / "lib")
     fake = tmp_path / "fake-mkvpropedit"
-    fake.write_text(f'#!/bin/sh\nprintf "not matroska any more" > "$1"\nexit {status}\n')
+    fake.write_text(f'#!/bin/sh\nprintf "not matroska any more" 1<> "$1"\nexit {status}\n')
     fake.chmod(0o755)
     write_profile(vpo_home, "fake", f"name: fake\ntools:\n  mkvpropedit: {fake}\n")
     done = vpo("apply", "--profile", "fake", "--policy", policy_file, "--json", paths["flags.mkv"])
@@ -576,6 +590,31 @@ def test_an_in_place_edit_that_damages_the_file_is_undone(
     after = snap(paths["flags.mkv"])
     assert (after.sha, after.mtime_ns, after.size) == (before.sha, before.mtime_ns, before.size)
     assert listing(tmp_path / "lib") == listed
+    assert list((vpo_home / "journal").iterdir()) == []  # nothing to undo: the journal went
+
+
+@pytest.mark.parametrize("damage", ["truncate", "append"])
+def test_an_in_place_edit_that_touches_more_than_the_headers_fails(
+    lib: Any, tmp_path: Path, vpo: RunVpo, vpo_home: Path, policy_file: Path, damage: str
+) -> None:
+    """A tool that cuts the file short fails verification ("shrank"); one that only appends
+    is undone by truncating to the original length, byte for byte."""
+    paths = lib("flags.mkv")
+    before = snap(paths["flags.mkv"])
+    fake = tmp_path / "fake-mkvpropedit"
+    act = 'truncate -s 100 "$1"' if damage == "truncate" else 'printf "tail" >> "$1"'
+    fake.write_text(f"#!/bin/sh\n{act}\nexit 0\n")
+    fake.chmod(0o755)
+    write_profile(vpo_home, "fake", f"name: fake\ntools:\n  mkvpropedit: {fake}\n")
+    done = vpo("apply", "--profile", "fake", "--policy", policy_file, "--json", paths["flags.mkv"])
+    assert done.code == 1, done
+    error = by_name(done.json())["flags.mkv"]["error"]
+    assert error.startswith("verification failed"), error
+    if damage == "truncate":
+        assert "shrank" in error, error
+    else:
+        after = snap(paths["flags.mkv"])
+        assert (after.sha, after.mtime_ns, after.size) == (before.sha, before.mtime_ns, before.size)
 
 
 def test_a_locked_file_is_not_touched(lib: Any, vpo: RunVpo, policy_file: Path) -> None:
@@ -631,7 +670,7 @@ def test_a_path_that_does_not_exist_exits_2_like_scan(
     assert snap(paths["reorder.mkv"]) == before  # nothing was changed before the check
 
 
-def test_keep_backup_keeps_the_first_original_and_no_keep_backup_keeps_none(
+def test_keep_backup_keeps_each_original_and_no_keep_backup_keeps_none(
     lib: Any, tmp_path: Path, vpo: RunVpo, policy_file: Path
 ) -> None:
     paths = lib("reorder.mkv", "flags.mkv")
@@ -640,23 +679,30 @@ def test_keep_backup_keeps_the_first_original_and_no_keep_backup_keeps_none(
     dead = subprocess.Popen(["true"])
     dead.wait()
     stale_temp = f".vpo-tmp-{dead.pid}-0badc0de.mkv".encode()
-    stale_backup = f".reorder.vpo-backup-{dead.pid}.mkv".encode()
+    stale_backup = f".reorder.vpo-original-{dead.pid}.mkv".encode()
     for name in (stale_temp, stale_backup):
         (tmp_path / "lib" / name.decode()).write_bytes(b"left behind")
     done = vpo("apply", "--policy", policy_file, "--no-keep-backup", "--json", tmp_path / "lib")
     assert done.code == 0, done
     assert listing(tmp_path / "lib") == [stale_backup, b"flags.mkv", b"reorder.mkv"]
     os.unlink(tmp_path / "lib" / stale_backup.decode())
-    # the other way round, twice: the backup is the file as it was before VPO first changed it
+    # the other way round, twice: each job keeps the file as it was before it (for its undo)
     reverse = tmp_path / "reverse.yaml"
     reverse.write_text("schema_version: 1\naudio_language_preference: [jpn]\n")
     changed = snap(paths["reorder.mkv"])
     assert vpo("apply", "--policy", reverse, "--keep-backup", paths["reorder.mkv"]).code == 0
+    reversed_ = snap(paths["reorder.mkv"])
     assert vpo("apply", "--policy", policy_file, "--keep-backup", paths["reorder.mkv"]).code == 0
-    backup = os.fsencode(paths["reorder.mkv"]) + b".vpo-backup"
-    assert snap(backup).sha == changed.sha != original["reorder.mkv"].sha
+    kept = os.fsencode(paths["reorder.mkv"]) + b".vpo-original"
+    assert snap(kept).sha == changed.sha != original["reorder.mkv"].sha
+    assert snap(kept + b".2").sha == reversed_.sha
     assert audio_of(paths["reorder.mkv"]) == [("eng", None, True), ("jpn", None, False)]
-    assert listing(tmp_path / "lib") == [b"flags.mkv", b"reorder.mkv", b"reorder.mkv.vpo-backup"]
+    assert listing(tmp_path / "lib") == [
+        b"flags.mkv",
+        b"reorder.mkv",
+        b"reorder.mkv.vpo-original",
+        b"reorder.mkv.vpo-original.2",
+    ]
 
 
 def test_non_utf8_dash_and_space_names_are_applied(

@@ -166,8 +166,13 @@ def layout(path: Path) -> list[tuple[Any, ...]]:
 
 
 def temp_files(folder: Path) -> list[str]:
-    """Hidden transcode temporaries (`.NAME.vpo-transcode-PID.EXT`)."""
-    return sorted(n for n in os.listdir(folder) if n.startswith(".") and ".vpo-transcode-" in n)
+    """Hidden tool outputs (`.vpo-tmp-PID-RANDOM.EXT`, media/siblings.py)."""
+    return sorted(n for n in os.listdir(folder) if n.startswith(".vpo-tmp-"))
+
+
+def brief(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`jobs run`'s jobs without what their kept originals hold."""
+    return [{k: v for k, v in j.items() if k != "kept_bytes"} for j in jobs]
 
 
 def wait_for(
@@ -240,8 +245,9 @@ def test_queue_and_run_transcode_to_hevc_keeping_every_stream(
     assert lib.status(job_id) == "queued"
     run = lib.ok("jobs", "run")
     assert run == {
-        "jobs": [{"id": job_id, "status": "completed", "error": None}],
+        "jobs": [{"id": job_id, "status": "completed", "error": None, "kept_bytes": len(original)}],
         "stopped_by": "queue empty",
+        "kept_bytes": len(original),  # the summary says what the kept originals hold
     }
 
     probe = ffprobe(path)
@@ -411,12 +417,16 @@ def test_limits_stop_claiming(make_lib: Callable[..., Lib]) -> None:
     lib = make_lib(**{f"f{n}.mkv": {} for n in range(3)})
     ids = lib.queue(lib.root)
     assert len(ids) == 3
-    assert lib.ok("jobs", "run", "--max-duration", "0") == {"jobs": [], "stopped_by": "max-duration"}
+    assert lib.ok("jobs", "run", "--max-duration", "0") == {
+        "jobs": [],
+        "stopped_by": "max-duration",
+        "kept_bytes": 0,
+    }
     assert [lib.status(i) for i in ids] == ["queued"] * 3
 
     run = lib.ok("jobs", "run", "--max-files", "1")
     assert run["stopped_by"] == "max-files"
-    assert run["jobs"] == [{"id": ids[0], "status": "completed", "error": None}]  # oldest first
+    assert brief(run["jobs"]) == [{"id": ids[0], "status": "completed", "error": None}]  # oldest first
     assert [lib.status(i) for i in ids] == ["completed", "queued", "queued"]
 
 
@@ -439,14 +449,14 @@ def test_cancel_queued_then_retry_and_only_transcodes(make_lib: Callable[..., Li
         "previous_status": "queued",
         "status": "cancelled",
     }
-    assert lib.ok("jobs", "run") == {"jobs": [], "stopped_by": "queue empty"}
+    assert lib.ok("jobs", "run") == {"jobs": [], "stopped_by": "queue empty", "kept_bytes": 0}
     assert lib.status(job_id) == "cancelled"
     assert path.read_bytes() == original
     again = lib.vpo("jobs", "cancel", job_id)
     assert again.code == 2 and "is cancelled" in again.stderr, again
 
     assert lib.ok("jobs", "retry", job_id) == {"id": job_id, "status": "queued"}
-    assert lib.ok("jobs", "run")["jobs"] == [{"id": job_id, "status": "completed", "error": None}]
+    assert brief(lib.ok("jobs", "run")["jobs"]) == [{"id": job_id, "status": "completed", "error": None}]
     assert ffprobe(path)["streams"][0]["codec_name"] == "hevc"
     assert transcoded_rows(lib, job_id) == 1
 
@@ -480,7 +490,7 @@ def test_cancel_a_running_transcode(make_lib: Callable[..., Lib]) -> None:
             worker.kill()
     out, err = lib.output()
     assert code == 0, err
-    assert json.loads(out)["jobs"] == [
+    assert brief(json.loads(out)["jobs"]) == [
         {"id": job_id, "status": "cancelled", "error": "cancelled by the user"}
     ]
     assert lib.status(job_id) == "cancelled"
@@ -529,7 +539,7 @@ def test_failing_ffmpeg_leaves_the_original_and_records_its_last_lines(make_lib:
     # Retry with a working ffmpeg: the same job completes.
     assert lib.ok("jobs", "retry", job_id) == {"id": job_id, "status": "queued"}
     assert lib.job(job_id)["error"] is None
-    assert lib.ok("jobs", "run")["jobs"] == [{"id": job_id, "status": "completed", "error": None}]
+    assert brief(lib.ok("jobs", "run")["jobs"]) == [{"id": job_id, "status": "completed", "error": None}]
     assert ffprobe(path)["streams"][0]["codec_name"] == "hevc"
 
 
@@ -694,7 +704,7 @@ def test_signal_requeues_the_running_job_cleanly(
     assert sorted(os.listdir(lib.root)) == ["long.mkv"]
 
     if sig == signal.SIGTERM and not to_ffmpeg_too:  # once is enough: the next run redoes it
-        assert lib.ok("jobs", "run")["jobs"] == [{"id": job_id, "status": "completed", "error": None}]
+        assert brief(lib.ok("jobs", "run")["jobs"]) == [{"id": job_id, "status": "completed", "error": None}]
         assert transcoded_rows(lib, job_id) == 1
 
 
@@ -721,7 +731,7 @@ def test_killed_worker_job_is_recovered_and_completes(make_lib: Callable[..., Li
     assert "exited without finishing; requeued" in lib.job(job_id)["error"]["message"]
 
     run = lib.ok("jobs", "run")
-    assert run["jobs"] == [{"id": job_id, "status": "completed", "error": None}]
+    assert brief(run["jobs"]) == [{"id": job_id, "status": "completed", "error": None}]
     assert temp_files(lib.root) == []  # the dead worker's partial output was removed
     assert ffprobe(path)["streams"][0]["codec_name"] == "hevc"
     assert path.with_name("long.mkv.vpo-original").read_bytes() == original

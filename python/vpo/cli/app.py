@@ -112,7 +112,7 @@ def _register_transcode(root: typer.Typer) -> None:
 def _register_check(root: typer.Typer) -> None:
     from vpo.cli import check_cmd
 
-    root.command("check")(check_cmd.check)
+    root.command("check", cls=Command)(check_cmd.check)
 
 
 def _register_doctor(root: typer.Typer) -> None:
@@ -124,24 +124,31 @@ def _register_doctor(root: typer.Typer) -> None:
 def _register_files(root: typer.Typer) -> None:
     from vpo.cli import files_cmd
 
-    root.command("files")(files_cmd.files)
+    root.command("files", cls=Command)(files_cmd.files)
 
 
 def _register_report(root: typer.Typer) -> None:
     from vpo.cli import report_cmd
 
-    root.command("report")(report_cmd.report)
+    root.command("report", cls=Command)(report_cmd.report)
 
 
 def _register_jobs(root: typer.Typer) -> None:
-    from vpo.cli import jobs_cmd, queue_cmd
+    from vpo.cli import jobs_cmd, queue_cmd, undo_cmd
 
     group = jobs_cmd.app
     if not any(c.name == "run" for c in group.registered_commands):
         group.command("run", cls=Command)(queue_cmd.run_cmd)
         group.command("cancel", cls=Command)(queue_cmd.cancel_cmd)
         group.command("retry", cls=Command)(queue_cmd.retry_cmd)
+        group.command("undo", cls=Command)(undo_cmd.undo_cmd)
     root.add_typer(group, name="jobs")
+
+
+def _register_backups(root: typer.Typer) -> None:
+    from vpo.cli import backups_cmd
+
+    root.add_typer(backups_cmd.app, name="backups")
 
 
 def _register_profiles(root: typer.Typer) -> None:
@@ -161,6 +168,7 @@ COMMANDS = {
     "files": _register_files,
     "report": _register_report,
     "jobs": _register_jobs,
+    "backups": _register_backups,
     "profiles": _register_profiles,
 }
 

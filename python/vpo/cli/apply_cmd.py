@@ -13,6 +13,7 @@ from vpo.cli.context import open_library, resolve_settings
 from vpo.cli.options import DryRunOpt, JsonOpt, ProfileOpt, paths_argument
 from vpo.cli.render import print_json
 from vpo.errors import UsageError
+from vpo.reports.units import human_size
 
 
 def apply(
@@ -26,7 +27,9 @@ def apply(
     keep_backup: Annotated[
         Optional[bool],
         typer.Option(
-            "--keep-backup/--no-keep-backup", help="Keep the original as NAME.vpo-backup (default: yes)."
+            "--keep-backup/--no-keep-backup",
+            help="Keep what undo needs: a remux's original as NAME.vpo-original, an in-place "
+            "edit's journal (default: yes).",
         ),
     ] = None,
     json_out: JsonOpt = False,
@@ -59,6 +62,7 @@ def apply(
         prober=prober_for(settings),
         extensions=settings.scan.extensions,
         follow_symlinks=settings.scan.follow_symlinks,
+        journal_dir=os.fsencode(settings.journal_dir),
     )
     db = open_library(settings, creates_jobs=not dry_run)
     try:
@@ -80,6 +84,8 @@ def _print(report) -> None:  # type: ignore[no-untyped-def]
         for a in f.actions:
             target = f"track {a['track']}" if a["track"] is not None else "tracks"
             print_text(f"    {a['action']} {target}: {a['from']} -> {a['to']}  ({a['reason']})")
+        if f.note:
+            print_text(f"    note: {f.note}")
         if f.error:
             print_text(f"    error: {f.error}")
     c = report.counts()
@@ -88,3 +94,5 @@ def _print(report) -> None:  # type: ignore[no-untyped-def]
         f"{c['changed']} changed, {c['planned']} planned, {c['unchanged']} unchanged, "
         f"{c['failed']} failed{tail}"
     )
+    if report.job_id:
+        print_text(f"originals kept for undo: {human_size(report.kept_bytes())}")

@@ -17,7 +17,10 @@ def check(
     ctx: typer.Context,
     paths: Annotated[
         Optional[list[str]],
-        typer.Argument(help="Catalogued files or directories to check (default: the whole catalogue)."),
+        typer.Argument(
+            metavar="[PATH]...",
+            help="Catalogued files or directories to check (default: the whole catalogue).",
+        ),
     ] = None,
     thorough: Annotated[
         bool, typer.Option("--thorough", help="Also decode every audio and video stream (slow).")
@@ -44,10 +47,9 @@ def check(
     """Check catalogued files for truncation and corruption; exit 1 when some failed."""
     from vpo.check.models import CheckOptions
     from vpo.check.service import check as run_check
-    from vpo.media.probe import ProberConfig
+    from vpo.media.probe import prober_for
 
     settings = settings_for(ctx, profile=profile, **{"scan.workers": workers})
-    cfg = settings.scan
     options = CheckOptions(
         roots=tuple(os.fsencode(p) for p in paths or ()),
         thorough=thorough,
@@ -55,7 +57,7 @@ def check(
         max_duration=max_duration,
         workers=settings.workers(),
         ffmpeg=settings.tools.ffmpeg,
-        prober=ProberConfig(backend=cfg.prober, ffprobe=settings.tools.ffprobe, timeout=cfg.probe_timeout),
+        prober=prober_for(settings),
     )
     db = open_library(settings, creates_jobs=True)
     progress = _Progress() if not json_out and sys.stderr.isatty() else None

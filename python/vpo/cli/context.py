@@ -110,11 +110,14 @@ def settings_for(ctx: typer.Context, *, profile: str | None = None, **flags: Any
 
 
 def open_library(settings: Settings, *, creates_jobs: bool = False) -> Database:
-    """Open the catalogue; fail abandoned jobs; purge old ones before a job-creating command."""
+    """Open the catalogue; fail abandoned jobs; put back files whose in-place edit was killed;
+    purge old jobs before a job-creating command."""
     from vpo.jobs.maintenance import purge, recover_abandoned
+    from vpo.policy.rollback import roll_back_killed
 
     db = open_database(settings.database)
     recover_abandoned(db)
+    roll_back_killed(os.fsencode(settings.journal_dir), db)
     if creates_jobs and settings.jobs.auto_purge:
         purge(db, older_than_days=settings.jobs.retention_days)
     return db

@@ -10,6 +10,7 @@ from vpo.cli.context import open_library, settings_for
 from vpo.cli.jobs_cmd import _complete_job_id
 from vpo.cli.options import JsonOpt, ProfileOpt
 from vpo.cli.render import print_json, print_summary
+from vpo.reports.units import human_size
 
 
 def run_cmd(
@@ -87,6 +88,7 @@ def run_cmd(
                 f"{job['status']:<10} {str(job['id'])[:8]}" + (f"  {job['error']}" if job["error"] else "")
             )
         print_summary(f"{len(report.jobs)} job(s) run; stopped: {report.stopped_by}")
+        print_summary(f"originals kept for undo: {human_size(report.kept_bytes())}")
     return 1 if any(j["status"] == "failed" for j in report.jobs) else 0
 
 

@@ -45,7 +45,11 @@ def transcode(
     json_out: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> int:
-    """Queue one transcode job per file that is not already in the target codec and size."""
+    """Queue one transcode job per file that is not already in the target codec and size.
+
+    A result that is not smaller than the original is discarded and its job ends skipped
+    (unless transcode.keep_if_larger); the original is kept as NAME.EXT.vpo-original
+    (`vpo jobs undo`, `vpo backups`)."""
     from vpo.errors import UsageError
     from vpo.policy.loader import load_policy
     from vpo.transcode.models import TranscodeTarget, merge

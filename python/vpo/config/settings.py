@@ -45,6 +45,12 @@ class BehaviorSettings:
 
 
 @dataclass(frozen=True)
+class TranscodeSettings:
+    __pydantic_config__ = FORBID
+    keep_if_larger: bool = False  # keep a transcode's result even when it is not smaller
+
+
+@dataclass(frozen=True)
 class LoggingSettings:
     __pydantic_config__ = FORBID
     level: Literal["debug", "info", "warning", "error"] = "info"
@@ -66,6 +72,7 @@ SECTIONS = {
     "tools": ToolsSettings,
     "scan": ScanSettings,
     "behavior": BehaviorSettings,
+    "transcode": TranscodeSettings,
     "logging": LoggingSettings,
     "jobs": JobsSettings,
 }
@@ -76,6 +83,7 @@ class Settings:
     tools: ToolsSettings = field(default_factory=ToolsSettings)
     scan: ScanSettings = field(default_factory=ScanSettings)
     behavior: BehaviorSettings = field(default_factory=BehaviorSettings)
+    transcode: TranscodeSettings = field(default_factory=TranscodeSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     jobs: JobsSettings = field(default_factory=JobsSettings)
     home: Path = field(default_factory=lambda: vpo_home())
@@ -83,6 +91,11 @@ class Settings:
     @property
     def database(self) -> Path:
         return self.home / "library.db"
+
+    @property
+    def journal_dir(self) -> Path:
+        """In-place edits' journals (policy/journal.py)."""
+        return self.home / "journal"
 
     def workers(self) -> int:
         return self.scan.workers or os.cpu_count() or 1

@@ -219,7 +219,7 @@ def finished_before(conn: sqlite3.Connection, cutoff: str) -> list[str]:
     return [
         r[0]
         for r in conn.execute(
-            "SELECT id FROM jobs WHERE created_at < ? AND status IN ('completed', 'failed', 'cancelled')",
+            "SELECT id FROM jobs WHERE created_at < ? AND status IN ('completed', 'failed', 'cancelled', 'skipped')",
             (cutoff,),
         )
     ]

@@ -140,18 +140,9 @@ CREATE INDEX job_files_outcome ON job_files (outcome);
 """
 
 # Integrity checks (SPEC section 14): one row per file, the latest `vpo check` result and
-# the size and mtime it was made for (a file changed since is checked again). And the
-# `check` job type: the CHECK constraint on jobs.type is widened in place (SQLite's
-# documented writable_schema procedure for loosening a constraint: every stored row still
-# satisfies it, the table's on-disk format is unchanged). A table rebuild would need
-# foreign keys off, which cannot change inside the migration's transaction, and DROP TABLE
-# jobs with them on would cascade into job_files. `writable_schema = RESET` makes this
-# connection re-read the schema; CREATE TABLE bumps the schema cookie for the others.
+# the size and mtime it was made for (a file changed since is checked again). The `check`
+# job type is allowed by the rebuild of `jobs` in the next migration.
 V_INTEGRITY_CHECKS = """
-PRAGMA writable_schema = ON;
-UPDATE sqlite_master SET sql = replace(sql, 'CHECK (type IN (', 'CHECK (type IN (''check'', ')
-    WHERE type = 'table' AND name = 'jobs' AND instr(sql, '''check''') = 0;
-PRAGMA writable_schema = RESET;
 CREATE TABLE checks (
     file_id     INTEGER PRIMARY KEY REFERENCES files (id) ON DELETE CASCADE,
     size        INTEGER NOT NULL,                -- what the check was made for
@@ -166,7 +157,64 @@ CREATE TABLE checks (
 CREATE INDEX checks_checked_at ON checks (checked_at);
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V_REPORT_INDEXES, V_INTEGRITY_CHECKS]
+# Job types `check` (`vpo check`) and `undo` (`vpo jobs undo`), job status `skipped` (a
+# transcode whose result was not smaller). SQLite cannot change a CHECK constraint in place, so `jobs` is rebuilt.
+# `job_files` references it: dropping `jobs` with foreign keys on would cascade-delete
+# every history row, and the pragma cannot be turned off inside the migration's
+# transaction. So `job_files` is rebuilt first against the new table, both old ones are
+# dropped (children first: nothing cascades), and renaming `jobs_new` to `jobs` rewrites
+# the reference in `job_files_new` (SQLite >= 3.26). Data, indexes (recreated, same names)
+# and both foreign keys are kept.
+V_JOB_KINDS = """
+CREATE TABLE jobs_new (
+    id              TEXT PRIMARY KEY,
+    type            TEXT NOT NULL CHECK (type IN ('scan', 'apply', 'transcode', 'check', 'undo')),
+    status          TEXT NOT NULL
+                    CHECK (status IN ('queued', 'running', 'completed', 'failed', 'cancelled', 'skipped')),
+    target          TEXT NOT NULL,
+    options         TEXT NOT NULL DEFAULT '{}',
+    policy          TEXT,
+    summary         TEXT,
+    error_message   TEXT,
+    error_traceback TEXT,
+    error_context   TEXT,
+    progress        REAL,
+    pid             INTEGER,
+    host            TEXT,
+    heartbeat_at    TEXT,
+    created_at      TEXT NOT NULL,
+    started_at      TEXT,
+    finished_at     TEXT
+);
+INSERT INTO jobs_new (id, type, status, target, options, policy, summary, error_message,
+    error_traceback, error_context, progress, pid, host, heartbeat_at, created_at, started_at,
+    finished_at)
+SELECT id, type, status, target, options, policy, summary, error_message, error_traceback,
+    error_context, progress, pid, host, heartbeat_at, created_at, started_at, finished_at
+FROM jobs;
+CREATE TABLE job_files_new (
+    job_id   TEXT NOT NULL REFERENCES jobs_new (id) ON DELETE CASCADE,
+    file_id  INTEGER REFERENCES files (id) ON DELETE SET NULL,
+    path     BLOB NOT NULL,
+    outcome  TEXT NOT NULL,
+    details  TEXT
+);
+INSERT INTO job_files_new (rowid, job_id, file_id, path, outcome, details)
+SELECT rowid, job_id, file_id, path, outcome, details FROM job_files;
+DROP TABLE job_files;
+DROP TABLE jobs;
+ALTER TABLE jobs_new RENAME TO jobs;
+ALTER TABLE job_files_new RENAME TO job_files;
+CREATE INDEX jobs_created ON jobs (created_at);
+CREATE INDEX jobs_status_created ON jobs (status, created_at);
+CREATE INDEX jobs_type_created ON jobs (type, created_at);
+CREATE INDEX job_files_job ON job_files (job_id);
+CREATE INDEX job_files_file ON job_files (file_id);
+CREATE INDEX job_files_path ON job_files (path);
+CREATE INDEX job_files_outcome ON job_files (outcome);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V_REPORT_INDEXES, V_INTEGRITY_CHECKS, V_JOB_KINDS]
 LATEST = len(MIGRATIONS)
 
 

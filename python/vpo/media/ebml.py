@@ -38,7 +38,7 @@ def read_vint(data: bytes, pos: int, *, keep_marker: bool) -> tuple[int, int, in
     return value, pos + length, length
 
 
-def _unknown(value: int, length: int) -> bool:
+def unknown_size(value: int, length: int) -> bool:
     """An all-ones size means "unknown" (a live stream)."""
     return value == (1 << (7 * length)) - 1
 
@@ -54,7 +54,7 @@ def check(head: bytes, file_size: int) -> tuple[str | None, int | None]:
         if ebml_id != EBML_ID:
             return "not Matroska: no EBML header", None
         size, pos, length = read_vint(head, pos, keep_marker=False)
-        if _unknown(size, length):
+        if unknown_size(size, length):
             return "corrupt: the EBML header has no size", None
         end = pos + size
         if end > file_size:
@@ -75,7 +75,7 @@ def check(head: bytes, file_size: int) -> tuple[str | None, int | None]:
         return f"truncated: the file ends inside the Matroska headers, at {file_size:,} bytes", None
     except ValueError as exc:
         return str(exc), None
-    if _unknown(size, length):
+    if unknown_size(size, length):
         return None, pos  # live-style stream: only its end can tell (ebml_tail)
     end = pos + size
     if end > file_size:

@@ -18,7 +18,7 @@ import os
 import struct
 from typing import NamedTuple
 
-from vpo.media.ebml import Truncated, _unknown, read_vint
+from vpo.media.ebml import Truncated, read_vint, unknown_size
 
 INFO_ID = 0x1549A966
 CLUSTER_ID = 0x1F43B675
@@ -65,7 +65,7 @@ def segment_info(fd: int, segment_start: int) -> Info:
         while pos < len(data):
             element, pos, _ = read_vint(data, pos, keep_marker=True)
             size, pos, length = read_vint(data, pos, keep_marker=False)
-            if element == CLUSTER_ID or _unknown(size, length):
+            if element == CLUSTER_ID or unknown_size(size, length):
                 break
             end = min(pos + size, len(data))
             if element == SEEKHEAD_ID:
@@ -134,9 +134,9 @@ def _last_cluster(fd: int, pos: int, file_size: int) -> tuple[int, int] | None:
         if element != CLUSTER_ID:
             break
         size, body, length = read_vint(head, body, keep_marker=False)
-        end = file_size if _unknown(size, length) else pos + body + size
+        end = file_size if unknown_size(size, length) else pos + body + size
         found = (pos, min(end, file_size))
-        if _unknown(size, length):
+        if unknown_size(size, length):
             break
         pos = end
     return found
@@ -156,7 +156,7 @@ def _cluster_end(data: bytes, start: int) -> int | None:
     pos = start + 4
     try:
         size, pos, length = read_vint(data, pos, keep_marker=False)
-        end = len(data) if _unknown(size, length) else min(pos + size, len(data))
+        end = len(data) if unknown_size(size, length) else min(pos + size, len(data))
         base = None
         best: int | None = None
         while pos < end:
@@ -184,7 +184,7 @@ def _cluster_end(data: bytes, start: int) -> int | None:
                     inner += csize
                 if block is not None:
                     best = block + extra if best is None else max(best, block + extra)
-            elif element == CLUSTER_ID or _unknown(size, length):
+            elif element == CLUSTER_ID or unknown_size(size, length):
                 break
             pos += size
         return best if best is not None else base

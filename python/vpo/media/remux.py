@@ -49,15 +49,21 @@ def matroska_track_numbers(current: Sequence[Track]) -> dict[int, int]:
 
 
 def set_flags_in_place(
-    mkvpropedit: str, path: bytes, current: Sequence[Track], changes: dict[int, bool]
+    mkvpropedit: str,
+    path: bytes,
+    current: Sequence[Track],
+    changes: dict[int, bool],
+    *,
+    hold: int | None = None,
 ) -> None:
-    """`changes`: {current track index: default flag}."""
+    """`changes`: {current track index: default flag}. `hold`: a descriptor the tool inherits
+    too (the caller's lock on the file: it lasts while the tool runs, even if VPO is killed)."""
     numbers = matroska_track_numbers(current)
     with _descriptor(path, os.O_RDWR) as (name, fd):
         args: list[str | bytes] = [mkvpropedit, name]
         for index, default in sorted(changes.items()):
             args += ["--edit", f"track:{numbers[index]}", "--set", f"flag-default={int(default)}"]
-        run_tool(args, warning_code=1, pass_fds=(fd,), env=_MKVTOOLNIX_ENV)
+        run_tool(args, warning_code=1, pass_fds=(fd,) if hold is None else (fd, hold), env=_MKVTOOLNIX_ENV)
 
 
 def mkvmerge_remux(

@@ -1,23 +1,84 @@
-"""Temporary and backup files beside a media file: same directory (so a rename is atomic),
-hidden names (so no scan ever catalogues them), the writer's pid in the name (so leftovers
-of a dead process can be recognised and removed)."""
+"""The one naming scheme for files VPO writes beside a media file `/d/NAME.EXT`.
+
+Same directory (a rename is atomic), never a video extension (no scan catalogues them):
+
+- `/d/.vpo-tmp-PID-RANDOM.EXT`: a tool's output (apply's remux, transcode's encode).
+  Hidden, with the writer's pid (a dead process's leftovers are recognised and deleted
+  by `remove_stale_temps`, the one cleaner), and plain ASCII whatever the media file is
+  called: it is the one name a tool (mkvmerge) is given, and mkvtoolnix mangles
+  non-ASCII names.
+- `/d/.NAME.vpo-original-PID.EXT`: the original's second name while a remux result
+  takes its place (hidden, with the pid: `policy/recover.py` knows what a dead one is).
+- `/d/NAME.EXT.vpo-original` (then `.vpo-original.2`, ...): a kept original, one per
+  job that replaced the file (apply's remuxes and transcodes alike), recorded on the job
+  (`vpo jobs undo`, `vpo backups`).
+
+Names are bytes end to end: a non-UTF-8 name keeps its bytes in every sibling.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+import secrets
+
+log = logging.getLogger(__name__)
+
+ORIGINAL_SUFFIX = b".vpo-original"  # not a video extension: scans never catalogue it
+WORKING_TAG = "original"
+
+# `.vpo-tmp-PID-RANDOM.EXT`, and `.NAME.vpo-transcode-PID.EXT` of versions before the
+# one scheme (their leftovers are cleaned the same way).
+_TEMP_NAME = re.compile(rb"^\.vpo-tmp-(\d+)-[0-9a-f]{8}(\.[A-Za-z0-9]+)?$")
+_OLD_TEMP_NAME = re.compile(rb"^\..*\.vpo-transcode-(\d+)(\.[^.]*)?$", re.DOTALL)
 
 
-def hidden_sibling(path: bytes, tag: str) -> bytes:
-    """`/d/.NAME.vpo-TAG-PID.EXT` for `/d/NAME.EXT`."""
+def temp_sibling(path: bytes) -> bytes:
+    """`/d/.vpo-tmp-PID-RANDOM.EXT`: where a tool writes its output for `path`."""
+    folder, name = os.path.split(path)
+    ext = os.path.splitext(name)[1]
+    if not (ext[1:].isascii() and ext[1:].isalnum()):
+        ext = b""
+    return os.path.join(folder, f".vpo-tmp-{os.getpid()}-{secrets.token_hex(4)}".encode() + ext)
+
+
+def remove_stale_temps(folder: bytes) -> list[bytes]:
+    """Delete the tool outputs a dead process left in `folder` (killed, power loss). Only
+    those: a leftover original may be the one intact copy, and is never deleted here."""
+    removed: list[bytes] = []
+    try:
+        names = os.listdir(folder or b".")
+    except OSError:
+        return removed
+    for entry in names:
+        match = _TEMP_NAME.match(entry) or _OLD_TEMP_NAME.match(entry)
+        if not match or alive(int(match.group(1))):
+            continue
+        try:
+            os.unlink(os.path.join(folder, entry))
+        except OSError:
+            continue
+        removed.append(os.path.join(folder, entry))
+        log.info("removed %s, left by process %s", os.fsdecode(os.path.join(folder, entry)), match.group(1))
+    return removed
+
+
+def hidden_sibling(path: bytes, tag: str = WORKING_TAG) -> bytes:
+    """`/d/.NAME.vpo-TAG-PID.EXT` for `/d/NAME.EXT`; never an existing file (which could be
+    the only copy a crashed run left): a taken name gets `-XXXX` suffixes."""
     folder, name = os.path.split(path)
     stem, ext = os.path.splitext(name)
-    return os.path.join(folder, b"." + stem + f".vpo-{tag}-{os.getpid()}".encode() + ext)
+    sibling = os.path.join(folder, b"." + stem + f".vpo-{tag}-{os.getpid()}".encode() + ext)
+    while os.path.lexists(sibling):
+        base, extension = os.path.splitext(sibling)
+        sibling = base + f"-{secrets.token_hex(2)}".encode() + extension
+    return sibling
 
 
-def stale_siblings(path: bytes, tag: str) -> list[tuple[bytes, int]]:
-    """`(sibling, pid)` for each `hidden_sibling(path, tag)` (also with the `-XXXX` suffixes
-    a name taken already gets) whose process no longer exists, oldest name first."""
+def stale_siblings(path: bytes, tag: str = WORKING_TAG) -> list[tuple[bytes, int]]:
+    """`(sibling, pid)` for each `hidden_sibling(path, tag)` (also with `-XXXX` suffixes)
+    whose process no longer exists, oldest name first."""
     folder, name = os.path.split(path)
     stem, ext = os.path.splitext(name)
     pattern = re.compile(
@@ -35,16 +96,30 @@ def stale_siblings(path: bytes, tag: str) -> list[tuple[bytes, int]]:
     return found
 
 
-def remove_stale(path: bytes, tag: str) -> list[bytes]:
-    """Delete `hidden_sibling(path, tag)` files left by processes that no longer exist."""
-    removed = []
-    for sibling, _pid in stale_siblings(path, tag):
-        try:
-            os.unlink(sibling)
-            removed.append(sibling)
-        except OSError:
-            pass
-    return removed
+def kept_original(path: bytes) -> bytes:
+    """The first free kept-original name of `path`: `NAME.EXT.vpo-original`, then `.2`, ..."""
+    candidate = path + ORIGINAL_SUFFIX
+    name, n = candidate, 1
+    while os.path.lexists(name):
+        n += 1
+        name = candidate + f".{n}".encode()
+    return name
+
+
+def kept_originals(path: bytes) -> list[bytes]:
+    """Every kept original of `path` there is, in the order they were made."""
+    folder, name = os.path.split(path)
+    pattern = re.compile(re.escape(name + ORIGINAL_SUFFIX) + rb"(?:\.(\d+))?$")
+    try:
+        names = os.listdir(folder or b".")
+    except OSError:
+        return []
+    found = []
+    for entry in names:
+        match = pattern.match(entry)
+        if match:
+            found.append((int(match.group(1) or 1), os.path.join(folder, entry)))
+    return [p for _, p in sorted(found)]
 
 
 def alive(pid: int) -> bool:

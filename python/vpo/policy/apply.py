@@ -42,6 +42,7 @@ class ApplyOptions:
     prober: ProberConfig = field(default_factory=ProberConfig)  # verifies results; the scan's
     extensions: tuple[str, ...] = DEFAULT_EXTENSIONS  # finds unscanned files under a directory
     follow_symlinks: bool = False
+    journal_dir: bytes = b""  # $VPO_HOME/journal: in-place edits' journals
 
 
 @dataclass
@@ -51,9 +52,18 @@ class FileOutcome:
     actions: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
     file_id: int | None = None  # the catalogue's id, when it knows the file (not in the JSON)
+    note: str | None = None  # e.g. why a flags edit is a remux
+    kept_bytes: int = 0  # what the kept original or journal of this file holds on disk
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "status": self.status, "actions": self.actions, "error": self.error}
+        return {
+            "path": self.path,
+            "status": self.status,
+            "actions": self.actions,
+            "error": self.error,
+            "note": self.note,
+            "kept_bytes": self.kept_bytes,
+        }
 
 
 @dataclass
@@ -68,11 +78,16 @@ class ApplyReport:
             out[f.status] += 1
         return out
 
+    def kept_bytes(self) -> int:
+        """Disk the kept originals and journals of this apply hold."""
+        return sum(f.kept_bytes for f in self.files)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "job_id": self.job_id,
             "dry_run": self.dry_run,
             "counts": self.counts(),
+            "kept_bytes": self.kept_bytes(),
             "files": [f.to_dict() for f in self.files],
         }
 
@@ -95,6 +110,12 @@ class _Planned:
     current: list[Track]
     plan: Plan
     stat: tuple[int, int]  # (size, mtime_ns) the plan was made for
+    in_place: bool = True  # False: the headers cannot be edited in place (see note)
+    note: str | None = None
+
+    @property
+    def method(self) -> str:
+        return executor.method_for(self.record.container or "", self.plan, in_place=self.in_place)
 
 
 def apply(db: Database, options: ApplyOptions) -> ApplyReport:
@@ -106,7 +127,7 @@ def apply(db: Database, options: ApplyOptions) -> ApplyReport:
         work.append(target if isinstance(target, FileOutcome) else _plan(db, target, options))
     plans = [w for w in work if isinstance(w, _Planned) and not w.plan.empty]
     if not options.dry_run and plans:
-        needed = sorted({executor.method_for(w.record.container or "", w.plan) for w in plans})
+        needed = sorted({w.method for w in plans})
         require_tools({name: getattr(options.tools, name) for name in needed})
 
     tracker = None
@@ -168,7 +189,12 @@ def _plan(db: Database, record: FileRecord, options: ApplyOptions) -> FileOutcom
         )
     current = files_db.tracks_of(db.conn, record.id)
     plan = evaluate(current, options.policy, container=record.container)
-    return _Planned(record, current, plan, (st.st_size, st.st_mtime_ns))
+    planned = _Planned(record, current, plan, (st.st_size, st.st_mtime_ns))
+    if not plan.empty and planned.method == "mkvpropedit":
+        problem = executor.in_place_problem(record.path)
+        if problem:
+            planned.in_place, planned.note = False, problem
+    return planned
 
 
 def _one(db: Database, item: _Planned, options: ApplyOptions, tracker: JobTracker | None) -> FileOutcome:
@@ -178,7 +204,7 @@ def _one(db: Database, item: _Planned, options: ApplyOptions, tracker: JobTracke
     if plan.empty:
         return FileOutcome(shown, "unchanged")
     if options.dry_run:
-        return FileOutcome(shown, "planned", actions)
+        return FileOutcome(shown, "planned", actions, note=item.note)
     assert tracker is not None
     before = [t.to_dict() for t in current]
     try:
@@ -190,8 +216,10 @@ def _one(db: Database, item: _Planned, options: ApplyOptions, tracker: JobTracke
             plan,
             options.tools,
             keep_backup=options.keep_backup,
+            safety=executor.Safety(options.journal_dir, tracker.id, keep=options.keep_backup),
             prober=options.prober,
             expected=item.stat,
+            in_place=item.in_place,
         )
     except VpoError as exc:
         log.warning("apply failed: %s: %s", shown, exc.message)
@@ -205,18 +233,21 @@ def _one(db: Database, item: _Planned, options: ApplyOptions, tracker: JobTracke
                         "error",
                         {
                             "error": exc.message,
-                            "method": executor.method_for(record.container or "", plan),
+                            "method": item.method,
                             "actions": actions,
                             "before": before,
                         },
                     )
                 ],
             )
-        return FileOutcome(shown, "failed", actions, error=exc.message)
+        return FileOutcome(shown, "failed", actions, error=exc.message, note=item.note)
     from vpo.scan.walker import fingerprints
 
     st = os.stat(record.path)
     fingerprint = fingerprints([record.path])[0][0]
+    journal = executor.journal_name(done.journal) if done.journal else None
+    kept = journal if journal else done.backup
+    kept_bytes = _size(done.journal.file) if done.journal and journal else _size(done.backup)
     with db.transaction() as conn:
         files_db.update_probe_result(
             conn,
@@ -243,9 +274,30 @@ def _one(db: Database, item: _Planned, options: ApplyOptions, tracker: JobTracke
                         "before": before,
                         "after": [t.to_dict() for t in done.result.tracks],
                         "backup": os.fsdecode(done.backup) if done.backup else None,
+                        "journal": os.fsdecode(journal) if journal else None,
+                        "kept_bytes": kept_bytes,
+                        "original": {"size": record.size, "fingerprint": record.fingerprint},
+                        "result": {"size": st.st_size, "fingerprint": fingerprint},
+                        "note": item.note,
                     },
                 )
             ],
         )
-    log.info("applied policy to %s with %s (%d actions)", shown, done.method, len(actions))
-    return FileOutcome(shown, "changed", actions)
+    if done.journal:
+        executor.finish_journal(done.journal)
+    log.info(
+        "applied policy to %s with %s (%d actions; %s bytes kept%s)",
+        shown,
+        done.method,
+        len(actions),
+        f"{kept_bytes:,}",
+        f" in {os.fsdecode(kept)}" if kept else "",
+    )
+    return FileOutcome(shown, "changed", actions, note=item.note, kept_bytes=kept_bytes)
+
+
+def _size(path: bytes | None) -> int:
+    try:
+        return os.lstat(path).st_size if path else 0
+    except OSError:
+        return 0

@@ -1,19 +1,24 @@
-"""Applying one file's plan safely: a lock, a backup, the tool, verification, restore.
+"""Applying one file's plan safely: a lock, a safety net, the tool, verification, restore.
 
 Two shapes, one rule: until the result is verified, the original can always be had back.
 
 - Flags on Matroska (mkvpropedit) are changed in place, on the file itself (same inode,
-  no remux, only header bytes rewritten). A copy is taken first (a reflink where the file
-  system can, so nearly free on btrfs/XFS) as `.NAME.vpo-backup-PID.EXT`; if the tool
-  fails or the result does not verify, the copy takes the file's place again.
+  no remux, only header bytes rewritten). The safety net is a journal, not a copy: the
+  bytes the tool can touch (the headers before the first Cluster, the SeekHead's elements
+  after the clusters) and the original length are saved to `$VPO_HOME/journal/` first,
+  fsynced (journal.py). The result is verified as a remux's is, and also the bytes
+  between are unchanged (a sampled fingerprint) and the file did not shrink; on any
+  failure the journal is written back. Its cost does not grow with the file's size.
+  When the headers cannot be located (no Cluster, a Segment of unknown size), the plan
+  says so and the file is remuxed instead.
 - A reorder or another container (mkvmerge, ffmpeg) writes a hidden temporary file beside
-  the original; it is probed and verified, then the original gets a second name (the
-  backup, a hard link) and the result takes its place with one rename.
+  the original; it is probed and verified, then the original gets a second name (a hard
+  link) and the result takes its place with one rename.
 
 No temporary file survives a failure. A kill -9 or power loss can leave hidden files (a
-leading dot: scans never catalogue them); `recover.recover()`, run by the next apply of
-the file, puts things right. The file-level steps (lock, sibling names, copy, sync) are
-in fileops.py.
+leading dot: scans never catalogue them) or a pending journal; `recover.recover()` and
+`rollback.py`, run by the next command that opens the file, put things right. Sibling
+names are media/siblings.py's; the lock and syncing are in fileops.py.
 """
 
 from __future__ import annotations
@@ -22,26 +27,16 @@ import errno
 import logging
 import os
 import shutil
-import time
 from dataclasses import dataclass
 
 from vpo.config.settings import ToolsSettings
-from vpo.media import remux
+from vpo.media import ebml_layout, remux
 from vpo.media.models import ProbeResult, Track
 from vpo.media.probe import ProberConfig, probe_file
+from vpo.media.siblings import hidden_sibling, kept_original, remove_stale_temps, temp_sibling
+from vpo.policy import journal as journals
 from vpo.policy.evaluate import Plan
-from vpo.policy.fileops import (
-    BACKUP_SUFFIX,
-    ApplyFailed,
-    backup_sibling,
-    copy_file,
-    file_lock,
-    remove,
-    remove_stale_temps,
-    sync,
-    sync_folder,
-    temp_sibling,
-)
+from vpo.policy.fileops import ApplyFailed, file_lock, remove, sync, sync_folder
 from vpo.policy.verify import verify
 
 log = logging.getLogger(__name__)
@@ -51,15 +46,26 @@ log = logging.getLogger(__name__)
 class Applied:
     result: ProbeResult
     method: str
-    backup: bytes | None
+    backup: bytes | None  # the kept original of a remux
+    journal: journals.Journal | None = None  # an in-place edit's, still pending: see finish_journal
 
 
-def method_for(container: str, plan: Plan) -> str:
+@dataclass(frozen=True)
+class Safety:
+    """Where an in-place edit's journal goes, and the job it belongs to."""
+
+    journal_dir: bytes
+    job_id: str | None = None
+    keep: bool = True  # the journal stays as the undo record (originals are kept)
+
+
+def method_for(container: str, plan: Plan, *, in_place: bool = True) -> str:
     """The tool that carries out `plan`: mkvpropedit (flags on Matroska and WebM, in place),
     mkvmerge (Matroska reorders), ffmpeg (everything else). WebM reorders use ffmpeg's WebM
     muxer: mkvmerge's WebM mode refuses tracks it can only pass through, such as the WebVTT
-    subtitles ffmpeg writes, and without it the result would no longer be WebM."""
-    if container in remux.MATROSKA and not plan.reorders:
+    subtitles ffmpeg writes, and without it the result would no longer be WebM. Without
+    `in_place` (headers that cannot be located, see in_place_problem) flags are remuxed."""
+    if container in remux.MATROSKA and not plan.reorders and in_place:
         return "mkvpropedit"
     if container == "matroska":
         return "mkvmerge"
@@ -75,17 +81,20 @@ def execute(
     tools: ToolsSettings,
     *,
     keep_backup: bool,
+    safety: Safety,
     prober: ProberConfig | None = None,
     expected: tuple[int, int] | None = None,
+    in_place: bool = True,
 ) -> Applied:
     """Carry out `plan` on `path`, verified with `prober` (the one the catalogue uses).
     Raises ApplyFailed or ToolError with the original in place, unchanged."""
     prober = prober or ProberConfig()
+    method = method_for(container, plan, in_place=in_place)
     try:
-        with file_lock(path, expected):
-            return _apply(
-                path, method_for(container, plan), current, duration, plan, tools, keep_backup, prober
-            )
+        with file_lock(path, expected) as lock:
+            if method == "mkvpropedit":
+                return _apply_in_place(path, current, duration, plan, tools, prober, safety, lock)
+            return _apply(path, method, current, duration, plan, tools, keep_backup, prober)
     except OSError as exc:  # a full disk, a read-only directory, ...: the file is intact
         where = os.fsdecode(exc.filename) if isinstance(exc.filename, (str, bytes)) else None
         raise ApplyFailed(f"{exc.strerror or exc}" + (f": {where}" if where else "")) from None
@@ -102,10 +111,8 @@ def _apply(
     prober: ProberConfig,
 ) -> Applied:
     remove_stale_temps(os.path.dirname(path))
-    if method == "mkvpropedit":
-        return _apply_in_place(path, current, duration, plan, tools, keep_backup, prober)
     temp = temp_sibling(path)
-    backup = backup_sibling(path)
+    backup = hidden_sibling(path)
     moved = False  # True once the original has been renamed to `backup` (no hard links)
     try:
         _produce(method, path, temp, current, plan, tools)
@@ -131,41 +138,73 @@ def _apply(
     return Applied(result, method, _settle_backup(backup, path, keep_backup))
 
 
+def in_place_problem(path: bytes) -> str | None:
+    """Why `path`'s headers cannot be edited in place under a journal (None: they can)."""
+    try:
+        with open(path, "rb") as f:
+            ebml_layout.layout(f, os.fstat(f.fileno()).st_size)
+    except ebml_layout.NotMatroska as exc:
+        return f"{exc}: remuxed instead of edited in place"
+    except OSError as exc:
+        return f"cannot read the headers ({exc.strerror or exc})"
+    return None
+
+
 def _apply_in_place(
     path: bytes,
     current: list[Track],
     duration: float | None,
     plan: Plan,
     tools: ToolsSettings,
-    keep_backup: bool,
     prober: ProberConfig,
+    safety: Safety,
+    lock: int,
 ) -> Applied:
-    """mkvpropedit on the file itself, after a backup copy that takes its place again on
-    any failure (and that `recover()` recognises if this process is killed)."""
-    backup = backup_sibling(path)
+    """mkvpropedit on the file itself, after a journal that is written back on any
+    failure (and that rollback.py finds if this process is killed)."""
+    from vpo.scan.walker import fingerprints
+
     try:
-        copy_file(path, backup)
-        shutil.copystat(path, backup)  # the catalogued (size, mtime): recover() knows it
-        sync(backup)
-    except BaseException:
-        remove(backup)
-        raise
-    before = os.stat(path)
+        journal = journals.write(
+            safety.journal_dir, path, fingerprints([path])[0][0], safety.job_id, keep=safety.keep
+        )
+    except ebml_layout.NotMatroska as exc:
+        raise ApplyFailed(f"cannot edit in place: {exc}") from None
     try:
         changes = {a.track: bool(a.to) for a in plan.actions if a.track is not None}
-        remux.set_flags_in_place(tools.mkvpropedit, path, current, changes)
+        remux.set_flags_in_place(tools.mkvpropedit, path, current, changes, hold=lock)
+        problem = journals.untouched(journal, path)
+        if problem:
+            raise ApplyFailed(f"verification failed: {problem}")
         result = _verified(path, plan, duration, prober)
         sync(path)
     except BaseException:
-        now = os.stat(path)
-        old_enough = time.time_ns() - before.st_mtime_ns > 2_000_000_000  # a write shows in mtime
-        if old_enough and (now.st_size, now.st_mtime_ns) == (before.st_size, before.st_mtime_ns):
-            remove(backup)  # the tool never wrote to the file: it is the original
-        else:
-            os.replace(backup, path)  # the untouched copy is the original again
-            sync_folder(os.path.dirname(path))
+        journals.restore(journal.file, path)  # the original again, byte for byte
+        remove(journal.file)
+        if journal.fingerprint and fingerprints([path])[0][0] != journal.fingerprint:
+            log.error(
+                "%s was changed beyond its headers by %s; the journal could not put it back",
+                os.fsdecode(path),
+                tools.mkvpropedit,
+            )
         raise
-    return Applied(result, "mkvpropedit", _settle_backup(backup, path, keep_backup))
+    return Applied(result, "mkvpropedit", None, journal)
+
+
+def journal_name(journal: journals.Journal) -> bytes | None:
+    """Where the journal will be once its edit is recorded (None: it will be gone)."""
+    return journals.keep_as_undo(journal) if journal.keep else None
+
+
+def finish_journal(journal: journals.Journal) -> bytes | None:
+    """After the result is recorded: the journal becomes the edit's undo record, or goes."""
+    if not journal.keep:
+        remove(journal.file)
+        return None
+    final = journals.keep_as_undo(journal)
+    os.replace(journal.file, final)
+    sync_folder(os.path.dirname(final))
+    return final
 
 
 def _produce(
@@ -201,17 +240,14 @@ def _verified(path: bytes, plan: Plan, duration: float | None, prober: ProberCon
 
 
 def _settle_backup(backup: bytes, path: bytes, keep: bool) -> bytes | None:
-    """Keep the first original as `NAME.vpo-backup` (an older one is the truer original).
-    Runs after the new file is in place, so it never fails the apply: a backup that
-    cannot be renamed keeps its hidden name, and the log says where it is."""
+    """Keep the original as `NAME.EXT.vpo-original` (`.2`, ... when taken: each job keeps
+    its own, for undo). Runs after the new file is in place, so it never fails the apply:
+    an original that cannot be renamed keeps its hidden name, and the log says where."""
     try:
         if not keep:
             remove(backup)
             return None
-        final = path + BACKUP_SUFFIX
-        if os.path.lexists(final):
-            remove(backup)
-            return final
+        final = kept_original(path)
         os.replace(backup, final)
         return final
     except OSError as exc:

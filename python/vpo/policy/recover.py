@@ -1,8 +1,9 @@
 """Putting things right after an apply that was killed mid-way (kill -9, power loss).
 
 Run by the next apply of the file, before planning (see executor.py for the two shapes an
-apply takes). `.vpo-tmp-PID-*` outputs of dead processes are deleted; a
-`.NAME.vpo-backup-PID.EXT` of a dead process that is the catalogued original is either a
+apply takes; an in-place edit's journal is rollback.py's). `.vpo-tmp-PID-*` outputs of
+dead processes are deleted; a `.NAME.vpo-original-PID.EXT` (`.vpo-backup-PID` before the
+one naming scheme) of a dead process that is the catalogued original is either a
 second name of the file (dropped) or the original the tool changed or replaced before the
 catalogue heard of it (renamed back, so file and catalogue agree and the apply is simply
 done again). A backup VPO cannot identify is left for a person to look at.
@@ -14,14 +15,10 @@ import logging
 import os
 import stat
 
-from vpo.media.siblings import stale_siblings
-from vpo.policy.fileops import (
-    BACKUP_SUFFIX,
-    ApplyFailed,
-    lock_if_present,
-    remove_stale_temps,
-    sync_folder,
-)
+from vpo.media.siblings import kept_originals, remove_stale_temps, stale_siblings
+from vpo.policy.fileops import ApplyFailed, lock_if_present, sync_folder
+
+LEGACY_TAG = "backup"  # `.NAME.vpo-backup-PID.EXT`, `NAME.EXT.vpo-backup` of older versions
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +38,7 @@ def recover(path: bytes, catalogued: tuple[int, int] | None, *, dry_run: bool = 
     done: list[str] = []
     if not dry_run:
         remove_stale_temps(os.path.dirname(path))
-    for backup, pid in stale_siblings(path, "backup"):
+    for backup, pid in [*stale_siblings(path), *stale_siblings(path, LEGACY_TAG)]:
         try:
             with lock_if_present(path):
                 what = _recover_one(path, backup, catalogued, dry_run)
@@ -74,7 +71,7 @@ def recover(path: bytes, catalogued: tuple[int, int] | None, *, dry_run: bool = 
         with lock_if_present(path):
             what = _recover_kept(path, catalogued, dry_run)
     except (ApplyFailed, OSError) as exc:
-        log.debug("left %s as it is: %s", os.fsdecode(path + BACKUP_SUFFIX), getattr(exc, "message", exc))
+        log.debug("left the kept originals of %s: %s", os.fsdecode(path), getattr(exc, "message", exc))
         what = None
     if what is not None:
         log.log(
@@ -108,25 +105,30 @@ def _recover_one(path: bytes, backup: bytes, catalogued: tuple[int, int] | None,
 
 
 def _recover_kept(path: bytes, catalogued: tuple[int, int] | None, dry_run: bool) -> str | None:
-    """A kept backup `NAME.EXT.vpo-backup` that is still the catalogued file while the file
-    is another: the apply that put the result in place died before it recorded it. The
-    original goes back, as for a working backup."""
+    """A kept original `NAME.EXT.vpo-original[.N]` that is still the catalogued file while
+    the file is another: the apply that put the result in place died before it recorded
+    it. The original goes back, as for a working one."""
     if catalogued is None:
         return None
-    kept_path = path + BACKUP_SUFFIX
     try:
-        kept = os.lstat(kept_path)
         now = os.stat(path)
     except FileNotFoundError:
-        return None  # no kept backup; or no file, which a person deleted: not VPO's to bring back
-    if (
-        not stat.S_ISREG(kept.st_mode)
-        or (kept.st_size, kept.st_mtime_ns) != catalogued
-        or (now.st_size, now.st_mtime_ns) == catalogued
-        or (now.st_dev, now.st_ino) == (kept.st_dev, kept.st_ino)
-    ):
+        return None  # no file, which a person deleted: not VPO's to bring back
+    if (now.st_size, now.st_mtime_ns) == catalogued:
         return None
-    if not dry_run:
-        os.replace(kept_path, path)
-        sync_folder(os.path.dirname(path))
-    return f"restored the original from {os.fsdecode(kept_path)} over an unrecorded result"
+    for kept_path in [*reversed(kept_originals(path)), path + b".vpo-" + LEGACY_TAG.encode()]:
+        try:
+            kept = os.lstat(kept_path)
+        except FileNotFoundError:
+            continue
+        if (
+            not stat.S_ISREG(kept.st_mode)
+            or (kept.st_size, kept.st_mtime_ns) != catalogued
+            or (now.st_dev, now.st_ino) == (kept.st_dev, kept.st_ino)
+        ):
+            continue
+        if not dry_run:
+            os.replace(kept_path, path)
+            sync_folder(os.path.dirname(path))
+        return f"restored the original from {os.fsdecode(kept_path)} over an unrecorded result"
+    return None

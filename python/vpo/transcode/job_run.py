@@ -3,12 +3,13 @@
 The worker thread that claimed it runs ffmpeg as a child in its own session, heartbeats
 every few seconds while ffmpeg runs and notices a cancel there; on Linux its ffmpeg dies
 with it even when it is killed outright (PR_SET_PDEATHSIG). The result is verified before
-it replaces the file; the original is kept as NAME.vpo-original unless told otherwise.
+it replaces the file, and only when it is smaller (unless `transcode.keep_if_larger`: a
+larger result is discarded and the job ends `skipped`); the original is kept as
+NAME.EXT.vpo-original (media/siblings.py's naming, shared with apply) unless told otherwise.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import os
@@ -16,7 +17,6 @@ import select
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 import traceback
@@ -30,9 +30,10 @@ from vpo.errors import ToolError, VpoError
 from vpo.logging import file_context
 from vpo.media.models import ProbeResult
 from vpo.media.probe import probe_file, prober_for
-from vpo.media.siblings import hidden_sibling, remove_stale
+from vpo.media.siblings import kept_original, remove_stale_temps, temp_sibling
 from vpo.media.tools import last_lines, stop_child
 from vpo.timeutil import now_iso
+from vpo.transcode.child import TempLog, child_setup
 from vpo.transcode.decide import (
     ffmpeg_args,
     main_video,
@@ -46,7 +47,6 @@ from vpo.transcode.models import TranscodeTarget
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 2.0
-ORIGINAL_SUFFIX = b".vpo-original"  # not a video extension: never catalogued
 SPACE_MARGIN = 1.1  # free space wanted, as a multiple of the source's size
 
 
@@ -92,7 +92,7 @@ class JobRun:
             if why:
                 self._finish("completed", {"skipped": why}, progress=1.0)
                 return "completed", None
-            remove_stale(path, "transcode")
+            remove_stale_temps(os.path.dirname(path))
             size = os.path.getsize(path)
             free = shutil.disk_usage(os.path.dirname(path)).free
             if free < size * SPACE_MARGIN:
@@ -102,7 +102,7 @@ class JobRun:
                 )
             encoder = encoder_for(self.settings.tools.ffmpeg, target.codec)
             source = os.stat(path)
-            temp = hidden_sibling(path, "transcode")
+            temp = temp_sibling(path)
             self._ffmpeg(
                 ffmpeg_args(
                     self.settings.tools.ffmpeg, path, temp, before.tracks, target, encoder, before.container
@@ -113,6 +113,10 @@ class JobRun:
             problem = verify_output(before, after, target)
             if problem:
                 raise VpoError(f"verification failed: {problem}")
+            larger = self._larger(path, temp)
+            if larger is not None:
+                self._finish("skipped", larger, progress=1.0)
+                return "skipped", None
             self._replace(record, path, temp, before, after, target, encoder, source)
             temp = None
             return "completed", None
@@ -136,6 +140,23 @@ class JobRun:
                 _remove(temp)
             file_context.reset(token)
 
+    def _larger(self, path: bytes, temp: bytes) -> dict[str, object] | None:
+        """The job's summary when the result is not smaller than the original and must be
+        discarded (the caller removes it); None when it may replace the original."""
+        size_before, size_after = os.path.getsize(path), os.path.getsize(temp)
+        if size_after < size_before or self.settings.transcode.keep_if_larger:
+            return None
+        log.warning(
+            "transcode result discarded: %s bytes is not smaller than the original's %s",
+            f"{size_after:,}",
+            f"{size_before:,}",
+        )
+        return {
+            "skipped": "the result was not smaller than the original (transcode.keep_if_larger: false)",
+            "size_before": size_before,
+            "size_after": size_after,
+        }
+
     def _probe(self, path: bytes, what: str) -> ProbeResult:
         try:
             return probe_file(path, self.prober)
@@ -144,7 +165,7 @@ class JobRun:
 
     def _ffmpeg(self, args: list[str | bytes], duration: float | None) -> None:
         log.debug("running %s", " ".join(os.fsdecode(a) for a in args), extra={"operation": "ffmpeg"})
-        with open(os.devnull, "rb") as stdin, _TempLog() as errlog:
+        with open(os.devnull, "rb") as stdin, TempLog() as errlog:
             try:
                 child = subprocess.Popen(
                     args,
@@ -152,7 +173,7 @@ class JobRun:
                     stdout=subprocess.PIPE,
                     stderr=errlog.file,
                     start_new_session=True,
-                    preexec_fn=_child_setup(),
+                    preexec_fn=child_setup(),
                 )
             except OSError as exc:
                 raise ToolError(
@@ -263,6 +284,9 @@ class JobRun:
                 raise _Cancelled()
             kept = _swap(path, temp, keep_original=not target.delete_original)
             summary["original"] = os.fsdecode(kept) if kept else None
+            summary["kept_bytes"] = original_size if kept else 0
+            summary["result"] = {"size": st.st_size, "fingerprint": fingerprint}
+            summary["before_fingerprint"] = record.fingerprint
             files_db.update_probe_result(
                 conn,
                 record.id,
@@ -319,7 +343,7 @@ def _swap(path: bytes, temp: bytes, *, keep_original: bool) -> bytes | None:
     if not keep_original:
         os.replace(temp, path)
         return None
-    kept = _free_name(path + ORIGINAL_SUFFIX)
+    kept = kept_original(path)
     try:
         os.link(path, kept)
     except OSError:  # no hard links here (some network and FUSE file systems): move it aside
@@ -336,59 +360,6 @@ def _swap(path: bytes, temp: bytes, *, keep_original: bool) -> bytes | None:
         _remove(kept)
         raise
     return kept
-
-
-def _die_with_parent(parent: int) -> None:
-    """Linux: ffmpeg is killed when the worker dies (even by SIGKILL), instead of running on
-    for hours into a temporary file nobody will use (ffmpeg ignores SIGPIPE, so the broken
-    progress pipe does not stop it). Runs in the child between fork and exec."""
-    _prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # the worker died before the prctl
-        os._exit(1)
-
-
-def _child_setup():  # type: ignore[no-untyped-def]
-    return functools.partial(_die_with_parent, os.getpid()) if _prctl is not None else None
-
-
-def _load_prctl():  # type: ignore[no-untyped-def]
-    if sys.platform != "linux":
-        return None
-    try:
-        import ctypes
-
-        return ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-
-
-_prctl = _load_prctl()
-
-
-class _TempLog:
-    """ffmpeg's stderr goes to an anonymous temporary file (no pipe to deadlock on)."""
-
-    def __enter__(self) -> _TempLog:
-        import tempfile
-
-        self.file = tempfile.TemporaryFile()
-        return self
-
-    def text(self) -> str:
-        self.file.seek(0)
-        return self.file.read()[-65536:].decode("utf-8", "replace")
-
-    def __exit__(self, *exc: object) -> None:
-        self.file.close()
-
-
-def _free_name(candidate: bytes) -> bytes:
-    n = 1
-    name = candidate
-    while os.path.lexists(name):
-        n += 1
-        name = candidate + f".{n}".encode()
-    return name
 
 
 def _remove(path: bytes) -> None:

@@ -60,11 +60,15 @@ class Finished(NamedTuple):
 
 @dataclass
 class RunReport:
-    jobs: list[dict[str, str | None]] = field(default_factory=list)
+    jobs: list[dict[str, object]] = field(default_factory=list)
     stopped_by: str = "queue empty"
 
+    def kept_bytes(self) -> int:
+        """Disk the originals these transcodes kept hold."""
+        return sum(j["kept_bytes"] for j in self.jobs if isinstance(j.get("kept_bytes"), int))  # type: ignore[misc]
+
     def to_dict(self) -> dict[str, object]:
-        return {"jobs": self.jobs, "stopped_by": self.stopped_by}
+        return {"jobs": self.jobs, "stopped_by": self.stopped_by, "kept_bytes": self.kept_bytes()}
 
 
 class QueueRunner:
@@ -187,8 +191,11 @@ class QueueRunner:
                     self._unclaim()
                     return
                 status, error = self._run_job(db, claim)
+                kept = _kept_bytes(db, claim.job_id)
                 with self._lock:
-                    self.report.jobs.append({"id": claim.job_id, "status": status, "error": error})
+                    self.report.jobs.append(
+                        {"id": claim.job_id, "status": status, "error": error, "kept_bytes": kept}
+                    )
         except sqlite3.Error as exc:
             self._errors.append(
                 DatabaseError(describe_sqlite_error(db.path, exc), details={"path": str(db.path)})
@@ -215,3 +222,15 @@ class QueueRunner:
                 self._ended.append(
                     Finished(claim.job_id, status, run.name, time.monotonic() - run.started, error)
                 )
+
+
+def _kept_bytes(db: Database, job_id: str) -> int:
+    """What the original a finished transcode kept holds (its summary says)."""
+    import json
+
+    row = db.conn.execute("SELECT summary FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    try:
+        summary = json.loads(row[0]) if row and row[0] else {}
+    except ValueError:
+        return 0
+    return int(summary.get("kept_bytes") or 0) if isinstance(summary, dict) else 0
