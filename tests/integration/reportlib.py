@@ -173,6 +173,10 @@ def build(root: Path, home: Path, make_video: Any) -> Library:
 
     target = lib.path(TRANSCODED)
     before = os.stat(target).st_size
+    # a tiny clip grows when re-encoded: keep the larger result, so the report has a real
+    # (negative) saving to add up (the default, transcode.keep_if_larger: false, discards it)
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.yaml").write_text("transcode:\n  keep_if_larger: true\n")
     queued = lib.run("transcode", "--codec", "hevc", target, "--json")
     assert queued.code == 0, queued
     ran = lib.run("jobs", "run", "--json")
