@@ -16,11 +16,7 @@ from vpo.catalogue import Known, ScanStatus
 from vpo.db import checks as checks_db
 from vpo.db import files as files_db
 from vpo.db.connection import Database
-from vpo.errors import (
-    Interrupted,
-    RootUnreadableError,
-    UnmountedLibraryError,
-)
+from vpo.errors import Interrupted, RootUnreadableError, UnmountedLibraryError
 from vpo.jobs.tracker import JobTracker
 from vpo.media.probe_pool import ProbeOutcome, ProbePool
 from vpo.scan import walker
