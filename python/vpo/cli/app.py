@@ -102,6 +102,12 @@ def _register_jobs(root: typer.Typer) -> None:
     root.add_typer(group, name="jobs")
 
 
+def _register_policy(root: typer.Typer) -> None:
+    from vpo.cli import policy_cmd
+
+    root.add_typer(policy_cmd.app, name="policy")
+
+
 def _register_profiles(root: typer.Typer) -> None:
     from vpo.cli import profiles_cmd
 
@@ -117,6 +123,7 @@ COMMANDS = {
     "doctor": _register_doctor,
     "jobs": _register_jobs,
     "profiles": _register_profiles,
+    "policy": _register_policy,
 }
 
 

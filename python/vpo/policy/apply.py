@@ -25,7 +25,9 @@ from vpo.media.probe import ProberConfig
 from vpo.media.tools import require_tools
 from vpo.policy import executor, recover
 from vpo.policy.evaluate import Plan, evaluate
+from vpo.policy.fileops import ApplyFailed
 from vpo.policy.models import Policy
+from vpo.policy.scope import relative_paths, scan_roots
 from vpo.timeutil import now_iso
 
 log = logging.getLogger(__name__)
@@ -51,9 +53,20 @@ class FileOutcome:
     actions: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
     file_id: int | None = None  # the catalogue's id, when it knows the file (not in the JSON)
+    extra: dict[str, Any] = field(default_factory=dict)  # schema 2: original language, rule, ...
+    before: list[dict[str, Any]] = field(default_factory=list)  # tracks, for the text output
+    after: list[dict[str, Any]] = field(default_factory=list)  # planned (or made) tracks
+    removed: tuple[int, ...] = ()
+    bytes_saved: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "status": self.status, "actions": self.actions, "error": self.error}
+        return {
+            "path": self.path,
+            "status": self.status,
+            "actions": self.actions,
+            "error": self.error,
+            **self.extra,
+        }
 
 
 @dataclass
@@ -68,11 +81,21 @@ class ApplyReport:
             out[f.status] += 1
         return out
 
+    def totals(self) -> dict[str, int]:
+        """What the changes (or, in a dry run, the plans) add up to."""
+        done = [f for f in self.files if f.status in ("changed", "planned")]
+        return {
+            "files_changed": len(done),
+            "tracks_removed": sum(len(f.removed) for f in done),
+            "bytes_saved": sum(f.bytes_saved for f in done),
+        }
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "job_id": self.job_id,
             "dry_run": self.dry_run,
             "counts": self.counts(),
+            "totals": self.totals(),
             "files": [f.to_dict() for f in self.files],
         }
 
@@ -102,11 +125,14 @@ def apply(db: Database, options: ApplyOptions) -> ApplyReport:
     files one by one. Problems found before the first change raise (exit 2); a file that
     fails is restored and reported, and the rest go on."""
     work: list[FileOutcome | _Planned] = []
+    roots = scan_roots(db.conn, options.paths)
     for target in targets(db, options):
-        work.append(target if isinstance(target, FileOutcome) else _plan(db, target, options))
+        work.append(target if isinstance(target, FileOutcome) else _plan(db, target, options, roots))
     plans = [w for w in work if isinstance(w, _Planned) and not w.plan.empty]
     if not options.dry_run and plans:
         needed = sorted({executor.method_for(w.record.container or "", w.plan) for w in plans})
+        if any(w.plan.container for w in plans):
+            needed = sorted({*needed, "mkvmerge", "ffmpeg"})  # mov_text is made SRT with ffmpeg
         require_tools({name: getattr(options.tools, name) for name in needed})
 
     tracker = None
@@ -151,7 +177,9 @@ def apply(db: Database, options: ApplyOptions) -> ApplyReport:
     return report
 
 
-def _plan(db: Database, record: FileRecord, options: ApplyOptions) -> FileOutcome | _Planned:
+def _plan(
+    db: Database, record: FileRecord, options: ApplyOptions, roots: tuple[bytes, ...] = ()
+) -> FileOutcome | _Planned:
     shown = os.fsdecode(record.path)
     # An apply killed mid-way: the original goes back first (a dry run says what it would do,
     # and plans as if the original were back).
@@ -167,7 +195,9 @@ def _plan(db: Database, record: FileRecord, options: ApplyOptions) -> FileOutcom
             shown, "failed", error="changed since the last scan; run `vpo scan` first", file_id=record.id
         )
     current = files_db.tracks_of(db.conn, record.id)
-    plan = evaluate(current, options.policy, container=record.container)
+    plan = evaluate(
+        current, options.policy, container=record.container, paths=relative_paths(record.path, roots)
+    )
     return _Planned(record, current, plan, (st.st_size, st.st_mtime_ns))
 
 
@@ -175,13 +205,35 @@ def _one(db: Database, item: _Planned, options: ApplyOptions, tracker: JobTracke
     record, current, plan = item.record, item.current, item.plan
     shown = os.fsdecode(record.path)
     actions = [a.to_dict() for a in plan.actions]
-    if plan.empty:
-        return FileOutcome(shown, "unchanged")
-    if options.dry_run:
-        return FileOutcome(shown, "planned", actions)
-    assert tracker is not None
+    extra = outcome_extra(plan, options.policy)
+    for warning in plan.warnings:
+        log.warning("%s: %s", shown, warning)
     before = [t.to_dict() for t in current]
+    if plan.rule is not None and plan.rule[0] == "fail":
+        outcome = FileOutcome(shown, "failed", error=plan.rule[1], extra=extra, before=before)
+        if tracker is not None:
+            with db.transaction() as conn:
+                tracker.add_files(conn, [(record.id, record.path, "error", {"error": plan.rule[1]})])
+        return outcome
+    if plan.empty:
+        return FileOutcome(shown, "unchanged", extra=extra, before=before, after=before)
+    after = [t.to_dict() for t in plan.final]
+    problem = _conversion_problem(db, record, plan)
+    if options.dry_run:
+        return FileOutcome(
+            shown,
+            "failed" if problem else "planned",
+            actions,
+            error=problem,
+            extra=extra,
+            before=before,
+            after=after,
+            removed=plan.removed,
+        )
+    assert tracker is not None
     try:
+        if problem:
+            raise ApplyFailed(problem)
         done = executor.execute(
             record.path,
             record.container or "",
@@ -212,16 +264,17 @@ def _one(db: Database, item: _Planned, options: ApplyOptions, tracker: JobTracke
                     )
                 ],
             )
-        return FileOutcome(shown, "failed", actions, error=exc.message)
+        return FileOutcome(shown, "failed", actions, error=exc.message, extra=extra, before=before)
     from vpo.scan.walker import fingerprints
 
-    st = os.stat(record.path)
-    fingerprint = fingerprints([record.path])[0][0]
-    with db.transaction() as conn:
+    path = done.path or record.path
+    st = os.stat(path)
+    fingerprint = fingerprints([path])[0][0]
+    with db.transaction() as conn:  # a new name goes into files.path with the job's row
         files_db.update_probe_result(
             conn,
             record.id,
-            path=record.path,
+            path=path,
             size=st.st_size,
             mtime_ns=st.st_mtime_ns,
             dev=st.st_dev,
@@ -235,10 +288,11 @@ def _one(db: Database, item: _Planned, options: ApplyOptions, tracker: JobTracke
             [
                 (
                     record.id,
-                    record.path,
+                    path,
                     "applied",
                     {
                         "method": done.method,
+                        "renamed_from": os.fsdecode(record.path) if path != record.path else None,
                         "actions": actions,
                         "before": before,
                         "after": [t.to_dict() for t in done.result.tracks],
@@ -248,4 +302,39 @@ def _one(db: Database, item: _Planned, options: ApplyOptions, tracker: JobTracke
             ],
         )
     log.info("applied policy to %s with %s (%d actions)", shown, done.method, len(actions))
-    return FileOutcome(shown, "changed", actions)
+    return FileOutcome(
+        os.fsdecode(path),
+        "changed",
+        actions,
+        extra={**extra, **({"renamed_from": shown} if path != record.path else {})},
+        before=before,
+        after=[t.to_dict() for t in done.result.tracks],
+        removed=plan.removed,
+        bytes_saved=record.size - st.st_size,
+    )
+
+
+def outcome_extra(plan: Plan, policy: Policy) -> dict[str, Any]:
+    """The keys schema 2 adds to a file's JSON (none for version 1 policies)."""
+    from vpo.policy.models_v2 import PolicyV2
+
+    if not isinstance(policy, PolicyV2):
+        return {}
+    return {
+        "original_language": {"code": plan.original_language, "source": plan.original_source},
+        "rule": {"action": plan.rule[0], "reason": plan.rule[1]} if plan.rule else None,
+        "warnings": list(plan.warnings),
+        "notes": list(plan.notes),
+    }
+
+
+def _conversion_problem(db: Database, record: FileRecord, plan: Plan) -> str | None:
+    """Why the file cannot take its new name, if it cannot."""
+    if not plan.container:
+        return None
+    from vpo.policy.convert import new_name
+
+    target = new_name(record.path, plan.container)
+    if os.path.lexists(target) or files_db.get_by_path(db.conn, target) is not None:
+        return f"cannot convert: {os.fsdecode(os.path.basename(target))} already exists"
+    return None

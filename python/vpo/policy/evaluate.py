@@ -8,45 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Any
 
 from vpo.media.languages import identity
 from vpo.media.models import Track
 from vpo.policy.models import CATEGORIES, Policy
+from vpo.policy.plan import Action, Plan
 
-
-@dataclass(frozen=True)
-class Action:
-    action: str  # reorder | set_default | clear_default
-    track: int | None  # the track's index in the file as it is now (None for reorder)
-    from_: Any
-    to: Any
-    reason: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "action": self.action,
-            "track": self.track,
-            "from": self.from_,
-            "to": self.to,
-            "reason": self.reason,
-        }
-
-
-@dataclass(frozen=True)
-class Plan:
-    actions: tuple[Action, ...]
-    order: tuple[int, ...]  # current track indices, in their planned order
-    final: tuple[Track, ...]  # the planned layout: index = new position, planned flags
-    categories: dict[int, str]
-
-    @property
-    def empty(self) -> bool:
-        return not self.actions
-
-    @property
-    def reorders(self) -> bool:
-        return any(a.action == "reorder" for a in self.actions)
+__all__ = ["Action", "Plan", "classify", "evaluate"]
 
 
 @dataclass(frozen=True)
@@ -147,11 +115,34 @@ ATTACHMENTS_LAST = ("matroska", "webm")
 
 
 def evaluate(
-    tracks: list[Track] | tuple[Track, ...], policy: Policy, *, container: str | None = None
+    tracks: list[Track] | tuple[Track, ...],
+    policy: Policy,
+    *,
+    container: str | None = None,
+    paths: tuple[str, ...] = (),
 ) -> Plan:
     """`container` (the catalogue's name for it; None: unknown) adds what that container can
     store: no default flags where they cannot be kept, the mp4/mov muxer's forced default,
-    Matroska attachments after every track."""
+    Matroska attachments after every track. A schema 2 policy (evaluate_v2) also takes
+    `paths`: the file's path under each scan root that holds it, for rules' `path`."""
+    from vpo.policy.models_v2 import PolicyV2
+
+    if isinstance(policy, PolicyV2):
+        from vpo.policy.evaluate_v2 import evaluate_v2
+
+        return evaluate_v2(tracks, policy, container=container, paths=paths)
+    return order_and_flags(tracks, policy, container=container)
+
+
+def order_and_flags(
+    tracks: list[Track] | tuple[Track, ...],
+    policy: Policy,
+    *,
+    container: str | None = None,
+    pinned: int | None = None,
+) -> Plan:
+    """Version 1's evaluation: order and default flags. `pinned` (schema 2): the audio track
+    that stays the first audio track (it carries the file's original language)."""
     classes = classify(tracks, policy)
     order_of = {
         c: i
@@ -161,7 +152,13 @@ def evaluate(
     }
     last = container in ATTACHMENTS_LAST
 
+    first_audio = min(
+        (order_of[c.category] for c in classes.values() if c.category.startswith("audio")), default=0
+    )
+
     def key(t: Track) -> tuple[int, int, int, int]:
+        if t.index == pinned:
+            return (0, first_audio, -1, t.index)
         return (
             int(last and t.type == "attachment"),
             order_of[classes[t.index].category],

@@ -29,6 +29,7 @@ from vpo.config.settings import ToolsSettings
 from vpo.media import remux
 from vpo.media.models import ProbeResult, Track
 from vpo.media.probe import ProberConfig, probe_file
+from vpo.policy.edits import in_place_edits
 from vpo.policy.evaluate import Plan
 from vpo.policy.fileops import (
     BACKUP_SUFFIX,
@@ -52,6 +53,7 @@ class Applied:
     result: ProbeResult
     method: str
     backup: bytes | None
+    path: bytes | None = None  # the file's new name, when a container change renamed it
 
 
 def method_for(container: str, plan: Plan) -> str:
@@ -59,9 +61,9 @@ def method_for(container: str, plan: Plan) -> str:
     mkvmerge (Matroska reorders), ffmpeg (everything else). WebM reorders use ffmpeg's WebM
     muxer: mkvmerge's WebM mode refuses tracks it can only pass through, such as the WebVTT
     subtitles ffmpeg writes, and without it the result would no longer be WebM."""
-    if container in remux.MATROSKA and not plan.reorders:
+    if container in remux.MATROSKA and not plan.rewrites:
         return "mkvpropedit"
-    if container == "matroska":
+    if container == "matroska" or plan.container:  # a container change: policy/convert.py
         return "mkvmerge"
     return "ffmpeg"
 
@@ -104,6 +106,10 @@ def _apply(
     remove_stale_temps(os.path.dirname(path))
     if method == "mkvpropedit":
         return _apply_in_place(path, current, duration, plan, tools, keep_backup, prober)
+    if plan.container:
+        from vpo.policy import convert
+
+        return convert.convert(path, current, duration, plan, tools, keep_backup, prober)
     temp = temp_sibling(path)
     backup = backup_sibling(path)
     moved = False  # True once the original has been renamed to `backup` (no hard links)
@@ -152,8 +158,7 @@ def _apply_in_place(
         raise
     before = os.stat(path)
     try:
-        changes = {a.track: bool(a.to) for a in plan.actions if a.track is not None}
-        remux.set_flags_in_place(tools.mkvpropedit, path, current, changes)
+        remux.set_properties_in_place(tools.mkvpropedit, path, current, in_place_edits(current, plan))
         result = _verified(path, plan, duration, prober)
         sync(path)
     except BaseException:
@@ -175,7 +180,7 @@ def _produce(
     if method == "mkvmerge":
         remux.mkvmerge_remux(tools.mkvmerge, path, temp, plan.order, plan.final, current)
     else:
-        remux.ffmpeg_remux(tools.ffmpeg, path, temp, plan.order, plan.final)
+        remux.ffmpeg_remux(tools.ffmpeg, path, temp, plan.order, plan.final, current=current)
 
 
 def _same_owner_and_mode(original: bytes, new: bytes) -> None:

@@ -1,0 +1,96 @@
+"""Plans people can read: per file, its tracks before and after (removed ones marked),
+every action with its reason, and the totals of a run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vpo.cli.render import print_text, table
+
+
+def _flags(t: dict[str, Any]) -> str:
+    return ",".join(n for n in ("default", "forced") if t.get(n)) or "-"
+
+
+def tracks_table(before: list[dict[str, Any]], after: list[dict[str, Any]], order: list[int] | None) -> str:
+    """One row per track as it is now; the AFTER columns say where it goes, or REMOVED."""
+    position = {index: pos for pos, index in enumerate(order)} if order is not None else {}
+    rows = []
+    for t in before:
+        pos = position.get(t["index"]) if order is not None else t["index"]
+        if pos is None or pos >= len(after):
+            planned = ["REMOVED", "", "", "", ""]
+        else:
+            a = after[pos]
+            planned = [str(pos), a.get("codec") or "-", a["language"], a.get("title") or "", _flags(a)]
+        rows.append(
+            [
+                str(t["index"]),
+                t["type"],
+                t.get("codec") or "-",
+                t["language"],
+                t.get("title") or "",
+                _flags(t),
+                "->",
+                *planned,
+            ]
+        )
+    headers = ["#", "TYPE", "CODEC", "LANG", "TITLE", "FLAGS", "", "NEW#", "CODEC", "LANG", "TITLE", "FLAGS"]
+    return table(headers, rows)
+
+
+def print_report(report: Any) -> None:
+    for f in report.files:
+        print_text(f"{f.status.upper():<9} {f.path}")
+        extra = f.extra
+        if extra.get("original_language"):
+            o = extra["original_language"]
+            print_text(f"    original language: {o['code'] or 'unknown'} ({o['source']})")
+        if extra.get("rule"):
+            print_text(f"    rule: {extra['rule']['action']}: {extra['rule']['reason']}")
+        for w in extra.get("warnings", ()):
+            print_text(f"    warning: {w}")
+        if f.before and f.after and f.actions:
+            order = next((a["to"] for a in f.actions if a["action"] == "reorder"), None)
+            if order is None:
+                removed = set(f.removed)
+                order = [t["index"] for t in f.before if t["index"] not in removed]
+            for line in tracks_table(f.before, f.after, order).splitlines():
+                print_text(f"    {line}")
+        for a in f.actions:
+            target = (
+                f"track {a['track']}"
+                if a["track"] is not None
+                else ("file" if a["action"] == "container" else "tracks")
+            )
+            if a["action"] == "remove":
+                print_text(f"    remove {target}: {a['reason'].split(': ', 1)[-1]}")
+            else:
+                print_text(f"    {a['action']} {target}: {a['from']} -> {a['to']}  ({a['reason']})")
+        for n in extra.get("notes", ()):
+            print_text(f"    note: {n}")
+        if f.error:
+            print_text(f"    error: {f.error}")
+    c = report.counts()
+    totals = report.totals()
+    tail = f" (job {report.job_id[:8]})" if report.job_id else " (dry run: nothing changed)"
+    print_text(
+        f"{c['changed']} changed, {c['planned']} planned, {c['unchanged']} unchanged, "
+        f"{c['failed']} failed{tail}"
+    )
+    verb = "would be" if report.dry_run else "were"
+    saved = totals["bytes_saved"]
+    print_text(
+        f"totals: {totals['files_changed']} files {verb} changed, {totals['tracks_removed']} tracks "
+        f"removed" + ("" if report.dry_run else f", {_size(saved)} saved")
+    )
+
+
+def _size(n: int) -> str:
+    sign = "-" if n < 0 else ""
+    value = float(abs(n))
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{sign}{value:.0f} {unit}" if unit == "bytes" else f"{sign}{value:.1f} {unit}"
+        value /= 1024
+    return f"{n} bytes"
