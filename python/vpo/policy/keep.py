@@ -24,7 +24,11 @@ class Kept:
 
 
 def is_font(t: Track) -> bool:
-    return (t.codec or "").lower() in FONT_CODECS or (t.title or "").lower().endswith(_FONT_SUFFIXES)
+    """A font, or an attachment of unknown kind (catalogued before VPO named attachments):
+    such a one is kept while styled subtitles remain, as a font would be."""
+    if t.codec is None:
+        return True
+    return t.codec.lower() in FONT_CODECS or (t.title or "").lower().endswith(_FONT_SUFFIXES)
 
 
 def choose(

@@ -24,7 +24,7 @@ def channel_layout(channels: int | None) -> str:
 
 def language_name(code: str) -> str:
     key = identity(code)
-    return "Unknown" if key == UNDETERMINED else NAMES.get(key, code)
+    return "" if key == UNDETERMINED else NAMES.get(key, code)
 
 
 def relabel(
