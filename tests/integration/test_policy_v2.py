@@ -245,7 +245,7 @@ def test_a_stream_matroska_cannot_hold_fails_the_file_and_nothing_changes(
 
 
 def test_a_kept_original_is_all_that_stays_under_the_old_name(make_video: MakeVideo, tmp_path: Path) -> None:
-    home, paths = _one(make_video, tmp_path, ["Films/clip.avi"])
+    home, _paths = _one(make_video, tmp_path, ["Films/clip.avi"])
     done = run_vpo(
         home, "apply", "--policy", policy(tmp_path, "schema_version: 2\ncontainer: mkv\n"), tmp_path / "lib"
     )
