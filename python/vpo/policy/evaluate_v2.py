@@ -72,7 +72,7 @@ def evaluate_v2(
             break
 
     # the original language: a rule's set, else the first audio track's, as catalogued
-    pinned = None
+    pinned = carrier = None
     if original is None:
         first = next((t for t in tracks if t.type == "audio" and t.index not in facts.commentary), None)
         if first is None:
@@ -86,7 +86,9 @@ def evaluate_v2(
                 source = f"unknown: the first audio track (track {first.index}) is untagged"
             else:
                 original, source = code, f"the first audio track (track {first.index}) as catalogued"
-                pinned = first.index if policy.uses_original() else None
+            # it stays the first audio track, so the next evaluation reads the same original
+            carrier = first.index
+            pinned = carrier if policy.uses_original() else None
     if stop is not None:
         return _stopped(tracks, stop, original, source, warnings)
 
@@ -95,7 +97,7 @@ def evaluate_v2(
     commentary = commentary_of(labelled)
 
     # 3. keep
-    kept = keep_stage.choose(labelled, policy, original=original, commentary=commentary)
+    kept = keep_stage.choose(labelled, policy, original=original, commentary=commentary, carrier=carrier)
     remaining = [t for t in labelled if t.index not in kept.removed]
     actions = [
         Action("remove", t.index, _describe(t), None, f"remove track {t.index}: {kept.removed[t.index]}")

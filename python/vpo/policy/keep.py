@@ -37,8 +37,12 @@ def choose(
     *,
     original: str | None,
     commentary: frozenset[int],
+    carrier: int | None = None,
 ) -> Kept:
-    """`tracks` relabelled (labels come first); `original`: the original language's code."""
+    """`tracks` relabelled (labels come first); `original`: the original language's code;
+    `carrier`: the audio track it was read from, if it was. That track stays while
+    `keep.subtitles.languages` says `original`: without it, the next evaluation would read
+    another original language off the result and drop the subtitles this one kept."""
     keep = policy.keep
     removed: dict[int, str] = {}
     notes: list[str] = []
@@ -63,6 +67,11 @@ def choose(
             removed[t.index] = (
                 f"audio language {t.language} is not kept (keep.audio.languages: {audio_shown})"
             )
+    if carrier in removed and ORIGINAL in (keep.subtitles.languages or ()):
+        notes.append(
+            f"keep track {carrier} although {removed.pop(carrier)}: it carries the original "
+            f"language ({original or 'unknown'}), which keep.subtitles.languages refers to"
+        )
     kept_audio = [t for t in audio if t.index not in removed]
     short = keep.audio.min_tracks - len(kept_audio)
     if short > 0:
