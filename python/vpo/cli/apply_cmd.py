@@ -10,8 +10,7 @@ import typer
 
 from vpo.cli.context import open_library, resolve_settings
 from vpo.cli.options import DryRunOpt, JsonOpt, ProfileOpt
-from vpo.cli.plan_render import print_report
-from vpo.cli.render import print_json
+from vpo.cli.plan_render import print_report, print_report_json
 from vpo.errors import UsageError
 
 
@@ -69,7 +68,7 @@ def apply(
     finally:
         db.close()
     if json_out:
-        print_json(report.to_dict())
+        print_report_json(report.to_dict())
     else:
         print_report(report)
     return 1 if any(f.status == "failed" for f in report.files) else 0

@@ -8,9 +8,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from vpo.media.languages import identity
 from vpo.media.models import Track
 from vpo.policy.models_v2 import ORIGINAL, TrackCondition, When, parse_comparison
+from vpo.policy.plan import identity
 
 _OPS: dict[str, Callable[[int, int], bool]] = {
     "==": operator.eq,

@@ -4,18 +4,17 @@ container, then order and default flags (version 1's, on the tracks that stay)."
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from vpo.media.languages import UNDETERMINED, identity
+from vpo.media.languages import UNDETERMINED
 from vpo.media.models import Track
 from vpo.policy import keep as keep_stage
 from vpo.policy.conditions import FileFacts, matches
 from vpo.policy.evaluate import order_and_flags
 from vpo.policy.labels import relabel
 from vpo.policy.models_v2 import ORIGINAL, PolicyV2
-from vpo.policy.plan import Action, Plan
+from vpo.policy.plan import Action, Plan, identity, regexes
 
 MATROSKA_FAMILY = ("matroska", "webm")
 # What Matroska holds as it is, by codec (as the catalogue names it). A text subtitle it
@@ -38,7 +37,7 @@ CONVERTED_CODECS = {"mov_text": "subrip"}
 def evaluate_v2(
     tracks: Sequence[Track], policy: PolicyV2, *, container: str | None, paths: tuple[str, ...] = ()
 ) -> Plan:
-    patterns = [re.compile(p, re.IGNORECASE) for p in policy.commentary_patterns]
+    patterns = regexes(tuple(policy.commentary_patterns))
 
     def commentary_of(ts: Sequence[Track]) -> frozenset[int]:
         return frozenset(

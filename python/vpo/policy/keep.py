@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from vpo.media.languages import identity
 from vpo.media.models import Track
 from vpo.policy.models_v2 import ORIGINAL, PolicyV2
+from vpo.policy.plan import identity
 
 STYLED_SUBTITLES = ("ass", "ssa")
 FONT_CODECS = ("ttf", "otf", "woff", "woff2")

@@ -3,15 +3,13 @@ Pure: tracks in, relabelled tracks and the actions (with reasons) out."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import replace
 
 from vpo.media.language_names import NAMES
-from vpo.media.languages import UNDETERMINED, identity
+from vpo.media.languages import UNDETERMINED
 from vpo.media.models import Track
 from vpo.policy.models_v2 import ORIGINAL, Labels
-from vpo.policy.plan import Action
+from vpo.policy.plan import Action, identity, regexes
 
 _LAYOUTS = {1: "Mono", 2: "Stereo", 3: "2.1", 6: "5.1", 7: "6.1", 8: "7.1"}
 
@@ -36,13 +34,14 @@ def relabel(
     """Each track with its planned language and title, and an action per change.
     `original`: the original language's code (None: unknown); `commentary`: indices of
     commentary tracks, whose titles are never replaced by a template."""
-    clear = [(p, re.compile(p, re.IGNORECASE)) for p in labels.clear_titles_matching]
+    clear = list(zip(labels.clear_titles_matching, regexes(tuple(labels.clear_titles_matching))))
     out: list[Track] = []
     actions: list[Action] = []
+    untagged = {"audio": labels.untagged_audio, "subtitle": labels.untagged_subtitles}
     for t in tracks:
         language, title = t.language, t.title
         language_why = ""
-        target = {"audio": labels.untagged_audio, "subtitle": labels.untagged_subtitles}.get(t.type)
+        target = untagged.get(t.type)
         if target is not None and identity(language) == UNDETERMINED:
             code = original if target == ORIGINAL else target
             if code is not None and identity(code) != UNDETERMINED:
@@ -58,7 +57,7 @@ def relabel(
         wanted = labels.audio_titles
         retitle = wanted is not None and t.type == "audio" and t.index not in commentary
         if wanted is not None and retitle and (wanted.when == "always" or not title):
-            made = _format(wanted.template, replace(t, language=language, title=title))
+            made = _format(wanted.template, language, t.channels, t.codec)
             if made and made != title:
                 title_why = (f"{title_why}; " if title_why else "") + (
                     f"labels.audio_titles ({wanted.when}): {wanted.template!r} gives {made!r}"
@@ -69,18 +68,20 @@ def relabel(
         if title != t.title:
             kind = "clear_title" if title is None else "set_title"
             actions.append(Action(kind, t.index, t.title, title, title_why))
-        out.append(
-            replace(t, language=language, title=title) if (language, title) != (t.language, t.title) else t
-        )
+        if (language, title) != (t.language, t.title):
+            t = Track(
+                t.index, t.type, t.codec, language, title, t.default, t.forced, t.channels, t.width, t.height
+            )
+        out.append(t)
     return out, actions
 
 
-def _format(template: str, t: Track) -> str:
+def _format(template: str, language: str, channels: int | None, codec: str | None) -> str:
     text = template.format(
-        language_name=language_name(t.language),
-        language=t.language,
-        channel_layout=channel_layout(t.channels),
-        channels="" if t.channels is None else t.channels,
-        codec=t.codec or "",
+        language_name=language_name(language),
+        language=language,
+        channel_layout=channel_layout(channels),
+        channels="" if channels is None else channels,
+        codec=codec or "",
     )
     return " ".join(text.split())

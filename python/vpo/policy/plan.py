@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from vpo.media.languages import identity as _identity
 from vpo.media.models import Track
 
 # What each action does, grouped as the JSON's `kind` (SPEC 10 keys stay as they were).
@@ -65,3 +68,13 @@ class Plan:
     def rewrites(self) -> bool:
         """Whether carrying it out needs a new file (a remux), not an in-place edit."""
         return self.reorders or bool(self.removed) or self.container is not None
+
+
+@functools.lru_cache(maxsize=64)
+def regexes(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    """A policy's patterns compiled once (case-insensitive), not once per file."""
+    return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+
+
+# Language identity, remembered: a library has few languages and a million tracks.
+identity = functools.lru_cache(maxsize=4096)(_identity)
