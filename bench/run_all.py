@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import SCRATCH, Result, Stats, print_table, require_venv
 
-MODULES = ("probe_speed", "walk_speed", "rescan", "jobs_list", "logging_overhead", "apply_speed")
+MODULES = ("probe_speed", "walk_speed", "rescan", "jobs_list", "logging_overhead", "apply_speed", "policy_v2")
 
 
 def environment() -> str:

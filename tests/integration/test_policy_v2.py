@@ -141,7 +141,32 @@ def test_mp4_and_avi_become_mkv_with_the_same_file_id(applied: dict[str, Any]) -
 
 
 def test_the_only_audio_track_stays_whatever_the_languages(applied: dict[str, Any]) -> None:
-    assert [t[2] for t in mkv_tracks(applied["paths"]["Films/italian.mkv"]) if t[0] == "audio"] == ["ita"]
+    audio = [t for t in mkv_tracks(applied["paths"]["Films/italian.mkv"]) if t[0] == "audio"]
+    assert [(t[2], t[3]) for t in audio] == [("ita", "Italian Stereo")]
+
+
+def test_labels_alone_are_an_in_place_edit(make_video: MakeVideo, tmp_path: Path) -> None:
+    """No track removed, no reorder: mkvpropedit sets the language and the names in place."""
+    film = make_video(
+        tmp_path / "lib" / "labels.mkv",
+        video_title="labels.mkv",
+        audio=[("eng", "Track 1", True), (None, None, False)],
+        tone=2080,
+    )
+    build(make_video, tmp_path / "lib", [])
+    home = tmp_path / "home"
+    scan(home, tmp_path / "lib")
+    inode = os.stat(film).st_ino
+    text = (
+        "schema_version: 2\nlabels:\n  untagged_audio: original\n  clear_titles_matching: ['^Track', 'mkv$']\n"
+        "  audio_titles: {when: empty, template: '{language_name}'}\n"
+    )
+    done = run_vpo(home, "--log-level", "info", "apply", "--policy", policy(tmp_path, text), "--json", film)
+    assert done.code == 0 and "with mkvpropedit" in done.stderr, done
+    assert os.stat(film).st_ino == inode
+    assert [t[2:4] for t in mkv_tracks(film)] == [("und", None), ("eng", "English"), ("eng", "English")]
+    again = run_vpo(home, "apply", "--policy", policy(tmp_path, text), "--json", film)
+    assert again.json()["files"][0]["status"] == "unchanged", again
 
 
 def test_a_second_apply_changes_nothing(applied: dict[str, Any]) -> None:
