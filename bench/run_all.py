@@ -33,6 +33,7 @@ MODULES = (
     "report_speed",
     "integrity",
     "apply_scale",
+    "policy_v2",
 )
 
 

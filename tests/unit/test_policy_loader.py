@@ -123,16 +123,16 @@ def test_missing_schema_version_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, "audio_language_preference: [eng]\n")
     err = error_of(path)
     assert isinstance(err, PolicyError)
-    assert err.message == f"{path}: schema_version is missing (this VPO reads schema_version: 1)"
+    assert err.message == f"{path}: schema_version is missing (this VPO reads schema_version: 1 or 2)"
 
 
-@pytest.mark.parametrize("value", ["2", "'1'", "0", "true"])
+@pytest.mark.parametrize("value", ["3", "'1'", "0", "true"])
 def test_other_schema_versions_are_refused(tmp_path: Path, value: str) -> None:
     path = write(tmp_path, f"# a comment\nschema_version: {value}\n")
     err = error_of(path)
     assert isinstance(err, PolicyError)
     assert err.message.startswith(f"{path}:2: schema_version: ")
-    assert err.message.endswith("is not supported (this VPO reads schema_version: 1)")
+    assert err.message.endswith("is not supported (this VPO reads schema_version: 1 or 2)")
 
 
 def test_invalid_yaml_names_its_line(tmp_path: Path) -> None:
@@ -162,7 +162,7 @@ def test_examples_exist() -> None:
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
 def test_every_example_policy_loads(path: Path) -> None:
     policy = load_policy(path)
-    assert policy.schema_version == 1
+    assert policy.schema_version == (2 if "schema_version: 2" in path.read_text() else 1)
 
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "policies.md"

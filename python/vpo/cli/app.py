@@ -151,6 +151,12 @@ def _register_backups(root: typer.Typer) -> None:
     root.add_typer(backups_cmd.app, name="backups")
 
 
+def _register_policy(root: typer.Typer) -> None:
+    from vpo.cli import policy_cmd
+
+    root.add_typer(policy_cmd.app, name="policy")
+
+
 def _register_profiles(root: typer.Typer) -> None:
     from vpo.cli import profiles_cmd
 
@@ -170,6 +176,7 @@ COMMANDS = {
     "jobs": _register_jobs,
     "backups": _register_backups,
     "profiles": _register_profiles,
+    "policy": _register_policy,
 }
 
 

@@ -8,12 +8,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from vpo.cli import render
 from vpo.cli.context import open_library, resolve_settings
 from vpo.cli.options import DryRunOpt, JsonOpt, ProfileOpt, paths_argument
-from vpo.cli.render import print_json
+from vpo.cli.plan_render import print_report, print_report_json
 from vpo.errors import UsageError
-from vpo.reports.units import human_size
 
 
 def apply(
@@ -35,7 +33,8 @@ def apply(
     json_out: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> int:
-    """Put tracks in the order and with the flags a policy asks for (verified, reversible).
+    """Make files look as a policy says: track order and flags; with schema 2 also the tracks
+    kept, their labels and the container (verified, reversible).
 
     Exit 0: every file complies or was changed; 1: some files failed (each restored);
     2: a policy, profile, settings or tool problem found before any file was touched.
@@ -70,29 +69,7 @@ def apply(
     finally:
         db.close()
     if json_out:
-        print_json(report.to_dict())
+        print_report_json(report.to_dict())
     else:
-        _print(report)
+        print_report(report)
     return 1 if any(f.status == "failed" for f in report.files) else 0
-
-
-def _print(report) -> None:  # type: ignore[no-untyped-def]
-    # a dry run's plan is what was asked for; a real run's lines are its summary (-q: none)
-    print_text = render.print_text if report.dry_run else render.print_summary
-    for f in report.files:
-        print_text(f"{f.status.upper():<9} {f.path}")
-        for a in f.actions:
-            target = f"track {a['track']}" if a["track"] is not None else "tracks"
-            print_text(f"    {a['action']} {target}: {a['from']} -> {a['to']}  ({a['reason']})")
-        if f.note:
-            print_text(f"    note: {f.note}")
-        if f.error:
-            print_text(f"    error: {f.error}")
-    c = report.counts()
-    tail = f" (job {report.job_id[:8]})" if report.job_id else " (dry run: nothing changed)"
-    print_text(
-        f"{c['changed']} changed, {c['planned']} planned, {c['unchanged']} unchanged, "
-        f"{c['failed']} failed{tail}"
-    )
-    if report.job_id:
-        print_text(f"originals kept for undo: {human_size(report.kept_bytes())}")

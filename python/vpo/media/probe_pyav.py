@@ -87,12 +87,24 @@ def _transfer(ctx) -> str | None:  # type: ignore[no-untyped-def]
     return transfer_name(getattr(ctx, "color_trc", None)) if ctx is not None else None
 
 
+_ATTACHMENT_CODECS = {
+    "application/x-truetype-font": "ttf",
+    "application/x-font-ttf": "ttf",
+    "application/x-font": "ttf",
+    "font/ttf": "ttf",
+    "application/vnd.ms-opentype": "otf",
+    "application/x-font-opentype": "otf",
+    "font/otf": "otf",
+    "font/sfnt": "ttf",
+}
+
+
 def _codec_name(stream, ctx) -> str | None:  # type: ignore[no-untyped-def]
     """The codec's descriptor name (`subrip`, `mp3`), as ffprobe reports it, not the
     decoder's (`srt`, `mp3float`)."""
     codec = ctx.codec if ctx is not None else getattr(stream, "codec", None)
-    if codec is None:
-        return None
+    if codec is None:  # an attachment: named from its MIME type, as ffprobe names it
+        return _ATTACHMENT_CODECS.get(str(getattr(stream, "mimetype", "") or "").lower())
     return getattr(codec, "canonical_name", None) or codec.name
 
 

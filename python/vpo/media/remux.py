@@ -21,6 +21,7 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
+from vpo.media import mkvmerge_args
 from vpo.media.models import Track
 from vpo.media.tools import run_tool
 
@@ -58,11 +59,37 @@ def set_flags_in_place(
 ) -> None:
     """`changes`: {current track index: default flag}. `hold`: a descriptor the tool inherits
     too (the caller's lock on the file: it lasts while the tool runs, even if VPO is killed)."""
+    set_properties_in_place(
+        mkvpropedit,
+        path,
+        current,
+        {i: [("flag-default", str(int(d)))] for i, d in changes.items()},
+        hold=hold,
+    )
+
+
+def set_properties_in_place(
+    mkvpropedit: str,
+    path: bytes,
+    current: Sequence[Track],
+    edits: dict[int, list[tuple[str, str | None]]],
+    *,
+    hold: int | None = None,
+) -> None:
+    """`edits`: {current track index: [(mkvpropedit property, value; None deletes it)]};
+    `hold` as for set_flags_in_place."""
     numbers = matroska_track_numbers(current)
     with _descriptor(path, os.O_RDWR) as (name, fd):
         args: list[str | bytes] = [mkvpropedit, name]
-        for index, default in sorted(changes.items()):
-            args += ["--edit", f"track:{numbers[index]}", "--set", f"flag-default={int(default)}"]
+        for index, changes in sorted(edits.items()):
+            args += ["--edit", f"track:{numbers[index]}"]
+            for prop, value in changes:
+                args += ["--delete", prop] if value is None else ["--set", f"{prop}={value}"]
+        if not all(isinstance(a, str) and a.isascii() for a in args[2:]):
+            # mkvtoolnix reads arguments in the locale's charset (C here): say it is UTF-8
+            args = [mkvpropedit, "--command-line-charset", "UTF-8", name] + [
+                a.encode("utf-8", "surrogateescape") if isinstance(a, str) else a for a in args[2:]
+            ]
         run_tool(args, warning_code=1, pass_fds=(fd,) if hold is None else (fd, hold), env=_MKVTOOLNIX_ENV)
 
 
@@ -73,21 +100,36 @@ def mkvmerge_remux(
     order: Sequence[int],
     final: Sequence[Track],
     current: Sequence[Track],
+    *,
+    ids: dict[int, int] | None = None,
+    extras: Sequence[mkvmerge_args.Extra] = (),
+    explicit: bool = False,
 ) -> None:
     """`dst`: an ASCII name in the directory of `src`. mkvmerge track ids are the stream
-    indices of the tracks (attachments are not tracks and are copied as they are)."""
+    indices of the tracks of a Matroska source (attachments numbered apart), or `ids` for
+    another container; tracks not in `order` are left out (see mkvmerge_args.build)."""
     folder, name = os.path.split(dst)
     if not name.isascii() or name.startswith((b"-", b"@")):
         raise ValueError(f"mkvmerge output name must be plain ASCII: {name!r}")
-    by_index = {t.index: t for t in current}
-    tracks = [i for i in order if by_index[i].type != "attachment"]
-    planned = {i: final[pos] for pos, i in enumerate(order)}
     with _descriptor(src, os.O_RDONLY) as (source, fd):
-        args: list[str | bytes] = [mkvmerge, "--quiet", "-o", b"./" + name]
-        for i in tracks:
-            args += ["--default-track-flag", f"{i}:{int(planned[i].default)}"]
-        args += ["--track-order", ",".join(f"0:{i}" for i in tracks), source]
+        args = mkvmerge_args.build(
+            mkvmerge,
+            b"./" + name,
+            source,
+            order=order,
+            final=final,
+            current=current,
+            ids=ids if ids is not None else mkvmerge_args.matroska_ids(current),
+            extras=extras,
+            explicit=explicit,
+        )
         run_tool(args, warning_code=1, pass_fds=(fd,), cwd=folder or b".", env=_MKVTOOLNIX_ENV)
+
+
+def mkvmerge_identify(mkvmerge: str, src: bytes) -> str:
+    """`mkvmerge -J` of `src` (its JSON text)."""
+    with _descriptor(src, os.O_RDONLY) as (source, fd):
+        return run_tool([mkvmerge, "-J", source], pass_fds=(fd,), env=_MKVTOOLNIX_ENV)
 
 
 def ffmpeg_remux(
@@ -98,11 +140,14 @@ def ffmpeg_remux(
     final: Sequence[Track],
     *,
     timeout: float | None = None,
+    current: Sequence[Track] = (),
 ) -> None:
+    """`current` given: languages and titles that the plan changes are written too."""
     args: list[str | bytes] = [ffmpeg, "-nostdin", "-v", "error", "-y", "-i", b"file:" + os.path.abspath(src)]
     for i in order:
         args += ["-map", f"0:{i}"]
     args += ["-c", "copy", "-map_metadata", "0", "-map_chapters", "0"]
+    by_index = {t.index: t for t in current}
     for pos, track in enumerate(final):
         flags = [
             f
@@ -114,5 +159,10 @@ def ffmpeg_remux(
             if on
         ]
         args += [f"-disposition:{pos}", "+".join(flags) if flags else "0"]
+        was = by_index.get(order[pos])
+        if was is not None and was.language != track.language:
+            args += [f"-metadata:s:{pos}", f"language={track.language}"]
+        if was is not None and was.title != track.title:
+            args += [f"-metadata:s:{pos}", f"title={track.title or ''}".encode("utf-8", "surrogateescape")]
     args.append(b"file:" + os.path.abspath(dst))
     run_tool(args, timeout=timeout)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import Any
 
 from vpo.catalogue import DEFAULT_EXTENSIONS
 from vpo.config.settings import ToolsSettings
@@ -20,12 +19,16 @@ from vpo.errors import Interrupted, VpoError
 from vpo.jobs.tracker import JobTracker
 from vpo.library.targets import Unusable, resolve_targets
 from vpo.logging import file_context
-from vpo.media.models import Track
 from vpo.media.probe import ProberConfig
 from vpo.media.tools import require_tools
-from vpo.policy import executor, recover
-from vpo.policy.evaluate import Plan, evaluate
+from vpo.policy import executor
+from vpo.policy.fileops import ApplyFailed
 from vpo.policy.models import Policy
+from vpo.policy.outcome import ApplyReport, FileOutcome
+from vpo.policy.planning import Planned, conversion_problem, outcome_extra, plan_files
+from vpo.policy.scope import scan_roots
+
+__all__ = ["ApplyOptions", "ApplyReport", "FileOutcome", "apply", "targets"]
 from vpo.timeutil import now_iso
 
 log = logging.getLogger(__name__)
@@ -45,53 +48,6 @@ class ApplyOptions:
     journal_dir: bytes = b""  # $VPO_HOME/journal: in-place edits' journals
 
 
-@dataclass
-class FileOutcome:
-    path: str
-    status: str  # planned | changed | unchanged | failed
-    actions: list[dict[str, Any]] = field(default_factory=list)
-    error: str | None = None
-    file_id: int | None = None  # the catalogue's id, when it knows the file (not in the JSON)
-    note: str | None = None  # e.g. why a flags edit is a remux
-    kept_bytes: int = 0  # what the kept original or journal of this file holds on disk
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "status": self.status,
-            "actions": self.actions,
-            "error": self.error,
-            "note": self.note,
-            "kept_bytes": self.kept_bytes,
-        }
-
-
-@dataclass
-class ApplyReport:
-    job_id: str | None
-    dry_run: bool
-    files: list[FileOutcome]
-
-    def counts(self) -> dict[str, int]:
-        out = {"planned": 0, "changed": 0, "unchanged": 0, "failed": 0}
-        for f in self.files:
-            out[f.status] += 1
-        return out
-
-    def kept_bytes(self) -> int:
-        """Disk the kept originals and journals of this apply hold."""
-        return sum(f.kept_bytes for f in self.files)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "job_id": self.job_id,
-            "dry_run": self.dry_run,
-            "counts": self.counts(),
-            "kept_bytes": self.kept_bytes(),
-            "files": [f.to_dict() for f in self.files],
-        }
-
-
 def targets(db: Database, options: ApplyOptions) -> list[FileRecord | FileOutcome]:
     """Catalogued files for each PATH; what VPO cannot touch is reported as failed."""
     return [
@@ -104,30 +60,17 @@ def targets(db: Database, options: ApplyOptions) -> list[FileRecord | FileOutcom
     ]
 
 
-@dataclass
-class _Planned:
-    record: FileRecord
-    current: list[Track]
-    plan: Plan
-    stat: tuple[int, int]  # (size, mtime_ns) the plan was made for
-    in_place: bool = True  # False: the headers cannot be edited in place (see note)
-    note: str | None = None
-
-    @property
-    def method(self) -> str:
-        return executor.method_for(self.record.container or "", self.plan, in_place=self.in_place)
-
-
 def apply(db: Database, options: ApplyOptions) -> ApplyReport:
     """Plan every file first (pure, cheap), check the tools the plans need, then change the
     files one by one. Problems found before the first change raise (exit 2); a file that
     fails is restored and reported, and the rest go on."""
-    work: list[FileOutcome | _Planned] = []
-    for target in targets(db, options):
-        work.append(target if isinstance(target, FileOutcome) else _plan(db, target, options))
-    plans = [w for w in work if isinstance(w, _Planned) and not w.plan.empty]
+    roots = scan_roots(db.conn, options.paths)
+    work = plan_files(db, targets(db, options), options, roots)
+    plans = [w for w in work if isinstance(w, Planned) and not w.plan.empty]
     if not options.dry_run and plans:
         needed = sorted({w.method for w in plans})
+        if any(w.plan.container for w in plans):
+            needed = sorted({*needed, "mkvmerge", "ffmpeg"})  # mov_text is made SRT with ffmpeg
         require_tools({name: getattr(options.tools, name) for name in needed})
 
     tracker = None
@@ -172,42 +115,40 @@ def apply(db: Database, options: ApplyOptions) -> ApplyReport:
     return report
 
 
-def _plan(db: Database, record: FileRecord, options: ApplyOptions) -> FileOutcome | _Planned:
-    shown = os.fsdecode(record.path)
-    # An apply killed mid-way: the original goes back first (a dry run says what it would do,
-    # and plans as if the original were back).
-    restored = recover.recover(record.path, (record.size, record.mtime_ns), dry_run=options.dry_run)
-    try:
-        st = os.stat(record.path)
-    except OSError as exc:
-        return FileOutcome(shown, "failed", error=f"cannot read: {exc.strerror}", file_id=record.id)
-    if (st.st_size != record.size or st.st_mtime_ns != record.mtime_ns) and not (
-        options.dry_run and restored
-    ):
-        return FileOutcome(
-            shown, "failed", error="changed since the last scan; run `vpo scan` first", file_id=record.id
-        )
-    current = files_db.tracks_of(db.conn, record.id)
-    plan = evaluate(current, options.policy, container=record.container)
-    planned = _Planned(record, current, plan, (st.st_size, st.st_mtime_ns))
-    if not plan.empty and planned.method == "mkvpropedit":
-        problem = executor.in_place_problem(record.path)
-        if problem:
-            planned.in_place, planned.note = False, problem
-    return planned
-
-
-def _one(db: Database, item: _Planned, options: ApplyOptions, tracker: JobTracker | None) -> FileOutcome:
+def _one(db: Database, item: Planned, options: ApplyOptions, tracker: JobTracker | None) -> FileOutcome:
     record, current, plan = item.record, item.current, item.plan
     shown = os.fsdecode(record.path)
     actions = [a.to_dict() for a in plan.actions]
+    extra = outcome_extra(plan, options.policy)
+    for warning in plan.warnings:
+        log.warning("%s: %s", shown, warning)
+    if plan.rule is not None and plan.rule[0] == "fail":
+        outcome = FileOutcome(shown, "failed", error=plan.rule[1], extra=extra, before=current)
+        if tracker is not None:
+            with db.transaction() as conn:
+                tracker.add_files(conn, [(record.id, record.path, "error", {"error": plan.rule[1]})])
+        return outcome
     if plan.empty:
-        return FileOutcome(shown, "unchanged")
+        return FileOutcome(shown, "unchanged", extra=extra)
+    problem = conversion_problem(db, record, plan)
     if options.dry_run:
-        return FileOutcome(shown, "planned", actions, note=item.note)
+        return FileOutcome(
+            shown,
+            "failed" if problem else "planned",
+            actions,
+            error=problem,
+            extra=extra,
+            before=current,
+            after=plan.final,
+            order=plan.order,
+            removed=plan.removed,
+            note=item.note,
+        )
     assert tracker is not None
     before = [t.to_dict() for t in current]
     try:
+        if problem:
+            raise ApplyFailed(problem)
         done = executor.execute(
             record.path,
             record.container or "",
@@ -240,19 +181,22 @@ def _one(db: Database, item: _Planned, options: ApplyOptions, tracker: JobTracke
                     )
                 ],
             )
-        return FileOutcome(shown, "failed", actions, error=exc.message, note=item.note)
+        return FileOutcome(
+            shown, "failed", actions, error=exc.message, extra=extra, before=current, note=item.note
+        )
     from vpo.scan.walker import fingerprints
 
-    st = os.stat(record.path)
-    fingerprint = fingerprints([record.path])[0][0]
+    path = done.path or record.path
+    st = os.stat(path)
+    fingerprint = fingerprints([path])[0][0]
     journal = executor.journal_name(done.journal) if done.journal else None
     kept = journal if journal else done.backup
     kept_bytes = _size(done.journal.file) if done.journal and journal else _size(done.backup)
-    with db.transaction() as conn:
+    with db.transaction() as conn:  # a new name goes into files.path with the job's row
         files_db.update_probe_result(
             conn,
             record.id,
-            path=record.path,
+            path=path,
             size=st.st_size,
             mtime_ns=st.st_mtime_ns,
             dev=st.st_dev,
@@ -266,10 +210,11 @@ def _one(db: Database, item: _Planned, options: ApplyOptions, tracker: JobTracke
             [
                 (
                     record.id,
-                    record.path,
+                    path,
                     "applied",
                     {
                         "method": done.method,
+                        "renamed_from": os.fsdecode(record.path) if path != record.path else None,
                         "actions": actions,
                         "before": before,
                         "after": [t.to_dict() for t in done.result.tracks],
@@ -293,7 +238,19 @@ def _one(db: Database, item: _Planned, options: ApplyOptions, tracker: JobTracke
         f"{kept_bytes:,}",
         f" in {os.fsdecode(kept)}" if kept else "",
     )
-    return FileOutcome(shown, "changed", actions, note=item.note, kept_bytes=kept_bytes)
+    return FileOutcome(
+        os.fsdecode(path),
+        "changed",
+        actions,
+        extra={**extra, **({"renamed_from": shown} if path != record.path else {})},
+        before=current,
+        after=done.result.tracks,
+        order=plan.order,
+        removed=plan.removed,
+        bytes_saved=record.size - st.st_size,
+        note=item.note,
+        kept_bytes=kept_bytes,
+    )
 
 
 def _size(path: bytes | None) -> int:

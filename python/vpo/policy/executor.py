@@ -35,6 +35,7 @@ from vpo.media.models import ProbeResult, Track
 from vpo.media.probe import ProberConfig, probe_file
 from vpo.media.siblings import hidden_sibling, kept_original, remove_stale_temps, temp_sibling
 from vpo.policy import journal as journals
+from vpo.policy.edits import in_place_edits
 from vpo.policy.evaluate import Plan
 from vpo.policy.fileops import ApplyFailed, file_lock, remove, sync, sync_folder
 from vpo.policy.verify import verify
@@ -48,6 +49,7 @@ class Applied:
     method: str
     backup: bytes | None  # the kept original of a remux
     journal: journals.Journal | None = None  # an in-place edit's, still pending: see finish_journal
+    path: bytes | None = None  # the file's new name, when a container change renamed it
 
 
 @dataclass(frozen=True)
@@ -64,10 +66,10 @@ def method_for(container: str, plan: Plan, *, in_place: bool = True) -> str:
     mkvmerge (Matroska reorders), ffmpeg (everything else). WebM reorders use ffmpeg's WebM
     muxer: mkvmerge's WebM mode refuses tracks it can only pass through, such as the WebVTT
     subtitles ffmpeg writes, and without it the result would no longer be WebM. Without
-    `in_place` (headers that cannot be located, see in_place_problem) flags are remuxed."""
-    if container in remux.MATROSKA and not plan.reorders and in_place:
+    `in_place` (headers that cannot be located, see in_place_problem) the edit is a remux."""
+    if container in remux.MATROSKA and not plan.rewrites and in_place:
         return "mkvpropedit"
-    if container == "matroska":
+    if container == "matroska" or plan.container:  # a container change: policy/convert.py
         return "mkvmerge"
     return "ffmpeg"
 
@@ -111,6 +113,10 @@ def _apply(
     prober: ProberConfig,
 ) -> Applied:
     remove_stale_temps(os.path.dirname(path))
+    if plan.container:
+        from vpo.policy import convert
+
+        return convert.convert(path, current, duration, plan, tools, keep_backup, prober)
     temp = temp_sibling(path)
     backup = hidden_sibling(path)
     moved = False  # True once the original has been renamed to `backup` (no hard links)
@@ -171,8 +177,9 @@ def _apply_in_place(
     except ebml_layout.NotMatroska as exc:
         raise ApplyFailed(f"cannot edit in place: {exc}") from None
     try:
-        changes = {a.track: bool(a.to) for a in plan.actions if a.track is not None}
-        remux.set_flags_in_place(tools.mkvpropedit, path, current, changes, hold=lock)
+        remux.set_properties_in_place(
+            tools.mkvpropedit, path, current, in_place_edits(current, plan), hold=lock
+        )
         problem = journals.untouched(journal, path)
         if problem:
             raise ApplyFailed(f"verification failed: {problem}")
@@ -214,7 +221,7 @@ def _produce(
     if method == "mkvmerge":
         remux.mkvmerge_remux(tools.mkvmerge, path, temp, plan.order, plan.final, current)
     else:
-        remux.ffmpeg_remux(tools.ffmpeg, path, temp, plan.order, plan.final)
+        remux.ffmpeg_remux(tools.ffmpeg, path, temp, plan.order, plan.final, current=current)
 
 
 def _same_owner_and_mode(original: bytes, new: bytes) -> None:

@@ -1,18 +1,30 @@
-"""Reading a policy file: ruamel.yaml for file:line, pydantic for the rules."""
+"""Reading a policy file: ruamel.yaml for file:line, pydantic for the rules.
+
+`schema_version: 1` files are read exactly as before; `schema_version: 2` (SPEC 13) adds
+keep, labels, container and rules."""
 
 from __future__ import annotations
 
+import types
+import typing
 from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
 
 from vpo.config.yaml_file import describe_validation, line_of, load_yaml, plain
 from vpo.errors import PolicyError, PolicyNotFoundError
-from vpo.policy.models import SCHEMA_VERSION, DefaultFlags, Policy, TranscodeSection
+from vpo.policy.models import Policy
+
+SUPPORTED_VERSIONS = (1, 2)
 
 
 def load_policy(path: Path) -> Policy:
-    """The validated policy, or PolicyError (PolicyNotFoundError) whose message starts with
-    `file:line:` and names the key and the reason."""
+    """The validated policy (a PolicyV2 for version 2), or PolicyError (PolicyNotFoundError)
+    whose message starts with `file:line:` and names the key and the reason."""
     from pydantic import ValidationError
+
+    from vpo.policy.models_v2 import PolicyV2
 
     if not path.exists():
         raise PolicyNotFoundError(f"{path}: policy file not found", details={"file": str(path)})
@@ -20,24 +32,67 @@ def load_policy(path: Path) -> Policy:
     if not isinstance(document, dict):
         raise PolicyError(f"{path}: a policy is a mapping of keys to values", details={"file": str(path)})
     version = document.get("schema_version")
+    readable = " or ".join(str(v) for v in SUPPORTED_VERSIONS)
     if version is None:
         raise PolicyError(
-            f"{path}: schema_version is missing (this VPO reads schema_version: {SCHEMA_VERSION})",
+            f"{path}: schema_version is missing (this VPO reads schema_version: {readable})",
             details={"file": str(path), "key": "schema_version"},
         )
-    if version != SCHEMA_VERSION or isinstance(version, bool):
+    if version not in SUPPORTED_VERSIONS or isinstance(version, bool):
         line = line_of(document, ("schema_version",))
         raise PolicyError(
             f"{path}:{line}: schema_version: {version!r} is not supported "
-            f"(this VPO reads schema_version: {SCHEMA_VERSION})",
+            f"(this VPO reads schema_version: {readable})",
             details={"file": str(path), "line": line, "key": "schema_version"},
         )
+    model: type[Policy] = PolicyV2 if version == 2 else Policy
     try:
-        return Policy.model_validate(plain(document))
+        return model.model_validate(plain(document))
     except ValidationError as exc:
-        accepted = {
-            (): sorted(Policy.model_fields),
-            ("default_flags",): sorted(DefaultFlags.model_fields),
-            ("transcode",): sorted(TranscodeSection.model_fields),
-        }
-        raise describe_validation(path, document, exc, error=PolicyError, accepted=accepted) from None  # type: ignore[arg-type]
+        raise describe_validation(
+            path,
+            document,
+            exc,
+            error=PolicyError,  # type: ignore[arg-type]
+            accepted=_AcceptedKeys(model),
+        ) from None
+
+
+class _AcceptedKeys(dict[tuple[Any, ...], list[str]]):
+    """{location of a mapping: its accepted keys}, worked out from the model on demand,
+    for every level (`rules.0.when.audio`)."""
+
+    def __init__(self, model: type[BaseModel]) -> None:
+        super().__init__()
+        self.model = model
+
+    def __bool__(self) -> bool:  # answers for every location, though it holds none
+        return True
+
+    def get(self, loc: tuple[Any, ...], default: Any = None) -> Any:
+        current: Any = self.model
+        for part in loc:
+            if isinstance(part, int):
+                continue
+            current = _field_model(current, str(part))
+            if current is None:
+                return default
+        return sorted(f.alias or name for name, f in current.model_fields.items())
+
+
+def _field_model(model: type[BaseModel], key: str) -> type[BaseModel] | None:
+    for name, info in model.model_fields.items():
+        if key in (name, info.alias):
+            return _model_in(info.annotation)
+    return None
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if isinstance(annotation, (types.UnionType, typing._GenericAlias)) or typing.get_origin(annotation):  # type: ignore[attr-defined]
+        for arg in typing.get_args(annotation):
+            found = _model_in(arg)
+            if found is not None:
+                return found
+    return None

@@ -1,0 +1,102 @@
+"""Plans people can read: per file, its tracks before and after (removed ones marked),
+every action with its reason, and the totals of a run."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from vpo.cli import render
+from vpo.cli.render import table
+from vpo.reports.units import human_size
+
+
+def print_report_json(document: dict[str, Any]) -> None:
+    """The apply document, one line per file: the same JSON as print_json's, but the
+    files are encoded by json's C encoder (an indented document is encoded in Python,
+    5 s of a 100,000-file dry run). Non-UTF-8 names leave as `\\udcXX` escapes."""
+    files = document["files"]
+    head = json.dumps({k: v for k, v in document.items() if k != "files"}, indent=2, ensure_ascii=True)
+    body = ",\n".join("    " + json.dumps(f, ensure_ascii=True) for f in files)
+    sys.stdout.write(head[:-2] + ',\n  "files": [\n' + body + ("\n" if body else "") + "  ]\n}\n")
+
+
+def _flags(t: dict[str, Any]) -> str:
+    return ",".join(n for n in ("default", "forced") if t.get(n)) or "-"
+
+
+def plan_table(before: list[dict[str, Any]], after: list[dict[str, Any]], order: list[int] | None) -> str:
+    """One row per track as it is now; the AFTER columns say where it goes, or REMOVED."""
+    position = {index: pos for pos, index in enumerate(order)} if order is not None else {}
+    rows = []
+    for t in before:
+        pos = position.get(t["index"]) if order is not None else t["index"]
+        if pos is None or pos >= len(after):
+            planned = ["REMOVED", "", "", "", ""]
+        else:
+            a = after[pos]
+            planned = [str(pos), a.get("codec") or "-", a["language"], a.get("title") or "", _flags(a)]
+        rows.append(
+            [
+                str(t["index"]),
+                t["type"],
+                t.get("codec") or "-",
+                t["language"],
+                t.get("title") or "",
+                _flags(t),
+                "->",
+                *planned,
+            ]
+        )
+    headers = ["#", "TYPE", "CODEC", "LANG", "TITLE", "FLAGS", "", "NEW#", "CODEC", "LANG", "TITLE", "FLAGS"]
+    return table(headers, rows)
+
+
+def print_report(report: Any) -> None:
+    # a dry run's plan is what was asked for; a real run's lines are its summary (-q: none)
+    print_text = render.print_text if report.dry_run else render.print_summary
+    for f in report.files:
+        print_text(f"{f.status.upper():<9} {f.path}")
+        extra = f.extra
+        if extra.get("original_language"):
+            o = extra["original_language"]
+            print_text(f"    original language: {o['code'] or 'unknown'} ({o['source']})")
+        if extra.get("rule"):
+            print_text(f"    rule: {extra['rule']['action']}: {extra['rule']['reason']}")
+        for w in extra.get("warnings", ()):
+            print_text(f"    warning: {w}")
+        if f.before and f.after and f.actions and f.order is not None:
+            before = [t.to_dict() for t in f.before]
+            after = [t.to_dict() for t in f.after]
+            for line in plan_table(before, after, list(f.order)).splitlines():
+                print_text(f"    {line}")
+        for a in f.actions:
+            target = (
+                f"track {a['track']}"
+                if a["track"] is not None
+                else ("file" if a["action"] == "container" else "tracks")
+            )
+            if a["action"] == "remove":
+                print_text(f"    remove {target}: {a['reason'].split(': ', 1)[-1]}")
+            else:
+                print_text(f"    {a['action']} {target}: {a['from']} -> {a['to']}  ({a['reason']})")
+        for n in (*extra.get("notes", ()), *([f.note] if f.note else [])):
+            print_text(f"    note: {n}")
+        if f.error:
+            print_text(f"    error: {f.error}")
+    c = report.counts()
+    totals = report.totals()
+    tail = f" (job {report.job_id[:8]})" if report.job_id else " (dry run: nothing changed)"
+    print_text(
+        f"{c['changed']} changed, {c['planned']} planned, {c['unchanged']} unchanged, "
+        f"{c['failed']} failed{tail}"
+    )
+    verb = "would be" if report.dry_run else "were"
+    saved = totals["bytes_saved"]
+    print_text(
+        f"totals: {totals['files_changed']} files {verb} changed, {totals['tracks_removed']} tracks "
+        f"removed" + ("" if report.dry_run else f", {human_size(saved)} saved")
+    )
+    if report.job_id:
+        print_text(f"originals kept for undo: {human_size(report.kept_bytes())}")

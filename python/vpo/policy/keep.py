@@ -1,0 +1,134 @@
+"""Schema 2's `keep`: which tracks stay. Pure. The safety rules are part of it: the last
+video track is never removed (video is never removed at all), audio never goes under
+`min_tracks` (the best-ranked removed tracks stay, said in a note), forced subtitles are
+decided by `forced` alone, fonts stay while styled (ASS/SSA) subtitles remain."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from vpo.media.models import Track
+from vpo.policy.models_v2 import ORIGINAL, PolicyV2
+from vpo.policy.plan import identity
+
+STYLED_SUBTITLES = ("ass", "ssa")
+FONT_CODECS = ("ttf", "otf", "woff", "woff2")
+_FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".woff", ".woff2")
+
+
+@dataclass(frozen=True)
+class Kept:
+    removed: dict[int, str]  # current index -> why it goes
+    notes: tuple[str, ...]  # what stays on purpose although the policy would drop it
+
+
+def is_font(t: Track) -> bool:
+    """A font, or an attachment of unknown kind (catalogued before VPO named attachments):
+    such a one is kept while styled subtitles remain, as a font would be."""
+    if t.codec is None:
+        return True
+    return t.codec.lower() in FONT_CODECS or (t.title or "").lower().endswith(_FONT_SUFFIXES)
+
+
+def choose(
+    tracks: Sequence[Track],
+    policy: PolicyV2,
+    *,
+    original: str | None,
+    commentary: frozenset[int],
+    carrier: int | None = None,
+) -> Kept:
+    """`tracks` relabelled (labels come first); `original`: the original language's code;
+    `carrier`: the audio track it was read from, if it was. That track stays while
+    `keep.subtitles.languages` says `original`: without it, the next evaluation would read
+    another original language off the result and drop the subtitles this one kept."""
+    keep = policy.keep
+    removed: dict[int, str] = {}
+    notes: list[str] = []
+
+    def wanted(languages: list[str] | None) -> tuple[set[str] | None, str]:
+        if languages is None:
+            return None, ""
+        ids = {
+            identity(original) if x == ORIGINAL and original else identity(x)
+            for x in languages
+            if x != ORIGINAL or original
+        }
+        shown = ", ".join(f"original={original or 'unknown'}" if x == ORIGINAL else x for x in languages)
+        return ids, shown
+
+    audio_langs, audio_shown = wanted(keep.audio.languages)
+    audio = [t for t in tracks if t.type == "audio"]
+    for t in audio:
+        if t.index in commentary and not keep.audio.commentary:
+            removed[t.index] = f"audio track {t.index} is commentary (keep.audio.commentary: false)"
+        elif audio_langs is not None and identity(t.language) not in audio_langs:
+            removed[t.index] = (
+                f"audio language {t.language} is not kept (keep.audio.languages: {audio_shown})"
+            )
+    if carrier in removed and ORIGINAL in (keep.subtitles.languages or ()):
+        notes.append(
+            f"keep track {carrier} although {removed.pop(carrier)}: it carries the original "
+            f"language ({original or 'unknown'}), which keep.subtitles.languages refers to"
+        )
+    kept_audio = [t for t in audio if t.index not in removed]
+    short = keep.audio.min_tracks - len(kept_audio)
+    if short > 0:
+        prefs = [identity(c) for c in policy.audio_language_preference]
+
+        def rank(t: Track) -> tuple[int, int, int, int]:
+            lang = identity(t.language)
+            return (
+                int(t.index in commentary),
+                prefs.index(lang) if lang in prefs else len(prefs),
+                int(not t.default),
+                t.index,
+            )
+
+        for t in sorted((t for t in audio if t.index in removed), key=rank)[:short]:
+            notes.append(
+                f"keep track {t.index} although {removed.pop(t.index)}: "
+                f"keep.audio.min_tracks is {keep.audio.min_tracks}"
+            )
+            kept_audio.append(t)
+    kept_audio_langs = {identity(t.language) for t in kept_audio}
+
+    sub_langs, sub_shown = wanted(keep.subtitles.languages)
+    for t in tracks:
+        if t.type != "subtitle":
+            continue
+        if t.forced:
+            if keep.subtitles.forced == "none":
+                removed[t.index] = f"subtitle track {t.index} is forced (keep.subtitles.forced: none)"
+            elif keep.subtitles.forced == "kept_audio" and identity(t.language) not in kept_audio_langs:
+                removed[t.index] = (
+                    f"forced subtitle language {t.language} is not a kept audio language "
+                    "(keep.subtitles.forced: kept_audio)"
+                )
+        elif t.index in commentary and not keep.subtitles.commentary:
+            removed[t.index] = f"subtitle track {t.index} is commentary (keep.subtitles.commentary: false)"
+        elif sub_langs is not None and identity(t.language) not in sub_langs:
+            removed[t.index] = (
+                f"subtitle language {t.language} is not kept (keep.subtitles.languages: {sub_shown})"
+            )
+
+    styled = any(
+        t.type == "subtitle" and (t.codec or "").lower() in STYLED_SUBTITLES and t.index not in removed
+        for t in tracks
+    )
+    for t in tracks:
+        if t.type != "attachment" or keep.attachments == "all":
+            continue
+        if is_font(t):
+            if styled:
+                if keep.attachments == "none":
+                    notes.append(
+                        f"keep track {t.index} although keep.attachments is none: "
+                        "it is a font and styled (ASS/SSA) subtitles remain"
+                    )
+                continue
+            removed[t.index] = f"attachment {t.index} is a font and no styled (ASS/SSA) subtitles remain"
+        else:
+            removed[t.index] = f"attachment {t.index} is not a font (keep.attachments: {keep.attachments})"
+    return Kept(removed, tuple(notes))

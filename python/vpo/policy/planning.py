@@ -1,0 +1,197 @@
+"""Planning every target of an apply before anything is changed: the recovery of killed
+runs, the stat check against the catalogue, the catalogued tracks, the evaluation.
+
+Built for a whole library in one go (100,000 files): the tracks come in a few batched
+queries, not one per file, and a folder is listed once to see whether anything a killed
+apply leaves behind (a hidden `.…vpo-…` name) is there at all; only then does
+`recover.recover` look at its files.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from vpo.db import files as files_db
+from vpo.db.connection import Database
+from vpo.db.files import FileRecord
+from vpo.media.models import Track
+from vpo.policy import recover
+from vpo.policy.conditions import glob
+from vpo.policy.evaluate import evaluate
+from vpo.policy.models import Policy
+from vpo.policy.outcome import FileOutcome
+from vpo.policy.plan import Plan
+from vpo.policy.scope import relative_paths
+
+if TYPE_CHECKING:
+    from vpo.policy.apply import ApplyOptions
+
+# How many files are planned per batch of track queries.
+BATCH = 2000
+
+
+@dataclass
+class Planned:
+    record: FileRecord
+    current: list[Track]
+    plan: Plan
+    stat: tuple[int, int]  # (size, mtime_ns) the plan was made for
+    in_place: bool = True  # False: the headers cannot be edited in place (see note)
+    note: str | None = None
+
+    @property
+    def method(self) -> str:
+        from vpo.policy import executor
+
+        return executor.method_for(self.record.container or "", self.plan, in_place=self.in_place)
+
+
+def plan_files(
+    db: Database,
+    targets: Sequence[FileRecord | FileOutcome],
+    options: ApplyOptions,
+    roots: tuple[bytes, ...],
+) -> list[FileOutcome | Planned]:
+    out: list[FileOutcome | Planned] = []
+    leftovers = _Leftovers()
+    memo = _Plans(options.policy)
+    for start in range(0, len(targets), BATCH):
+        part = targets[start : start + BATCH]
+        ids = [t.id for t in part if isinstance(t, FileRecord)]
+        rows = files_db.track_rows_for(db.conn, ids)
+        for target in part:
+            if isinstance(target, FileOutcome):
+                out.append(target)
+            else:
+                out.append(_plan(target, rows[target.id], options, roots, leftovers, memo))
+    return out
+
+
+def _plan(
+    record: FileRecord,
+    rows: tuple[tuple[Any, ...], ...],
+    options: ApplyOptions,
+    roots: tuple[bytes, ...],
+    leftovers: _Leftovers,
+    memo: _Plans,
+) -> FileOutcome | Planned:
+    shown = os.fsdecode(record.path)
+    # An apply killed mid-way: the original goes back first (a dry run says what it would do,
+    # and plans as if the original were back).
+    restored: list[str] = []
+    if leftovers.maybe(record.path):
+        restored = recover.recover(record.path, (record.size, record.mtime_ns), dry_run=options.dry_run)
+    try:
+        st = os.stat(record.path)
+    except OSError as exc:
+        return FileOutcome(shown, "failed", error=f"cannot read: {exc.strerror}", file_id=record.id)
+    if (st.st_size != record.size or st.st_mtime_ns != record.mtime_ns) and not (
+        options.dry_run and restored
+    ):
+        return FileOutcome(
+            shown, "failed", error="changed since the last scan; run `vpo scan` first", file_id=record.id
+        )
+    paths = relative_paths(record.path, roots) if memo.by_path else ()
+    current, plan = memo.plan(rows, record.container, paths)
+    planned = Planned(record, current, plan, (st.st_size, st.st_mtime_ns))
+    if not plan.empty and planned.method == "mkvpropedit":
+        from vpo.policy import executor
+
+        problem = executor.in_place_problem(record.path)
+        if problem:
+            planned.in_place, planned.note = False, problem
+    return planned
+
+
+class _Plans:
+    """Evaluation is pure, and a library repeats itself (the episodes of a series, a
+    release group's files have the same tracks): a layout seen before gets the plan it
+    got then. A path enters an evaluation only through the rules' `path` globs, so the
+    key holds which of them match, not the path."""
+
+    LIMIT = 20_000
+
+    def __init__(self, policy: Policy) -> None:
+        from vpo.policy.models_v2 import PolicyV2, When
+
+        def globs(w: When | None) -> list[str]:
+            if w is None:
+                return []
+            nested = [*(w.all or ()), *(w.any or ()), w.not_]
+            return ([w.path] if w.path is not None else []) + [g for n in nested for g in globs(n)]
+
+        self.policy = policy
+        found = [g for r in policy.rules for g in globs(r.when)] if isinstance(policy, PolicyV2) else []
+        self.globs = [glob(g) for g in dict.fromkeys(found)]
+        self.by_path = bool(self.globs)
+        self.plans: dict[tuple[Any, ...], tuple[list[Track], Plan]] = {}
+
+    def plan(
+        self, rows: tuple[tuple[Any, ...], ...], container: str | None, paths: tuple[str, ...]
+    ) -> tuple[list[Track], Plan]:
+        """The file's tracks (from its catalogue rows) and its plan."""
+        matched = tuple(any(g.fullmatch(p) for p in paths) for g in self.globs)
+        key = (rows, container, matched)
+        found = self.plans.get(key)
+        if found is None:
+            if len(self.plans) >= self.LIMIT:
+                self.plans.clear()
+            tracks = [files_db.track_from_row(r) for r in rows]
+            plan = evaluate(tracks, self.policy, container=container, paths=paths)
+            found = self.plans[key] = (tracks, plan)
+        return found
+
+
+class _Leftovers:
+    """Which folders hold a hidden name with `vpo-` in it (what a killed apply leaves: its
+    `.vpo-tmp-*` outputs, `.NAME.vpo-original-PID.EXT` originals) or a kept original
+    (`NAME.EXT.vpo-original`): listed once per folder. Killed in-place edits are rolled
+    back from their journals by every command that opens the catalogue (cli/context.py).
+    Where there is none, recovery has nothing to find. (If recovery ever reads more than
+    the folder, e.g. a journal, this gate must ask it too.)"""
+
+    def __init__(self) -> None:
+        self.folders: dict[bytes, bool] = {}
+
+    def maybe(self, path: bytes) -> bool:
+        folder = os.path.dirname(path)
+        found = self.folders.get(folder)
+        if found is None:
+            try:
+                names = os.listdir(folder or b".")
+            except OSError:
+                names = []
+            # hidden working names (`.vpo-tmp-*`, `.NAME.vpo-original-PID.EXT`) and kept
+            # originals (`NAME.EXT.vpo-original`): recovery reads both
+            found = any(b"vpo-" in n for n in names)
+            self.folders[folder] = found
+        return found
+
+
+def outcome_extra(plan: Plan, policy: Policy) -> dict[str, Any]:
+    """The keys schema 2 adds to a file's JSON (none for version 1 policies)."""
+    from vpo.policy.models_v2 import PolicyV2
+
+    if not isinstance(policy, PolicyV2):
+        return {}
+    return {
+        "original_language": {"code": plan.original_language, "source": plan.original_source},
+        "rule": {"action": plan.rule[0], "reason": plan.rule[1]} if plan.rule else None,
+        "warnings": list(plan.warnings),
+        "notes": list(plan.notes),
+    }
+
+
+def conversion_problem(db: Database, record: FileRecord, plan: Plan) -> str | None:
+    """Why the file cannot take its new name, if it cannot."""
+    if not plan.container:
+        return None
+    from vpo.policy.convert import new_name
+
+    target = new_name(record.path, plan.container)
+    if os.path.lexists(target) or files_db.get_by_path(db.conn, target) is not None:
+        return f"cannot convert: {os.fsdecode(os.path.basename(target))} already exists"
+    return None

@@ -1,0 +1,31 @@
+"""Where a file sits in the library, for rules' `path` conditions: its path under each
+scan root that holds it (the roots of every scan, plus the directories given to apply)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable
+
+
+def scan_roots(conn: sqlite3.Connection, extra: Iterable[bytes] = ()) -> tuple[bytes, ...]:
+    roots = {os.path.abspath(p) for p in extra if os.path.isdir(p)}
+    for (target,) in conn.execute("SELECT DISTINCT target FROM jobs WHERE type = 'scan'"):
+        try:
+            roots.update(os.fsencode(p) for p in json.loads(target))
+        except (ValueError, TypeError):
+            continue
+    return tuple(sorted(roots))
+
+
+def relative_paths(path: bytes, roots: tuple[bytes, ...]) -> tuple[str, ...]:
+    """The file's path under each root that holds it (text, surrogate-escaped), its
+    absolute path last (a glob may say `/media/**`)."""
+    out = [
+        os.fsdecode(path[len(root) :].lstrip(b"/"))
+        for root in roots
+        if path.startswith(root.rstrip(b"/") + b"/")
+    ]
+    out.append(os.fsdecode(path))
+    return tuple(out)
