@@ -15,7 +15,7 @@ help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 .PHONY: system-deps
-system-deps: ## Install ffmpeg, mkvtoolnix, SQLite's and a C compiler's files, Rust, when missing (apt)
+system-deps: ## Install ffmpeg, mkvtoolnix, SQLite's and a C compiler's files, PostgreSQL (for its tests), Rust, when missing (apt)
 	@missing=""; \
 	command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing="$$missing ffmpeg"; \
 	command -v mkvmerge >/dev/null && command -v mkvpropedit >/dev/null || missing="$$missing mkvtoolnix"; \
@@ -23,6 +23,7 @@ system-deps: ## Install ffmpeg, mkvtoolnix, SQLite's and a C compiler's files, R
 	ls /usr/lib/*/libsqlite3.so >/dev/null 2>&1 || ls /usr/lib/libsqlite3.so >/dev/null 2>&1 || missing="$$missing libsqlite3-dev"; \
 	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv python3-dev"; \
 	command -v curl >/dev/null || command -v cargo >/dev/null || missing="$$missing curl ca-certificates"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing system packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \

@@ -8,7 +8,7 @@ import itertools
 import os
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -30,6 +30,7 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
+import engine  # noqa: E402
 import media  # noqa: E402  (needs the sys.path line above)
 
 
@@ -91,3 +92,11 @@ def _normalised(dest: Path, kwargs: dict[str, object]) -> tuple:
     args["subtitles"] = media.subtitle_specs(args["subtitles"])  # type: ignore[arg-type]
     args["attachments"] = media.attachment_specs(args["attachments"])  # type: ignore[arg-type]
     return tuple(sorted(args.items()))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_postgres() -> Iterator[None]:
+    """The throwaway PostgreSQL server (tests/engine.py starts it on first use) stops with
+    the session."""
+    yield
+    engine.stop()

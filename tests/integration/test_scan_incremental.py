@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+import engine
 import media
 from integration.conftest import Result, age_tree
 from integration.scanutil import (
@@ -92,7 +93,7 @@ def pristine(corpus: media.Corpus, tmp_path_factory: pytest.TempPathFactory) -> 
     snapshot = base / "snapshot"
     # copy2 keeps mtimes to the nanosecond, so the snapshot is exactly what was catalogued
     shutil.copytree(os.fsencode(lib.root), os.fsencode(snapshot / "lib"), symlinks=True)
-    shutil.copytree(base / "home", snapshot / "home")
+    engine.copy_home(base / "home", snapshot / "home")
     return lib, snapshot
 
 
@@ -103,7 +104,7 @@ def scanned(pristine: tuple[media.Corpus, Path], vpo_home: Path) -> media.Corpus
     lib, snapshot = pristine
     shutil.rmtree(os.fsencode(lib.root), ignore_errors=True)
     shutil.copytree(os.fsencode(snapshot / "lib"), os.fsencode(lib.root), symlinks=True)
-    shutil.copytree(snapshot / "home", vpo_home)
+    engine.copy_home(snapshot / "home", vpo_home)
     return lib
 
 

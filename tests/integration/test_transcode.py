@@ -66,9 +66,9 @@ class Lib:
         return [f["job_id"] for f in doc["files"] if f["status"] == "queued"]
 
     def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-        import sqlite3
+        import engine
 
-        conn = sqlite3.connect(self.home / "library.db")
+        conn = engine.connect(self.home)
         try:
             return conn.execute(sql, params).fetchall()
         finally:

@@ -60,6 +60,9 @@ def resolve_settings(
                 layers.append(config)
             chain = profile_chain(home, name) if name is not None else []
             layers.extend(p.layer for p in chain)
+    url = os.environ.get("VPO_DATABASE_URL")
+    if url:
+        layers.append(Layer("env", {"database": {"url": url}}))
     layers.append(flags_layer(ctx, flags))
     effective = resolve(layers, home=home, profile=chain[-1] if chain else None)
     configure(effective.settings.logging, stderr_level=stderr_level(state(ctx).verbosity, effective))
@@ -113,7 +116,7 @@ def open_library(settings: Settings, *, creates_jobs: bool = False) -> Database:
     """Open the catalogue; fail abandoned jobs; purge old ones before a job-creating command."""
     from vpo.jobs.maintenance import purge, recover_abandoned
 
-    db = open_database(settings.database)
+    db = open_database(settings.database_target)
     recover_abandoned(db)
     if creates_jobs and settings.jobs.auto_purge:
         purge(db, older_than_days=settings.jobs.retention_days)

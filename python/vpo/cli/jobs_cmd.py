@@ -27,14 +27,17 @@ def _complete_type(incomplete: str) -> list[str]:
 
 def _complete_job_id(incomplete: str) -> list[str]:
     try:
+        import os
+
         from vpo.config.settings import Settings
         from vpo.db import jobs as jobs_db
         from vpo.db.connection import open_database
 
-        path = Settings().database
-        if not path.exists():  # pressing Tab must not create a library
+        url = os.environ.get("VPO_DATABASE_URL")
+        path = Settings().database_path
+        if not url and not path.exists():  # pressing Tab must not create a library
             return []
-        db = open_database(path)
+        db = open_database(url or path)
         try:
             return jobs_db.ids_with_prefix(db.conn, incomplete.lower(), limit=50)
         finally:

@@ -60,6 +60,10 @@ def as_dict(settings: Settings) -> dict[str, dict[str, Any]]:
     for section in SECTIONS:
         obj = getattr(settings, section)
         out[section] = {f.name: _jsonable(getattr(obj, f.name)) for f in fields(obj)}
+    if settings.database.url:  # shown, never its password
+        from vpo.db.postgres import redact
+
+        out["database"]["url"] = redact(settings.database.url)
     return out
 
 

@@ -61,12 +61,22 @@ class JobsSettings:
     auto_purge: bool = True
 
 
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """Where the catalogue and job queue live: unset, a SQLite file under $VPO_HOME;
+    `postgresql://user:password@host/dbname`, a PostgreSQL database several hosts share."""
+
+    __pydantic_config__ = FORBID
+    url: str | None = None
+
+
 SECTIONS = {
     "tools": ToolsSettings,
     "scan": ScanSettings,
     "behavior": BehaviorSettings,
     "logging": LoggingSettings,
     "jobs": JobsSettings,
+    "database": DatabaseSettings,
 }
 
 
@@ -77,11 +87,18 @@ class Settings:
     behavior: BehaviorSettings = field(default_factory=BehaviorSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     jobs: JobsSettings = field(default_factory=JobsSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
     home: Path = field(default_factory=lambda: vpo_home())
 
     @property
-    def database(self) -> Path:
+    def database_path(self) -> Path:
+        """The SQLite catalogue (used when no database.url is set)."""
         return self.home / "library.db"
+
+    @property
+    def database_target(self) -> Path | str:
+        """What db.connection.open_database opens: the URL if one is set, else the file."""
+        return self.database.url or self.database_path
 
     def workers(self) -> int:
         return self.scan.workers or os.cpu_count() or 1

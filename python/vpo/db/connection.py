@@ -1,4 +1,8 @@
-"""Opening the library database: pragmas, permissions, migrations, one transaction helper."""
+"""Opening the library database: pragmas, permissions, migrations, one transaction helper.
+
+The catalogue is a SQLite file (the default) or a PostgreSQL database (`database.url`);
+db/postgres.py makes the latter look like a sqlite3 connection, so db/ is written once.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 from vpo.db.migrations import migrate
 from vpo.errors import DatabaseError
@@ -18,11 +23,19 @@ MAX_VARIABLES = 900
 
 
 class Database:
-    """One connection in autocommit mode; writes go through `transaction()`."""
+    """One connection in autocommit mode; writes go through `transaction()`.
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    `engine` is "sqlite" or "postgresql"; `path` the SQLite file (None on PostgreSQL);
+    `label` what messages call the database (the file, or the URL without its password).
+    """
+
+    def __init__(
+        self, conn: sqlite3.Connection, path: Path | None, *, engine: str = "sqlite", label: str = ""
+    ) -> None:
         self.conn = conn
         self.path = path
+        self.engine = engine
+        self.label = label or str(path)
         self._depth = 0
 
     @contextmanager
@@ -59,8 +72,17 @@ class Database:
         self.conn.close()
 
 
-def open_database(path: Path) -> Database:
-    """Open (creating if needed) and migrate. Every sqlite failure becomes a DatabaseError."""
+def open_database(target: Path | str) -> Database:
+    """Open (creating if needed) and migrate. Every sqlite failure becomes a DatabaseError.
+
+    `target`: the SQLite file, or a postgresql:// URL (Settings.database_target)."""
+    if isinstance(target, str):
+        from vpo.db.postgres import is_url
+
+        if is_url(target):
+            return _open_postgres(target)
+        target = Path(target)
+    path = target
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         if not path.exists():
@@ -90,6 +112,27 @@ def open_database(path: Path) -> Database:
     return db
 
 
+def _open_postgres(url: str) -> Database:
+    from vpo.db.postgres import PgConnection, redact
+
+    label = redact(url)
+    try:
+        pg = PgConnection(url)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"cannot reach database {label}: {exc}", details={"url": label}) from None
+    # PgConnection offers the sqlite3.Connection methods that db/ calls (see db/postgres.py).
+    db = Database(cast(sqlite3.Connection, pg), None, engine="postgresql", label=label)
+    try:
+        migrate(db)
+    except sqlite3.DatabaseError as exc:
+        pg.close()
+        raise DatabaseError(f"database {label}: {exc}", details={"url": label}) from None
+    except BaseException:
+        pg.close()
+        raise
+    return db
+
+
 def _prepare(db: Database) -> None:
     """WAL mode and the schema. Two processes opening a new database at once contend for
     locks for which SQLite does not call its busy handler (switching the journal mode, the
@@ -98,7 +141,7 @@ def _prepare(db: Database) -> None:
     while True:
         try:
             mode = db.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if mode != "wal" and os.access(db.path, os.W_OK):
+            if mode != "wal" and db.path is not None and os.access(db.path, os.W_OK):
                 raise sqlite3.OperationalError(f"database is locked (journal mode stayed {mode})")
             db.conn.execute("PRAGMA synchronous = NORMAL")
             migrate(db)
@@ -111,8 +154,11 @@ def _prepare(db: Database) -> None:
             time.sleep(0.05)
 
 
-def describe_sqlite_error(path: Path, exc: sqlite3.Error) -> str:
+def describe_sqlite_error(path: Path | str | None, exc: sqlite3.Error) -> str:
+    """One line for a failure of the database (a SQLite file, or a PostgreSQL URL's label)."""
     text = str(exc)
+    if isinstance(path, str) and not path.startswith("/"):
+        return f"database {path}: {text}"
     if "not a database" in text or "malformed" in text:
         return (
             f"database {path} is corrupt or not a VPO database ({text}); "

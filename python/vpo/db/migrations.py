@@ -1,6 +1,8 @@
 """Numbered schema migrations, recorded in `schema_migrations` and `PRAGMA user_version`.
 
-Add a migration by appending to MIGRATIONS; never edit one that has shipped.
+Add a migration by appending to MIGRATIONS; never edit one that has shipped. They are
+written for SQLite; on PostgreSQL db/postgres.py translates each statement (types, and
+`PRAGMA user_version`, which there reads schema_migrations), so one list serves both.
 """
 
 from __future__ import annotations
@@ -114,9 +116,9 @@ def migrate(db: Database) -> int:
     current = db.conn.execute("PRAGMA user_version").fetchone()[0]
     if current > LATEST:
         raise SchemaTooNewError(
-            f"database {db.path} has schema version {current}, newer than this VPO "
+            f"database {db.label} has schema version {current}, newer than this VPO "
             f"understands ({LATEST}); upgrade VPO",
-            details={"path": str(db.path), "schema_version": current, "supported": LATEST},
+            details={"path": db.label, "schema_version": current, "supported": LATEST},
         )
     if current == LATEST:
         return current
@@ -124,7 +126,7 @@ def migrate(db: Database) -> int:
         # Re-read inside the write lock: another process may have migrated meanwhile.
         current = conn.execute("PRAGMA user_version").fetchone()[0]
         for version in range(current + 1, LATEST + 1):
-            for statement in _statements(MIGRATIONS[version - 1]):
+            for statement in statements(MIGRATIONS[version - 1]):
                 conn.execute(statement)
             conn.execute(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
@@ -134,7 +136,7 @@ def migrate(db: Database) -> int:
     return LATEST
 
 
-def _statements(script: str) -> list[str]:
+def statements(script: str) -> list[str]:
     """Split on `;` at line ends (our migrations hold no triggers with inner semicolons)."""
     body = "\n".join(line.split("--", 1)[0] for line in script.splitlines())
     return [s.strip() for s in body.split(";") if s.strip()]

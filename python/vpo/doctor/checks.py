@@ -125,7 +125,11 @@ def database_check(settings: Settings) -> Check:
 
     from vpo.db.migrations import LATEST
 
-    path = settings.database
+    if settings.database.url:
+        from vpo.doctor.postgres import postgres_check
+
+        return postgres_check(settings.database.url)
+    path = settings.database_path
     data: dict[str, Any] = {"path": str(path), "supported_schema": LATEST}
     if not path.exists():
         return Check("database", True, f"{path} (not created yet)", data)

@@ -175,7 +175,7 @@ class QueueRunner:
         """One thread: claim, run, repeat. An error outside a job (the database) stops this
         thread and is raised again by run() on the caller's thread."""
         try:
-            db = open_database(self.settings.database)
+            db = open_database(self.settings.database_target)
         except BaseException as exc:
             self._errors.append(exc)
             return
@@ -191,7 +191,7 @@ class QueueRunner:
                     self.report.jobs.append({"id": claim.job_id, "status": status, "error": error})
         except sqlite3.Error as exc:
             self._errors.append(
-                DatabaseError(describe_sqlite_error(db.path, exc), details={"path": str(db.path)})
+                DatabaseError(describe_sqlite_error(db.path or db.label, exc), details={"path": db.label})
             )
         except BaseException as exc:
             self._errors.append(exc)
