@@ -117,7 +117,7 @@ def open_library(settings: Settings, *, creates_jobs: bool = False) -> Database:
     from vpo.jobs.maintenance import purge, recover_abandoned
 
     db = open_database(settings.database_target)
-    recover_abandoned(db)
+    recover_abandoned(db, max_attempts=settings.transcode.max_attempts)
     if creates_jobs and settings.jobs.auto_purge:
         purge(db, older_than_days=settings.jobs.retention_days)
     return db

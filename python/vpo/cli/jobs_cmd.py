@@ -166,7 +166,10 @@ def _print_detail(detail) -> None:  # type: ignore[no-untyped-def]
     print_text(f"  Duration:  {duration(duration_seconds(job))}")
     if job.status == "running" and job.progress is not None:
         print_text(f"  Progress:  {job.progress:.0%}")
-    print_text(f"  Process:   pid {job.pid} on {job.host}")
+    worker = f", worker {job.worker}" if job.worker else ""
+    print_text(f"  Process:   pid {job.pid} on {job.host}{worker}")
+    if job.attempts:
+        print_text(f"  Attempts:  {job.attempts} ended by a dead worker")
     print_text(f"  Options:   {json.dumps(job.options, sort_keys=True, ensure_ascii=False)}")
     if job.policy:
         print_text(f"  Policy:    {json.dumps(job.policy, sort_keys=True, ensure_ascii=False)}")

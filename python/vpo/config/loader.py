@@ -235,6 +235,7 @@ _AT_LEAST = {
     ("logging", "max_bytes"): 0,
     ("logging", "backup_count"): 0,
     ("jobs", "retention_days"): 0,
+    ("transcode", "max_attempts"): 1,
 }
 _ABOVE = {("scan", "probe_timeout"): 0}
 

@@ -70,6 +70,12 @@ class DatabaseSettings:
     url: str | None = None
 
 
+@dataclass(frozen=True)
+class TranscodeSettings:
+    __pydantic_config__ = FORBID
+    max_attempts: int = 3  # runs ended by a dead worker before the job fails
+
+
 SECTIONS = {
     "tools": ToolsSettings,
     "scan": ScanSettings,
@@ -77,6 +83,7 @@ SECTIONS = {
     "logging": LoggingSettings,
     "jobs": JobsSettings,
     "database": DatabaseSettings,
+    "transcode": TranscodeSettings,
 }
 
 
@@ -88,6 +95,7 @@ class Settings:
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     jobs: JobsSettings = field(default_factory=JobsSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    transcode: TranscodeSettings = field(default_factory=TranscodeSettings)
     home: Path = field(default_factory=lambda: vpo_home())
 
     @property

@@ -16,6 +16,7 @@ from typing import cast
 
 from vpo.db.migrations import migrate
 from vpo.errors import DatabaseError
+from vpo.timeutil import now_iso
 
 BUSY_TIMEOUT_MS = 60_000
 # SQLite's default SQLITE_MAX_VARIABLE_NUMBER is 32766 since 3.32; stay well below.
@@ -39,8 +40,11 @@ class Database:
         self._depth = 0
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE (the write lock up front, so no upgrade deadlock); savepoints nest."""
+    def transaction(self, *, lock: bool = True) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE (the write lock up front, so no upgrade deadlock); savepoints nest.
+
+        `lock=False`: a plain BEGIN, for PostgreSQL work that locks its own rows (claims
+        with SKIP LOCKED); on SQLite that is a deferred transaction."""
         if self._depth:
             name = f"sp{self._depth}"
             self.conn.execute(f"SAVEPOINT {name}")
@@ -56,7 +60,7 @@ class Database:
             finally:
                 self._depth -= 1
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.execute("BEGIN IMMEDIATE" if lock else "BEGIN")
         self._depth = 1
         try:
             yield self.conn
@@ -169,6 +173,22 @@ def describe_sqlite_error(path: Path | str | None, exc: sqlite3.Error) -> str:
     if "locked" in text or "busy" in text:
         return f"database {path} stayed locked by another process for {BUSY_TIMEOUT_MS // 1000}s ({text})"
     return f"database {path}: {text}"
+
+
+def engine_of(conn: sqlite3.Connection) -> str:
+    """ "sqlite" or "postgresql" (db/postgres.py's connection says so)."""
+    return getattr(conn, "engine", "sqlite")
+
+
+def db_now(conn: sqlite3.Connection) -> str:
+    """Now, by the database's clock: on PostgreSQL the server's, which every host shares
+    (heartbeats and staleness then agree across hosts with skewed clocks); SQLite is on
+    this host, whose clock is its clock."""
+    if engine_of(conn) == "postgresql":
+        from vpo.db.postgres import NOW_SQL
+
+        return str(conn.execute(NOW_SQL).fetchone()[0])
+    return now_iso()
 
 
 def chunks(items: list, size: int = MAX_VARIABLES) -> Iterator[list]:

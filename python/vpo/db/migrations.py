@@ -107,7 +107,15 @@ CREATE INDEX files_trusted ON files (path, size, mtime_ns, scan_status, racy) WH
 CREATE INDEX files_untrusted ON files (path) WHERE scan_status = 'missing' OR racy != 0;
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3]
+# Several hosts, one queue (SPEC section 16): the random id of the worker holding a running
+# job (beside its host and pid), and how many of a job's runs ended with their worker dead
+# (jobs/maintenance.py fails the job when that reaches transcode.max_attempts).
+V_WORKERS = """
+ALTER TABLE jobs ADD COLUMN worker TEXT;
+ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V_WORKERS]
 LATEST = len(MIGRATIONS)
 
 
@@ -125,6 +133,11 @@ def migrate(db: Database) -> int:
     with db.transaction() as conn:
         # Re-read inside the write lock: another process may have migrated meanwhile.
         current = conn.execute("PRAGMA user_version").fetchone()[0]
+        if getattr(conn, "engine", "sqlite") == "postgresql":
+            from vpo.db.postgres import COMPAT_FUNCTIONS
+
+            for statement in COMPAT_FUNCTIONS:
+                conn.execute(statement)
         for version in range(current + 1, LATEST + 1):
             for statement in statements(MIGRATIONS[version - 1]):
                 conn.execute(statement)

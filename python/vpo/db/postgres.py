@@ -34,6 +34,8 @@ from urllib.parse import urlsplit, urlunsplit
 # pg_advisory_xact_lock key of `BEGIN IMMEDIATE`: one writer at a time, as on SQLite.
 WRITE_LOCK = 0x5650_4F57  # "VPOW"
 SCHEMES = ("postgresql://", "postgres://")
+# The server's clock as timeutil.now_iso writes it (UTC, microseconds, Z).
+NOW_SQL = "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 
 def is_url(target: object) -> bool:
@@ -120,6 +122,21 @@ def translate(sql: str) -> str:
     if ignore:
         sql = "INSERT INTO" + sql[ignore.end() :] + " ON CONFLICT DO NOTHING"
     return _outside_quotes(sql.replace("%", "%%"), lambda part: part.replace("?", "%s"))
+
+
+# SQLite functions that SQL written for SQLite (and its tests) may call, defined on
+# PostgreSQL when the schema is migrated (db/migrations.py).
+COMPAT_FUNCTIONS = [
+    "CREATE OR REPLACE FUNCTION typeof(anyelement) RETURNS text LANGUAGE sql IMMUTABLE AS $f$ "
+    "SELECT CASE WHEN $1 IS NULL THEN 'null' ELSE CASE pg_typeof($1)::text "
+    "WHEN 'bytea' THEN 'blob' WHEN 'bigint' THEN 'integer' WHEN 'integer' THEN 'integer' "
+    "WHEN 'smallint' THEN 'integer' WHEN 'double precision' THEN 'real' WHEN 'text' THEN 'text' "
+    "ELSE pg_typeof($1)::text END END $f$",
+    "CREATE OR REPLACE FUNCTION ifnull(anyelement, anyelement) RETURNS anyelement LANGUAGE sql "
+    "IMMUTABLE AS $f$ SELECT coalesce($1, $2) $f$",
+    "CREATE OR REPLACE FUNCTION instr(text, text) RETURNS bigint LANGUAGE sql IMMUTABLE AS $f$ "
+    "SELECT strpos($1, $2)::bigint $f$",
+]
 
 
 # -- the connection -------------------------------------------------------------------------

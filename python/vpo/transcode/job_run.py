@@ -25,7 +25,7 @@ from vpo.config.settings import Settings
 from vpo.db import files as files_db
 from vpo.db import jobs as jobs_db
 from vpo.db import queue as queue_db
-from vpo.db.connection import Database
+from vpo.db.connection import Database, db_now
 from vpo.errors import ToolError, VpoError
 from vpo.logging import file_context
 from vpo.media.models import ProbeResult
@@ -213,7 +213,7 @@ class JobRun:
             return
         self._last_beat = now
         with self.db.transaction() as conn:
-            alive = queue_db.beat(conn, self.claim, now_iso(), round(self.progress, 4))
+            alive = queue_db.beat(conn, self.claim, db_now(conn), round(self.progress, 4))
         if not alive:
             raise _Cancelled()
 
@@ -280,7 +280,7 @@ class JobRun:
                 conn,
                 self.claim,
                 status="completed",
-                now=now_iso(),
+                now=db_now(conn),
                 summary=json.dumps(summary),
                 error=None,
                 traceback=None,
@@ -304,7 +304,7 @@ class JobRun:
                 conn,
                 self.claim,
                 status=status,
-                now=now_iso(),
+                now=db_now(conn),
                 summary=json.dumps(summary) if summary is not None else None,
                 error=error,
                 traceback=tb,

@@ -15,6 +15,7 @@ import os
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,7 +27,6 @@ from vpo.db.connection import Database, describe_sqlite_error, open_database
 from vpo.errors import DatabaseError
 from vpo.host import hostname
 from vpo.logging import job_context
-from vpo.timeutil import now_iso
 from vpo.transcode.job_run import JobRun
 
 log = logging.getLogger(__name__)
@@ -180,9 +180,9 @@ class QueueRunner:
             self._errors.append(exc)
             return
         try:
+            worker = uuid.uuid4().hex[:12]  # this thread's identity, beside host and pid
             while self._may_claim():
-                with db.transaction() as conn:
-                    claim = queue_db.claim_next(conn, pid=os.getpid(), host=hostname(), now=now_iso())
+                claim = queue_db.claim(db, pid=os.getpid(), host=hostname(), worker=worker)
                 if claim is None:
                     self._unclaim()
                     return
