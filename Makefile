@@ -81,11 +81,20 @@ test: install lint ## Set up everything, then lint and run the Rust and Python t
 	$(BIN)/python -m pytest -q -m "not slow"
 
 .PHONY: test-all
-test-all: install lint ## Like test, plus the slow fault-injection trials
+test-all: install lint ## Like test, plus the slow fault-injection trials and test-postgresql
 	PATH="$$HOME/.cargo/bin:$$PATH" cargo test -q --no-default-features
 	$(BIN)/python -m mypy.stubtest vpo._core
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -q
+	$(MAKE) --no-print-directory test-postgresql
+
+# The CLI suites of the main commands again, every catalogue on a throwaway PostgreSQL server.
+PG_SUITES = tests/integration/test_scan_incremental.py tests/integration/test_scan_first.py \
+	tests/integration/test_apply.py tests/integration/test_jobs.py tests/integration/test_profiles.py \
+	tests/integration/test_transcode.py tests/integration/test_everyday.py
+.PHONY: test-postgresql
+test-postgresql: install ## The main commands' CLI tests with the catalogue on PostgreSQL (docs/several-hosts.md)
+	VPO_TEST_ENGINE=postgresql $(BIN)/python -m pytest -q -m "not slow" $(PG_SUITES)
 
 .PHONY: demo
 demo: install ## Set up everything, generate a demo library, scan it, change it, rescan, show the history

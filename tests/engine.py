@@ -89,6 +89,19 @@ def copy_home(src: Path, dst: Path) -> None:
         shutil.copytree(src, dst, dirs_exist_ok=True)
     else:
         dst.mkdir(parents=True, exist_ok=True)
-    src_url = url_for(src)
+    src_url, dst_url = url_for(src), _urls.get(dst)
     if src_url is not None:
         cluster().clone(src_url, use_postgres(dst))
+    elif dst_url is not None and (src / "library.db").exists():
+        # A SQLite home copied into one whose catalogue is on PostgreSQL: what
+        # `vpo db migrate-to` does, into the (fresh) database.
+        cluster().clone(cluster().url("vpo_template"), dst_url)
+        from vpo.db import copy
+        from vpo.db.connection import open_database
+
+        source, target = open_database(src / "library.db"), open_database(dst_url)
+        try:
+            copy.copy_all(source, target)
+        finally:
+            source.close()
+            target.close()

@@ -57,6 +57,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("db_engine", ENGINES, indirect=True)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if engine.RUN_ENGINE != "sqlite":
+        skip = pytest.mark.skip(reason="about the SQLite file itself (VPO_TEST_ENGINE=postgresql)")
+        for item in items:
+            if item.get_closest_marker("sqlite_only"):
+                item.add_marker(skip)
+
+
 @pytest.fixture
 def db_engine(request: pytest.FixtureRequest) -> str:
     return getattr(request, "param", engine.RUN_ENGINE)

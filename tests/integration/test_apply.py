@@ -404,6 +404,7 @@ def write_profile(home: Path, name: str, text: str) -> None:
     (home / "profiles" / f"{name}.yaml").write_text(text)
 
 
+@pytest.mark.engines
 def test_dry_run_shows_the_plan_and_changes_nothing(
     lib: Any, tmp_path: Path, vpo: RunVpo, vpo_home: Path, policy_file: Path
 ) -> None:
@@ -566,6 +567,7 @@ def test_an_in_place_edit_that_damages_the_file_is_undone(
     assert listing(tmp_path / "lib") == listed
 
 
+@pytest.mark.engines
 def test_a_locked_file_is_not_touched(lib: Any, vpo: RunVpo, policy_file: Path) -> None:
     paths = lib("reorder.mkv")
     before = snap(paths["reorder.mkv"])
@@ -582,6 +584,7 @@ def test_a_locked_file_is_not_touched(lib: Any, vpo: RunVpo, policy_file: Path) 
     assert again.code == 0 and by_name(again.json())["reorder.mkv"]["status"] == "changed"
 
 
+@pytest.mark.engines
 def test_files_not_yet_scanned_are_reported_and_skipped(
     lib: Any, make_video: Callable[..., Path], tmp_path: Path, vpo: RunVpo, policy_file: Path
 ) -> None:

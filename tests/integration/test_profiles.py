@@ -217,6 +217,7 @@ def test_jobs_show_reports_the_options_that_won(scans: dict[str, dict[str, Any]]
     assert sorted(options["extensions"]) == ["mkv", "mp4"]
 
 
+@pytest.mark.engines
 def test_profiles_show_reports_values_and_sources_per_spec(vpo: RunVpo, layered: Path) -> None:
     result = vpo("--log-level", "debug", "profiles", "show", "kids", "--json")
     assert result.code == 0, result
@@ -414,6 +415,7 @@ def test_profiles_show_unknown(vpo: RunVpo, layered: Path) -> None:
     assert doc["details"]["available"] == ["base", "kids", "movies"]
 
 
+@pytest.mark.engines
 def test_default_policy_is_inherited_through_extends(vpo: RunVpo, layered: Path, tmp_path: Path) -> None:
     """`kids` extends `movies`, which names a default policy: kids has it too, and applies it."""
     policy = write(tmp_path / "movies-policy.yaml", "schema_version: 1\naudio_language_preference: [eng]\n")

@@ -111,6 +111,7 @@ def scanned(pristine: tuple[media.Corpus, Path], vpo_home: Path) -> media.Corpus
 # -- nothing changed ---------------------------------------------------------------------------
 
 
+@pytest.mark.engines
 def test_second_scan_probes_and_writes_nothing(vpo, vpo_home: Path, scanned: media.Corpus) -> None:
     before = files_by_path(vpo_home)
     tracks_before = query(vpo_home, "SELECT * FROM tracks ORDER BY file_id, idx")
@@ -305,6 +306,7 @@ def test_rename_or_move_keeps_the_file_id(vpo, vpo_home: Path, scanned: media.Co
     assert again == expect(10, skipped=10)
 
 
+@pytest.mark.engines
 def test_move_from_one_root_to_another(vpo, vpo_home: Path, corpus: media.Corpus, tmp_path: Path) -> None:
     lib = tmp_path / "lib"
     files = _tree(lib, corpus, ["movies/a.mkv", "movies/b.mkv", "tv/c.mkv"])
@@ -336,6 +338,7 @@ def test_moved_broken_file_stays_broken(vpo, vpo_home: Path, scanned: media.Corp
     assert new["id"] == old["id"] and new["scan_status"] == "error"
 
 
+@pytest.mark.engines
 def test_swapped_names_are_not_moves_of_each_other(vpo, vpo_home: Path, scanned: media.Corpus) -> None:
     a, b = scanned.by_name("UPPER.MKV").fspath, scanned.by_name("-starts-with-dash.mkv").fspath
     ids = {a: row(vpo_home, a)["id"], b: row(vpo_home, b)["id"]}

@@ -263,6 +263,7 @@ def test_queue_and_run_transcode_to_hevc_keeping_every_stream(
     assert [f["outcome"] for f in job["files"]] == ["queued", "transcoded"]
 
 
+@pytest.mark.engines
 def test_catalogue_follows_the_transcode(make_lib: Callable[..., Lib]) -> None:
     lib = make_lib(**{"a.mkv": {}})
     path = lib.path("a.mkv")
@@ -428,6 +429,7 @@ def test_bad_end_by_is_a_usage_error(vpo: RunVpo) -> None:
 # --------------------------------------------------------------------------- cancel and retry
 
 
+@pytest.mark.engines
 def test_cancel_queued_then_retry_and_only_transcodes(make_lib: Callable[..., Lib]) -> None:
     lib = make_lib(**{"a.mkv": {}})
     path = lib.path("a.mkv")
@@ -614,6 +616,7 @@ def test_two_worker_threads_share_the_queue(make_lib: Callable[..., Lib]) -> Non
     assert workers == {"transcode-0", "transcode-1"}  # both threads took jobs
 
 
+@pytest.mark.engines
 def test_two_processes_share_the_queue(make_lib: Callable[..., Lib]) -> None:
     lib, ids = four_jobs(make_lib)
     slow = lib.slow_profile()
@@ -698,6 +701,7 @@ def test_signal_requeues_the_running_job_cleanly(
         assert transcoded_rows(lib, job_id) == 1
 
 
+@pytest.mark.engines
 def test_killed_worker_job_is_recovered_and_completes(make_lib: Callable[..., Lib]) -> None:
     lib, path, original, job_id, worker = _long_job_running(make_lib)
     try:
@@ -718,6 +722,7 @@ def test_killed_worker_job_is_recovered_and_completes(make_lib: Callable[..., Li
 
     listed = lib.ok("jobs", "list")  # any command notices the dead worker
     assert {j["id"]: j["status"] for j in listed}[job_id] == "queued"
+    assert lib.job(job_id)["attempts"] == 1  # counted against transcode.max_attempts
     assert "exited without finishing; requeued" in lib.job(job_id)["error"]["message"]
 
     run = lib.ok("jobs", "run")

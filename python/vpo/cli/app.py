@@ -132,6 +132,12 @@ def _register_profiles(root: typer.Typer) -> None:
     root.add_typer(profiles_cmd.app, name="profiles")
 
 
+def _register_db(root: typer.Typer) -> None:
+    from vpo.cli import db_cmd
+
+    root.add_typer(db_cmd.app, name="db")
+
+
 # In the order `vpo --help` lists them.
 COMMANDS = {
     "scan": _register_scan,
@@ -141,6 +147,7 @@ COMMANDS = {
     "doctor": _register_doctor,
     "jobs": _register_jobs,
     "profiles": _register_profiles,
+    "db": _register_db,
 }
 
 

@@ -7,8 +7,8 @@ SQLite SQL with `?` placeholders:
 - DDL: INTEGER -> BIGINT (sizes and mtime_ns exceed 32 bits), `INTEGER PRIMARY KEY` -> an
   identity BIGINT key, BLOB -> BYTEA, REAL -> DOUBLE PRECISION, TEXT -> TEXT COLLATE "C" (so
   text compares bytewise, as in SQLite, whatever the database's locale), `WITHOUT ROWID`
-  dropped; a table without an integer key gets a `rowid` identity column (queries may
-  `ORDER BY rowid` as on SQLite);
+  dropped; a table without a primary key gets a last `rowid` identity column (queries may
+  `ORDER BY rowid` as on SQLite; `SELECT *` there shows it too);
 - `INSERT OR IGNORE` -> `INSERT ... ON CONFLICT DO NOTHING`;
 - `PRAGMA user_version` reads the highest version in schema_migrations (0 before it
   exists); `PRAGMA integrity_check` answers ok; other PRAGMAs do nothing;
@@ -95,7 +95,7 @@ def _outside_quotes(sql: str, change: Any) -> str:
 
 def _ddl(sql: str) -> str:
     table = _TABLE.match(sql)
-    has_int_key = bool(_INT_PK.search(sql))
+    has_key = bool(re.search(r"\bPRIMARY\s+KEY\b", sql, re.I))
     without_rowid = re.search(r"\)\s*WITHOUT\s+ROWID\s*$", sql, re.I)
     if without_rowid:
         sql = sql[: without_rowid.start()] + ")"
@@ -107,7 +107,7 @@ def _ddl(sql: str) -> str:
         return part
 
     sql = _outside_quotes(sql, types)
-    if table and not has_int_key and not without_rowid:
+    if table and not has_key:
         close = sql.rstrip().rfind(")")
         sql = sql[:close].rstrip() + ",\n    rowid BIGINT GENERATED ALWAYS AS IDENTITY\n)"
     return sql
