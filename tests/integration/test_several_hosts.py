@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import signal
 import sqlite3
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -207,3 +210,66 @@ def test_sqlite_errors_and_postgres_errors_are_one_family() -> None:
             conn.execute("SELECT nope FROM t")
     finally:
         conn.close()
+
+
+@pytest.mark.engines
+def test_forever_worker_polls_then_sigterm_drains_its_job_and_exits_0(
+    tmp_path: Path,
+    vpo: RunVpo,
+    vpo_home: Path,
+    vpo_env: dict[str, str],
+    make_video: Callable[..., Path],
+    db_engine: str,
+) -> None:
+    root = tmp_path / "lib"
+    make_video(root / "a.mkv", duration=4, fps=25)
+    make_video(root / "b.mkv")
+    age_tree(root)
+    assert vpo("scan", root).code == 0
+    # ffmpeg reading in real time: the 4 s clip takes 4 s, long enough to signal mid-job
+    ffmpeg = shutil.which("ffmpeg")
+    tool = tmp_path / "slow-ffmpeg.sh"
+    tool.write_text(
+        f'#!/bin/sh\ncase " $* " in *" -i "*) exec {ffmpeg} -re "$@";; esac\nexec {ffmpeg} "$@"\n'
+    )
+    tool.chmod(0o755)
+    (vpo_home / "profiles").mkdir(parents=True, exist_ok=True)
+    (vpo_home / "profiles" / "slow.yaml").write_text(f"tools:\n  ffmpeg: {tool}\n")
+    err = open(tmp_path / "worker.err", "wb")  # noqa: SIM115 - closed below
+    worker = subprocess.Popen(
+        [str(VPO), "--profile", "slow", "jobs", "run", "--forever", "--poll", "0.2", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=err,
+        stdin=subprocess.DEVNULL,
+        env=vpo_env,
+    )
+    try:
+        time.sleep(1.0)
+        assert worker.poll() is None  # an empty queue does not end a --forever worker
+        queued = vpo("transcode", root / "a.mkv", "--json")
+        [a_id] = [f["job_id"] for f in queued.json()["files"] if f["status"] == "queued"]
+
+        def running() -> bool:
+            assert worker.poll() is None, (tmp_path / "worker.err").read_text()
+            [(status, progress)] = rows(vpo_home, "SELECT status, progress FROM jobs WHERE id = ?", a_id)
+            return status == "running" and (progress or 0) > 0
+
+        deadline = time.monotonic() + HANG_GUARD
+        while not running():
+            assert time.monotonic() < deadline, "hang guard: the worker never picked up the job"
+            time.sleep(0.1)
+        queued = vpo("transcode", root / "b.mkv", "--json")
+        [b_id] = [f["job_id"] for f in queued.json()["files"] if f["status"] == "queued"]
+        worker.send_signal(signal.SIGTERM)
+        out, _ = worker.communicate(timeout=HANG_GUARD)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        err.close()
+    assert worker.returncode == 0, (tmp_path / "worker.err").read_text()
+    report = json.loads(out)
+    assert report["stopped_by"] == "SIGTERM (drained)"
+    assert report["jobs"] == [{"id": a_id, "status": "completed", "error": None}]
+    assert rows(vpo_home, "SELECT status FROM jobs WHERE id = ?", b_id) == [
+        ("queued",)
+    ]  # claimed nothing more

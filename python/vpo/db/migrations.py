@@ -109,10 +109,13 @@ CREATE INDEX files_untrusted ON files (path) WHERE scan_status = 'missing' OR ra
 
 # Several hosts, one queue (SPEC section 16): the random id of the worker holding a running
 # job (beside its host and pid), and how many of a job's runs ended with their worker dead
-# (jobs/maintenance.py fails the job when that reaches transcode.max_attempts).
+# (jobs/maintenance.py fails the job when that reaches transcode.max_attempts). The index
+# is the claim's order (db/queue.py): the oldest queued transcode is its first entry, not
+# the result of sorting every queued job on each claim.
 V_WORKERS = """
 ALTER TABLE jobs ADD COLUMN worker TEXT;
 ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX jobs_queue ON jobs (status, type, created_at, id);
 """
 
 MIGRATIONS: list[str] = [V1, V2, V3, V_WORKERS]

@@ -38,6 +38,8 @@ class RunLimits:
     max_duration: float | None = None
     end_by: datetime | None = None  # aware local time
     workers: int = 1
+    forever: bool = False  # an empty queue is polled every `poll` seconds, not the end
+    poll: float = 5.0
 
 
 class Running(NamedTuple):
@@ -89,6 +91,8 @@ class QueueRunner:
         self._started = time.monotonic()
         self._errors: list[BaseException] = []
         self._done = [threading.Event() for _ in range(max(1, limits.workers))]
+        self._draining = False
+        self._wake = threading.Event()  # ends a --forever worker's wait for new jobs
 
     def run(self) -> RunReport:
         threads = [
@@ -112,8 +116,21 @@ class QueueRunner:
         """Claim nothing more; running jobs stop their ffmpeg and go back to the queue.
         Safe to call from a signal handler."""
         if not self.stop.is_set():
-            self.report.stopped_by = reason
+            self.report.stopped_by = reason  # also after a drain: running jobs are stopped now
         self.stop.set()
+        self._wake.set()
+
+    def drain(self, reason: str) -> None:
+        """Claim nothing more; running jobs finish (SIGTERM to a --forever worker).
+        Safe to call from a signal handler."""
+        if not self.stop.is_set() and not self._draining:
+            self.report.stopped_by = f"{reason} (drained)"
+        self._draining = True
+        self._wake.set()
+
+    @property
+    def draining(self) -> bool:
+        return self._draining
 
     def _wait(self, timeout: float | None) -> None:
         """Until every worker is done. Events, not Thread.join: on Python 3.11 a join
@@ -145,7 +162,7 @@ class QueueRunner:
         """Limits stop new claims; jobs already running finish."""
         with self._lock:
             lim = self.limits
-            if self.stop.is_set():
+            if self.stop.is_set() or self._draining:
                 return False
             if lim.max_files is not None and self._claimed >= lim.max_files:
                 self.report.stopped_by = "max-files"
@@ -185,7 +202,10 @@ class QueueRunner:
                 claim = queue_db.claim(db, pid=os.getpid(), host=hostname(), worker=worker)
                 if claim is None:
                     self._unclaim()
-                    return
+                    if not self.limits.forever:
+                        return
+                    self._wake.wait(self.limits.poll)  # new jobs, or a signal
+                    continue
                 status, error = self._run_job(db, claim)
                 with self._lock:
                     self.report.jobs.append({"id": claim.job_id, "status": status, "error": error})
