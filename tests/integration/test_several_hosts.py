@@ -100,7 +100,20 @@ def test_three_hosts_process_30_transcodes_each_exactly_once(
     if url is None:  # SQLite: "hosts" on one machine share the file instead
         hosts = [Host(vpo_home, None)] * 3
     else:
-        hosts = [Host(tmp_path / f"host{n}", url) for n in range(3)]
+        # Each host mounts the library elsewhere (a symlink here); the third cannot see it
+        # at all (its mapping points at nothing) and must leave every job to the others.
+        mounts = [tmp_path / "mnt-a" / "media", tmp_path / "mnt-b" / "media", tmp_path / "not-mounted"]
+        for mount in mounts[:2]:
+            mount.parent.mkdir(parents=True)
+            mount.symlink_to(root)
+        hosts = [
+            Host(
+                tmp_path / f"host{n}",
+                url,
+                extra=f"paths:\n  {json.dumps(str(root))}: {json.dumps(str(mount))}\n",
+            )
+            for n, mount in enumerate(mounts)
+        ]
     procs = [host.start("jobs", "run", "--json", name=f"run{n}") for n, host in enumerate(hosts)]
     codes = [wait(p) for p in procs]
     outputs = [hosts[n].output(f"run{n}") for n in range(3)]
@@ -120,6 +133,15 @@ def test_three_hosts_process_30_transcodes_each_exactly_once(
     assert len({w for _, w in workers}) >= 2, workers  # the work was shared
     assert all(w and len(w) == 12 for _, w in workers)
     assert len([n for n in os.listdir(root) if n.endswith(".vpo-original")]) == 30
+    if url is not None:
+        assert json.loads(outputs[2][0])["jobs"] == []  # the blind host ran nothing...
+        assert "cannot be seen on" in outputs[2][1]  # ...and said why
+        # the catalogue keeps its own paths, whichever host did the work
+        paths = rows(
+            vpo_home, f"SELECT path FROM job_files WHERE outcome = 'transcoded' AND job_id IN ({marks})", *ids
+        )
+        assert {os.path.dirname(bytes(p)) for (p,) in paths} == {os.fsencode(root)}
+        assert all(len(json.loads(out)["jobs"]) > 0 for out, _ in outputs[:2]), outputs
 
 
 @pytest.mark.engines
@@ -273,3 +295,16 @@ def test_forever_worker_polls_then_sigterm_drains_its_job_and_exits_0(
     assert rows(vpo_home, "SELECT status FROM jobs WHERE id = ?", b_id) == [
         ("queued",)
     ]  # claimed nothing more
+
+
+def test_doctor_checks_each_mapped_root(vpo: RunVpo, vpo_home: Path, tmp_path: Path) -> None:
+    vpo_home.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "media").mkdir()
+    (vpo_home / "config.yaml").write_text(
+        f'paths:\n  "/mnt/nas/media": "{tmp_path / "media"}"\n  "/mnt/nas/tv": "{tmp_path / "tv"}"\n'
+    )
+    doc = vpo("doctor", "--json").json()
+    checks = {c["name"]: c for c in doc["checks"]}
+    assert checks["paths:/mnt/nas/media"]["ok"] is True
+    assert checks["paths:/mnt/nas/tv"]["ok"] is False
+    assert "not mounted" in checks["paths:/mnt/nas/tv"]["detail"]

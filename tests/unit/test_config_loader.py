@@ -143,6 +143,7 @@ def test_unknown_section_lists_the_accepted_sections(home: Path) -> None:
         "database",
         "jobs",
         "logging",
+        "paths",
         "scan",
         "tools",
         "transcode",

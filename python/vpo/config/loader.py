@@ -191,6 +191,9 @@ def _sections(path: Path, document: Any, *, allowed_extra: tuple[str, ...], home
         section = document[key]
         if section is None:
             continue
+        if key == "paths":
+            values[key] = {"map": _path_map(path, document, section)}
+            continue
         if not isinstance(section, dict):
             raise ConfigError(
                 f"{path}:{line_of(document, (key,))}: {key}: must be a mapping",
@@ -261,6 +264,30 @@ def _check_value(section: str, key: str, value: Any, raw: Any, cls: type) -> str
         if not is_url(value):
             return "must be a postgresql:// URL (leave it unset for the SQLite file under VPO_HOME)"
     return None
+
+
+def _path_map(path: Path, document: Any, section: Any) -> tuple[tuple[str, str], ...]:
+    """`paths:` maps absolute catalogue roots to absolute local mount points."""
+    where = f"{path}:{line_of(document, ('paths',))}"
+    if not isinstance(section, dict):
+        raise ConfigError(
+            f'{where}: paths: must map catalogue roots to this host\'s mount points, e.g. {{"/mnt/nas/media": "/media"}}',
+            details={"file": str(path), "key": "paths"},
+        )
+    pairs = []
+    for root, local in section.items():
+        if not (
+            isinstance(root, str)
+            and isinstance(local, str)
+            and root.startswith("/")
+            and local.startswith("/")
+        ):
+            raise ConfigError(
+                f"{where}: paths: {root!r}: {local!r}: both must be absolute paths",
+                details={"file": str(path), "key": f"paths.{root}"},
+            )
+        pairs.append((root, local))
+    return tuple(pairs)
 
 
 def _warn_if_secret_readable(path: Path, values: Values) -> None:

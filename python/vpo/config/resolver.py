@@ -68,4 +68,4 @@ def as_dict(settings: Settings) -> dict[str, dict[str, Any]]:
 
 
 def _jsonable(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
+    return [_jsonable(v) for v in value] if isinstance(value, tuple) else value

@@ -76,6 +76,15 @@ class TranscodeSettings:
     max_attempts: int = 3  # runs ended by a dead worker before the job fails
 
 
+@dataclass(frozen=True)
+class PathsSettings:
+    """`paths: {"/mnt/nas/media": "/media"}` in a file: catalogue roots -> this host's mount
+    points (stored as pairs; the loader turns the mapping into `map`)."""
+
+    __pydantic_config__ = FORBID
+    map: tuple[tuple[str, str], ...] = ()
+
+
 SECTIONS = {
     "tools": ToolsSettings,
     "scan": ScanSettings,
@@ -84,6 +93,7 @@ SECTIONS = {
     "jobs": JobsSettings,
     "database": DatabaseSettings,
     "transcode": TranscodeSettings,
+    "paths": PathsSettings,
 }
 
 
@@ -96,6 +106,7 @@ class Settings:
     jobs: JobsSettings = field(default_factory=JobsSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     transcode: TranscodeSettings = field(default_factory=TranscodeSettings)
+    paths: PathsSettings = field(default_factory=PathsSettings)
     home: Path = field(default_factory=lambda: vpo_home())
 
     @property

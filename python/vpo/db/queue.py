@@ -43,17 +43,20 @@ _FREE = (
 _FILE_LOCK = 0x5650_4F46  # "VPOF"
 
 
-def claim(db: Database, *, pid: int, host: str, worker: str = "") -> Claim | None:
+def claim(
+    db: Database, *, pid: int, host: str, worker: str = "", exclude: list[str] | None = None
+) -> Claim | None:
     """Take the oldest queued transcode job whose file no other transcode is working on.
 
     SQLite: inside BEGIN IMMEDIATE, which makes the claim atomic across processes.
     PostgreSQL: `SELECT ... FOR UPDATE SKIP LOCKED`, so workers on any number of hosts
     claim side by side; a job whose file another worker claimed meanwhile is passed over.
-    Started and heartbeat times are the database's clock."""
+    Started and heartbeat times are the database's clock. `exclude`: job ids not to take
+    (their files cannot be seen on this host)."""
     if db.engine != "postgresql":
         with db.transaction() as conn:
-            return claim_next(conn, pid=pid, host=host, now=db_now(conn), worker=worker)
-    passed: list[str] = []
+            return claim_next(conn, pid=pid, host=host, now=db_now(conn), worker=worker, exclude=exclude)
+    passed: list[str] = list(exclude or ())
     for _ in range(100):
         with db.transaction(lock=False) as conn:
             got = _claim_skip_locked(conn, pid=pid, host=host, worker=worker, passed=passed)
@@ -94,10 +97,19 @@ def _claim_skip_locked(
     return Claim(job_id, pid, host, now, worker) if cur.rowcount == 1 else job_id
 
 
-def claim_next(conn: sqlite3.Connection, *, pid: int, host: str, now: str, worker: str = "") -> Claim | None:
+def claim_next(
+    conn: sqlite3.Connection,
+    *,
+    pid: int,
+    host: str,
+    now: str,
+    worker: str = "",
+    exclude: list[str] | None = None,
+) -> Claim | None:
     """The SQLite claim; call inside a write transaction (BEGIN IMMEDIATE)."""
+    skip = f" AND j.id NOT IN ({','.join('?' * len(exclude))})" if exclude else ""
     row = conn.execute(
-        f"SELECT j.id FROM jobs j WHERE {_FREE} ORDER BY j.created_at, j.id LIMIT 1"
+        f"SELECT j.id FROM jobs j WHERE {_FREE}{skip} ORDER BY j.created_at, j.id LIMIT 1", exclude or []
     ).fetchone()
     if row is None:
         return None

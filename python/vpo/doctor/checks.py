@@ -48,6 +48,10 @@ def run_checks(
     checks += profile_checks(settings)
     checks.append(selection_check(profile, settings_error))
     checks.append(log_file_check(settings))
+    if settings.paths.map:
+        from vpo.doctor.postgres import mapped_root_checks
+
+        checks += mapped_root_checks(settings.paths.map)
     return checks
 
 

@@ -53,6 +53,19 @@ def postgres_check(url: str) -> Check:
     )
 
 
+def mapped_root_checks(mapping: tuple[tuple[str, str], ...]) -> list[Check]:
+    """On a worker host: each `paths` mount point exists (a library not mounted is a job
+    this host will leave to others)."""
+    import os
+
+    checks = []
+    for root, local in mapping:
+        ok = os.path.isdir(local)
+        detail = f"{root} -> {local}" + ("" if ok else " (not found: not mounted?)")
+        checks.append(Check(f"paths:{root}", ok, detail, {"catalogue_root": root, "local": local}))
+    return checks
+
+
 def _clean(exc: Exception, url: str) -> str:
     """The error text, never holding the password (libpq may quote the connection string)."""
     from urllib.parse import urlsplit

@@ -27,6 +27,7 @@ from vpo.db import jobs as jobs_db
 from vpo.db import queue as queue_db
 from vpo.db.connection import Database, db_now
 from vpo.errors import ToolError, VpoError
+from vpo.hostpaths import to_catalogue, to_local
 from vpo.logging import file_context
 from vpo.media.models import ProbeResult
 from vpo.media.probe import probe_file, prober_for
@@ -58,6 +59,12 @@ class _Cancelled(Exception):
     """Someone cancelled the job while it ran."""
 
 
+class _NotHere(Exception):
+    def __init__(self, path: bytes) -> None:
+        super().__init__(os.fsdecode(path))
+        self.path = path
+
+
 class JobRun:
     def __init__(
         self, db: Database, claim: queue_db.Claim, settings: Settings, stop: threading.Event
@@ -73,6 +80,7 @@ class JobRun:
         self.started = time.monotonic()
         self._last_beat = 0.0
         self.prober = prober_for(settings)
+        self.invisible = False  # the file cannot be seen on this host (left for another)
 
     def execute(self) -> tuple[str, str | None]:
         job = jobs_db.get(self.db.conn, self.job_id)
@@ -85,7 +93,9 @@ class JobRun:
         try:
             if record is None:
                 raise VpoError("the file is no longer in the catalogue")
-            path = record.path
+            path = to_local(record.path, self.settings.paths.map)  # this host's name of it
+            if not os.path.exists(path):
+                raise _NotHere(path)
             before = self._probe(path, "cannot read")
             self.media_seconds = before.duration_seconds
             why = skip_reason(before.tracks, target, before.container)
@@ -120,6 +130,14 @@ class JobRun:
             with self.db.transaction() as conn:
                 queue_db.requeue(conn, self.claim, "worker stopped before finishing; requeued")
             return "queued", "requeued: the run was stopped"
+        except _NotHere as exc:
+            # Unmapped, not mounted: another host may see it. Not a failure, not an attempt.
+            self.invisible = True
+            reason = f"{os.fsdecode(exc.path)} cannot be seen on {self.claim.host}; left for another worker"
+            log.warning("%s", reason)
+            with self.db.transaction() as conn:
+                queue_db.requeue(conn, self.claim, reason)
+            return "queued", reason
         except _Cancelled:
             log.info("transcode cancelled")
             return "cancelled", "cancelled by the user"
@@ -262,11 +280,11 @@ class JobRun:
             if not queue_db.still_mine(conn, self.claim):
                 raise _Cancelled()
             kept = _swap(path, temp, keep_original=not target.delete_original)
-            summary["original"] = os.fsdecode(kept) if kept else None
+            summary["original"] = os.fsdecode(to_catalogue(kept, self.settings.paths.map)) if kept else None
             files_db.update_probe_result(
                 conn,
                 record.id,
-                path=path,
+                path=record.path,
                 size=st.st_size,
                 mtime_ns=st.st_mtime_ns,
                 dev=st.st_dev,
@@ -275,7 +293,7 @@ class JobRun:
                 fingerprint=fingerprint,
                 now=now_iso(),
             )
-            jobs_db.add_files(conn, self.job_id, [(record.id, path, "transcoded", summary)])
+            jobs_db.add_files(conn, self.job_id, [(record.id, record.path, "transcoded", summary)])
             queue_db.finish(
                 conn,
                 self.claim,

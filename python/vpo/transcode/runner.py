@@ -93,6 +93,7 @@ class QueueRunner:
         self._done = [threading.Event() for _ in range(max(1, limits.workers))]
         self._draining = False
         self._wake = threading.Event()  # ends a --forever worker's wait for new jobs
+        self._invisible: set[str] = set()  # jobs whose file this host cannot see
 
     def run(self) -> RunReport:
         threads = [
@@ -199,14 +200,21 @@ class QueueRunner:
         try:
             worker = uuid.uuid4().hex[:12]  # this thread's identity, beside host and pid
             while self._may_claim():
-                claim = queue_db.claim(db, pid=os.getpid(), host=hostname(), worker=worker)
+                claim = queue_db.claim(
+                    db, pid=os.getpid(), host=hostname(), worker=worker, exclude=sorted(self._invisible)
+                )
                 if claim is None:
                     self._unclaim()
                     if not self.limits.forever:
                         return
                     self._wake.wait(self.limits.poll)  # new jobs, or a signal
                     continue
-                status, error = self._run_job(db, claim)
+                status, error, invisible = self._run_job(db, claim)
+                if invisible:  # another host's job: never claimed again by this run
+                    with self._lock:
+                        self._invisible.add(claim.job_id)
+                        self._claimed -= 1
+                    continue
                 with self._lock:
                     self.report.jobs.append({"id": claim.job_id, "status": status, "error": error})
         except sqlite3.Error as exc:
@@ -218,7 +226,7 @@ class QueueRunner:
         finally:
             db.close()
 
-    def _run_job(self, db: Database, claim: queue_db.Claim) -> tuple[str, str | None]:
+    def _run_job(self, db: Database, claim: queue_db.Claim) -> tuple[str, str | None, bool]:
         token = job_context.set(claim.job_id)
         run = JobRun(db, claim, self.settings, self.stop)
         with self._lock:
@@ -227,7 +235,7 @@ class QueueRunner:
         error: str | None = "stopped"
         try:
             status, error = run.execute()
-            return status, error
+            return status, error, run.invisible
         finally:
             job_context.reset(token)
             with self._lock:
