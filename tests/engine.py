@@ -16,6 +16,7 @@ import pgserver
 
 RUN_ENGINE = os.environ.get("VPO_TEST_ENGINE", "sqlite")
 _urls: dict[Path, str] = {}  # VPO_HOME -> its database's URL
+_sqlite: set[Path] = set()  # homes a test pinned to SQLite, whatever the run's engine
 _cluster: pgserver.Cluster | None = None
 
 
@@ -45,9 +46,14 @@ def use_postgres(home: Path) -> str:
     return _urls[home]
 
 
+def use_sqlite(home: Path) -> None:
+    """Keep this VPO_HOME's catalogue in SQLite, even in a PostgreSQL run."""
+    _sqlite.add(Path(home))
+
+
 def url_for(home: Path) -> str | None:
     home = Path(home)
-    if home not in _urls and RUN_ENGINE == "postgresql":
+    if home not in _urls and home not in _sqlite and RUN_ENGINE == "postgresql":
         use_postgres(home)
     return _urls.get(home)
 

@@ -67,6 +67,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture
 def db_engine(request: pytest.FixtureRequest) -> str:
+    """The engine of this test's catalogue: its parameter (`engines`, or a test's own
+    parametrize), else the run's (VPO_TEST_ENGINE)."""
     return getattr(request, "param", engine.RUN_ENGINE)
 
 
@@ -76,6 +78,8 @@ def vpo_env(vpo_home: Path, db_engine: str) -> dict[str, str]:
     env["VPO_HOME"] = str(vpo_home)
     if db_engine == "postgresql":
         engine.use_postgres(vpo_home)
+    else:
+        engine.use_sqlite(vpo_home)
     env.update(engine.env_for(vpo_home))
     return env
 

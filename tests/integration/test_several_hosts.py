@@ -180,10 +180,15 @@ def test_database_url_password_never_shown(vpo: RunVpo, vpo_home: Path, pg_url_w
     config = vpo_home / "config.yaml"
     config.write_text(f"database:\n  url: {json.dumps(pg_url_with_password)}\n")
     config.chmod(0o644)
+    from_config = {"VPO_DATABASE_URL": ""}  # the URL in config.yaml, whatever the run's engine
     for args in (("doctor", "--json"), ("doctor",), ("profiles", "show", "--json"), ("jobs", "list")):
-        result = vpo(*args, "--log-level", "debug") if args[0] != "profiles" else vpo(*args)
+        result = (
+            vpo(*args, "--log-level", "debug", env=from_config)
+            if args[0] != "profiles"
+            else vpo(*args, env=from_config)
+        )
         assert "s3cret-pw" not in result.stdout + result.stderr, result
-    doctor = vpo("doctor")
+    doctor = vpo("doctor", env=from_config)
     assert "***" in doctor.stdout + doctor.stderr
     assert "can be read by other users" in doctor.stderr
 
@@ -308,3 +313,35 @@ def test_doctor_checks_each_mapped_root(vpo: RunVpo, vpo_home: Path, tmp_path: P
     assert checks["paths:/mnt/nas/media"]["ok"] is True
     assert checks["paths:/mnt/nas/tv"]["ok"] is False
     assert "not mounted" in checks["paths:/mnt/nas/tv"]["detail"]
+
+
+@pytest.mark.engines
+def test_work_dir_holds_the_encode_and_the_result_is_verified_beside_the_original(
+    tmp_path: Path, vpo: RunVpo, vpo_home: Path, make_video: Callable[..., Path], db_engine: str
+) -> None:
+    root = tmp_path / "lib"
+    original = make_video(root / "a.mkv")
+    age_tree(root)
+    before = original.read_bytes()
+    work = tmp_path / "local-work"
+    ffmpeg = shutil.which("ffmpeg")
+    tool = tmp_path / "logging-ffmpeg.sh"  # the real ffmpeg, noting where it writes
+    tool.write_text(
+        f'#!/bin/sh\nfor a; do last="$a"; done\necho "$last" >> {tmp_path / "outputs"}\nexec {ffmpeg} "$@"\n'
+    )
+    tool.chmod(0o755)
+    vpo_home.mkdir(parents=True, exist_ok=True)
+    (vpo_home / "config.yaml").write_text(f"transcode:\n  work_dir: {work}\ntools:\n  ffmpeg: {tool}\n")
+    assert vpo("scan", root).code == 0
+    assert vpo("transcode", root).code == 0
+    run = vpo("jobs", "run", "--json")
+    assert run.code == 0, run
+    assert [j["status"] for j in run.json()["jobs"]] == ["completed"]
+    written = [line for line in (tmp_path / "outputs").read_text().splitlines() if ".vpo-transcode-" in line]
+    assert written and all(line.removeprefix("file:").startswith(str(work) + "/") for line in written), (
+        written
+    )
+    assert os.listdir(work) == []  # staged beside the original, nothing left behind
+    assert sorted(os.listdir(root)) == ["a.mkv", "a.mkv.vpo-original"]
+    assert (root / "a.mkv.vpo-original").read_bytes() == before
+    assert original.read_bytes() != before

@@ -74,6 +74,7 @@ class DatabaseSettings:
 class TranscodeSettings:
     __pydantic_config__ = FORBID
     max_attempts: int = 3  # runs ended by a dead worker before the job fails
+    work_dir: str | None = None  # host-local folder ffmpeg writes to; None: beside the file
 
 
 @dataclass(frozen=True)

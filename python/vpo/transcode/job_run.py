@@ -43,11 +43,11 @@ from vpo.transcode.decide import (
 )
 from vpo.transcode.encoders import encoder_for
 from vpo.transcode.models import TranscodeTarget
+from vpo.transcode.swap import remove, stage, swap, work_output
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 2.0
-ORIGINAL_SUFFIX = b".vpo-original"  # not a video extension: never catalogued
 SPACE_MARGIN = 1.1  # free space wanted, as a multiple of the source's size
 
 
@@ -89,6 +89,7 @@ class JobRun:
         record = files_db.get_by_id(self.db.conn, int(job.options.get("file_id", -1)))
         self.name = os.fsdecode(os.path.basename(record.path)) if record else "?"
         temp: bytes | None = None
+        staged: bytes | None = None  # an output still in the work directory
         token = file_context.set(os.fsdecode(record.path) if record else None)
         try:
             if record is None:
@@ -113,12 +114,17 @@ class JobRun:
             encoder = encoder_for(self.settings.tools.ffmpeg, target.codec)
             source = os.stat(path)
             temp = hidden_sibling(path, "transcode")
+            output = work_output(self.settings.transcode.work_dir, temp)
+            if output != temp:
+                staged = output
             self._ffmpeg(
                 ffmpeg_args(
-                    self.settings.tools.ffmpeg, path, temp, before.tracks, target, encoder, before.container
+                    self.settings.tools.ffmpeg, path, output, before.tracks, target, encoder, before.container
                 ),
                 before.duration_seconds,
             )
+            stage(output, temp)  # then verified beside the original, as always
+            staged = None
             after = self._probe(temp, "verification failed: cannot read the output")
             problem = verify_output(before, after, target)
             if problem:
@@ -150,8 +156,9 @@ class JobRun:
             self._finish("failed", None, error=f"{type(exc).__name__}: {exc}", tb=traceback.format_exc())
             return "failed", str(exc)
         finally:
-            if temp is not None:
-                _remove(temp)
+            for leftover in (temp, staged):
+                if leftover is not None:
+                    remove(leftover)
             file_context.reset(token)
 
     def _probe(self, path: bytes, what: str) -> ProbeResult:
@@ -279,7 +286,7 @@ class JobRun:
         with self.db.transaction() as conn:
             if not queue_db.still_mine(conn, self.claim):
                 raise _Cancelled()
-            kept = _swap(path, temp, keep_original=not target.delete_original)
+            kept = swap(path, temp, keep_original=not target.delete_original)
             summary["original"] = os.fsdecode(to_catalogue(kept, self.settings.paths.map)) if kept else None
             files_db.update_probe_result(
                 conn,
@@ -330,32 +337,6 @@ class JobRun:
             )
 
 
-def _swap(path: bytes, temp: bytes, *, keep_original: bool) -> bytes | None:
-    """Put `temp` in the place of `path`; returns where the original was kept. At every
-    moment either the original or the new file is at `path` (or, on a file system
-    without hard links, the original is under its kept name)."""
-    if not keep_original:
-        os.replace(temp, path)
-        return None
-    kept = _free_name(path + ORIGINAL_SUFFIX)
-    try:
-        os.link(path, kept)
-    except OSError:  # no hard links here (some network and FUSE file systems): move it aside
-        os.rename(path, kept)
-        try:
-            os.replace(temp, path)
-        except BaseException:
-            os.rename(kept, path)
-            raise
-        return kept
-    try:
-        os.replace(temp, path)
-    except BaseException:
-        _remove(kept)
-        raise
-    return kept
-
-
 def _die_with_parent(parent: int) -> None:
     """Linux: ffmpeg is killed when the worker dies (even by SIGKILL), instead of running on
     for hours into a temporary file nobody will use (ffmpeg ignores SIGPIPE, so the broken
@@ -398,19 +379,3 @@ class _TempLog:
 
     def __exit__(self, *exc: object) -> None:
         self.file.close()
-
-
-def _free_name(candidate: bytes) -> bytes:
-    n = 1
-    name = candidate
-    while os.path.lexists(name):
-        n += 1
-        name = candidate + f".{n}".encode()
-    return name
-
-
-def _remove(path: bytes) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
