@@ -132,7 +132,7 @@ def claims(quick: bool, cluster) -> list[Result]:  # type: ignore[no-untyped-def
     results = []
     for engine in ("postgresql", "sqlite"):
         rates: dict[int, list[float]] = {1: [], 8: []}
-        for _ in range(1 if quick else 3):
+        for _ in range(1 if quick else 2):
             for procs in (1, 8):
                 if engine == "postgresql":
                     target: str | Path = cluster.new_database()
