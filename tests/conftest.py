@@ -94,6 +94,13 @@ def _normalised(dest: Path, kwargs: dict[str, object]) -> tuple:
     return tuple(sorted(args.items()))
 
 
+@pytest.fixture
+def db_engine(request: pytest.FixtureRequest) -> str:
+    """The engine of this test's catalogue: its parameter (`@pytest.mark.engines`, or a
+    test's own parametrize), else the run's (VPO_TEST_ENGINE; tests/engine.py)."""
+    return getattr(request, "param", engine.RUN_ENGINE)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _stop_postgres() -> Iterator[None]:
     """The throwaway PostgreSQL server (tests/engine.py starts it on first use) stops with

@@ -66,13 +66,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture
-def db_engine(request: pytest.FixtureRequest) -> str:
-    """The engine of this test's catalogue: its parameter (`engines`, or a test's own
-    parametrize), else the run's (VPO_TEST_ENGINE)."""
-    return getattr(request, "param", engine.RUN_ENGINE)
-
-
-@pytest.fixture
 def vpo_env(vpo_home: Path, db_engine: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VPO_")}
     env["VPO_HOME"] = str(vpo_home)
