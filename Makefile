@@ -15,7 +15,7 @@ help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 .PHONY: system-deps
-system-deps: ## Install ffmpeg, mkvtoolnix, Chromium (HTML report test), SQLite's and a C compiler's files, Rust, when missing (apt)
+system-deps: ## Install ffmpeg, mkvtoolnix, Chromium (HTML report test), SQLite's and a C compiler's files, PostgreSQL (for its tests), Rust, when missing (apt)
 	@missing=""; \
 	command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing="$$missing ffmpeg"; \
 	command -v mkvmerge >/dev/null && command -v mkvpropedit >/dev/null || missing="$$missing mkvtoolnix"; \
@@ -25,6 +25,7 @@ system-deps: ## Install ffmpeg, mkvtoolnix, Chromium (HTML report test), SQLite'
 	ls /usr/lib/*/libsqlite3.so >/dev/null 2>&1 || ls /usr/lib/libsqlite3.so >/dev/null 2>&1 || missing="$$missing libsqlite3-dev"; \
 	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv python3-dev"; \
 	command -v curl >/dev/null || command -v cargo >/dev/null || missing="$$missing curl ca-certificates"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing system packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
@@ -82,11 +83,20 @@ test: install lint ## Set up everything, then lint and run the Rust and Python t
 	$(BIN)/python -m pytest -q -m "not slow"
 
 .PHONY: test-all
-test-all: install lint ## Like test, plus the slow fault-injection trials
+test-all: install lint ## Like test, plus the slow fault-injection trials and test-postgresql
 	PATH="$$HOME/.cargo/bin:$$PATH" cargo test -q --no-default-features
 	$(BIN)/python -m mypy.stubtest vpo._core
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -q
+	$(MAKE) --no-print-directory test-postgresql
+
+# The CLI suites of the main commands again, every catalogue on a throwaway PostgreSQL server.
+PG_SUITES = tests/integration/test_scan_incremental.py tests/integration/test_scan_first.py \
+	tests/integration/test_apply.py tests/integration/test_jobs.py tests/integration/test_profiles.py \
+	tests/integration/test_transcode.py tests/integration/test_everyday.py
+.PHONY: test-postgresql
+test-postgresql: install ## The main commands' CLI tests with the catalogue on PostgreSQL (docs/several-hosts.md)
+	VPO_TEST_ENGINE=postgresql $(BIN)/python -m pytest -q -m "not slow" $(PG_SUITES)
 
 .PHONY: demo
 demo: install ## Set up everything, generate a demo library, scan it, change it, rescan, apply a policy and undo it

@@ -181,7 +181,7 @@ def rescan(repeat: int = 5) -> None:
     warm_tree(tree)
     print("== no-change rescan of 100,000 files, phases (in-process unless marked CLI)")
     with vpo_home(seed=seed) as home:
-        db = open_database(Settings(home=home).database)  # migrates the seed copy first
+        db = open_database(Settings(home=home).database_target)  # migrates the seed copy first
         exts = DEFAULT_EXTENSIONS
         known: dict = {}
 
@@ -312,7 +312,7 @@ def incremental(repeat: int = 5) -> None:
         with copy_tree(source, "bd-") as tree, vpo_home() as home:
             warm_tree(tree)
             opts = ScanOptions(roots=(os.fsencode(tree),), workers=2, prober=ProberConfig())
-            db = open_database(Settings(home=home).database)
+            db = open_database(Settings(home=home).database_target)
             service.scan(db, opts)
             t0 = T()
             service.scan(db, opts)

@@ -92,7 +92,7 @@ def _service_scan(tree: Path, home: Path) -> tuple[float, dict[str, int]]:
         extensions=settings.scan.extensions,
         prober=ProberConfig(),
     )
-    db = open_database(settings.database)
+    db = open_database(settings.database_target)
     try:
         t0 = time.perf_counter()
         report = scan(db, options)

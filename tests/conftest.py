@@ -8,7 +8,7 @@ import itertools
 import os
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -30,6 +30,7 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
+import engine  # noqa: E402
 import media  # noqa: E402  (needs the sys.path line above)
 
 
@@ -100,3 +101,18 @@ def damaged_media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]
     import damaged
 
     return damaged.build_damaged(tmp_path_factory.mktemp("damaged"))  # type: ignore[return-value]
+
+
+@pytest.fixture
+def db_engine(request: pytest.FixtureRequest) -> str:
+    """The engine of this test's catalogue: its parameter (`@pytest.mark.engines`, or a
+    test's own parametrize), else the run's (VPO_TEST_ENGINE; tests/engine.py)."""
+    return getattr(request, "param", engine.RUN_ENGINE)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_postgres() -> Iterator[None]:
+    """The throwaway PostgreSQL server (tests/engine.py starts it on first use) stops with
+    the session."""
+    yield
+    engine.stop()

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+import engine
 import media
 
 VPO = Path(sys.executable).with_name("vpo")
@@ -43,10 +44,36 @@ def vpo_home(tmp_path: Path) -> Path:
     return home
 
 
+ENGINES = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked `engines` run twice: catalogue in SQLite, and in PostgreSQL."""
+    if (
+        metafunc.definition.get_closest_marker("engines")
+        and "db_engine" in metafunc.fixturenames
+        and engine.RUN_ENGINE == "sqlite"
+    ):
+        metafunc.parametrize("db_engine", ENGINES, indirect=True)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if engine.RUN_ENGINE != "sqlite":
+        skip = pytest.mark.skip(reason="about the SQLite file itself (VPO_TEST_ENGINE=postgresql)")
+        for item in items:
+            if item.get_closest_marker("sqlite_only"):
+                item.add_marker(skip)
+
+
 @pytest.fixture
-def vpo_env(vpo_home: Path) -> dict[str, str]:
+def vpo_env(vpo_home: Path, db_engine: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VPO_")}
     env["VPO_HOME"] = str(vpo_home)
+    if db_engine == "postgresql":
+        engine.use_postgres(vpo_home)
+    else:
+        engine.use_sqlite(vpo_home)
+    env.update(engine.env_for(vpo_home))
     return env
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 import subprocess
 from pathlib import Path
 from typing import Any
 
+import engine
 from integration.conftest import VPO, Result
 
 SPEC_SCAN_KEYS = {"job_id", "status", "roots", "incremental", "counts", "duration_seconds", "errors"}
@@ -21,6 +21,7 @@ SPEC_ERROR_KEYS = {"error", "code", "message", "details"}
 def env_for(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VPO_")}
     env["VPO_HOME"] = str(home)
+    env.update(engine.env_for(home))
     return env
 
 
@@ -42,7 +43,7 @@ def run_vpo(home: Path, *args: Any, timeout: float = 120) -> Result:
 
 
 def query(home: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(home / "library.db")
+    conn = engine.connect(home)
     try:
         return conn.execute(sql, params).fetchall()
     finally:
@@ -51,10 +52,12 @@ def query(home: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
 
 def files_by_path(home: Path) -> dict[bytes, dict[str, Any]]:
     """Every row of `files`, keyed by the raw path bytes."""
-    conn = sqlite3.connect(home / "library.db")
-    conn.row_factory = sqlite3.Row
+    conn = engine.connect(home)
     try:
-        return {bytes(r["path"]): dict(r) for r in conn.execute("SELECT * FROM files")}
+        cur = conn.execute("SELECT * FROM files")
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, r)) for r in cur]
+        return {bytes(r["path"]): r for r in rows}
     finally:
         conn.close()
 

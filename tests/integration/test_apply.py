@@ -430,6 +430,7 @@ def write_profile(home: Path, name: str, text: str) -> None:
     (home / "profiles" / f"{name}.yaml").write_text(text)
 
 
+@pytest.mark.engines
 def test_dry_run_shows_the_plan_and_changes_nothing(
     lib: Any, tmp_path: Path, vpo: RunVpo, vpo_home: Path, policy_file: Path
 ) -> None:
@@ -617,6 +618,7 @@ def test_an_in_place_edit_that_touches_more_than_the_headers_fails(
         assert (after.sha, after.mtime_ns, after.size) == (before.sha, before.mtime_ns, before.size)
 
 
+@pytest.mark.engines
 def test_a_locked_file_is_not_touched(lib: Any, vpo: RunVpo, policy_file: Path) -> None:
     paths = lib("reorder.mkv")
     before = snap(paths["reorder.mkv"])
@@ -633,6 +635,7 @@ def test_a_locked_file_is_not_touched(lib: Any, vpo: RunVpo, policy_file: Path) 
     assert again.code == 0 and by_name(again.json())["reorder.mkv"]["status"] == "changed"
 
 
+@pytest.mark.engines
 def test_files_not_yet_scanned_are_reported_and_skipped(
     lib: Any, make_video: Callable[..., Path], tmp_path: Path, vpo: RunVpo, policy_file: Path
 ) -> None:

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+import engine
 import media
 from integration.conftest import VPO, Result, age_tree
 
@@ -43,6 +44,7 @@ HOST = socket.gethostname()
 def env_for(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VPO_", "_VPO_"))}
     env["VPO_HOME"] = str(home)
+    env.update(engine.env_for(home))
     env.update(extra or {})
     return env
 
@@ -123,7 +125,7 @@ def parse_iso(text: str) -> datetime:
 
 
 def db(home: Path) -> sqlite3.Connection:
-    return sqlite3.connect(home / "library.db", isolation_level=None)
+    return engine.connect(home, isolation_level=None)
 
 
 def query(home: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
@@ -220,14 +222,18 @@ def insert(home: Path, job: Job, files: list[tuple[int | None, bytes, str, dict 
 
 def age_job(home: Path, job_id: str, days: float) -> None:
     """Move a real job's timestamps `days` into the past."""
+    columns = ("created_at", "started_at", "finished_at", "heartbeat_at")
     conn = db(home)
     try:
+        [row] = conn.execute(f"SELECT {', '.join(columns)} FROM jobs WHERE id = ?", (job_id,)).fetchall()
+        shifted = [
+            None
+            if value is None
+            else (parse_iso(value) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            for value in row
+        ]
         conn.execute(
-            "UPDATE jobs SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ', created_at, ?), "
-            "started_at = strftime('%Y-%m-%dT%H:%M:%fZ', started_at, ?), "
-            "finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', finished_at, ?), "
-            "heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ', heartbeat_at, ?) WHERE id = ?",
-            (*[f"-{days} days"] * 4, job_id),
+            f"UPDATE jobs SET {', '.join(c + ' = ?' for c in columns)} WHERE id = ?", (*shifted, job_id)
         )
     finally:
         conn.close()
@@ -832,7 +838,11 @@ def wait_for_running_job(home: Path, proc: subprocess.Popen, timeout: float = 60
     while time.monotonic() < deadline:
         assert proc.poll() is None, f"vpo exited early ({proc.returncode}): {proc.communicate()}"
         try:
-            conn = sqlite3.connect(f"file:{home / 'library.db'}?mode=ro", uri=True)
+            conn = (
+                engine.connect(home)
+                if engine.url_for(home)
+                else sqlite3.connect(f"file:{home / 'library.db'}?mode=ro", uri=True)
+            )
             try:
                 rows = conn.execute("SELECT id FROM jobs WHERE status = 'running'").fetchall()
             finally:
@@ -967,7 +977,7 @@ def aged(
     """A private copy of the template home (the library itself is only ever read)."""
     template, lib, ids = aged_template
     home = tmp_path / "home"
-    shutil.copytree(template, home)
+    engine.copy_home(template, home)
     conn = db(home)  # the running job is still beating
     try:
         conn.execute(

@@ -217,6 +217,7 @@ def test_jobs_show_reports_the_options_that_won(scans: dict[str, dict[str, Any]]
     assert sorted(options["extensions"]) == ["mkv", "mp4"]
 
 
+@pytest.mark.engines
 def test_profiles_show_reports_values_and_sources_per_spec(vpo: RunVpo, layered: Path) -> None:
     result = vpo("--log-level", "debug", "profiles", "show", "kids", "--json")
     assert result.code == 0, result
@@ -227,7 +228,7 @@ def test_profiles_show_reports_values_and_sources_per_spec(vpo: RunVpo, layered:
     assert doc["profile"] == {"name": "kids", "extends": "movies", "jobs": {"retention_days": 7}}
     assert doc["extends_chain"] == ["base", "movies", "kids"]
     eff, src = doc["effective"], doc["sources"]
-    assert set(eff) == {"tools", "scan", "behavior", "transcode", "logging", "jobs"}
+    assert set(eff) == {"tools", "scan", "behavior", "logging", "jobs", "database", "transcode", "paths"}
     expected = {
         "jobs.retention_days": (7, "profile:kids"),
         "scan.workers": (4, "profile:movies"),
@@ -414,6 +415,7 @@ def test_profiles_show_unknown(vpo: RunVpo, layered: Path) -> None:
     assert doc["details"]["available"] == ["base", "kids", "movies"]
 
 
+@pytest.mark.engines
 def test_default_policy_is_inherited_through_extends(vpo: RunVpo, layered: Path, tmp_path: Path) -> None:
     """`kids` extends `movies`, which names a default policy: kids has it too, and applies it."""
     policy = write(tmp_path / "movies-policy.yaml", "schema_version: 1\naudio_language_preference: [eng]\n")

@@ -249,6 +249,7 @@ def test_missing_root_among_good_ones_scans_nothing(
         assert query(vpo_home, "SELECT count(*) FROM files") == [(0,)]
 
 
+@pytest.mark.sqlite_only
 def test_corrupt_database_is_refused_by_name(vpo, vpo_home: Path, library: media.Corpus) -> None:
     vpo_home.mkdir(parents=True)
     db = vpo_home / "library.db"
@@ -270,6 +271,7 @@ def test_corrupt_database_is_refused_by_name(vpo, vpo_home: Path, library: media
     assert str(db) in doc["message"]
 
 
+@pytest.mark.sqlite_only
 def test_database_from_a_newer_vpo_is_refused(vpo, vpo_home: Path, library: media.Corpus) -> None:
     assert vpo("scan", library.root).code == 1
     conn = sqlite3.connect(vpo_home / "library.db")
@@ -289,6 +291,7 @@ def test_database_from_a_newer_vpo_is_refused(vpo, vpo_home: Path, library: medi
     assert "newer" in one_error_line(text)
 
 
+@pytest.mark.sqlite_only
 def test_read_only_database_is_a_clear_error(corpus: media.Corpus) -> None:
     """chmod cannot stop root, so as root the command runs as `nobody` (setpriv)."""
     as_other = as_other_user()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+import engine
 import media
 from integration.conftest import Result, age_tree
 from integration.scanutil import (
@@ -92,7 +93,7 @@ def pristine(corpus: media.Corpus, tmp_path_factory: pytest.TempPathFactory) -> 
     snapshot = base / "snapshot"
     # copy2 keeps mtimes to the nanosecond, so the snapshot is exactly what was catalogued
     shutil.copytree(os.fsencode(lib.root), os.fsencode(snapshot / "lib"), symlinks=True)
-    shutil.copytree(base / "home", snapshot / "home")
+    engine.copy_home(base / "home", snapshot / "home")
     return lib, snapshot
 
 
@@ -103,13 +104,14 @@ def scanned(pristine: tuple[media.Corpus, Path], vpo_home: Path) -> media.Corpus
     lib, snapshot = pristine
     shutil.rmtree(os.fsencode(lib.root), ignore_errors=True)
     shutil.copytree(os.fsencode(snapshot / "lib"), os.fsencode(lib.root), symlinks=True)
-    shutil.copytree(snapshot / "home", vpo_home)
+    engine.copy_home(snapshot / "home", vpo_home)
     return lib
 
 
 # -- nothing changed ---------------------------------------------------------------------------
 
 
+@pytest.mark.engines
 def test_second_scan_probes_and_writes_nothing(vpo, vpo_home: Path, scanned: media.Corpus) -> None:
     before = files_by_path(vpo_home)
     tracks_before = query(vpo_home, "SELECT * FROM tracks ORDER BY file_id, idx")
@@ -305,6 +307,7 @@ def test_rename_or_move_keeps_the_file_id(vpo, vpo_home: Path, scanned: media.Co
     assert again == expect(10, skipped=10)
 
 
+@pytest.mark.engines
 def test_move_from_one_root_to_another(vpo, vpo_home: Path, corpus: media.Corpus, tmp_path: Path) -> None:
     lib = tmp_path / "lib"
     files = _tree(lib, corpus, ["movies/a.mkv", "movies/b.mkv", "tv/c.mkv"])
@@ -336,6 +339,7 @@ def test_moved_broken_file_stays_broken(vpo, vpo_home: Path, scanned: media.Corp
     assert new["id"] == old["id"] and new["scan_status"] == "error"
 
 
+@pytest.mark.engines
 def test_swapped_names_are_not_moves_of_each_other(vpo, vpo_home: Path, scanned: media.Corpus) -> None:
     a, b = scanned.by_name("UPPER.MKV").fspath, scanned.by_name("-starts-with-dash.mkv").fspath
     ids = {a: row(vpo_home, a)["id"], b: row(vpo_home, b)["id"]}

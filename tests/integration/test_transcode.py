@@ -66,9 +66,9 @@ class Lib:
         return [f["job_id"] for f in doc["files"] if f["status"] == "queued"]
 
     def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-        import sqlite3
+        import engine
 
-        conn = sqlite3.connect(self.home / "library.db")
+        conn = engine.connect(self.home)
         try:
             return conn.execute(sql, params).fetchall()
         finally:
@@ -269,6 +269,7 @@ def test_queue_and_run_transcode_to_hevc_keeping_every_stream(
     assert [f["outcome"] for f in job["files"]] == ["queued", "transcoded"]
 
 
+@pytest.mark.engines
 def test_catalogue_follows_the_transcode(make_lib: Callable[..., Lib]) -> None:
     lib = make_lib(**{"a.mkv": {}})
     path = lib.path("a.mkv")
@@ -438,6 +439,7 @@ def test_bad_end_by_is_a_usage_error(vpo: RunVpo) -> None:
 # --------------------------------------------------------------------------- cancel and retry
 
 
+@pytest.mark.engines
 def test_cancel_queued_then_retry_and_only_transcodes(make_lib: Callable[..., Lib]) -> None:
     lib = make_lib(**{"a.mkv": {}})
     path = lib.path("a.mkv")
@@ -624,6 +626,7 @@ def test_two_worker_threads_share_the_queue(make_lib: Callable[..., Lib]) -> Non
     assert workers == {"transcode-0", "transcode-1"}  # both threads took jobs
 
 
+@pytest.mark.engines
 def test_two_processes_share_the_queue(make_lib: Callable[..., Lib]) -> None:
     lib, ids = four_jobs(make_lib)
     slow = lib.slow_profile()
@@ -708,6 +711,7 @@ def test_signal_requeues_the_running_job_cleanly(
         assert transcoded_rows(lib, job_id) == 1
 
 
+@pytest.mark.engines
 def test_killed_worker_job_is_recovered_and_completes(make_lib: Callable[..., Lib]) -> None:
     lib, path, original, job_id, worker = _long_job_running(make_lib)
     try:
@@ -728,6 +732,7 @@ def test_killed_worker_job_is_recovered_and_completes(make_lib: Callable[..., Li
 
     listed = lib.ok("jobs", "list")  # any command notices the dead worker
     assert {j["id"]: j["status"] for j in listed}[job_id] == "queued"
+    assert lib.job(job_id)["attempts"] == 1  # counted against transcode.max_attempts
     assert "exited without finishing; requeued" in lib.job(job_id)["error"]["message"]
 
     run = lib.ok("jobs", "run")

@@ -138,7 +138,16 @@ def test_unknown_section_lists_the_accepted_sections(home: Path) -> None:
     """,
     )
     assert err.message.startswith(f"{home / 'config.yaml'}:3: unknown key 'scanner'")
-    assert err.details["accepted"] == ["behavior", "jobs", "logging", "scan", "tools", "transcode"]
+    assert err.details["accepted"] == [
+        "behavior",
+        "database",
+        "jobs",
+        "logging",
+        "paths",
+        "scan",
+        "tools",
+        "transcode",
+    ]
     for section in ("behavior", "jobs", "logging", "scan", "tools"):
         assert section in err.message
 

@@ -128,7 +128,8 @@ def test_settings_carry_home_and_the_profile_given() -> None:
     eff = resolve([prof.layer], home=HOME, profile=prof)
     assert eff.profile is prof
     assert eff.settings.home == HOME
-    assert eff.settings.database == HOME / "library.db"
+    assert eff.settings.database_path == HOME / "library.db"
+    assert eff.settings.database_target == HOME / "library.db"  # no database.url: SQLite
 
 
 def test_resolve_does_not_mutate_its_layers() -> None:

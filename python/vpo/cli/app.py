@@ -163,6 +163,12 @@ def _register_profiles(root: typer.Typer) -> None:
     root.add_typer(profiles_cmd.app, name="profiles")
 
 
+def _register_db(root: typer.Typer) -> None:
+    from vpo.cli import db_cmd
+
+    root.add_typer(db_cmd.app, name="db")
+
+
 # In the order `vpo --help` lists them.
 COMMANDS = {
     "scan": _register_scan,
@@ -177,6 +183,7 @@ COMMANDS = {
     "backups": _register_backups,
     "profiles": _register_profiles,
     "policy": _register_policy,
+    "db": _register_db,
 }
 
 

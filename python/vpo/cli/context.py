@@ -60,6 +60,9 @@ def resolve_settings(
                 layers.append(config)
             chain = profile_chain(home, name) if name is not None else []
             layers.extend(p.layer for p in chain)
+    url = os.environ.get("VPO_DATABASE_URL")
+    if url:
+        layers.append(Layer("env", {"database": {"url": url}}))
     layers.append(flags_layer(ctx, flags))
     effective = resolve(layers, home=home, profile=chain[-1] if chain else None)
     configure(effective.settings.logging, stderr_level=stderr_level(state(ctx).verbosity, effective))
@@ -115,8 +118,8 @@ def open_library(settings: Settings, *, creates_jobs: bool = False) -> Database:
     from vpo.jobs.maintenance import purge, recover_abandoned
     from vpo.policy.rollback import roll_back_killed
 
-    db = open_database(settings.database)
-    recover_abandoned(db)
+    db = open_database(settings.database_target)
+    recover_abandoned(db, max_attempts=settings.transcode.max_attempts)
     roll_back_killed(os.fsencode(settings.journal_dir), db)
     if creates_jobs and settings.jobs.auto_purge:
         purge(db, older_than_days=settings.jobs.retention_days)

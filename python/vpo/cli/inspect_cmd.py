@@ -29,7 +29,7 @@ def inspect(
     config = prober_for(settings)
     from vpo.policy.rollback import roll_back_file
 
-    roll_back_file(os.fsencode(settings.journal_dir), settings.database, os.fsencode(os.path.abspath(file)))
+    roll_back_file(os.fsencode(settings.journal_dir), settings, os.fsencode(os.path.abspath(file)))
     report = inspect_file(os.fsencode(file), config)
     report["integrity"] = _integrity(settings, os.fsencode(report["path"]))
     if json_out:
@@ -50,9 +50,9 @@ def _integrity(settings, path: bytes):  # type: ignore[no-untyped-def]
     from vpo.check.status import integrity_status
     from vpo.db.connection import open_database
 
-    if not settings.database.exists():
+    if not settings.has_catalogue:
         return None
-    db = open_database(settings.database)
+    db = open_database(settings.database_target)
     try:
         return integrity_status(db, path)
     finally:

@@ -27,14 +27,17 @@ def _complete_type(incomplete: str) -> list[str]:
 
 def _complete_job_id(incomplete: str) -> list[str]:
     try:
+        import os
+
         from vpo.config.settings import Settings
         from vpo.db import jobs as jobs_db
         from vpo.db.connection import open_database
 
-        path = Settings().database
-        if not path.exists():  # pressing Tab must not create a library
+        url = os.environ.get("VPO_DATABASE_URL")
+        path = Settings().database_path
+        if not url and not path.exists():  # pressing Tab must not create a library
             return []
-        db = open_database(path)
+        db = open_database(url or path)
         try:
             return jobs_db.ids_with_prefix(db.conn, incomplete.lower(), limit=50)
         finally:
@@ -163,7 +166,10 @@ def _print_detail(detail) -> None:  # type: ignore[no-untyped-def]
     print_text(f"  Duration:  {duration(duration_seconds(job))}")
     if job.status == "running" and job.progress is not None:
         print_text(f"  Progress:  {job.progress:.0%}")
-    print_text(f"  Process:   pid {job.pid} on {job.host}")
+    worker = f", worker {job.worker}" if job.worker else ""
+    print_text(f"  Process:   pid {job.pid} on {job.host}{worker}")
+    if job.attempts:
+        print_text(f"  Attempts:  {job.attempts} ended by a dead worker")
     print_text(f"  Options:   {json.dumps(job.options, sort_keys=True, ensure_ascii=False)}")
     if job.policy:
         print_text(f"  Policy:    {json.dumps(job.policy, sort_keys=True, ensure_ascii=False)}")

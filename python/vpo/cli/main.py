@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
+from typing import TYPE_CHECKING
 
 from vpo.cli.argv import hoist_global_flags, subcommand
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -76,10 +80,12 @@ def run(args: list[str], json_mode: bool) -> int:
         from vpo.cli.render import print_error
         from vpo.config.settings import vpo_home
         from vpo.db.connection import describe_sqlite_error
+        from vpo.db.postgres import redact
 
-        path = vpo_home() / "library.db"
+        url = os.environ.get("VPO_DATABASE_URL")
+        where: str | Path = redact(url) if url else vpo_home() / "library.db"
         print_error(
-            "DATABASE_ERROR", describe_sqlite_error(path, exc), {"path": str(path)}, json_mode=json_mode
+            "DATABASE_ERROR", describe_sqlite_error(where, exc), {"path": str(where)}, json_mode=json_mode
         )
         return 2
     except BrokenPipeError:

@@ -29,6 +29,20 @@ def run_cmd(
         ),
     ] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Jobs at once.")] = 1,
+    forever: Annotated[
+        bool,
+        typer.Option(
+            "--forever",
+            help="Keep polling an empty queue for new jobs (a worker service); "
+            "SIGTERM then finishes the running jobs, claims no more and exits 0.",
+        ),
+    ] = False,
+    poll: Annotated[
+        float,
+        typer.Option(
+            "--poll", min=0.1, metavar="SECONDS", help="With --forever: how often to look for jobs."
+        ),
+    ] = 5.0,
     json_out: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> int:
@@ -36,6 +50,8 @@ def run_cmd(
 
     SIGINT (Ctrl+C), SIGTERM or SIGHUP: claim nothing more, stop each running ffmpeg,
     remove its temporary file and put its job back in the queue; then exit 130, 143 or 129.
+    With --forever, SIGTERM drains instead: running jobs finish, then exit 0 (a second
+    SIGTERM stops them as above).
     """
     import signal
 
@@ -48,6 +64,8 @@ def run_cmd(
         max_duration=max_duration,
         end_by=_parse_end_by(end_by) if end_by else None,
         workers=workers,
+        forever=forever,
+        poll=poll,
     )
     settings = settings_for(ctx, profile=profile)
     open_library(settings, creates_jobs=True).close()  # recover dead workers' jobs, purge old ones
@@ -62,7 +80,11 @@ def run_cmd(
     runner = QueueRunner(settings, limits, on_tick=tick if display else None)
 
     def on_signal(signum: int, frame: object) -> None:
-        runner.request_stop(signal.Signals(signum).name)
+        name = signal.Signals(signum).name
+        if forever and signum == signal.SIGTERM and not runner.draining:
+            runner.drain(name)
+        else:
+            runner.request_stop(name)
 
     stopping = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # SIGHUP: the terminal went away
     previous = {sig: signal.signal(sig, on_signal) for sig in stopping}

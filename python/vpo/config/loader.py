@@ -191,6 +191,9 @@ def _sections(path: Path, document: Any, *, allowed_extra: tuple[str, ...], home
         section = document[key]
         if section is None:
             continue
+        if key == "paths":
+            values[key] = {"map": _path_map(path, document, section)}
+            continue
         if not isinstance(section, dict):
             raise ConfigError(
                 f"{path}:{line_of(document, (key,))}: {key}: must be a mapping",
@@ -222,6 +225,7 @@ def _sections(path: Path, document: Any, *, allowed_extra: tuple[str, ...], home
     for name in ("ffmpeg", "ffprobe", "mkvmerge", "mkvpropedit"):
         if name in values.get("tools", {}) and values["tools"][name].startswith("~"):
             values["tools"][name] = str(Path(values["tools"][name]).expanduser())
+    _warn_if_secret_readable(path, values)
     if values.get("logging", {}).get("file"):
         # A relative log file in a settings file lives under $VPO_HOME, whatever the cwd.
         values["logging"]["file"] = str(home / Path(values["logging"]["file"]).expanduser())
@@ -234,6 +238,7 @@ _AT_LEAST = {
     ("logging", "max_bytes"): 0,
     ("logging", "backup_count"): 0,
     ("jobs", "retention_days"): 0,
+    ("transcode", "max_attempts"): 1,
 }
 _ABOVE = {("scan", "probe_timeout"): 0}
 
@@ -253,7 +258,55 @@ def _check_value(section: str, key: str, value: Any, raw: Any, cls: type) -> str
         empty = [e for e in value if not e.strip().lstrip(".")]
         if empty:
             return f"an extension cannot be empty (got {list(raw)!r})"
+    if (section, key) == ("database", "url") and value is not None:
+        from vpo.db.postgres import is_url
+
+        if not is_url(value):
+            return "must be a postgresql:// URL (leave it unset for the SQLite file under VPO_HOME)"
     return None
+
+
+def _path_map(path: Path, document: Any, section: Any) -> tuple[tuple[str, str], ...]:
+    """`paths:` maps absolute catalogue roots to absolute local mount points."""
+    where = f"{path}:{line_of(document, ('paths',))}"
+    if not isinstance(section, dict):
+        raise ConfigError(
+            f'{where}: paths: must map catalogue roots to this host\'s mount points, e.g. {{"/mnt/nas/media": "/media"}}',
+            details={"file": str(path), "key": "paths"},
+        )
+    pairs = []
+    for root, local in section.items():
+        if not (
+            isinstance(root, str)
+            and isinstance(local, str)
+            and root.startswith("/")
+            and local.startswith("/")
+        ):
+            raise ConfigError(
+                f"{where}: paths: {root!r}: {local!r}: both must be absolute paths",
+                details={"file": str(path), "key": f"paths.{root}"},
+            )
+        pairs.append((root, local))
+    return tuple(pairs)
+
+
+def _warn_if_secret_readable(path: Path, values: Values) -> None:
+    """A database password in a file other users can read: say so (SPEC section 16)."""
+    from vpo.db.postgres import has_password
+
+    url = values.get("database", {}).get("url")
+    if not url or not has_password(url):
+        return
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if mode & 0o044:
+        import logging
+
+        logging.getLogger("vpo.config").warning(
+            "%s holds a database password and can be read by other users; chmod 600 it", path
+        )
 
 
 def _plain(node: Any) -> Any:

@@ -60,8 +60,12 @@ def as_dict(settings: Settings) -> dict[str, dict[str, Any]]:
     for section in SECTIONS:
         obj = getattr(settings, section)
         out[section] = {f.name: _jsonable(getattr(obj, f.name)) for f in fields(obj)}
+    if settings.database.url:  # shown, never its password
+        from vpo.db.postgres import redact
+
+        out["database"]["url"] = redact(settings.database.url)
     return out
 
 
 def _jsonable(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
+    return [_jsonable(v) for v in value] if isinstance(value, tuple) else value

@@ -45,12 +45,6 @@ class BehaviorSettings:
 
 
 @dataclass(frozen=True)
-class TranscodeSettings:
-    __pydantic_config__ = FORBID
-    keep_if_larger: bool = False  # keep a transcode's result even when it is not smaller
-
-
-@dataclass(frozen=True)
 class LoggingSettings:
     __pydantic_config__ = FORBID
     level: Literal["debug", "info", "warning", "error"] = "info"
@@ -68,13 +62,41 @@ class JobsSettings:
     auto_purge: bool = True
 
 
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """Where the catalogue and job queue live: unset, a SQLite file under $VPO_HOME;
+    `postgresql://user:password@host/dbname`, a PostgreSQL database several hosts share."""
+
+    __pydantic_config__ = FORBID
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class TranscodeSettings:
+    __pydantic_config__ = FORBID
+    keep_if_larger: bool = False  # keep a transcode's result even when it is not smaller
+    max_attempts: int = 3  # runs ended by a dead worker before the job fails
+    work_dir: str | None = None  # host-local folder ffmpeg writes to; None: beside the file
+
+
+@dataclass(frozen=True)
+class PathsSettings:
+    """`paths: {"/mnt/nas/media": "/media"}` in a file: catalogue roots -> this host's mount
+    points (stored as pairs; the loader turns the mapping into `map`)."""
+
+    __pydantic_config__ = FORBID
+    map: tuple[tuple[str, str], ...] = ()
+
+
 SECTIONS = {
     "tools": ToolsSettings,
     "scan": ScanSettings,
     "behavior": BehaviorSettings,
-    "transcode": TranscodeSettings,
     "logging": LoggingSettings,
     "jobs": JobsSettings,
+    "database": DatabaseSettings,
+    "transcode": TranscodeSettings,
+    "paths": PathsSettings,
 }
 
 
@@ -83,19 +105,33 @@ class Settings:
     tools: ToolsSettings = field(default_factory=ToolsSettings)
     scan: ScanSettings = field(default_factory=ScanSettings)
     behavior: BehaviorSettings = field(default_factory=BehaviorSettings)
-    transcode: TranscodeSettings = field(default_factory=TranscodeSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     jobs: JobsSettings = field(default_factory=JobsSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    transcode: TranscodeSettings = field(default_factory=TranscodeSettings)
+    paths: PathsSettings = field(default_factory=PathsSettings)
     home: Path = field(default_factory=lambda: vpo_home())
 
     @property
-    def database(self) -> Path:
+    def database_path(self) -> Path:
+        """The SQLite catalogue (used when no database.url is set)."""
         return self.home / "library.db"
 
     @property
     def journal_dir(self) -> Path:
         """In-place edits' journals (policy/journal.py)."""
         return self.home / "journal"
+
+    @property
+    def database_target(self) -> Path | str:
+        """What db.connection.open_database opens: the URL if one is set, else the file."""
+        return self.database.url or self.database_path
+
+    @property
+    def has_catalogue(self) -> bool:
+        """Whether a catalogue exists to read (a URL always names one; a SQLite file only
+        once a command created it): read-only commands must not create one."""
+        return bool(self.database.url) or self.database_path.exists()
 
     def workers(self) -> int:
         return self.scan.workers or os.cpu_count() or 1

@@ -150,9 +150,9 @@ def upsert_probed(
         file_id = conn.execute(
             "INSERT INTO files (size, mtime_ns, dev, ino, container, duration, fingerprint, "
             "content_hash, scan_status, scan_error, racy, last_scanned, path, first_seen) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (*values, path, now),
-        ).lastrowid
+        ).fetchone()[0]
     replace_tracks(conn, file_id, result.tracks if result else ())
     return file_id, existing is None
 
@@ -281,7 +281,10 @@ def move_file(
     racy: bool,
     now: str,
 ) -> bool:
-    """Give a file its new path; False if another process moved or re-added it meanwhile."""
+    """Give a file its new path; False if another process moved or re-added it meanwhile.
+
+    Inside a savepoint: on PostgreSQL a failed statement would abort the whole transaction."""
+    conn.execute("SAVEPOINT move_file")
     try:
         cur = conn.execute(
             "UPDATE files SET path = ?, size = ?, mtime_ns = ?, dev = ?, ino = ?, racy = ?, "
@@ -290,7 +293,10 @@ def move_file(
             (new_path, size, mtime_ns, dev, ino, int(racy), now, file_id, old_path),
         )
     except sqlite3.IntegrityError:
+        conn.execute("ROLLBACK TO move_file")
+        conn.execute("RELEASE move_file")
         return False
+    conn.execute("RELEASE move_file")
     return cur.rowcount == 1
 
 

@@ -30,11 +30,14 @@ class JobRecord:
     heartbeat_at: str | None = None
     started_at: str | None = None
     finished_at: str | None = None
+    worker: str | None = None  # random id of the worker running it (a transcode)
+    attempts: int = 0  # runs ended by a dead worker
 
 
 _COLUMNS = (
     "id, type, status, target, options, created_at, policy, summary, error_message, "
-    "error_traceback, error_context, progress, pid, host, heartbeat_at, started_at, finished_at"
+    "error_traceback, error_context, progress, pid, host, heartbeat_at, started_at, finished_at, "
+    "worker, attempts"
 )
 
 
@@ -55,7 +58,7 @@ def _record(row: Sequence[Any]) -> JobRecord:
 
 def insert(conn: sqlite3.Connection, job: JobRecord) -> None:
     conn.execute(
-        f"INSERT INTO jobs ({_COLUMNS}) VALUES ({','.join('?' * 17)})",
+        f"INSERT INTO jobs ({_COLUMNS}) VALUES ({','.join('?' * 19)})",
         (
             job.id,
             job.type,
@@ -74,6 +77,8 @@ def insert(conn: sqlite3.Connection, job: JobRecord) -> None:
             job.heartbeat_at,
             job.started_at,
             job.finished_at,
+            job.worker,
+            job.attempts,
         ),
     )
 

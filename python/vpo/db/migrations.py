@@ -1,6 +1,8 @@
 """Numbered schema migrations, recorded in `schema_migrations` and `PRAGMA user_version`.
 
-Add a migration by appending to MIGRATIONS; never edit one that has shipped.
+Add a migration by appending to MIGRATIONS; never edit one that has shipped. They are
+written for SQLite; on PostgreSQL db/postgres.py translates each statement (types, and
+`PRAGMA user_version`, which there reads schema_migrations), so one list serves both.
 """
 
 from __future__ import annotations
@@ -214,7 +216,20 @@ CREATE INDEX job_files_path ON job_files (path);
 CREATE INDEX job_files_outcome ON job_files (outcome);
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V_REPORT_INDEXES, V_INTEGRITY_CHECKS, V_JOB_KINDS]
+
+# Several hosts, one queue (SPEC section 16): the random id of the worker holding a running
+# job (beside its host and pid), and how many of a job's runs ended with their worker dead
+# (jobs/maintenance.py fails the job when that reaches transcode.max_attempts). The index
+# is the claim's order (db/queue.py): the oldest queued transcode is its first entry, not
+# the result of sorting every queued job on each claim.
+V_WORKERS = """
+ALTER TABLE jobs ADD COLUMN worker TEXT;
+ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX jobs_queue ON jobs (status, type, created_at, id);
+"""
+
+# After V_JOB_KINDS: its rebuild of `jobs` names every column it keeps.
+MIGRATIONS: list[str] = [V1, V2, V3, V_REPORT_INDEXES, V_INTEGRITY_CHECKS, V_JOB_KINDS, V_WORKERS]
 LATEST = len(MIGRATIONS)
 
 
@@ -223,17 +238,22 @@ def migrate(db: Database) -> int:
     current = db.conn.execute("PRAGMA user_version").fetchone()[0]
     if current > LATEST:
         raise SchemaTooNewError(
-            f"database {db.path} has schema version {current}, newer than this VPO "
+            f"database {db.label} has schema version {current}, newer than this VPO "
             f"understands ({LATEST}); upgrade VPO",
-            details={"path": str(db.path), "schema_version": current, "supported": LATEST},
+            details={"path": db.label, "schema_version": current, "supported": LATEST},
         )
     if current == LATEST:
         return current
     with db.transaction() as conn:
         # Re-read inside the write lock: another process may have migrated meanwhile.
         current = conn.execute("PRAGMA user_version").fetchone()[0]
+        if getattr(conn, "engine", "sqlite") == "postgresql":
+            from vpo.db.postgres import COMPAT_FUNCTIONS
+
+            for statement in COMPAT_FUNCTIONS:
+                conn.execute(statement)
         for version in range(current + 1, LATEST + 1):
-            for statement in _statements(MIGRATIONS[version - 1]):
+            for statement in statements(MIGRATIONS[version - 1]):
                 conn.execute(statement)
             conn.execute(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
@@ -243,7 +263,7 @@ def migrate(db: Database) -> int:
     return LATEST
 
 
-def _statements(script: str) -> list[str]:
+def statements(script: str) -> list[str]:
     """Split on `;` at line ends (our migrations hold no triggers with inner semicolons)."""
     body = "\n".join(line.split("--", 1)[0] for line in script.splitlines())
     return [s.strip() for s in body.split(";") if s.strip()]

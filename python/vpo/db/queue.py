@@ -9,7 +9,12 @@ claimed again by someone else meanwhile can never write over the new run.
 from __future__ import annotations
 
 import sqlite3
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+from vpo.db.connection import db_now
+
+if TYPE_CHECKING:
+    from vpo.db.connection import Database
 
 
 class Claim(NamedTuple):
@@ -17,6 +22,7 @@ class Claim(NamedTuple):
     pid: int
     host: str
     started_at: str
+    worker: str = ""  # random id of the claiming worker (host and pid may recur)
 
 
 _MINE = "id = ? AND status = 'running' AND pid = ? AND host = ? AND started_at = ?"
@@ -26,26 +32,93 @@ def _fence(claim: Claim) -> tuple[str, int, str, str]:
     return (claim.job_id, claim.pid, claim.host, claim.started_at)
 
 
-def claim_next(conn: sqlite3.Connection, *, pid: int, host: str, now: str) -> Claim | None:
+_FREE = (
+    "j.status = 'queued' AND j.type = 'transcode' AND NOT EXISTS ("
+    " SELECT 1 FROM job_files mine"
+    " JOIN job_files other ON other.file_id = mine.file_id AND other.job_id != mine.job_id"
+    " JOIN jobs busy ON busy.id = other.job_id"
+    " WHERE mine.job_id = j.id AND busy.status = 'running' AND busy.type = 'transcode')"
+)
+# Two-key advisory locks of one file's claims (PostgreSQL): the first key is VPO's.
+_FILE_LOCK = 0x5650_4F46  # "VPOF"
+
+
+def claim(
+    db: Database, *, pid: int, host: str, worker: str = "", exclude: list[str] | None = None
+) -> Claim | None:
     """Take the oldest queued transcode job whose file no other transcode is working on.
-    Call inside a write transaction (BEGIN IMMEDIATE), which makes the claim atomic across
-    processes."""
+
+    SQLite: inside BEGIN IMMEDIATE, which makes the claim atomic across processes.
+    PostgreSQL: `SELECT ... FOR UPDATE SKIP LOCKED`, so workers on any number of hosts
+    claim side by side; a job whose file another worker claimed meanwhile is passed over.
+    Started and heartbeat times are the database's clock. `exclude`: job ids not to take
+    (their files cannot be seen on this host)."""
+    if db.engine != "postgresql":
+        with db.transaction() as conn:
+            return claim_next(conn, pid=pid, host=host, now=db_now(conn), worker=worker, exclude=exclude)
+    passed: list[str] = list(exclude or ())
+    for _ in range(100):
+        with db.transaction(lock=False) as conn:
+            got = _claim_skip_locked(conn, pid=pid, host=host, worker=worker, passed=passed)
+        if not isinstance(got, str):
+            return got
+        passed.append(got)
+    return None
+
+
+def _claim_skip_locked(
+    conn: sqlite3.Connection, *, pid: int, host: str, worker: str, passed: list[str]
+) -> Claim | str | None:
+    """One try: the claim, None (nothing queued), or the id of a job to pass over."""
+    skip = f" AND j.id NOT IN ({','.join('?' * len(passed))})" if passed else ""
     row = conn.execute(
-        "SELECT j.id FROM jobs j WHERE j.status = 'queued' AND j.type = 'transcode' AND NOT EXISTS ("
-        " SELECT 1 FROM job_files mine"
-        " JOIN job_files other ON other.file_id = mine.file_id AND other.job_id != mine.job_id"
-        " JOIN jobs busy ON busy.id = other.job_id"
-        " WHERE mine.job_id = j.id AND busy.status = 'running' AND busy.type = 'transcode')"
-        " ORDER BY j.created_at, j.id LIMIT 1"
+        f"SELECT j.id FROM jobs j WHERE {_FREE}{skip} ORDER BY j.created_at, j.id LIMIT 1 "
+        "FOR UPDATE OF j SKIP LOCKED",
+        passed,
+    ).fetchone()
+    if row is None:
+        return None
+    job_id = row[0]
+    # Two workers may pick two jobs of one file at once: the file's lock orders them, and
+    # the second sees the first's committed claim when it checks again.
+    conn.execute(
+        f"SELECT pg_advisory_xact_lock({_FILE_LOCK}, CAST(file_id % 2147483647 AS INTEGER)) "
+        "FROM job_files WHERE job_id = ? AND file_id IS NOT NULL ORDER BY file_id",
+        (job_id,),
+    ).fetchall()
+    if conn.execute(f"SELECT 1 FROM jobs j WHERE j.id = ? AND {_FREE}", (job_id,)).fetchone() is None:
+        return job_id
+    now = db_now(conn)
+    cur = conn.execute(
+        "UPDATE jobs SET status = 'running', pid = ?, host = ?, worker = ?, started_at = ?, "
+        "heartbeat_at = ?, finished_at = NULL, progress = 0 WHERE id = ? AND status = 'queued'",
+        (pid, host, worker, now, now, job_id),
+    )
+    return Claim(job_id, pid, host, now, worker) if cur.rowcount == 1 else job_id
+
+
+def claim_next(
+    conn: sqlite3.Connection,
+    *,
+    pid: int,
+    host: str,
+    now: str,
+    worker: str = "",
+    exclude: list[str] | None = None,
+) -> Claim | None:
+    """The SQLite claim; call inside a write transaction (BEGIN IMMEDIATE)."""
+    skip = f" AND j.id NOT IN ({','.join('?' * len(exclude))})" if exclude else ""
+    row = conn.execute(
+        f"SELECT j.id FROM jobs j WHERE {_FREE}{skip} ORDER BY j.created_at, j.id LIMIT 1", exclude or []
     ).fetchone()
     if row is None:
         return None
     cur = conn.execute(
-        "UPDATE jobs SET status = 'running', pid = ?, host = ?, started_at = ?, heartbeat_at = ?, "
+        "UPDATE jobs SET status = 'running', pid = ?, host = ?, worker = ?, started_at = ?, heartbeat_at = ?, "
         "finished_at = NULL, progress = 0 WHERE id = ? AND status = 'queued'",
-        (pid, host, now, now, row[0]),
+        (pid, host, worker, now, now, row[0]),
     )
-    return Claim(row[0], pid, host, now) if cur.rowcount == 1 else None
+    return Claim(row[0], pid, host, now, worker) if cur.rowcount == 1 else None
 
 
 def beat(conn: sqlite3.Connection, claim: Claim, now: str, progress: float | None) -> bool:
@@ -84,20 +157,32 @@ def finish(
 def requeue(conn: sqlite3.Connection, claim: Claim, reason: str) -> bool:
     """This worker gives its job back (the run is stopping)."""
     cur = conn.execute(
-        "UPDATE jobs SET status = 'queued', started_at = NULL, pid = NULL, host = NULL, progress = NULL, "
-        f"error_message = ? WHERE {_MINE}",
+        "UPDATE jobs SET status = 'queued', started_at = NULL, pid = NULL, host = NULL, worker = NULL, "
+        f"progress = NULL, error_message = ? WHERE {_MINE}",
         (reason, *_fence(claim)),
     )
     return cur.rowcount == 1
 
 
-def requeue_if_running(conn: sqlite3.Connection, job_id: str, reason: str, *, pid: int | None = None) -> bool:
-    """A dead worker's job goes back to the queue (jobs/maintenance.py decides it is dead).
+def requeue_if_running(
+    conn: sqlite3.Connection,
+    job_id: str,
+    reason: str,
+    *,
+    pid: int | None = None,
+    max_attempts: int | None = None,
+    now: str | None = None,
+) -> bool:
+    """A dead worker's job goes back to the queue (jobs/maintenance.py decides it is dead),
+    the attempt counted; with `max_attempts`, the run that reaches it fails the job instead.
     With `pid`, only while that worker still holds it (not if it was retried and re-claimed)."""
     cur = conn.execute(
-        "UPDATE jobs SET status = 'queued', started_at = NULL, pid = NULL, host = NULL, progress = NULL, "
+        "UPDATE jobs SET attempts = attempts + 1, "
+        "status = CASE WHEN ? IS NOT NULL AND attempts + 1 >= ? THEN 'failed' ELSE 'queued' END, "
+        "finished_at = CASE WHEN ? IS NOT NULL AND attempts + 1 >= ? THEN ? ELSE NULL END, "
+        "started_at = NULL, pid = NULL, host = NULL, worker = NULL, progress = NULL, "
         "error_message = ? WHERE id = ? AND status = 'running' AND (? IS NULL OR pid = ?)",
-        (reason, job_id, pid, pid),
+        (max_attempts, max_attempts, max_attempts, max_attempts, now, reason, job_id, pid, pid),
     )
     return cur.rowcount == 1
 
@@ -119,7 +204,7 @@ def retry(conn: sqlite3.Connection, job_id: str) -> bool:
     """Failed or cancelled back to queued; False if the job is in any other state."""
     cur = conn.execute(
         "UPDATE jobs SET status = 'queued', started_at = NULL, finished_at = NULL, pid = NULL, host = NULL, "
-        "heartbeat_at = NULL, progress = NULL, error_message = NULL, error_traceback = NULL, "
+        "worker = NULL, attempts = 0, heartbeat_at = NULL, progress = NULL, error_message = NULL, error_traceback = NULL, "
         "error_context = NULL, summary = NULL WHERE id = ? AND status IN ('failed', 'cancelled')",
         (job_id,),
     )

@@ -48,6 +48,10 @@ def run_checks(
     checks += profile_checks(settings)
     checks.append(selection_check(profile, settings_error))
     checks.append(log_file_check(settings))
+    if settings.paths.map:
+        from vpo.doctor.postgres import mapped_root_checks
+
+        checks += mapped_root_checks(settings.paths.map)
     return checks
 
 
@@ -125,7 +129,11 @@ def database_check(settings: Settings) -> Check:
 
     from vpo.db.migrations import LATEST
 
-    path = settings.database
+    if settings.database.url:
+        from vpo.doctor.postgres import postgres_check
+
+        return postgres_check(settings.database.url)
+    path = settings.database_path
     data: dict[str, Any] = {"path": str(path), "supported_schema": LATEST}
     if not path.exists():
         return Check("database", True, f"{path} (not created yet)", data)

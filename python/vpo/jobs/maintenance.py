@@ -8,9 +8,9 @@ from typing import NamedTuple
 
 from vpo.db import jobs as jobs_db
 from vpo.db import queue as queue_db
-from vpo.db.connection import Database
+from vpo.db.connection import Database, db_now
 from vpo.host import hostname
-from vpo.timeutil import from_iso, now_iso, to_iso, utcnow
+from vpo.timeutil import from_iso, to_iso, utcnow
 
 # A job on another host (a shared database) is presumed dead after this long without a beat.
 STALE_HEARTBEAT = timedelta(minutes=10)
@@ -18,23 +18,29 @@ STALE_HEARTBEAT = timedelta(minutes=10)
 EPOCH = "0001-01-01T00:00:00.000000Z"
 
 
-def recover_abandoned(db: Database) -> list[str]:
+def recover_abandoned(db: Database, *, max_attempts: int | None = None) -> list[str]:
     """`running` jobs whose process is gone: failed with the reason (transcodes go back to
-    the queue). Returns their ids."""
+    the queue, the attempt counted, until `max_attempts`). Returns their ids.
+
+    Staleness is judged by the database's clock, which wrote the heartbeats: hosts whose
+    own clocks disagree still agree on who is dead."""
     here = hostname()
     recovered = []
-    for job_id, job_type, pid, host, heartbeat in jobs_db.running(db.conn):
-        reason = _why_dead(pid, host, heartbeat, here)
+    rows = jobs_db.running(db.conn)
+    now = db_now(db.conn) if rows else ""
+    for job_id, job_type, pid, host, heartbeat in rows:
+        reason = _why_dead(pid, host, heartbeat, here, now)
         if reason is None:
             continue
         with db.transaction() as conn:
             if job_type == "transcode":
                 # Nothing was replaced before verification, so redoing it is safe.
-                done = queue_db.requeue_if_running(conn, job_id, f"{reason}; requeued", pid=pid)
+                done = queue_db.requeue_if_running(
+                    conn, job_id, f"{reason}; requeued", pid=pid, max_attempts=max_attempts, now=now
+                )
             else:
                 # It ended at its last sign of life, not when we noticed: a scan killed
                 # last week and found today did not run for a week.
-                now = now_iso()
                 context = {"pid": pid, "host": host, "last_heartbeat_at": heartbeat, "detected_at": now}
                 done = jobs_db.mark_abandoned(conn, job_id, reason, context, heartbeat or now)
             if done:
@@ -42,7 +48,7 @@ def recover_abandoned(db: Database) -> list[str]:
     return recovered
 
 
-def _why_dead(pid: int | None, host: str | None, heartbeat: str | None, here: str) -> str | None:
+def _why_dead(pid: int | None, host: str | None, heartbeat: str | None, here: str, now: str) -> str | None:
     if host == here and pid:
         if pid == os.getpid():
             return None
@@ -52,7 +58,7 @@ def _why_dead(pid: int | None, host: str | None, heartbeat: str | None, here: st
             return f"process {pid} exited without finishing"
         except PermissionError:
             pass  # alive, another user's
-    if heartbeat and utcnow() - from_iso(heartbeat) > STALE_HEARTBEAT:
+    if heartbeat and from_iso(now) - from_iso(heartbeat) > STALE_HEARTBEAT:
         return f"no heartbeat from process {pid} on {host} since {heartbeat}"
     return None
 

@@ -110,6 +110,8 @@ def detail_dict(detail: JobDetail) -> dict[str, Any]:
         "pid": job.pid,
         "host": job.host,
         "heartbeat_at": job.heartbeat_at,
+        "worker": job.worker,
+        "attempts": job.attempts,
         "error": error,
         "files": [
             {"path": os.fsdecode(path), "file_id": fid, "outcome": outcome, "details": details}

@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 from vpo.db import jobs as jobs_db
-from vpo.db.connection import Database
+from vpo.db.connection import Database, db_now
 from vpo.db.jobs import JobRecord
 from vpo.host import hostname
 from vpo.logging import job_context
@@ -66,7 +66,7 @@ class JobTracker:
             return
         self._last_beat = now
         with self.db.transaction() as conn:
-            jobs_db.heartbeat(conn, self.id, now_iso(), progress)
+            jobs_db.heartbeat(conn, self.id, db_now(conn), progress)  # the database's clock
 
     def add_files(self, conn: Any, rows: list[tuple[int | None, bytes, str, dict[str, Any] | None]]) -> None:
         """Record affected files inside the caller's transaction (with the change itself)."""

@@ -21,8 +21,8 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
+from vpo.config.settings import Settings
 from vpo.db import jobs as jobs_db
 from vpo.db.connection import Database
 from vpo.policy import journal as journals
@@ -118,7 +118,7 @@ def _settle(journal: journals.Journal, db: Database | None) -> str | None:
     return "put back the original from the journal of a killed in-place edit"
 
 
-def roll_back_file(journal_dir: bytes, database: Path, path: bytes) -> list[RolledBack]:
+def roll_back_file(journal_dir: bytes, settings: Settings, path: bytes) -> list[RolledBack]:
     """`vpo inspect`'s share: a killed edit of `path` is put back before it is probed.
     Opens the catalogue (to record the rollback on its job) only when there is one and a
     killed edit to settle: inspecting costs nothing more otherwise."""
@@ -126,7 +126,7 @@ def roll_back_file(journal_dir: bytes, database: Path, path: bytes) -> list[Roll
         return []
     from vpo.db.connection import open_database
 
-    db = open_database(database) if database.exists() else None
+    db = open_database(settings.database_target) if settings.has_catalogue else None
     try:
         return roll_back_killed(journal_dir, db, only=path)
     finally:

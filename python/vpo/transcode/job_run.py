@@ -25,12 +25,13 @@ from vpo.config.settings import Settings
 from vpo.db import files as files_db
 from vpo.db import jobs as jobs_db
 from vpo.db import queue as queue_db
-from vpo.db.connection import Database
+from vpo.db.connection import Database, db_now
 from vpo.errors import ToolError, VpoError
+from vpo.hostpaths import to_catalogue, to_local
 from vpo.logging import file_context
 from vpo.media.models import ProbeResult
 from vpo.media.probe import probe_file, prober_for
-from vpo.media.siblings import kept_original, remove_stale_temps, temp_sibling
+from vpo.media.siblings import remove_stale_temps, temp_sibling
 from vpo.media.tools import last_lines, stop_child
 from vpo.timeutil import now_iso
 from vpo.transcode.child import TempLog, child_setup
@@ -43,6 +44,7 @@ from vpo.transcode.decide import (
 )
 from vpo.transcode.encoders import encoder_for
 from vpo.transcode.models import TranscodeTarget
+from vpo.transcode.swap import remove, stage, swap, work_output
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,12 @@ class _Abandon(Exception):
 
 class _Cancelled(Exception):
     """Someone cancelled the job while it ran."""
+
+
+class _NotHere(Exception):
+    def __init__(self, path: bytes) -> None:
+        super().__init__(os.fsdecode(path))
+        self.path = path
 
 
 class JobRun:
@@ -73,6 +81,7 @@ class JobRun:
         self.started = time.monotonic()
         self._last_beat = 0.0
         self.prober = prober_for(settings)
+        self.invisible = False  # the file cannot be seen on this host (left for another)
 
     def execute(self) -> tuple[str, str | None]:
         job = jobs_db.get(self.db.conn, self.job_id)
@@ -81,11 +90,14 @@ class JobRun:
         record = files_db.get_by_id(self.db.conn, int(job.options.get("file_id", -1)))
         self.name = os.fsdecode(os.path.basename(record.path)) if record else "?"
         temp: bytes | None = None
+        staged: bytes | None = None  # an output still in the work directory
         token = file_context.set(os.fsdecode(record.path) if record else None)
         try:
             if record is None:
                 raise VpoError("the file is no longer in the catalogue")
-            path = record.path
+            path = to_local(record.path, self.settings.paths.map)  # this host's name of it
+            if not os.path.exists(path):
+                raise _NotHere(path)
             before = self._probe(path, "cannot read")
             self.media_seconds = before.duration_seconds
             why = skip_reason(before.tracks, target, before.container)
@@ -103,12 +115,17 @@ class JobRun:
             encoder = encoder_for(self.settings.tools.ffmpeg, target.codec)
             source = os.stat(path)
             temp = temp_sibling(path)
+            output = work_output(self.settings.transcode.work_dir, temp)
+            if output != temp:
+                staged = output
             self._ffmpeg(
                 ffmpeg_args(
-                    self.settings.tools.ffmpeg, path, temp, before.tracks, target, encoder, before.container
+                    self.settings.tools.ffmpeg, path, output, before.tracks, target, encoder, before.container
                 ),
                 before.duration_seconds,
             )
+            stage(output, temp)  # then verified beside the original, as always
+            staged = None
             after = self._probe(temp, "verification failed: cannot read the output")
             problem = verify_output(before, after, target)
             if problem:
@@ -124,6 +141,14 @@ class JobRun:
             with self.db.transaction() as conn:
                 queue_db.requeue(conn, self.claim, "worker stopped before finishing; requeued")
             return "queued", "requeued: the run was stopped"
+        except _NotHere as exc:
+            # Unmapped, not mounted: another host may see it. Not a failure, not an attempt.
+            self.invisible = True
+            reason = f"{os.fsdecode(exc.path)} cannot be seen on {self.claim.host}; left for another worker"
+            log.warning("%s", reason)
+            with self.db.transaction() as conn:
+                queue_db.requeue(conn, self.claim, reason)
+            return "queued", reason
         except _Cancelled:
             log.info("transcode cancelled")
             return "cancelled", "cancelled by the user"
@@ -136,8 +161,9 @@ class JobRun:
             self._finish("failed", None, error=f"{type(exc).__name__}: {exc}", tb=traceback.format_exc())
             return "failed", str(exc)
         finally:
-            if temp is not None:
-                _remove(temp)
+            for leftover in (temp, staged):
+                if leftover is not None:
+                    remove(leftover)
             file_context.reset(token)
 
     def _larger(self, path: bytes, temp: bytes) -> dict[str, object] | None:
@@ -234,7 +260,7 @@ class JobRun:
             return
         self._last_beat = now
         with self.db.transaction() as conn:
-            alive = queue_db.beat(conn, self.claim, now_iso(), round(self.progress, 4))
+            alive = queue_db.beat(conn, self.claim, db_now(conn), round(self.progress, 4))
         if not alive:
             raise _Cancelled()
 
@@ -282,15 +308,15 @@ class JobRun:
         with self.db.transaction() as conn:
             if not queue_db.still_mine(conn, self.claim):
                 raise _Cancelled()
-            kept = _swap(path, temp, keep_original=not target.delete_original)
-            summary["original"] = os.fsdecode(kept) if kept else None
+            kept = swap(path, temp, keep_original=not target.delete_original)
+            summary["original"] = os.fsdecode(to_catalogue(kept, self.settings.paths.map)) if kept else None
             summary["kept_bytes"] = original_size if kept else 0
             summary["result"] = {"size": st.st_size, "fingerprint": fingerprint}
             summary["before_fingerprint"] = record.fingerprint
             files_db.update_probe_result(
                 conn,
                 record.id,
-                path=path,
+                path=record.path,
                 size=st.st_size,
                 mtime_ns=st.st_mtime_ns,
                 dev=st.st_dev,
@@ -299,12 +325,12 @@ class JobRun:
                 fingerprint=fingerprint,
                 now=now_iso(),
             )
-            jobs_db.add_files(conn, self.job_id, [(record.id, path, "transcoded", summary)])
+            jobs_db.add_files(conn, self.job_id, [(record.id, record.path, "transcoded", summary)])
             queue_db.finish(
                 conn,
                 self.claim,
                 status="completed",
-                now=now_iso(),
+                now=db_now(conn),
                 summary=json.dumps(summary),
                 error=None,
                 traceback=None,
@@ -328,42 +354,9 @@ class JobRun:
                 conn,
                 self.claim,
                 status=status,
-                now=now_iso(),
+                now=db_now(conn),
                 summary=json.dumps(summary) if summary is not None else None,
                 error=error,
                 traceback=tb,
                 progress=progress,
             )
-
-
-def _swap(path: bytes, temp: bytes, *, keep_original: bool) -> bytes | None:
-    """Put `temp` in the place of `path`; returns where the original was kept. At every
-    moment either the original or the new file is at `path` (or, on a file system
-    without hard links, the original is under its kept name)."""
-    if not keep_original:
-        os.replace(temp, path)
-        return None
-    kept = kept_original(path)
-    try:
-        os.link(path, kept)
-    except OSError:  # no hard links here (some network and FUSE file systems): move it aside
-        os.rename(path, kept)
-        try:
-            os.replace(temp, path)
-        except BaseException:
-            os.rename(kept, path)
-            raise
-        return kept
-    try:
-        os.replace(temp, path)
-    except BaseException:
-        _remove(kept)
-        raise
-    return kept
-
-
-def _remove(path: bytes) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass

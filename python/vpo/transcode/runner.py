@@ -15,6 +15,7 @@ import os
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,7 +27,6 @@ from vpo.db.connection import Database, describe_sqlite_error, open_database
 from vpo.errors import DatabaseError
 from vpo.host import hostname
 from vpo.logging import job_context
-from vpo.timeutil import now_iso
 from vpo.transcode.job_run import JobRun
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,8 @@ class RunLimits:
     max_duration: float | None = None
     end_by: datetime | None = None  # aware local time
     workers: int = 1
+    forever: bool = False  # an empty queue is polled every `poll` seconds, not the end
+    poll: float = 5.0
 
 
 class Running(NamedTuple):
@@ -93,6 +95,9 @@ class QueueRunner:
         self._started = time.monotonic()
         self._errors: list[BaseException] = []
         self._done = [threading.Event() for _ in range(max(1, limits.workers))]
+        self._draining = False
+        self._wake = threading.Event()  # ends a --forever worker's wait for new jobs
+        self._invisible: set[str] = set()  # jobs whose file this host cannot see
 
     def run(self) -> RunReport:
         threads = [
@@ -116,8 +121,21 @@ class QueueRunner:
         """Claim nothing more; running jobs stop their ffmpeg and go back to the queue.
         Safe to call from a signal handler."""
         if not self.stop.is_set():
-            self.report.stopped_by = reason
+            self.report.stopped_by = reason  # also after a drain: running jobs are stopped now
         self.stop.set()
+        self._wake.set()
+
+    def drain(self, reason: str) -> None:
+        """Claim nothing more; running jobs finish (SIGTERM to a --forever worker).
+        Safe to call from a signal handler."""
+        if not self.stop.is_set() and not self._draining:
+            self.report.stopped_by = f"{reason} (drained)"
+        self._draining = True
+        self._wake.set()
+
+    @property
+    def draining(self) -> bool:
+        return self._draining
 
     def _wait(self, timeout: float | None) -> None:
         """Until every worker is done. Events, not Thread.join: on Python 3.11 a join
@@ -149,7 +167,7 @@ class QueueRunner:
         """Limits stop new claims; jobs already running finish."""
         with self._lock:
             lim = self.limits
-            if self.stop.is_set():
+            if self.stop.is_set() or self._draining:
                 return False
             if lim.max_files is not None and self._claimed >= lim.max_files:
                 self.report.stopped_by = "max-files"
@@ -179,18 +197,28 @@ class QueueRunner:
         """One thread: claim, run, repeat. An error outside a job (the database) stops this
         thread and is raised again by run() on the caller's thread."""
         try:
-            db = open_database(self.settings.database)
+            db = open_database(self.settings.database_target)
         except BaseException as exc:
             self._errors.append(exc)
             return
         try:
+            worker = uuid.uuid4().hex[:12]  # this thread's identity, beside host and pid
             while self._may_claim():
-                with db.transaction() as conn:
-                    claim = queue_db.claim_next(conn, pid=os.getpid(), host=hostname(), now=now_iso())
+                claim = queue_db.claim(
+                    db, pid=os.getpid(), host=hostname(), worker=worker, exclude=sorted(self._invisible)
+                )
                 if claim is None:
                     self._unclaim()
-                    return
-                status, error = self._run_job(db, claim)
+                    if not self.limits.forever:
+                        return
+                    self._wake.wait(self.limits.poll)  # new jobs, or a signal
+                    continue
+                status, error, invisible = self._run_job(db, claim)
+                if invisible:  # another host's job: never claimed again by this run
+                    with self._lock:
+                        self._invisible.add(claim.job_id)
+                        self._claimed -= 1
+                    continue
                 kept = _kept_bytes(db, claim.job_id)
                 with self._lock:
                     self.report.jobs.append(
@@ -198,14 +226,14 @@ class QueueRunner:
                     )
         except sqlite3.Error as exc:
             self._errors.append(
-                DatabaseError(describe_sqlite_error(db.path, exc), details={"path": str(db.path)})
+                DatabaseError(describe_sqlite_error(db.path or db.label, exc), details={"path": db.label})
             )
         except BaseException as exc:
             self._errors.append(exc)
         finally:
             db.close()
 
-    def _run_job(self, db: Database, claim: queue_db.Claim) -> tuple[str, str | None]:
+    def _run_job(self, db: Database, claim: queue_db.Claim) -> tuple[str, str | None, bool]:
         token = job_context.set(claim.job_id)
         run = JobRun(db, claim, self.settings, self.stop)
         with self._lock:
@@ -214,7 +242,7 @@ class QueueRunner:
         error: str | None = "stopped"
         try:
             status, error = run.execute()
-            return status, error
+            return status, error, run.invisible
         finally:
             job_context.reset(token)
             with self._lock:

@@ -1,0 +1,68 @@
+"""Putting a transcode's verified output in the place of the original, and staging an
+output made in a host-local work directory (`transcode.work_dir`) beside the original."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+from vpo.media.siblings import kept_original
+
+
+def swap(path: bytes, temp: bytes, *, keep_original: bool) -> bytes | None:
+    """Put `temp` in the place of `path`; returns where the original was kept. At every
+    moment either the original or the new file is at `path` (or, on a file system
+    without hard links, the original is under its kept name)."""
+    if not keep_original:
+        os.replace(temp, path)
+        return None
+    kept = kept_original(path)  # the one naming scheme of kept originals
+    try:
+        os.link(path, kept)
+    except OSError:  # no hard links here (some network and FUSE file systems): move it aside
+        os.rename(path, kept)
+        try:
+            os.replace(temp, path)
+        except BaseException:
+            os.rename(kept, path)
+            raise
+        return kept
+    try:
+        os.replace(temp, path)
+    except BaseException:
+        remove(kept)
+        raise
+    return kept
+
+
+def free_name(candidate: bytes) -> bytes:
+    n = 1
+    name = candidate
+    while os.path.lexists(name):
+        n += 1
+        name = candidate + f".{n}".encode()
+    return name
+
+
+def remove(path: bytes) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def work_output(work_dir: str | None, temp: bytes) -> bytes:
+    """Where ffmpeg writes: `temp` beside the original, or the same name in the host-local
+    work directory (a NAS share is then read once and written once, not seeked over)."""
+    if not work_dir:
+        return temp
+    folder = os.fsencode(os.path.expanduser(work_dir))
+    os.makedirs(folder, exist_ok=True)
+    return free_name(os.path.join(folder, os.path.basename(temp)))
+
+
+def stage(output: bytes, temp: bytes) -> None:
+    """Copy a work-directory output to `temp` beside the original (verified there next)."""
+    if output != temp:
+        shutil.copyfile(output, temp)
+        remove(output)
