@@ -94,7 +94,7 @@ def test_the_jobs_rebuild_keeps_history_indexes_and_foreign_keys(tmp_path: Path)
     indexes = set(conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'"))
     conn.commit()
     conn.execute("BEGIN")
-    for statement in migrations._statements(migrations.V_JOB_KINDS):
+    for statement in migrations.statements(migrations.V_JOB_KINDS):
         conn.execute(statement)
     conn.commit()
     assert conn.execute("SELECT job_id, file_id, outcome FROM job_files").fetchall() == [("j1", 1, "applied")]
