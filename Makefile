@@ -91,9 +91,9 @@ test-all: install lint ## Like test, plus the slow fault-injection trials and te
 	$(MAKE) --no-print-directory test-postgresql
 
 # The CLI suites of the main commands again, every catalogue on a throwaway PostgreSQL server.
-PG_SUITES = tests/integration/test_scan_incremental.py tests/integration/test_scan_first.py \
-	tests/integration/test_apply.py tests/integration/test_jobs.py tests/integration/test_profiles.py \
-	tests/integration/test_transcode.py tests/integration/test_everyday.py
+PG_SUITES = tests/integration/scanning tests/integration/test_scan_first.py \
+	tests/integration/applying tests/integration/jobs tests/integration/profiles \
+	tests/integration/transcoding tests/integration/test_everyday.py
 .PHONY: test-postgresql
 test-postgresql: install ## The main commands' CLI tests with the catalogue on PostgreSQL (docs/several-hosts.md)
 	VPO_TEST_ENGINE=postgresql $(BIN)/python -m pytest -q -m "not slow" $(PG_SUITES)
@@ -101,7 +101,7 @@ test-postgresql: install ## The main commands' CLI tests with the catalogue on P
 .PHONY: demo
 demo: install ## Set up everything, generate a demo library, scan it, change it, rescan, apply a policy and undo it
 	rm -rf $(DEMO)
-	$(BIN)/python tests/media.py demo $(DEMO)/library
+	$(BIN)/python tests/media_libraries.py demo $(DEMO)/library
 	@echo; echo "== vpo scan $(DEMO)/library   (first scan: every file is new; 3 are broken on purpose)"
 	VPO_HOME=$(DEMO)/home $(BIN)/vpo scan $(DEMO)/library; rc=$$?; [ $$rc -le 1 ]
 	@echo; echo "== vpo scan $(DEMO)/library   (again: nothing changed, nothing is probed)"

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from integration.applying.helpers import by_name, snap
 from integration.conftest import RunVpo
 from integration.scanutil import query, run_vpo
-from integration.test_apply import by_name, snap
 from integration.v2media import (
     KEEP_ORIGINAL_AND_ENGLISH,
     attachments,

@@ -311,7 +311,7 @@ def test_migration_fills_the_summary_columns_as_a_scan_writes_them(lib: Library,
     import shutil
     import sqlite3
 
-    from vpo.db.migrations import V_REPORT_INDEXES, _statements
+    from vpo.db.migrations import V_REPORT_INDEXES, statements
     from vpo.media.track_summary import TrackSummary
 
     db = tmp_path / "copy.db"
@@ -323,7 +323,7 @@ def test_migration_fills_the_summary_columns_as_a_scan_writes_them(lib: Library,
     written = conn.execute(f"SELECT id, {columns} FROM files ORDER BY id").fetchall()
     assert any(row[4] == "smpte2084" for row in written)
     conn.execute(f"UPDATE files SET {', '.join(f'{c} = NULL' for c in TrackSummary._fields)}")
-    [backfill] = [s for s in _statements(V_REPORT_INDEXES) if s.startswith("UPDATE files")]
+    [backfill] = [s for s in statements(V_REPORT_INDEXES) if s.startswith("UPDATE files")]
     conn.execute(backfill)
     # The transfer was not catalogued before the migration: it stays unknown (NULL).
     assert conn.execute(f"SELECT id, {columns} FROM files ORDER BY id").fetchall() == [

@@ -296,7 +296,9 @@ def test_forever_worker_polls_then_sigterm_drains_its_job_and_exits_0(
     assert worker.returncode == 0, (tmp_path / "worker.err").read_text()
     report = json.loads(out)
     assert report["stopped_by"] == "SIGTERM (drained)"
-    assert report["jobs"] == [{"id": a_id, "status": "completed", "error": None}]
+    assert [{k: j[k] for k in ("id", "status", "error")} for j in report["jobs"]] == [
+        {"id": a_id, "status": "completed", "error": None}
+    ]
     assert rows(vpo_home, "SELECT status FROM jobs WHERE id = ?", b_id) == [
         ("queued",)
     ]  # claimed nothing more
@@ -337,7 +339,7 @@ def test_work_dir_holds_the_encode_and_the_result_is_verified_beside_the_origina
     run = vpo("jobs", "run", "--json")
     assert run.code == 0, run
     assert [j["status"] for j in run.json()["jobs"]] == ["completed"]
-    written = [line for line in (tmp_path / "outputs").read_text().splitlines() if ".vpo-transcode-" in line]
+    written = [line for line in (tmp_path / "outputs").read_text().splitlines() if ".vpo-tmp-" in line]
     assert written and all(line.removeprefix("file:").startswith(str(work) + "/") for line in written), (
         written
     )

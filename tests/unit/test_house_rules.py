@@ -10,7 +10,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_LINES = 400
-GENERATED = {"python/vpo/media/iso639_data.py"}  # a generated data table, one idea
+GENERATED = {  # generated data tables, one idea each
+    "python/vpo/media/iso639_data.py",
+    "python/vpo/media/language_names.py",
+}
 
 PACKAGE = ROOT / "python" / "vpo"
 LEAVES = {"catalogue", "errors", "timeutil", "paths", "logging", "host", "_core", "__init__"}
@@ -22,6 +25,15 @@ def sources() -> list[Path]:
     for folder, pattern in (("python", "*.py"), ("tests", "*.py"), ("bench", "*.py"), ("rust", "*.rs")):
         found += sorted((ROOT / folder).rglob(pattern))
     return [p for p in found if ".venv" not in p.parts and "target" not in p.parts]
+
+
+def test_no_source_file_over_400_lines() -> None:
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in sources()
+        if str(p.relative_to(ROOT)) not in GENERATED and (n := len(p.read_text().splitlines())) > MAX_LINES
+    }
+    assert long == {}, "split these along their seams (one idea per file)"
 
 
 def layer(module: str) -> str:

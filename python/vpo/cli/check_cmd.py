@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import sys
 from typing import Annotated, Optional
 
 import typer
 
 from vpo.cli.context import open_library, settings_for
 from vpo.cli.options import JsonOpt, ProfileOpt
+from vpo.cli.progress import check_display
 from vpo.cli.render import print_json, print_text
 
 
@@ -60,7 +60,7 @@ def check(
         prober=prober_for(settings),
     )
     db = open_library(settings, creates_jobs=True)
-    progress = _Progress() if not json_out and sys.stderr.isatty() else None
+    progress = check_display(json_out)
     try:
         report = run_check(db, options, progress=progress)
     finally:
@@ -72,26 +72,6 @@ def check(
     else:
         _print_summary(report)
     return 1 if report.counts.failed else 0
-
-
-class _Progress:
-    """One line on stderr, rewritten in place (terminals only)."""
-
-    def __init__(self) -> None:
-        self._width = 0
-
-    def __call__(self, p) -> None:  # type: ignore[no-untyped-def]
-        rate = p.done / p.elapsed if p.elapsed > 0 else 0.0
-        eta = f"{(p.total - p.done) / rate:.0f}s" if rate > 0 else "?"
-        text = f"checking: {p.done:,}/{p.total:,} files, {p.failed:,} failed, {rate:,.1f} files/s, ETA {eta}"
-        sys.stderr.write("\r" + text + " " * max(0, self._width - len(text)))
-        sys.stderr.flush()
-        self._width = len(text)
-
-    def close(self) -> None:
-        if self._width:
-            sys.stderr.write("\r" + " " * self._width + "\r")
-            sys.stderr.flush()
 
 
 def _print_summary(report) -> None:  # type: ignore[no-untyped-def]

@@ -20,10 +20,22 @@ def wanted(json_mode: bool) -> bool:
     return not json_mode and sys.stderr.isatty()
 
 
-def _console() -> Any:
+def _live(*columns: Any) -> Any:
+    """A started rich Progress on stderr, redrawn ten times a second, gone when stopped;
+    stderr is redirected above it while it is live (see the module's docstring)."""
     from rich.console import Console
+    from rich.progress import Progress
 
-    return Console(file=sys.stderr, highlight=False)
+    progress = Progress(
+        *columns,
+        console=Console(file=sys.stderr, highlight=False),
+        transient=True,
+        refresh_per_second=10,
+        redirect_stderr=True,
+        redirect_stdout=False,
+    )
+    progress.start()
+    return progress
 
 
 def scan_frame(p: ScanProgress) -> tuple[str, str]:
@@ -51,22 +63,16 @@ class ScanDisplay:
     stays, saying what was saved."""
 
     def __init__(self) -> None:
-        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
+        from rich.progress import BarColumn, SpinnerColumn, TextColumn
 
-        self._progress = Progress(
+        self._progress = _live(
             SpinnerColumn(),
             TextColumn("{task.description:<8}"),
             BarColumn(bar_width=24),
             TextColumn("{task.fields[details]}"),
-            console=_console(),
-            transient=True,
-            refresh_per_second=10,
-            redirect_stderr=True,
-            redirect_stdout=False,
         )
         self._task = self._progress.add_task("walking", total=None, details="starting")
         self._last: ScanProgress | None = None
-        self._progress.start()
 
     def __call__(self, p: ScanProgress) -> None:
         self._last = p
@@ -91,20 +97,14 @@ class QueueDisplay:
     per wall second, e.g. 2.3x) and ETA; a line stays for each job that ends."""
 
     def __init__(self) -> None:
-        from rich.progress import BarColumn, Progress, TextColumn
+        from rich.progress import BarColumn, TextColumn
 
-        self._progress = Progress(
+        self._progress = _live(
             TextColumn("{task.description}"),
             BarColumn(bar_width=24),
             TextColumn("{task.percentage:>3.0f}%  {task.fields[speed]:>6}  ETA {task.fields[eta]}"),
-            console=_console(),
-            transient=True,
-            refresh_per_second=10,
-            redirect_stderr=True,
-            redirect_stdout=False,
         )
         self._tasks: dict[str, Any] = {}
-        self._progress.start()
 
     def update(self, running: list[Any]) -> None:
         """`running`: the runner's snapshot (job id, name, fraction done, seconds running,
@@ -142,3 +142,29 @@ def job_rate(fraction: float, seconds: float, media_seconds: float | None) -> tu
 
 def queue_display(json_mode: bool) -> QueueDisplay | None:
     return QueueDisplay() if wanted(json_mode) else None
+
+
+class CheckDisplay:
+    """`vpo check`'s live line: files checked of this run's total, failures, rate, ETA."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, SpinnerColumn, TextColumn
+
+        self._progress = _live(SpinnerColumn(), BarColumn(bar_width=24), TextColumn("{task.fields[details]}"))
+        self._task = self._progress.add_task("checking", total=None, details="starting")
+
+    def __call__(self, p: Any) -> None:
+        """`p`: check.models.CheckProgress (done, total, failed, elapsed)."""
+        rate = p.done / p.elapsed if p.elapsed > 0 else 0.0
+        eta = duration((p.total - p.done) / rate) if rate > 0 else "?"
+        details = (
+            f"checking: {p.done:,}/{p.total:,} files, {p.failed:,} failed, {rate:,.1f} files/s, ETA {eta}"
+        )
+        self._progress.update(self._task, total=max(p.total, 1), completed=p.done, details=details)
+
+    def close(self) -> None:
+        self._progress.stop()
+
+
+def check_display(json_mode: bool) -> CheckDisplay | None:
+    return CheckDisplay() if wanted(json_mode) else None

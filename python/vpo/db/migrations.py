@@ -128,12 +128,12 @@ UPDATE files SET
     video_codec = (SELECT codec FROM tracks t WHERE t.file_id = files.id AND t.type = 'video' ORDER BY t.idx LIMIT 1),
     video_width = (SELECT width FROM tracks t WHERE t.file_id = files.id AND t.type = 'video' ORDER BY t.idx LIMIT 1),
     video_height = (SELECT height FROM tracks t WHERE t.file_id = files.id AND t.type = 'video' ORDER BY t.idx LIMIT 1),
-    audio_layouts = (SELECT group_concat(v, ' ') FROM (SELECT coalesce(codec, '') || '/' || coalesce(channels, '') AS v
-        FROM tracks t WHERE t.file_id = files.id AND t.type = 'audio' ORDER BY v)),
+    audio_layouts = (SELECT group_concat(v, ' ') FROM (SELECT coalesce(codec, '') || '/' || coalesce(CAST(channels AS TEXT), '') AS v
+        FROM tracks t WHERE t.file_id = files.id AND t.type = 'audio' ORDER BY v) AS layouts),
     audio_languages = (SELECT group_concat(language, ' ') FROM (SELECT language
-        FROM tracks t WHERE t.file_id = files.id AND t.type = 'audio' ORDER BY language)),
+        FROM tracks t WHERE t.file_id = files.id AND t.type = 'audio' ORDER BY language) AS languages),
     subtitle_languages = (SELECT group_concat(language, ' ') FROM (SELECT language
-        FROM tracks t WHERE t.file_id = files.id AND t.type = 'subtitle' ORDER BY language));
+        FROM tracks t WHERE t.file_id = files.id AND t.type = 'subtitle' ORDER BY language) AS languages);
 CREATE INDEX files_report ON files (scan_status, container, video_codec, video_width, video_height, video_transfer, size);
 CREATE INDEX files_audio_layouts ON files (scan_status, audio_layouts, size);
 CREATE INDEX files_audio_languages ON files (scan_status, audio_languages, size);

@@ -383,22 +383,14 @@ class _ScanRun:
 
     def _report(self, *, force: bool = False) -> None:
         """At most ten frames a second, as probes finish and batches are walked."""
-        if self.progress is None:
-            return
         now = time.monotonic()
-        if not force and now - self._last_progress < 0.1:
+        if self.progress is None or (not force and now - self._last_progress < 0.1):
             return
         self._last_progress = now
-        c = self.counts
+        c, root = self.counts, os.fsdecode(self.current)
+        elapsed, saved = now - self.started, c.added + c.scanned
         self.progress(
             ScanProgress(
-                root=os.fsdecode(self.current),
-                discovered=c.discovered,
-                queued=self.queued,
-                probed=self.probed,
-                phase=self.phase,
-                elapsed=now - self.started,
-                probing_since=self._first_probe,
-                saved=c.added + c.scanned,
+                root, c.discovered, self.queued, self.probed, self.phase, elapsed, self._first_probe, saved
             )
         )
