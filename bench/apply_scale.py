@@ -105,7 +105,7 @@ def measure_size(label: str, copies: int, repeat: int, policy: Path) -> tuple[St
 
         def apply() -> float:
             res = run_proc(
-                [VPO, "apply", "--policy", policy, "--json", path], env=vpo_env(home), capture=True
+                [VPO, "-v", "apply", "--policy", policy, "--json", path], env=vpo_env(home), capture=True
             )
             doc = json.loads(res.stdout)
             if doc["counts"]["changed"] != 1 or b"with mkvpropedit" not in res.stderr:

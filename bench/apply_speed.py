@@ -215,7 +215,7 @@ def measure(count: int, big: bool, repeat: int, policy: Path, work: Path) -> Res
             _scan(tree, home, count)
             os.sync()
             res = run_proc(
-                [VPO, "apply", "--policy", policy, "--no-keep-backup", "--json", tree],
+                [VPO, "-v", "apply", "--policy", policy, "--no-keep-backup", "--json", tree],
                 env=vpo_env(home),
                 capture=True,
             )
