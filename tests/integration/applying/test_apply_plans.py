@@ -1,9 +1,6 @@
-"""`vpo apply` on real generated media with the real tools (mkvpropedit, mkvmerge, ffmpeg).
+"""`vpo apply`: plans, dry runs and the changes each tool makes, read back from the files.
 
-One module-scoped run (`run`) scans a small library, applies a policy, applies it again,
-inspects and rescans; most tests read one side of it. Failure paths each get their own
-library. Files are compared by bytes, inode and mtime_ns; tracks are read back with ffprobe.
-"""
+Helpers in helpers.py, fixtures in conftest.py beside this file."""
 
 from __future__ import annotations
 

@@ -1,11 +1,6 @@
-"""`vpo jobs list|show|purge`, auto-purge, abandoned-job recovery and Ctrl+C (issue: job history).
+"""`vpo jobs list|show` of real scans: keys, timestamps, filters, prefixes, a file's history across renames.
 
-Everything runs through the installed console script. Real scans make the realistic jobs
-(`history`: a first scan, a rescan that sees a change, a rename and a deletion, and a scan
-that fails on the unmounted-library guard). Jobs of other types, statuses and ages are
-inserted straight into $VPO_HOME/library.db with the schema's columns (`synthetic`), the
-way a real `apply` or `transcode` run would have left them.
-"""
+Helpers in helpers.py, fixtures in conftest.py beside this file."""
 
 from __future__ import annotations
 

@@ -1,10 +1,6 @@
-"""Profiles and precedence through the real console script (SPEC 5, 6, 10).
+"""Settings precedence through the real CLI: flags > profile chain > config.yaml > defaults (SPEC 5, 6).
 
-Which value won is read back from what the command did: `vpo profiles show --json`
-reports each effective value and its source, and `vpo scan --json` records the options
-it ran with in its job (`vpo jobs show ID --json` -> options). A scan of a two-file
-library also shows the extensions that won (discovered 1 with `[mkv]`, 2 with mp4 too).
-"""
+Helpers in helpers.py, fixtures in conftest.py beside this file."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
-"""`vpo scan` on a library the catalogue already knows (issue 3): what is probed again, what
-is skipped, missing and returning files, moves, the unmounted-library guard, --verify-hash,
---full, --extensions, the racy-mtime rule, and two processes or a crash on one library.
-"""
+"""Rescans (issue 3): what is probed again, moved, missing or restored.
+
+Helpers in helpers.py, fixtures in conftest.py beside this file."""
 
 from __future__ import annotations
 

@@ -1,17 +1,6 @@
-"""`vpo transcode` and the queue (`vpo jobs run|cancel|retry`), end to end with real ffmpeg.
+"""`vpo transcode` and `vpo jobs run`: queueing and running end to end, skips with the reason, the policy's defaults, bad targets, limits.
 
-Every test builds a small library with `make_video` (memoised: one encode per layout per
-run), catalogues it with `vpo scan`, and drives the installed console script. The queue
-state is read straight from $VPO_HOME/library.db and the results with ffprobe.
-
-Tests that must catch a job in the middle of its run (cancel, SIGTERM, SIGKILL, two
-workers) use a profile whose `tools.ffmpeg` is a two-line wrapper around the real ffmpeg
-adding `-re` (read the input at its native rate): a 40 s clip then takes 40 s to
-transcode on any machine, so the test can wait for real progress and act while ffmpeg
-runs, without depending on how fast this machine encodes. They never wait for a slow run
-to finish: the run that completes a job afterwards uses the real ffmpeg directly.
-Waits poll the database; their time limits are hang guards only.
-"""
+Helpers in helpers.py, fixtures in conftest.py beside this file."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Loading config.yaml and profiles from real files in a temporary VPO_HOME: what each
-file contributes as a layer, and every way a file can be wrong (file:line, key, accepted
-values), before anything runs."""
+"""Loading config.yaml from real files in a temporary VPO_HOME: what each key accepts, file:line errors.
+
+Helpers in helpers.py, fixtures in conftest.py beside this file."""
 
 from __future__ import annotations
 
