@@ -1,4 +1,4 @@
-"""`vpo jobs run|cancel|retry` with real ffmpeg: cancels, retries, two workers, signals, killed workers.
+"""`vpo jobs run|cancel|retry` with real ffmpeg: cancels, failures and verification that leave the original, signals, killed workers.
 
 Helpers in helpers.py, fixtures in conftest.py beside this file."""
 
