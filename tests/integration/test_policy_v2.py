@@ -247,6 +247,10 @@ rules:
   - {when: {all: [{path: "Fail/**"}, {audio: {count: ">=2"}}]}, action: fail, reason: two audio tracks}
 """
     before = {f: snap(lib / f / "a.mkv") for f in ("Skip", "Fail")}
+    # A dry run shows a rule's warning with its file's plan (not again on stderr)...
+    dry = vpo("apply", "--policy", policy(tmp_path, text), "--dry-run", lib)
+    assert "warning: rule 2: check the sound" in dry.stdout and "check the sound" not in dry.stderr, dry
+    # ... the apply logs it, as it happens.
     done = vpo("apply", "--policy", policy(tmp_path, text), "--json", lib)
     assert done.code == 1, done
     files = {Path(f["path"]).parent.name: f for f in done.json()["files"]}

@@ -69,7 +69,7 @@ def apply(
     finally:
         db.close()
     if json_out:
-        print_report_json(report.to_dict())
+        print_report_json(report)
     else:
         print_report(report)
     return 1 if any(f.status == "failed" for f in report.files) else 0

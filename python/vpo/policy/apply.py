@@ -25,7 +25,7 @@ from vpo.policy import executor
 from vpo.policy.fileops import ApplyFailed
 from vpo.policy.models import Policy
 from vpo.policy.outcome import ApplyReport, FileOutcome
-from vpo.policy.planning import Planned, conversion_problem, outcome_extra, plan_files
+from vpo.policy.planning import Planned, conversion_problem, plan_files
 from vpo.policy.scope import scan_roots
 
 __all__ = ["ApplyOptions", "ApplyReport", "FileOutcome", "apply", "targets"]
@@ -93,9 +93,10 @@ def apply(db: Database, options: ApplyOptions) -> ApplyReport:
                             conn, [(item.file_id, os.fsencode(item.path), "error", {"error": item.error})]
                         )
                 continue
-            token = file_context.set(os.fsdecode(item.record.path))
+            shown = os.fsdecode(item.record.path)
+            token = file_context.set(shown)
             try:
-                report.files.append(_one(db, item, options, tracker))
+                report.files.append(_one(db, item, shown, options, tracker))
             finally:
                 file_context.reset(token)
             if tracker:
@@ -115,13 +116,14 @@ def apply(db: Database, options: ApplyOptions) -> ApplyReport:
     return report
 
 
-def _one(db: Database, item: Planned, options: ApplyOptions, tracker: JobTracker | None) -> FileOutcome:
+def _one(
+    db: Database, item: Planned, shown: str, options: ApplyOptions, tracker: JobTracker | None
+) -> FileOutcome:
     record, current, plan = item.record, item.current, item.plan
-    shown = os.fsdecode(record.path)
-    actions = [a.to_dict() for a in plan.actions]
-    extra = outcome_extra(plan, options.policy)
-    for warning in plan.warnings:
-        log.warning("%s: %s", shown, warning)
+    actions, extra = item.layout.actions, item.layout.extra
+    if not options.dry_run:  # a dry run's output carries them (text and JSON)
+        for warning in plan.warnings:
+            log.warning("%s: %s", shown, warning)
     if plan.rule is not None and plan.rule[0] == "fail":
         outcome = FileOutcome(shown, "failed", error=plan.rule[1], extra=extra, before=current)
         if tracker is not None:

@@ -63,12 +63,12 @@ class ApplyReport:
         """Disk the kept originals and journals of this apply hold."""
         return sum(f.kept_bytes for f in self.files)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self, *, files: bool = True) -> dict[str, Any]:
+        out = {
             "job_id": self.job_id,
             "dry_run": self.dry_run,
             "counts": self.counts(),
             "totals": self.totals(),
             "kept_bytes": self.kept_bytes(),
-            "files": [f.to_dict() for f in self.files],
         }
+        return {**out, "files": [f.to_dict() for f in self.files]} if files else out

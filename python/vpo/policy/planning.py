@@ -33,20 +33,41 @@ if TYPE_CHECKING:
 BATCH = 2000
 
 
+@dataclass(frozen=True)
+class Layout:
+    """What planning makes of one track layout, shared by every file that has it: its
+    tracks, its plan, and the plan as the output shows it (built once, never changed)."""
+
+    current: list[Track]
+    plan: Plan
+    actions: list[dict[str, Any]]  # plan.actions as the JSON's dicts
+    extra: dict[str, Any]  # the keys schema 2 adds to a file's JSON
+    method: str  # the tool that carries the plan out, headers editable in place
+
+
 @dataclass
 class Planned:
     record: FileRecord
-    current: list[Track]
-    plan: Plan
+    layout: Layout
     stat: tuple[int, int]  # (size, mtime_ns) the plan was made for
     in_place: bool = True  # False: the headers cannot be edited in place (see note)
     note: str | None = None
 
     @property
+    def current(self) -> list[Track]:
+        return self.layout.current
+
+    @property
+    def plan(self) -> Plan:
+        return self.layout.plan
+
+    @property
     def method(self) -> str:
+        if self.in_place:
+            return self.layout.method
         from vpo.policy import executor
 
-        return executor.method_for(self.record.container or "", self.plan, in_place=self.in_place)
+        return executor.method_for(self.record.container or "", self.plan, in_place=False)
 
 
 def plan_files(
@@ -78,7 +99,6 @@ def _plan(
     leftovers: _Leftovers,
     memo: _Plans,
 ) -> FileOutcome | Planned:
-    shown = os.fsdecode(record.path)
     # An apply killed mid-way: the original goes back first (a dry run says what it would do,
     # and plans as if the original were back).
     restored: list[str] = []
@@ -87,17 +107,21 @@ def _plan(
     try:
         st = os.stat(record.path)
     except OSError as exc:
-        return FileOutcome(shown, "failed", error=f"cannot read: {exc.strerror}", file_id=record.id)
+        return FileOutcome(
+            os.fsdecode(record.path), "failed", error=f"cannot read: {exc.strerror}", file_id=record.id
+        )
     if (st.st_size != record.size or st.st_mtime_ns != record.mtime_ns) and not (
         options.dry_run and restored
     ):
         return FileOutcome(
-            shown, "failed", error="changed since the last scan; run `vpo scan` first", file_id=record.id
+            os.fsdecode(record.path),
+            "failed",
+            error="changed since the last scan; run `vpo scan` first",
+            file_id=record.id,
         )
     paths = relative_paths(record.path, roots) if memo.by_path else ()
-    current, plan = memo.plan(rows, record.container, paths)
-    planned = Planned(record, current, plan, (st.st_size, st.st_mtime_ns))
-    if not plan.empty and planned.method == "mkvpropedit":
+    planned = Planned(record, memo.plan(rows, record.container, paths), (st.st_size, st.st_mtime_ns))
+    if planned.method == "mkvpropedit" and not planned.plan.empty:
         from vpo.policy import executor
 
         problem = executor.in_place_problem(record.path)
@@ -127,11 +151,11 @@ class _Plans:
         found = [g for r in policy.rules for g in globs(r.when)] if isinstance(policy, PolicyV2) else []
         self.globs = [glob(g) for g in dict.fromkeys(found)]
         self.by_path = bool(self.globs)
-        self.plans: dict[tuple[Any, ...], tuple[list[Track], Plan]] = {}
+        self.plans: dict[tuple[Any, ...], Layout] = {}
 
     def plan(
         self, rows: tuple[tuple[Any, ...], ...], container: str | None, paths: tuple[str, ...]
-    ) -> tuple[list[Track], Plan]:
+    ) -> Layout:
         """The file's tracks (from its catalogue rows) and its plan."""
         matched = tuple(any(g.fullmatch(p) for p in paths) for g in self.globs)
         key = (rows, container, matched)
@@ -139,9 +163,17 @@ class _Plans:
         if found is None:
             if len(self.plans) >= self.LIMIT:
                 self.plans.clear()
+            from vpo.policy import executor
+
             tracks = [files_db.track_from_row(r) for r in rows]
             plan = evaluate(tracks, self.policy, container=container, paths=paths)
-            found = self.plans[key] = (tracks, plan)
+            found = self.plans[key] = Layout(
+                tracks,
+                plan,
+                [a.to_dict() for a in plan.actions],
+                outcome_extra(plan, self.policy),
+                executor.method_for(container or "", plan),
+            )
         return found
 
 

@@ -22,10 +22,11 @@ def scan_roots(conn: sqlite3.Connection, extra: Iterable[bytes] = ()) -> tuple[b
 def relative_paths(path: bytes, roots: tuple[bytes, ...]) -> tuple[str, ...]:
     """The file's path under each root that holds it (text, surrogate-escaped), its
     absolute path last (a glob may say `/media/**`)."""
+    text = os.fsdecode(path)  # a root ends at a `/`, so its bytes decode to a prefix of this
     out = [
-        os.fsdecode(path[len(root) :].lstrip(b"/"))
+        text[len(os.fsdecode(root.rstrip(b"/"))) + 1 :].lstrip("/")
         for root in roots
         if path.startswith(root.rstrip(b"/") + b"/")
     ]
-    out.append(os.fsdecode(path))
+    out.append(text)
     return tuple(out)
