@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -120,6 +121,21 @@ def test_a_second_check_skips_what_it_verified_and_rechecks_what_changed(vpo: Ru
     assert thorough["counts"]["checked"] == 1
     assert vpo("check", "--thorough", "--json", lib / "good.webm").json()["counts"]["skipped"] == 1
     assert vpo("check", "--recheck", "--json", lib / "good.webm").json()["counts"]["checked"] == 1
+
+
+def test_decoders_run_single_threaded_while_files_wait_and_the_last_ones_take_the_idle_cores(
+    vpo: RunVpo, lib: Path
+) -> None:
+    vpo("scan", lib)
+    good = sorted(p for p in lib.iterdir() if p.name.startswith("good."))
+    assert len(good) >= 3
+    alone = vpo("-vv", "check", "--thorough", "--workers", "2", good[0])
+    assert alone.code == 0, alone
+    assert "with 2 decoder thread(s)" in alone.stderr and "with 1 decoder thread(s)" not in alone.stderr
+    several = vpo("-vv", "check", "--thorough", "--recheck", "--workers", "2", *good)
+    assert several.code == 0, several
+    threads = re.findall(r"with (\d) decoder thread\(s\)", several.stderr)
+    assert len(threads) == len(good) and threads[0] == "1", several.stderr
 
 
 def test_max_duration_stops_cleanly_and_the_next_run_takes_the_rest(vpo: RunVpo, lib: Path) -> None:

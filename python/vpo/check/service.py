@@ -208,8 +208,19 @@ class _CheckRun:
             self.counts.left += 1  # it passed the quick check; its decode waits for the next run
             return
         duration = outcome.result.duration_seconds if outcome.result else item.duration
-        future = self.decoding.submit(self.decoder.decode, item.path, timeout=decode_timeout(duration))
+        threads = self._spare_cores()
+        future = self.decoding.submit(
+            self.decoder.decode, item.path, timeout=decode_timeout(duration), threads=threads
+        )
         self.futures[future] = item
+
+    def _spare_cores(self) -> int:
+        """Decoder threads for the decode about to start: one while other files wait for a
+        worker; the workers nobody will use otherwise when this is among the last."""
+        waiting = self.total - self.counts.checked - len(self.futures) - 1  # not decoding yet
+        if waiting > 0:
+            return 1
+        return max(1, self.options.workers - len(self.futures))
 
     def _drop_queued_decodes(self) -> None:
         """At --max-duration: decodes not started yet are left for the next run."""

@@ -2,8 +2,10 @@
 video stream decoded to the null muxer (SPEC section 14).
 
 Each file gets its own ffmpeg process (bounded memory: a decoder's, whatever the file;
-a crash or hang costs that file only), single-threaded (`-threads 1`), so N of them keep
-N cores busy without oversubscribing them. It runs in its own session: Ctrl+C in the
+a crash or hang costs that file only), single-threaded (`-threads 1`) while others wait, so
+N of them keep N cores busy without oversubscribing them; when fewer files than workers
+are left (the end of a run, a check of one file), a decode gets the idle workers' cores as
+decoder threads. It runs in its own session: Ctrl+C in the
 terminal reaches VPO, which stops the decoders itself (`cancel`), and an interrupted
 decode is never mistaken for a failed one. Subtitles are not decoded (ffmpeg cannot
 send most of them to the null muxer); their packets are still read.
@@ -11,6 +13,7 @@ send most of them to the null muxer); their packets are still read.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import select
@@ -19,6 +22,8 @@ import subprocess
 import threading
 import time
 from typing import NamedTuple
+
+log = logging.getLogger(__name__)
 
 KEEP_BYTES = 1024  # of one message line; the first FIRST_LINES lines name the damage
 FIRST_LINES = 5
@@ -41,12 +46,13 @@ class Decoder:
         self._lock = threading.Lock()
         self._cancelled = False
 
-    def decode(self, path: bytes, *, timeout: float) -> Decoded:
+    def decode(self, path: bytes, *, timeout: float, threads: int = 1) -> Decoded:
         started = time.monotonic()
         argv: list[str | bytes] = [
-            self.ffmpeg, "-nostdin", "-hide_banner", "-v", "error", "-threads", "1",
+            self.ffmpeg, "-nostdin", "-hide_banner", "-v", "error", "-threads", str(max(1, threads)),
             "-i", b"file:" + path, "-map", "0:v?", "-map", "0:a?", "-f", "null", "-",
         ]  # fmt: skip
+        log.debug("decoding %s with %d decoder thread(s)", os.fsdecode(path), max(1, threads))
         try:
             proc = subprocess.Popen(
                 argv,
