@@ -75,19 +75,24 @@ format: install ## Reformat the Python code and apply ruff's safe fixes
 	$(BIN)/ruff check --fix python tests bench
 	$(BIN)/ruff format python tests bench
 
+# Tests run in parallel processes (pytest-xdist), one per core, at most 4: most of a test's
+# time is a real `vpo` process, so one pytest process keeps only one core busy.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
+
 .PHONY: test
-test: install lint ## Set up everything, then lint and run the Rust and Python test suites
+test: install lint ## Set up everything, then lint and run the Rust and Python test suites, the main ones on PostgreSQL too
 	PATH="$$HOME/.cargo/bin:$$PATH" cargo test -q --no-default-features
 	$(BIN)/python -m mypy.stubtest vpo._core   # the hand-written _core.pyi matches the extension
 	$(BIN)/python -m mypy                      # type-check the package ([tool.mypy] in pyproject.toml)
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "not slow" -n $(TEST_WORKERS)
+	$(MAKE) --no-print-directory test-postgresql
 
 .PHONY: test-all
 test-all: install lint ## Like test, plus the slow fault-injection trials and test-postgresql
 	PATH="$$HOME/.cargo/bin:$$PATH" cargo test -q --no-default-features
 	$(BIN)/python -m mypy.stubtest vpo._core
 	$(BIN)/python -m mypy
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 	$(MAKE) --no-print-directory test-postgresql
 
 # The CLI suites of the main commands again, every catalogue on a throwaway PostgreSQL server.
@@ -95,8 +100,8 @@ PG_SUITES = tests/integration/scanning tests/integration/test_scan_first.py \
 	tests/integration/applying tests/integration/jobs tests/integration/profiles \
 	tests/integration/transcoding tests/integration/test_everyday.py
 .PHONY: test-postgresql
-test-postgresql: install ## The main commands' CLI tests with the catalogue on PostgreSQL (docs/several-hosts.md)
-	VPO_TEST_ENGINE=postgresql $(BIN)/python -m pytest -q -m "not slow" $(PG_SUITES)
+test-postgresql: install ## The main commands' CLI tests with the catalogue on PostgreSQL (part of make test; docs/several-hosts.md)
+	VPO_TEST_ENGINE=postgresql $(BIN)/python -m pytest -q -m "not slow" -n $(TEST_WORKERS) $(PG_SUITES)
 
 .PHONY: demo
 demo: install ## Set up everything, generate a demo library, scan it, change it, rescan, apply a policy and undo it
