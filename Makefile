@@ -97,8 +97,12 @@ test-all: install lint ## Like test, plus the slow fault-injection trials and te
 
 # The CLI suites of the main commands again, every catalogue on a throwaway PostgreSQL server.
 PG_SUITES = tests/integration/scanning tests/integration/test_scan_first.py \
-	tests/integration/applying tests/integration/jobs tests/integration/profiles \
-	tests/integration/transcoding tests/integration/test_everyday.py
+	tests/integration/test_scan_edges.py tests/integration/test_inspect.py \
+	tests/integration/applying tests/integration/test_policy_v2.py tests/integration/test_in_place.py \
+	tests/integration/test_undo.py tests/integration/jobs tests/integration/profiles \
+	tests/integration/transcoding tests/integration/test_check.py tests/integration/test_check_outputs.py \
+	tests/integration/test_report.py tests/integration/test_files.py \
+	tests/integration/test_logging.py tests/integration/test_progress.py tests/integration/test_everyday.py
 .PHONY: test-postgresql
 test-postgresql: install ## The main commands' CLI tests with the catalogue on PostgreSQL (part of make test; docs/several-hosts.md)
 	VPO_TEST_ENGINE=postgresql $(BIN)/python -m pytest -q -m "not slow" -n $(TEST_WORKERS) $(PG_SUITES)

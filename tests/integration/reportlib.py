@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import engine
 import media
 from integration.conftest import VPO, Result, age_tree
 
@@ -167,6 +168,7 @@ def build(root: Path, home: Path, make_video: Any) -> Library:
     age_tree(root)
     env = {k: v for k, v in os.environ.items() if not k.startswith("VPO_")}
     env["VPO_HOME"] = str(home)
+    env.update(engine.env_for(home))
     lib = Library(root, home, env, {}, set(), set(), (0, 0))
     scan = lib.run("scan", root, "--json")
     assert scan.code == 1 and scan.json()["counts"]["errors"] == len(BROKEN), scan

@@ -9,7 +9,6 @@ import os
 import re
 import shutil
 import signal
-import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 
 import pytest
 
+import engine
 from integration.conftest import VPO, RunVpo, age_tree
 
 QUICK = ("cut-clusters.mkv", "cut-headers.mkv", "cut-mdat.mp4", "no-moov.mp4", "zero-tail.mkv")
@@ -153,11 +153,12 @@ def test_oldest_check_first(vpo: RunVpo, lib: Path, vpo_home: Path) -> None:
     vpo("scan", lib)
     vpo("check", lib / "good.avi")
     vpo("check", lib)  # everything else, after good.avi
-    conn = sqlite3.connect(vpo_home / "library.db")
+    conn = engine.connect(vpo_home)
     try:
+        conn.execute("BEGIN")
         conn.execute("UPDATE checks SET checked_at = '2000-01-01T00:00:00Z' WHERE file_id = "
                      "(SELECT id FROM files WHERE path = ?)", (os.fsencode(lib / "good.mov"),))  # fmt: skip
-        conn.commit()
+        conn.execute("COMMIT")
     finally:
         conn.close()
     # --recheck takes the oldest check first (good.mov), then the next oldest (good.avi).
@@ -185,10 +186,9 @@ def test_an_interrupted_check_keeps_its_results(
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
     )
-    db = vpo_home / "library.db"
     deadline = time.monotonic() + 120  # a hang guard only
     while time.monotonic() < deadline:
-        conn = sqlite3.connect(db)
+        conn = engine.connect(vpo_home)
         try:
             done = conn.execute("SELECT count(*) FROM checks").fetchone()[0]
         finally:
@@ -201,7 +201,7 @@ def test_an_interrupted_check_keeps_its_results(
     assert proc.returncode == 130, err
     assert b"Traceback" not in err
     assert json.loads(out)["code"] == "INTERRUPTED"
-    conn = sqlite3.connect(db)
+    conn = engine.connect(vpo_home)
     try:
         kept = conn.execute("SELECT count(*) FROM checks").fetchone()[0]
         status = conn.execute("SELECT status FROM jobs WHERE type = 'check'").fetchone()[0]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import engine
 import media
 from integration.scanutil import SPEC_ERROR_KEYS, assert_no_traceback, one_error_line
 
@@ -88,13 +89,10 @@ def test_text_output_lists_every_track(vpo, corpus: media.Corpus) -> None:
 
 def test_inspect_does_not_touch_the_catalogue(vpo, vpo_home: Path, corpus: media.Corpus) -> None:
     assert vpo("inspect", corpus.by_name("movie.mkv").path).code == 0
-    db = vpo_home / "library.db"
-    if db.exists():
-        import sqlite3
-
-        conn = sqlite3.connect(db)
+    if engine.has_catalogue(vpo_home):
+        conn = engine.connect(vpo_home)
         try:
-            assert conn.execute("SELECT count(*) FROM files").fetchone() == (0,)
+            assert tuple(conn.execute("SELECT count(*) FROM files").fetchone()) == (0,)
         finally:
             conn.close()
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+import engine
 from integration import reportlib
 from integration.reportlib import Library, Probed, json_of, present
 
@@ -308,17 +309,12 @@ def test_html_report_renders_in_a_real_browser(
 def test_migration_fills_the_summary_columns_as_a_scan_writes_them(lib: Library, tmp_path: Path) -> None:
     """Catalogues made before V_REPORT_INDEXES get the columns from their tracks: the
     migration's UPDATE, run again on a copy with the columns wiped, gives what the scan wrote."""
-    import shutil
-    import sqlite3
-
     from vpo.db.migrations import V_REPORT_INDEXES, statements
     from vpo.media.track_summary import TrackSummary
 
-    db = tmp_path / "copy.db"
-    for suffix in ("", "-wal"):
-        if Path(f"{lib.home}/library.db{suffix}").exists():
-            shutil.copy(f"{lib.home}/library.db{suffix}", f"{db}{suffix}")
-    conn = sqlite3.connect(db)
+    copy = tmp_path / "home-copy"
+    engine.copy_home(lib.home, copy)
+    conn = engine.connect(copy)
     columns = ", ".join(TrackSummary._fields)
     written = conn.execute(f"SELECT id, {columns} FROM files ORDER BY id").fetchall()
     assert any(row[4] == "smpte2084" for row in written)
@@ -329,8 +325,10 @@ def test_migration_fills_the_summary_columns_as_a_scan_writes_them(lib: Library,
     assert conn.execute(f"SELECT id, {columns} FROM files ORDER BY id").fetchall() == [
         (*row[:4], None, *row[5:]) for row in written
     ]
+    conn.close()
 
 
+@pytest.mark.sqlite_only  # SQLite's query plans
 def test_groupings_read_covering_indexes_only(lib: Library) -> None:
     """The report's groupings never sort and never read the table (docs/reports.md)."""
     import sqlite3

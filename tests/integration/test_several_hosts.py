@@ -22,44 +22,7 @@ import pytest
 
 import engine
 from integration.conftest import VPO, RunVpo, age_tree
-
-HANG_GUARD = 120.0
-
-
-class Host:
-    """A worker host: its own VPO_HOME, whose config.yaml points at the shared catalogue."""
-
-    def __init__(self, home: Path, url: str | None, extra: str = "") -> None:
-        self.home = home
-        home.mkdir(parents=True, exist_ok=True)
-        text = extra
-        if url:
-            text += f"database:\n  url: {json.dumps(url)}\n"
-        (home / "config.yaml").write_text(text)
-        (home / "config.yaml").chmod(0o600)
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("VPO_")}
-        self.env["VPO_HOME"] = str(home)
-
-    def start(self, *args: Any, name: str = "run") -> subprocess.Popen[bytes]:
-        out = open(self.home / f"{name}.out", "wb")  # noqa: SIM115 - closed by the child's exit
-        err = open(self.home / f"{name}.err", "wb")  # noqa: SIM115
-        argv = [str(VPO), *(os.fsencode(a) if isinstance(a, Path) else str(a) for a in args)]
-        return subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=self.env)
-
-    def run(self, *args: Any) -> subprocess.CompletedProcess[bytes]:
-        argv = [str(VPO), *(os.fsencode(a) if isinstance(a, Path) else str(a) for a in args)]
-        return subprocess.run(argv, capture_output=True, env=self.env, stdin=subprocess.DEVNULL, timeout=300)
-
-    def output(self, name: str = "run") -> tuple[str, str]:
-        return ((self.home / f"{name}.out").read_text(), (self.home / f"{name}.err").read_text())
-
-
-def wait(proc: subprocess.Popen[bytes]) -> int:
-    try:
-        return proc.wait(timeout=HANG_GUARD)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        pytest.fail(f"hang guard: a worker did not exit within {HANG_GUARD:.0f}s")
+from integration.hosts import HANG_GUARD, Host, wait
 
 
 @pytest.fixture

@@ -72,7 +72,7 @@ class FileRow(NamedTuple):
 def scope_sql(roots: Sequence[bytes], column: str = "f.path") -> tuple[str, list[bytes]]:
     """`column` at or under any of `roots` (byte ranges, so the unique path index serves)."""
     if not roots:
-        return "1", []
+        return "TRUE", []  # a boolean on both engines (PostgreSQL refuses `WHERE 1`)
     parts, params = [], []
     for root in roots:
         lo, hi = under_range(root)

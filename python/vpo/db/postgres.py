@@ -9,7 +9,11 @@ SQLite SQL with `?` placeholders:
   text compares bytewise, as in SQLite, whatever the database's locale), `WITHOUT ROWID`
   dropped; a table without a primary key gets a last `rowid` identity column (queries may
   `ORDER BY rowid` as on SQLite; `SELECT *` there shows it too);
+- `CAST(x AS INTEGER)` -> `CAST(x AS BIGINT)` (SQLite's integers are 64-bit);
+- a unary `+` before a column (SQLite's "not through an index" hint) is dropped;
 - `INSERT OR IGNORE` -> `INSERT ... ON CONFLICT DO NOTHING`;
+- SQLite functions the SQL calls (typeof, ifnull, instr, group_concat, json_extract,
+  date with `N days` / `weekday N`) are defined in the database (COMPAT_FUNCTIONS);
 - `PRAGMA user_version` reads the highest version in schema_migrations (0 before it
   exists); `PRAGMA integrity_check` answers ok; other PRAGMAs do nothing;
 - `BEGIN IMMEDIATE` -> `BEGIN` plus a transaction-scoped advisory lock: write transactions
@@ -78,6 +82,12 @@ _TYPES = [
 ]
 _INSERT_OR_IGNORE = re.compile(r"^\s*INSERT\s+OR\s+IGNORE\s+INTO\b", re.I)
 _PRAGMA = re.compile(r"^\s*PRAGMA\b", re.I)
+_CAST_INTEGER = re.compile(r"\bAS\s+INTEGER\s*\)", re.I)
+# SQLite's unary `+` on a column (`ORDER BY +path`: "not through an index"): a plus after a
+# keyword, an opening parenthesis, a comma or a comparison, before a name.
+_UNARY_PLUS = re.compile(
+    r"(\b(?:BY|AND|OR|WHERE|SELECT|ON|NOT|WHEN|THEN|ELSE)\s+|[(,=<>]\s*)\+(?=[A-Za-z_\"])", re.I
+)
 USER_VERSION = "PRAGMA user_version"
 
 
@@ -118,6 +128,10 @@ def translate(sql: str) -> str:
     """The PostgreSQL text of one SQLite statement (cached: the same texts recur)."""
     if _DDL.match(sql):
         sql = _ddl(sql)
+    if _CAST_INTEGER.search(sql):
+        sql = _outside_quotes(sql, lambda part: _CAST_INTEGER.sub("AS BIGINT)", part))
+    if "+" in sql:
+        sql = _outside_quotes(sql, lambda part: _UNARY_PLUS.sub(r"\1", part))
     ignore = _INSERT_OR_IGNORE.match(sql)
     if ignore:
         sql = "INSERT INTO" + sql[ignore.end() :] + " ON CONFLICT DO NOTHING"
@@ -145,6 +159,23 @@ COMPAT_FUNCTIONS = [
     "IMMUTABLE AS $f$ SELECT CASE WHEN $2 IS NULL THEN $1 WHEN $1 IS NULL THEN $2 "
     "ELSE $1 || $3 || $2 END $f$",
     "CREATE OR REPLACE AGGREGATE group_concat(text, text) (SFUNC = vpo_group_concat_step, STYPE = text)",
+    # json_extract(json, '$.key'): the value as text (SQLite gives it its JSON type; CAST it
+    # AS INTEGER where a number is wanted, as db/reports.py does). SQLite's simple paths are
+    # SQL/JSON paths too.
+    "CREATE OR REPLACE FUNCTION json_extract(text, text) RETURNS text LANGUAGE sql IMMUTABLE "
+    "STRICT AS $f$ SELECT jsonb_path_query_first($1::jsonb, $2::jsonpath) #>> '{}' $f$",
+    # date(time, modifier...): the UTC day as YYYY-MM-DD, after SQLite's `N days` and
+    # `weekday N` modifiers (the ones VPO uses: the report's weeks); others are an error.
+    # SQLite rounds the time to the millisecond first (23:59:59.9997 is the next day).
+    "CREATE OR REPLACE FUNCTION date(text, VARIADIC text[]) RETURNS text LANGUAGE plpgsql "
+    "IMMUTABLE STRICT AS $f$ DECLARE d date := ($1::timestamp + interval '500 microseconds')::date; "
+    "m text; BEGIN "
+    "FOREACH m IN ARRAY $2 LOOP "
+    "IF m ~ '^[+-]?[0-9]+ days?$' THEN d := d + split_part(m, ' ', 1)::int; "
+    "ELSIF m ~ '^weekday [0-6]$' THEN "
+    "d := d + mod(right(m, 1)::int - extract(dow FROM d)::int + 7, 7); "
+    "ELSE RAISE EXCEPTION 'date(): unsupported modifier %', m; END IF; END LOOP; "
+    "RETURN to_char(d, 'YYYY-MM-DD'); END $f$",
 ]
 
 

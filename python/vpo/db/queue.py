@@ -82,7 +82,7 @@ def _claim_skip_locked(
     # Two workers may pick two jobs of one file at once: the file's lock orders them, and
     # the second sees the first's committed claim when it checks again.
     conn.execute(
-        f"SELECT pg_advisory_xact_lock({_FILE_LOCK}, CAST(file_id % 2147483647 AS INTEGER)) "
+        f"SELECT pg_advisory_xact_lock({_FILE_LOCK}, (file_id % 2147483647)::int4) "
         "FROM job_files WHERE job_id = ? AND file_id IS NOT NULL ORDER BY file_id",
         (job_id,),
     ).fetchall()

@@ -73,8 +73,8 @@ def transcode_savings(conn: sqlite3.Connection, roots: Sequence[bytes]) -> tuple
     sizes the job recorded (transcode/job_run.py); at or under `roots` when given."""
     where, params = scope_sql(roots, "jf.path")
     row = conn.execute(
-        "SELECT count(*), coalesce(sum(json_extract(jf.details, '$.size_before')), 0), "
-        "coalesce(sum(json_extract(jf.details, '$.size_after')), 0) FROM job_files jf "
+        "SELECT count(*), coalesce(sum(CAST(json_extract(jf.details, '$.size_before') AS INTEGER)), 0), "
+        "coalesce(sum(CAST(json_extract(jf.details, '$.size_after') AS INTEGER)), 0) FROM job_files jf "
         f"WHERE jf.outcome = 'transcoded' AND {where}",
         params,
     ).fetchone()
@@ -84,7 +84,7 @@ def transcode_savings(conn: sqlite3.Connection, roots: Sequence[bytes]) -> tuple
 def jobs_per_week(conn: sqlite3.Connection, roots: Sequence[bytes]) -> list[tuple[str, str, int]]:
     """(Monday of the week, UTC, as YYYY-MM-DD; job type; jobs created that week). With
     `roots`: only jobs that recorded a file at or under them."""
-    where, params = "1", list[bytes]()
+    where, params = "TRUE", list[bytes]()
     if roots:
         scope, params = scope_sql(roots, "jf.path")
         where = f"EXISTS (SELECT 1 FROM job_files jf WHERE jf.job_id = j.id AND {scope})"

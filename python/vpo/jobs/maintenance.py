@@ -10,7 +10,7 @@ from vpo.db import jobs as jobs_db
 from vpo.db import queue as queue_db
 from vpo.db.connection import Database, db_now
 from vpo.host import hostname
-from vpo.timeutil import from_iso, to_iso, utcnow
+from vpo.timeutil import from_iso, to_iso
 
 # A job on another host (a shared database) is presumed dead after this long without a beat.
 STALE_HEARTBEAT = timedelta(minutes=10)
@@ -71,8 +71,8 @@ class PurgeResult(NamedTuple):
 
 def purge(db: Database, *, older_than_days: float, dry_run: bool = False) -> PurgeResult:
     """Delete finished jobs (and their file rows) created more than `older_than_days` ago."""
-    try:
-        cutoff = to_iso(utcnow() - timedelta(days=older_than_days))
+    try:  # by the database's clock, which wrote the jobs' times
+        cutoff = to_iso(from_iso(db_now(db.conn)) - timedelta(days=older_than_days))
     except (OverflowError, ValueError):  # beyond the calendar (inf, 1e308): nothing is that old
         cutoff = EPOCH
     ids = jobs_db.finished_before(db.conn, cutoff)

@@ -17,7 +17,6 @@ from vpo.db.connection import Database, db_now
 from vpo.db.jobs import JobRecord
 from vpo.host import hostname
 from vpo.logging import job_context
-from vpo.timeutil import now_iso
 
 HEARTBEAT_SECONDS = 5.0
 
@@ -33,24 +32,26 @@ class JobTracker:
         policy: dict[str, Any] | None = None,
         status: str = "running",
     ) -> None:
-        now = now_iso()
         self.db = db
-        self.record = JobRecord(
-            id=str(uuid.uuid4()),
-            type=type,
-            status=status,
-            target=target,
-            options=options,
-            policy=policy,
-            created_at=now,
-            pid=os.getpid(),
-            host=hostname(),
-            heartbeat_at=now,
-            started_at=now if status == "running" else None,
-        )
         self._last_beat = time.monotonic()
         self._token = None
         with db.transaction() as conn:
+            # Every time on the row is the database's clock, like the heartbeats: a host
+            # whose clock is behind must not write a heartbeat other hosts read as stale.
+            now = db_now(conn)
+            self.record = JobRecord(
+                id=str(uuid.uuid4()),
+                type=type,
+                status=status,
+                target=target,
+                options=options,
+                policy=policy,
+                created_at=now,
+                pid=os.getpid(),
+                host=hostname(),
+                heartbeat_at=now,
+                started_at=now if status == "running" else None,
+            )
             jobs_db.insert(conn, self.record)
         if status == "running":
             self._token = job_context.set(self.record.id)
@@ -95,11 +96,12 @@ class JobTracker:
         context: dict[str, Any] | None = None,
     ) -> None:
         rec = self.record
-        rec.status, rec.summary, rec.finished_at = status, summary, now_iso()
+        rec.status, rec.summary = status, summary
         rec.error_message, rec.error_traceback, rec.error_context = message, tb, context
         if status == "completed":
             rec.progress = 1.0
         with self.db.transaction() as conn:
+            rec.finished_at = db_now(conn)
             jobs_db.finish(conn, rec)
         if self._token is not None:
             job_context.reset(self._token)

@@ -53,14 +53,17 @@ def remove_stale_temps(folder: bytes) -> list[bytes]:
         return removed
     for entry in names:
         match = _TEMP_NAME.match(entry) or _OLD_TEMP_NAME.match(entry)
-        if not match or alive(int(match.group(1))):
+        if not match:
+            continue
+        pid = int(match.group(1))
+        if alive(pid):
             continue
         try:
             os.unlink(os.path.join(folder, entry))
         except OSError:
             continue
         removed.append(os.path.join(folder, entry))
-        log.info("removed %s, left by process %s", os.fsdecode(os.path.join(folder, entry)), match.group(1))
+        log.info("removed %s, left by process %d", os.fsdecode(os.path.join(folder, entry)), pid)
     return removed
 
 

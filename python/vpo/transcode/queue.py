@@ -12,13 +12,12 @@ from vpo.catalogue import DEFAULT_EXTENSIONS
 from vpo.db import files as files_db
 from vpo.db import jobs as jobs_db
 from vpo.db import queue as queue_db
-from vpo.db.connection import Database
+from vpo.db.connection import Database, db_now
 from vpo.db.jobs import JobRecord
 from vpo.errors import UsageError
 from vpo.host import hostname
 from vpo.jobs.queries import resolve_id
 from vpo.library.targets import Unusable, resolve_targets
-from vpo.timeutil import now_iso
 from vpo.transcode.decide import describe, skip_reason
 from vpo.transcode.models import TranscodeTarget
 
@@ -96,11 +95,12 @@ def queue_transcodes(
             status="queued",
             target=[shown],
             options={**target.to_dict(), "file_id": item.id},
-            created_at=now_iso(),
+            created_at="",  # set below, by the database's clock (the queue's order)
             policy={"path": policy_path} if policy_path else None,
             host=hostname(),
         )
         with db.transaction() as conn:
+            job.created_at = db_now(conn)
             # Checked inside the write lock: two `vpo transcode` at once queue the file once.
             if queue_db.active_transcode_for(conn, item.id):
                 report.files.append(QueuedFile(shown, "skipped", ALREADY_QUEUED))
@@ -127,7 +127,7 @@ def cancel_job(db: Database, text: str) -> tuple[str, str]:
             f"(stop a running {job.type} with Ctrl+C)"
         )
     with db.transaction() as conn:
-        before = queue_db.cancel(conn, job_id, now_iso())
+        before = queue_db.cancel(conn, job_id, db_now(conn))
     if before is None:
         job = jobs_db.get(db.conn, job_id)
         raise UsageError(

@@ -28,6 +28,7 @@ from vpo.errors import DatabaseError
 from vpo.host import hostname
 from vpo.logging import job_context
 from vpo.transcode.job_run import JobRun
+from vpo.transcode.swap import clean_work_dir
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ class QueueRunner:
         self._invisible: set[str] = set()  # jobs whose file this host cannot see
 
     def run(self) -> RunReport:
+        clean_work_dir(self.settings.transcode.work_dir)  # what killed workers left here
         threads = [
             threading.Thread(target=self._worker, args=(done,), name=f"transcode-{n}", daemon=True)
             for n, done in enumerate(self._done)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 
-from vpo.media.siblings import kept_original
+from vpo.media.siblings import kept_original, remove_stale_temps
 
 
 def swap(path: bytes, temp: bytes, *, keep_original: bool) -> bytes | None:
@@ -59,6 +59,16 @@ def work_output(work_dir: str | None, temp: bytes) -> bytes:
     folder = os.fsencode(os.path.expanduser(work_dir))
     os.makedirs(folder, exist_ok=True)
     return free_name(os.path.join(folder, os.path.basename(temp)))
+
+
+def clean_work_dir(work_dir: str | None) -> list[bytes]:
+    """Delete the encodes that workers killed on this host (SIGKILL, power loss) left in
+    the work directory: `.vpo-tmp-PID-*` files whose process is gone. A running worker's
+    output (its pid alive) is never touched. The work directory is host-local, so a pid
+    names a process of this host. Called when a worker starts (`vpo jobs run`)."""
+    if not work_dir:
+        return []
+    return remove_stale_temps(os.fsencode(os.path.expanduser(work_dir)))
 
 
 def stage(output: bytes, temp: bytes) -> None:
