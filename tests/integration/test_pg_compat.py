@@ -70,3 +70,24 @@ def test_unary_plus_and_true_read_the_same(both: tuple[Any, sqlite3.Connection])
         ("b",),
     ]
     assert same(both, "SELECT id + 1, (+id) FROM t WHERE id = +2") == [(3, 2)]
+
+
+@pytest.mark.parametrize("db_engine", ["postgresql"], indirect=True)
+def test_a_database_made_before_the_report_functions_gets_them_on_upgrade(vpo: Any, vpo_home: Any) -> None:
+    """A PostgreSQL catalogue at version 7 (no json_extract nor date() yet) is migrated by
+    the next command, and `vpo report` works on it."""
+    from vpo.db.postgres import PgConnection
+
+    assert vpo("jobs", "list").code == 0  # creates the catalogue
+    url = engine.url_for(vpo_home)
+    conn = PgConnection(url)  # autocommit
+    conn.execute("DELETE FROM schema_migrations WHERE version = 8")
+    conn.execute("DROP FUNCTION json_extract(text, text)")
+    conn.execute("DROP FUNCTION date(text, VARIADIC text[])")
+    conn.close()
+    done = vpo("report", "--json")
+    assert done.code == 0, done
+    assert [r["files"] for r in done.json()["totals"]] == [0, 0, 0], done.json()
+    conn = PgConnection(url)
+    assert conn.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == 8
+    conn.close()

@@ -228,8 +228,24 @@ ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX jobs_queue ON jobs (status, type, created_at, id);
 """
 
+# No schema change. On PostgreSQL every migration (re)installs the SQLite functions VPO's
+# SQL relies on (db/postgres.py COMPAT_FUNCTIONS); this one brings `json_extract` and
+# `date(t, modifier)`, which `vpo report` needs, to databases created before them.
+V_PG_REPORT_FUNCTIONS = """
+-- nothing to do in SQLite
+"""
+
 # After V_JOB_KINDS: its rebuild of `jobs` names every column it keeps.
-MIGRATIONS: list[str] = [V1, V2, V3, V_REPORT_INDEXES, V_INTEGRITY_CHECKS, V_JOB_KINDS, V_WORKERS]
+MIGRATIONS: list[str] = [
+    V1,
+    V2,
+    V3,
+    V_REPORT_INDEXES,
+    V_INTEGRITY_CHECKS,
+    V_JOB_KINDS,
+    V_WORKERS,
+    V_PG_REPORT_FUNCTIONS,
+]
 LATEST = len(MIGRATIONS)
 
 
