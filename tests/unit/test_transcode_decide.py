@@ -324,3 +324,20 @@ def test_video_disposition_is_set_relative_so_ffmpeg_infers_no_default_flags(
 ) -> None:
     tracks = (Track(0, "video", "h264", default=default), *layout()[1:])
     assert option(args_for(TranscodeTarget(), tracks=tracks), "-disposition:v:0") == value
+
+
+def test_threads_bound_the_decoder_and_the_encoder_and_x265s_own_pool() -> None:
+    src = b"file:" + SRC
+    free = args_for(TranscodeTarget(codec="hevc"))
+    assert "-threads" not in free and "-threads:v:0" not in free  # the encoder's own choice
+    assert option(free, "-x265-params:v:0") == "log-level=error"
+    shared = ffmpeg_args(
+        "ffmpeg", SRC, DST, layout(), TranscodeTarget(codec="hevc"), "libx265", "matroska", threads=1
+    )
+    assert shared.index("-threads") < shared.index(src)  # an input option: the decoder's
+    assert option(shared, "-threads") == "1" and option(shared, "-threads:v:0") == "1"
+    assert option(shared, "-x265-params:v:0") == "log-level=error:pools=1"
+    x264 = ffmpeg_args(
+        "ffmpeg", SRC, DST, layout(), TranscodeTarget(codec="h264"), "libx264", "matroska", threads=2
+    )
+    assert option(x264, "-threads:v:0") == "2" and "-x265-params:v:0" not in x264

@@ -239,6 +239,7 @@ _AT_LEAST = {
     ("logging", "backup_count"): 0,
     ("jobs", "retention_days"): 0,
     ("transcode", "max_attempts"): 1,
+    ("transcode", "threads"): 0,
 }
 _ABOVE = {("scan", "probe_timeout"): 0}
 

@@ -77,6 +77,7 @@ class TranscodeSettings:
     keep_if_larger: bool = False  # keep a transcode's result even when it is not smaller
     max_attempts: int = 3  # runs ended by a dead worker before the job fails
     work_dir: str | None = None  # host-local folder ffmpeg writes to; None: beside the file
+    threads: int = 0  # per transcode; 0: this host's cores shared by its running transcodes
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,14 @@ def claim_next(
     return Claim(row[0], pid, host, now, worker) if cur.rowcount == 1 else None
 
 
+def running_on(conn: sqlite3.Connection, host: str) -> int:
+    """How many transcodes are running on `host` (the asking worker's own included)."""
+    row = conn.execute(
+        "SELECT count(*) FROM jobs WHERE status = 'running' AND type = 'transcode' AND host = ?", (host,)
+    ).fetchone()
+    return int(row[0])
+
+
 def beat(conn: sqlite3.Connection, claim: Claim, now: str, progress: float | None) -> bool:
     """Heartbeat; False when the job is no longer this worker's (cancelled meanwhile)."""
     cur = conn.execute(

@@ -91,9 +91,11 @@ def ffmpeg_args(
     target: TranscodeTarget,
     encoder: str,
     container: str | None = None,
+    threads: int | None = None,
 ) -> list[str | bytes]:
     """Every stream kept (`-map 0`) and copied, except the main video stream, which is
-    encoded; progress as key=value lines on stdout (`-progress pipe:1`)."""
+    encoded; progress as key=value lines on stdout (`-progress pipe:1`). `threads`: the
+    decoder's and the encoder's (None: theirs to choose)."""
     video = main_video(tracks)
     if video is None:
         raise ValueError("no video stream to transcode")
@@ -106,6 +108,7 @@ def ffmpeg_args(
         "-v",
         "error",
         "-y",
+        *(["-threads", str(threads)] if threads else []),  # the decoder's
         "-i",
         b"file:" + src,
         "-map",
@@ -119,6 +122,8 @@ def ffmpeg_args(
         f"-c:{spec}",
         encoder,
     ]
+    if threads:
+        args += [f"-threads:{spec}", str(threads)]
     if target.crf is not None:
         args += [f"-crf:{spec}", str(target.crf)]
         if encoder in _CRF_NEEDS_ZERO_BITRATE and not target.bitrate:
@@ -141,7 +146,8 @@ def ffmpeg_args(
     if container in ("matroska", "webm"):
         args += ["-default_mode", "passthrough"]  # and the muxer must not infer one either
     if encoder == "libx265":
-        args += [f"-x265-params:{spec}", "log-level=error"]  # x265 logs on its own otherwise
+        # x265 logs on its own otherwise; its thread pool is its own, not ffmpeg's -threads
+        args += [f"-x265-params:{spec}", "log-level=error" + (f":pools={threads}" if threads else "")]
     args += ["-progress", "pipe:1", "-nostats", b"file:" + dst]
     return args
 

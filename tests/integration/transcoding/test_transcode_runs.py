@@ -154,12 +154,33 @@ def test_ffmpeg_that_cannot_run_at_all_says_why(make_lib: Callable[..., Lib]) ->
 
 def test_two_worker_threads_share_the_queue(make_lib: Callable[..., Lib]) -> None:
     lib, ids = four_jobs(make_lib)
-    run = lib.vpo("--profile", lib.slow_profile(), "jobs", "run", "--workers", "2", "--json")
+    run = lib.vpo("-vv", "--profile", lib.slow_profile(), "jobs", "run", "--workers", "2", "--json")
     assert run.code == 0, run
     assert sorted(j["id"] for j in run.json()["jobs"]) == sorted(ids)
     assert_each_done_once(lib, ids)
     workers = {lib.job(i)["summary"]["worker"] for i in ids}
     assert workers == {"transcode-0", "transcode-1"}  # both threads took jobs
+    # Two transcodes at once on this host share its cores (transcode.threads: 0): an
+    # encode that started while the other ran got half of them, decoder and encoder.
+    share = max(1, len(os.sched_getaffinity(0)) // 2)
+    commands = [ln for ln in run.stderr.splitlines() if "running " in ln and " -i " in ln]
+    assert len(commands) == 4, run.stderr
+    assert any(f"-threads {share} " in c and f"-threads:v:0 {share} " in c for c in commands), commands
+
+
+def test_one_transcode_alone_leaves_the_threads_to_the_encoder_and_the_setting_fixes_them(
+    make_lib: Callable[..., Lib],
+) -> None:
+    lib, _ = four_jobs(make_lib)
+    alone = lib.vpo("-vv", "jobs", "run", "--max-files", "1")
+    assert alone.code == 0, alone
+    [command] = [ln for ln in alone.stderr.splitlines() if "running " in ln and " -i " in ln]
+    assert "-threads" not in command
+    (lib.home / "config.yaml").write_text("transcode:\n  threads: 3\n")
+    fixed = lib.vpo("-vv", "jobs", "run", "--max-files", "1")
+    assert fixed.code == 0, fixed
+    [command] = [ln for ln in fixed.stderr.splitlines() if "running " in ln and " -i " in ln]
+    assert "-threads 3 " in command and "-threads:v:0 3 " in command and "pools=3" in command
 
 
 @pytest.mark.engines
