@@ -16,7 +16,9 @@
     bounds what any decoder of the same streams can gain on it. A second row compares with
     the same command single-threaded (`-threads 1`: one core, what "N times the throughput
     on N cores" measures); the sequential loop with `-threads 1 -map 0:v? -map 0:a?` (the
-    exact work VPO does per file) is reported as info.
+    exact work VPO does per file) and that work by N bare ffmpeg processes side by side (the
+    most N decoders do on this machine, contention for memory and caches included) are
+    reported as info.
 """
 
 from __future__ import annotations
@@ -113,6 +115,36 @@ def _ffmpeg_loop(files: list[Path], extra: list[str], busy: list[float]) -> floa
     return seconds
 
 
+def _ffmpeg_side_by_side(files: list[Path], extra: list[str], workers: int) -> float:
+    """Seconds to decode `files` with `workers` bare ffmpeg processes at once (as
+    `xargs -P`): what N decoders can do on this machine with no VPO around them."""
+    t0 = time.perf_counter()
+    queue = list(files)
+    running: list[subprocess.Popen[bytes]] = []
+    while queue or running:
+        while queue and len(running) < workers:
+            f = queue.pop(0)
+            argv = [
+                "ffmpeg",
+                "-nostdin",
+                "-v",
+                "error",
+                *extra[:2],
+                "-i",
+                str(f),
+                *extra[2:],
+                "-f",
+                "null",
+                "-",
+            ]
+            running.append(subprocess.Popen(argv, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        running[0].wait()
+        if running[0].returncode != 0:
+            raise RuntimeError("ffmpeg failed")
+        running = [p for p in running if p.poll() is None]
+    return time.perf_counter() - t0
+
+
 def thorough(quick: bool) -> list[Result]:
     count = 4 if quick else 8
     repeat = 2 if quick else 5
@@ -143,12 +175,17 @@ def thorough(quick: bool) -> list[Result]:
                 "ffmpeg-same-work": lambda: _ffmpeg_loop(
                     files, ["-threads", "1", "-map", "0:v?", "-map", "0:a?"], busy["same"]
                 ),
+                "ffmpeg-side-by-side": lambda: _ffmpeg_side_by_side(
+                    files, ["-threads", "1", "-map", "0:v?", "-map", "0:a?"], workers
+                ),
                 "vpo": vpo_check,
             },
             repeat,
             rotate=True,
         )
-    base, single, same, ours = (stats[k] for k in ("ffmpeg", "ffmpeg-single", "ffmpeg-same-work", "vpo"))
+    base, single, same, side, ours = (
+        stats[k] for k in ("ffmpeg", "ffmpeg-single", "ffmpeg-same-work", "ffmpeg-side-by-side", "vpo")
+    )
     log(
         f"(b) ffmpeg: {base.samples}, -threads 1: {single.samples}, same work: {same.samples}, vpo: {ours.samples}"
     )
@@ -189,7 +226,10 @@ def thorough(quick: bool) -> list[Result]:
             [
                 f"that baseline keeps {Stats(busy['single']).median:.2f} cores busy; VPO's exact work "
                 f"(-threads 1, every audio/video stream) one at a time: median {same.median:.2f}s, "
-                f"ratio {same.median / ours.median:.2f}x"
+                f"ratio {same.median / ours.median:.2f}x",
+                f"the same work by {workers} bare ffmpeg processes side by side (the most {workers} "
+                f"decoders do on this machine): median {side.median:.2f}s, ratio to one at a time "
+                f"{same.median / side.median:.2f}x; VPO does {side.median / ours.median:.2f} of their throughput",
             ],
         ),
     ]
