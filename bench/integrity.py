@@ -214,8 +214,8 @@ def thorough(quick: bool) -> list[Result]:
             "ffmpeg -v error -i F -f null - (one at a time)",
             base,
             [
-                f"that baseline keeps {cores:.2f} of the {workers} cores busy (ffmpeg's frame threads): "
-                f"no decoder of the same streams can beat it by more than {workers / cores:.2f}x here",
+                f"that baseline keeps {cores:.2f} of the {workers} cores busy (ffmpeg's frame threads), "
+                f"so part of what {workers} workers could gain on one core is already taken",
                 f"vpo per file: {per_file.median:.2f}s",
             ],
         ),
