@@ -176,6 +176,7 @@ def test_one_transcode_alone_leaves_the_threads_to_the_encoder_and_the_setting_f
     assert alone.code == 0, alone
     [command] = [ln for ln in alone.stderr.splitlines() if "running " in ln and " -i " in ln]
     assert "-threads" not in command
+    lib.home.mkdir(parents=True, exist_ok=True)  # on PostgreSQL nothing else is written there
     (lib.home / "config.yaml").write_text("transcode:\n  threads: 3\n")
     fixed = lib.vpo("-vv", "jobs", "run", "--max-files", "1")
     assert fixed.code == 0, fixed
