@@ -208,3 +208,24 @@ def test_version_1_examples_plan_as_before(example: str, tmp_path: Path) -> None
             assert evaluate(tracks, policy, container=container) == before
             again = evaluate(tracks, as_v2, container=container)
             assert (again.actions, again.order, again.final) == (before.actions, before.order, before.final)
+
+
+def test_an_untagged_track_relabelled_to_a_rules_original_carries_it_not_a_commentary() -> None:
+    """Found by the property test: the original language from a rule, the only track
+    catalogued in it a commentary, an untagged track relabelled to it. The relabelled track
+    is the one that stays for the subtitles' sake (what the next evaluation sees), so the
+    commentary goes now, not on a second apply."""
+    policy = v2(
+        keep={
+            "audio": {"languages": ["original"], "commentary": False, "min_tracks": 0},
+            "subtitles": {"languages": ["original"]},
+        },
+        labels={"untagged_audio": "original"},
+        rules=[{"when": {"path": "Anime/**"}, "set": {"original_language": "jpn"}}],
+    )
+    tracks = [V, a(1, "eng"), a(2, "jpn", "Commentary"), s(3, "eng"), a(4, "und")]
+    paths = ("Anime/show/e01.mkv",)
+    plan = evaluate(tracks, policy, container="matroska", paths=paths)
+    assert set(removed(plan)) == {1, 2, 3}
+    assert [(t.language, t.title) for t in plan.final if t.type == "audio"] == [("jpn", None)]
+    assert evaluate(list(plan.final), policy, container="matroska", paths=paths).empty

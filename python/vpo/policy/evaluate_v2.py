@@ -72,18 +72,8 @@ def evaluate_v2(
 
     # the original language: a rule's set, else the first audio track's, as catalogued
     pinned = carrier = None
-    if original is not None:
-        # a rule's condition may rest on an audio track in that language: it stays while the
-        # subtitles kept refer to `original`, or the next evaluation would match no rule,
-        # find another original language and drop the subtitles this one kept
-        # (a commentary track only when it is the only one in that language)
-        carriers = sorted(
-            (int(t.index in facts.commentary), t.index)
-            for t in tracks
-            if t.type == "audio" and identity(t.language) == identity(original)
-        )
-        carrier = carriers[0][1] if carriers else None
-    else:
+    from_rule = original is not None
+    if not from_rule:
         first = next((t for t in tracks if t.type == "audio" and t.index not in facts.commentary), None)
         if first is None:
             source = "unknown: no audio track"
@@ -105,6 +95,18 @@ def evaluate_v2(
     # 2. labels
     labelled, label_actions = relabel(tracks, policy.labels, original, facts.commentary)
     commentary = commentary_of(labelled)
+    if from_rule:
+        # a rule's condition may rest on an audio track in that language: one stays while
+        # the subtitles kept refer to `original`, or the next evaluation would match no
+        # rule, find another original language and drop the subtitles this one kept. Read
+        # off the tracks as labelled (what the next evaluation sees: an untagged track
+        # relabelled to the original counts), a commentary track only when it is the only one
+        carriers = sorted(
+            (int(t.index in commentary), t.index)
+            for t in labelled
+            if t.type == "audio" and identity(t.language) == identity(original)
+        )
+        carrier = carriers[0][1] if carriers else None
 
     # 3. keep
     kept = keep_stage.choose(labelled, policy, original=original, commentary=commentary, carrier=carrier)
