@@ -240,6 +240,7 @@ def test_config_file(text: str) -> None:
 @example("default_policy: /nonexistent/policy.yaml\n")
 @example('extends: "a\\0b"\n')
 @example("description: [1, 2]\n")
+@example("paths: {map: null}\n")  # an entry of paths, not a key: the message names paths
 def test_profile_file(text: str) -> None:
     tmp, home = home_with({"profiles/p.yaml": encoded(text)})
     with tmp:

@@ -285,7 +285,7 @@ def _path_map(path: Path, document: Any, section: Any) -> tuple[tuple[str, str],
         ):
             raise ConfigError(
                 f"{where}: paths: {root!r}: {local!r}: both must be absolute paths",
-                details={"file": str(path), "key": f"paths.{root}"},
+                details={"file": str(path), "key": "paths", "entry": str(root)},
             )
         pairs.append((root, local))
     return tuple(pairs)
