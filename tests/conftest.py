@@ -7,6 +7,7 @@ import inspect
 import itertools
 import os
 import shutil
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,7 +21,14 @@ if str(TESTS_DIR) not in sys.path:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Fail the whole run, loudly, when the media tools are missing: never skip
-    media tests silently (a run without the tools proves nothing)."""
+    media tests silently (a run without the tools proves nothing).
+
+    A run started in the background by a shell without job control (`(pytest &)`, some
+    CI runners) inherits SIGINT ignored, and so would every `vpo` it starts: Python keeps
+    an inherited ignore, as a backgrounded `vpo scan &` should. The Ctrl+C tests need
+    their `vpo` to hear SIGINT, so the run takes Python's default back for its children."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     missing = [tool for tool in ("ffmpeg", "ffprobe") if shutil.which(tool) is None]
     if missing:
         pytest.exit(
