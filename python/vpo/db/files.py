@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from vpo.catalogue import Known, ScanStatus
 from vpo.db.connection import chunks
@@ -356,23 +356,3 @@ class KnownSizes:
         if hit is None:
             hit = self._seen[size] = size_known(self._conn, size)
         return hit
-
-
-def track_rows_for(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, tuple[tuple[Any, ...], ...]]:
-    """The tracks of many files at once, as rows ({file id: ((idx, type, codec, language,
-    title, is_default, is_forced, channels, width, height, color_transfer), ...)}), in batches: what apply
-    reads for a whole library without one query per file. `track_from_row` makes a Track."""
-    out: dict[int, list[tuple[Any, ...]]] = {i: [] for i in ids}
-    for part in chunks(list(ids)):
-        rows = conn.execute(
-            "SELECT file_id, idx, type, codec, language, title, is_default, is_forced, channels, width, "
-            f"height, color_transfer FROM tracks WHERE file_id IN ({','.join('?' * len(part))}) ORDER BY file_id, idx",
-            part,
-        )
-        for r in rows:
-            out[r[0]].append(r[1:])
-    return {i: tuple(rows) for i, rows in out.items()}
-
-
-def track_from_row(r: tuple[Any, ...]) -> Track:
-    return Track(r[0], r[1], r[2], r[3], r[4], bool(r[5]), bool(r[6]), r[7], r[8], r[9], r[10])

@@ -10,11 +10,12 @@ apply leaves behind (a hidden `.…vpo-…` name) is there at all; only then doe
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from vpo.db import files as files_db
+from vpo.db import track_layouts
 from vpo.db.connection import Database
 from vpo.db.files import FileRecord
 from vpo.media.models import Track
@@ -82,18 +83,18 @@ def plan_files(
     for start in range(0, len(targets), BATCH):
         part = targets[start : start + BATCH]
         ids = [t.id for t in part if isinstance(t, FileRecord)]
-        rows = files_db.track_rows_for(db.conn, ids)
+        layouts = track_layouts.track_layouts_for(db.conn, ids)
         for target in part:
             if isinstance(target, FileOutcome):
                 out.append(target)
             else:
-                out.append(_plan(target, rows[target.id], options, roots, leftovers, memo))
+                out.append(_plan(target, layouts[target.id], options, roots, leftovers, memo))
     return out
 
 
 def _plan(
     record: FileRecord,
-    rows: tuple[tuple[Any, ...], ...],
+    layout: Hashable,
     options: ApplyOptions,
     roots: tuple[bytes, ...],
     leftovers: _Leftovers,
@@ -120,7 +121,7 @@ def _plan(
             file_id=record.id,
         )
     paths = relative_paths(record.path, roots) if memo.by_path else ()
-    planned = Planned(record, memo.plan(rows, record.container, paths), (st.st_size, st.st_mtime_ns))
+    planned = Planned(record, memo.plan(layout, record.container, paths), (st.st_size, st.st_mtime_ns))
     if planned.method == "mkvpropedit" and not planned.plan.empty:
         from vpo.policy import executor
 
@@ -153,10 +154,8 @@ class _Plans:
         self.by_path = bool(self.globs)
         self.plans: dict[tuple[Any, ...], Layout] = {}
 
-    def plan(
-        self, rows: tuple[tuple[Any, ...], ...], container: str | None, paths: tuple[str, ...]
-    ) -> Layout:
-        """The file's tracks (from its catalogue rows) and its plan."""
+    def plan(self, rows: Hashable, container: str | None, paths: tuple[str, ...]) -> Layout:
+        """The file's tracks (its catalogue rows, as track_layouts.track_layouts_for gives them) and its plan."""
         matched = tuple(any(g.fullmatch(p) for p in paths) for g in self.globs)
         key = (rows, container, matched)
         found = self.plans.get(key)
@@ -165,7 +164,7 @@ class _Plans:
                 self.plans.clear()
             from vpo.policy import executor
 
-            tracks = [files_db.track_from_row(r) for r in rows]
+            tracks = [track_layouts.track_from_row(r) for r in track_layouts.layout_rows(rows)]
             plan = evaluate(tracks, self.policy, container=container, paths=paths)
             found = self.plans[key] = Layout(
                 tracks,
