@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -299,3 +300,28 @@ def test_containers_without_default_flags_get_no_flag_actions() -> None:
     assert [a.action for a in plan.actions] == ["reorder"]
     assert flags(plan) == {0: False, 1: False, 2: False}
     assert evaluate(tracks, policy(), container="avi").empty
+
+
+def test_a_moved_track_keeps_every_field_it_had() -> None:
+    """A video track that moves first keeps its HDR transfer (and every other field) in the
+    planned layout: `plan.final` is what verification and the catalogue read next."""
+    hdr = Track(
+        index=1,
+        type="video",
+        codec="hevc",
+        language="eng",
+        title="Main",
+        default=False,
+        forced=True,
+        channels=None,
+        width=3840,
+        height=2160,
+        color_transfer="smpte2084",
+    )
+    plan = evaluate([audio(0, "eng", default=True), hdr], policy())
+    moved = next(t for t in plan.final if t.type == "video")
+    assert moved.index == 0
+    unchanged = ("index", "default")
+    for field in dataclasses.fields(Track):
+        if field.name not in unchanged:
+            assert getattr(moved, field.name) == getattr(hdr, field.name), field.name

@@ -206,8 +206,19 @@ def _placed(t: Track, index: int, default: bool) -> Track:
     cheaper: a library has a million tracks)."""
     if t.index == index and t.default == default:
         return t
+    # Every field of Track, in order (a test holds this to dataclasses.fields(Track)).
     return Track(
-        index, t.type, t.codec, t.language, t.title, default, t.forced, t.channels, t.width, t.height
+        index,
+        t.type,
+        t.codec,
+        t.language,
+        t.title,
+        default,
+        t.forced,
+        t.channels,
+        t.width,
+        t.height,
+        t.color_transfer,
     )
 
 
