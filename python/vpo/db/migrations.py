@@ -280,6 +280,44 @@ def migrate(db: Database) -> int:
 
 
 def statements(script: str) -> list[str]:
-    """Split on `;` at line ends (our migrations hold no triggers with inner semicolons)."""
-    body = "\n".join(line.split("--", 1)[0] for line in script.splitlines())
-    return [s.strip() for s in body.split(";") if s.strip()]
+    """The statements of a SQL script, without comments: split on each `;` outside a string
+    literal ('a;b'), a quoted identifier ("a;b") and a comment (`--` to the line's end,
+    `/* */`). Our migrations hold no triggers, whose bodies would hold inner semicolons."""
+    found: list[str] = []
+    current: list[str] = []
+    i, n = 0, len(script)
+    while i < n:
+        ch = script[i]
+        if ch in "'\"":
+            end = _closing_quote(script, i)
+            current.append(script[i:end])
+            i = end
+        elif script.startswith("--", i):
+            newline = script.find("\n", i)
+            i = n if newline < 0 else newline
+        elif script.startswith("/*", i):
+            close = script.find("*/", i + 2)
+            i = n if close < 0 else close + 2
+        elif ch == ";":
+            found.append("".join(current))
+            current = []
+            i += 1
+        else:
+            current.append(ch)
+            i += 1
+    found.append("".join(current))
+    return [s.strip() for s in found if s.strip()]
+
+
+def _closing_quote(script: str, start: int) -> int:
+    """The index just past the literal opened at `start`; a doubled quote ('it''s') is part of it."""
+    quote = script[start]
+    i = start + 1
+    while True:
+        end = script.find(quote, i)
+        if end < 0:
+            return len(script)
+        if script.startswith(quote * 2, end):
+            i = end + 2
+            continue
+        return end + 1
