@@ -42,8 +42,6 @@ from common import (
     VPO,
     WORK,
     Result,
-    _test_media,
-    age_tree,
     interleave,
     log,
     main_for,
@@ -51,8 +49,8 @@ from common import (
     scratch_dir,
     vpo_env,
     vpo_home,
-    warm_tree,
 )
+from trees import age_tree, test_media, warm_tree
 
 POLICY = """\
 # bench/apply_speed.py: the first English audio track default, the others not; no reorder.
@@ -69,13 +67,13 @@ FLAG_ACTIONS = {"set_default", "clear_default"}
 
 
 def _ffmpeg() -> str:
-    return _test_media().FFMPEG
+    return test_media().FFMPEG
 
 
 def _make_big_master(dest: Path) -> None:
     """~30 MB: a 6 s noisy 720p clip (libx264 ultrafast), looped 5 times with -c copy, plus
     two English AAC tracks, the second default, and the media-id placeholder of tests/media.py."""
-    media = _test_media()
+    media = test_media()
     clip = dest.with_suffix(".clip.mkv")
     ff = [_ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
     subprocess.run(
@@ -157,7 +155,7 @@ def flags_tree(count: int, big: bool) -> Path:
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     log(f"generating {count} {'~30 MB' if big else 'tiny'} flags-only test files in {root}")
-    media = _test_media()
+    media = test_media()
     master = root.parent / f"{name}.master.mkv"
     if big:
         _make_big_master(master)

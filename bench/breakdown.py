@@ -28,15 +28,12 @@ from common import (
     VENV_PYTHON,
     VPO,
     WORK,
-    copy_tree,
-    link_tree,
-    media_tree,
     require_venv,
     run_proc,
     vpo_env,
     vpo_home,
-    warm_tree,
 )
+from trees import copy_tree, link_tree, media_tree, warm_tree
 
 T = time.perf_counter
 

@@ -53,6 +53,11 @@ class Stats:
         return Stats([fn(s) for s in self.samples])
 
 
+def log(message: str) -> None:
+    """A progress line on stderr (stdout holds the figures)."""
+    print(f"  .. {message}", file=sys.stderr, flush=True)
+
+
 def interleave(
     subjects: dict[str, Callable[[], float]], repeat: int, warmup: int = 0, rotate: bool = False
 ) -> dict[str, Stats]:
@@ -261,18 +266,3 @@ def main_for(run: Callable[[bool], list[Result]], description: str) -> None:
     print()
     print_table(results)
     sys.exit(0 if all(r.passed is not False for r in results) else 1)
-
-
-# The trees (bench/trees.py) use the names above; benchmarks import them from here.
-from trees import (  # noqa: E402,F401 - re-exported
-    _test_media,
-    age_tree,
-    clip_tree,
-    copy_tree,
-    link_tree,
-    log,
-    media_tree,
-    real_clip,
-    unlink_copy,
-    warm_tree,
-)

@@ -37,15 +37,14 @@ from common import (
     VPO,
     Result,
     Stats,
-    clip_tree,
     interleave,
     log,
     main_for,
     run_proc,
     vpo_env,
     vpo_home,
-    warm_tree,
 )
+from trees import clip_tree, warm_tree
 
 QUICK_TARGET = 1.25
 THOROUGH_FACTOR = 0.9

@@ -40,13 +40,12 @@ from common import (
     interleave,
     log,
     main_for,
-    media_tree,
     run_proc,
     scratch_dir,
     vpo_env,
     vpo_home,
-    warm_tree,
 )
+from trees import media_tree, warm_tree
 
 TARGET = 0.05  # info logging may cost at most 5 % of the scan
 

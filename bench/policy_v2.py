@@ -41,16 +41,14 @@ from common import (
     WORK,
     Result,
     interleave,
-    link_tree,
     log,
     main_for,
-    real_clip,
     run_proc,
     scratch_dir,
     vpo_env,
     vpo_home,
-    warm_tree,
 )
+from trees import link_tree, real_clip, warm_tree
 
 V1_POLICY = """\
 schema_version: 1

@@ -41,15 +41,14 @@ from common import (
     Result,
     Stats,
     interleave,
-    link_tree,
     log,
     main_for,
     run_proc,
     scratch_dir,
     vpo_env,
     vpo_home,
-    warm_tree,
 )
+from trees import link_tree, warm_tree
 
 RESCAN_TARGET = 3.0
 TRANSCODE_TARGET = 1.7

@@ -27,13 +27,12 @@ from common import (
     interleave,
     log,
     main_for,
-    media_tree,
     run_proc,
     timed,
     vpo_env,
     vpo_home,
-    warm_tree,
 )
+from trees import media_tree, warm_tree
 
 TARGET = 10.0
 WORKERS = 2

@@ -39,19 +39,14 @@ from common import (
     WORK,
     Result,
     Stats,
-    clip_tree,
-    copy_tree,
     interleave,
-    link_tree,
     log,
     main_for,
-    media_tree,
     run_proc,
-    unlink_copy,
     vpo_env,
     vpo_home,
-    warm_tree,
 )
+from trees import clip_tree, copy_tree, link_tree, media_tree, unlink_copy, warm_tree
 
 SC001_TARGET = 0.03
 FIND_TARGET = 1.5

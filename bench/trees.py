@@ -12,12 +12,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from common import AGE_SECONDS, REPO, WORK, scratch_dir
+from common import AGE_SECONDS, REPO, WORK, log, scratch_dir
 
 # ------------------------------------------------------------------------------ trees
 
 
-def _test_media():  # type: ignore[no-untyped-def]
+def test_media():  # type: ignore[no-untyped-def]
     """tests/media.py (the test-media generator and its parts beside it in tests/)."""
     tests = str(REPO / "tests")
     if tests not in sys.path:
@@ -25,10 +25,6 @@ def _test_media():  # type: ignore[no-untyped-def]
     import media
 
     return media
-
-
-def log(message: str) -> None:
-    print(f"  .. {message}", file=sys.stderr, flush=True)
 
 
 def age_tree(root: Path, seconds: float = AGE_SECONDS) -> None:
@@ -52,7 +48,7 @@ def media_tree(count: int) -> Path:
     if not done.exists():
         shutil.rmtree(root, ignore_errors=True)
         log(f"generating {count} media files in {root}")
-        _test_media().make_bulk_library(root, count=count)
+        test_media().make_bulk_library(root, count=count)
         age_tree(root)
         done.touch()
     return root

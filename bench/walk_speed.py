@@ -20,13 +20,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (
     Result,
     interleave,
-    link_tree,
     log,
     main_for,
     run_proc,
     timed,
-    warm_tree,
 )
+from trees import link_tree, warm_tree
 
 TARGET = 1.5
 
