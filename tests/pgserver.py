@@ -83,11 +83,42 @@ class Cluster:
         with psycopg.connect(self.url(dbname), autocommit=True) as conn:
             conn.execute(sql)  # type: ignore[arg-type]
 
-    def new_database(self) -> str:
-        """A fresh empty database (a copy of an empty template: fast); its URL."""
+    def new_database(self, owner: str | None = None) -> str:
+        """A fresh empty database (a copy of an empty template: fast); its URL. With `owner`
+        (a role from password_role), that role owns it and the URL connects as that role."""
         name = "vpo_" + uuid.uuid4().hex[:12]
-        self._sql("postgres", f"CREATE DATABASE {name} TEMPLATE vpo_template")
-        return self.url(name)
+        owned = f" OWNER {owner}" if owner else ""
+        self._sql("postgres", f"CREATE DATABASE {name}{owned} TEMPLATE vpo_template")
+        url = self.url(name)
+        return url.replace(f"//{self.user}@", f"//{owner}@", 1) if owner else url
+
+    def password_role(self, role: str, password: str) -> None:
+        """A role that connects only with `password` (scram-sha-256); every other role keeps
+        trust authentication. Idempotent."""
+        hba = self.data / "pg_hba.conf"
+        rule = f"local all {role} scram-sha-256\n"
+        text = hba.read_text()
+        if rule in text:
+            return
+        self._sql("postgres", f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
+        hba.write_text(rule + text)  # the first matching line wins
+        self._sql("postgres", "SELECT pg_reload_conf()")
+        self._until_password_needed(role)
+
+    def _until_password_needed(self, role: str) -> None:
+        """pg_reload_conf() only signals the server: wait until the new rule holds."""
+        import time
+
+        import psycopg
+
+        url = self.url("postgres").replace(f"//{self.user}@", f"//{role}@", 1)
+        for _ in range(100):
+            try:
+                psycopg.connect(url, connect_timeout=2).close()
+            except psycopg.OperationalError:
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"the server still lets {role} in without a password")
 
     def clone(self, src_url: str, dst_url: str) -> None:
         """Make the database at dst_url a copy of the one at src_url (nobody connected)."""

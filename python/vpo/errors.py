@@ -44,6 +44,13 @@ class SchemaTooNewError(DatabaseError):
     code = "SCHEMA_TOO_NEW"
 
 
+class PasswordRequiredError(DatabaseError):
+    """The PostgreSQL server wants a password that neither the URL, PGPASSWORD nor
+    ~/.pgpass gave (`vpo db migrate-to` then asks for it on a terminal)."""
+
+    code = "DATABASE_PASSWORD_REQUIRED"
+
+
 class ProbeError(VpoError):
     """A file could not be probed: carries the path and the reason."""
 

@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from vpo.redact import SECRET_FILTER
+
 job_context: contextvars.ContextVar[str | None] = contextvars.ContextVar("vpo_job_id", default=None)
 file_context: contextvars.ContextVar[str | None] = contextvars.ContextVar("vpo_file", default=None)
 
@@ -210,6 +212,7 @@ def configure(settings: Any, *, stderr_level: str | None = None) -> None:
         handler = _StderrHandler()
         handler.setLevel(terminal_level)
         handler.addFilter(context)
+        handler.addFilter(SECRET_FILTER)
         # On a terminal the message already names the file; the context stays for log files.
         handler.setFormatter(_json_formatter() if json_mode else logging.Formatter(STDERR_FORMAT))
         return handler
@@ -237,6 +240,7 @@ def configure(settings: Any, *, stderr_level: str | None = None) -> None:
             return
         handler.setLevel(file_level)
         handler.addFilter(context)
+        handler.addFilter(SECRET_FILTER)
         handler.setFormatter(_json_formatter() if json_mode else TextFormatter(TEXT_FORMAT))
         handler.fallback = None if stderr is not None else stderr_handler()
         root.addHandler(handler)

@@ -10,6 +10,8 @@ import typer
 from vpo.config.resolver import Effective, Layer
 from vpo.config.settings import Settings
 from vpo.db.connection import Database, open_database
+from vpo.errors import ConfigError
+from vpo.redact import mask_url, remember
 
 
 class CliState:
@@ -62,11 +64,26 @@ def resolve_settings(
             layers.extend(p.layer for p in chain)
     url = os.environ.get("VPO_DATABASE_URL")
     if url:
-        layers.append(Layer("env", {"database": {"url": url}}))
+        layers.append(Layer("env", {"database": {"url": checked_env_url(url)}}))
     layers.append(flags_layer(ctx, flags))
     effective = resolve(layers, home=home, profile=chain[-1] if chain else None)
+    remember(effective.settings.database.url)  # its password masked wherever it is quoted
     configure(effective.settings.logging, stderr_level=stderr_level(state(ctx).verbosity, effective))
     return effective
+
+
+def checked_env_url(url: str) -> str:
+    """$VPO_DATABASE_URL, or the ConfigError a file's bad database.url would give."""
+    from vpo.db.pg_url import url_problem
+
+    problem = url_problem(url)
+    if problem is None:
+        return url
+    shown = mask_url(url)
+    raise ConfigError(
+        f"VPO_DATABASE_URL: database.url: {shown}: {problem}",
+        details={"source": "VPO_DATABASE_URL", "key": "database.url", "url": shown, "reason": problem},
+    )
 
 
 def stderr_level(verbosity: int, effective: Effective) -> str:

@@ -80,10 +80,10 @@ def run(args: list[str], json_mode: bool) -> int:
         from vpo.cli.render import print_error
         from vpo.config.settings import vpo_home
         from vpo.db.connection import describe_sqlite_error
-        from vpo.db.postgres import redact
+        from vpo.redact import mask_url
 
         url = os.environ.get("VPO_DATABASE_URL")
-        where: str | Path = redact(url) if url else vpo_home() / "library.db"
+        where: str | Path = mask_url(url) if url else vpo_home() / "library.db"
         print_error(
             "DATABASE_ERROR", describe_sqlite_error(where, exc), {"path": str(where)}, json_mode=json_mode
         )

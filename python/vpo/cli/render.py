@@ -7,6 +7,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from vpo.redact import scrub, scrub_tree
+
 
 def print_json(document: Any) -> None:
     """Exactly one JSON document on stdout. Non-UTF-8 names arrive as surrogate-escaped str
@@ -35,6 +37,7 @@ def safe(text: str) -> str:
 
 
 def print_error(code: str, message: str, details: dict[str, Any], *, json_mode: bool) -> None:
+    message, details = scrub(message), scrub_tree(details)  # never a password (vpo/redact.py)
     if json_mode:
         print_json({"error": True, "code": code, "message": message, "details": details})
     else:

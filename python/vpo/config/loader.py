@@ -260,10 +260,11 @@ def _check_value(section: str, key: str, value: Any, raw: Any, cls: type) -> str
         if empty:
             return f"an extension cannot be empty (got {list(raw)!r})"
     if (section, key) == ("database", "url") and value is not None:
-        from vpo.db.postgres import is_url
+        from vpo.db.pg_url import url_problem
+        from vpo.redact import mask_url
 
-        if not is_url(value):
-            return "must be a postgresql:// URL (leave it unset for the SQLite file under VPO_HOME)"
+        problem = url_problem(value)
+        return f"{mask_url(value)}: {problem}" if problem else None
     return None
 
 
@@ -293,7 +294,7 @@ def _path_map(path: Path, document: Any, section: Any) -> tuple[tuple[str, str],
 
 def _warn_if_secret_readable(path: Path, values: Values) -> None:
     """A database password in a file other users can read: say so (SPEC section 16)."""
-    from vpo.db.postgres import has_password
+    from vpo.redact import has_password
 
     url = values.get("database", {}).get("url")
     if not url or not has_password(url):

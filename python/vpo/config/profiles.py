@@ -9,6 +9,7 @@ from typing import Any
 from vpo.config.loader import PROFILE_NAME, load_config_layer, profile_chain, profiles_dir
 from vpo.config.resolver import Layer, as_dict, resolve
 from vpo.errors import ConfigError
+from vpo.redact import remember, scrub_tree
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ def show_profile(home: Path, name: str, *, cli: Layer | None = None) -> dict[str
         layers.append(cli)
     profile = chain[-1]
     effective = resolve(layers, home=home, profile=profile)
+    remember(effective.settings.database.url)  # its password masked wherever it is quoted
     return {
         "name": profile.name,
         "path": str(profile.path),
@@ -101,7 +103,7 @@ def show_profile(home: Path, name: str, *, cli: Layer | None = None) -> dict[str
         "extends": profile.extends,
         "extends_chain": [p.name for p in chain],
         "default_policy": str(profile.default_policy) if profile.default_policy else None,
-        "profile": profile.document,
+        "profile": scrub_tree(profile.document),  # as written, but never a password
         "effective": as_dict(effective.settings),
         "sources": effective.sources,
     }

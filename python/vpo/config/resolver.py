@@ -61,9 +61,9 @@ def as_dict(settings: Settings) -> dict[str, dict[str, Any]]:
         obj = getattr(settings, section)
         out[section] = {f.name: _jsonable(getattr(obj, f.name)) for f in fields(obj)}
     if settings.database.url:  # shown, never its password
-        from vpo.db.postgres import redact
+        from vpo.redact import mask_url
 
-        out["database"]["url"] = redact(settings.database.url)
+        out["database"]["url"] = mask_url(settings.database.url)
     return out
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import cast
 
 from vpo.db.migrations import migrate
-from vpo.errors import DatabaseError
+from vpo.errors import DatabaseError, PasswordRequiredError
 from vpo.timeutil import now_iso
 
 BUSY_TIMEOUT_MS = 60_000
@@ -76,15 +76,16 @@ class Database:
         self.conn.close()
 
 
-def open_database(target: Path | str) -> Database:
+def open_database(target: Path | str, *, password: str | None = None) -> Database:
     """Open (creating if needed) and migrate. Every sqlite failure becomes a DatabaseError.
 
-    `target`: the SQLite file, or a postgresql:// URL (Settings.database_target)."""
+    `target`: the SQLite file, or a postgresql:// URL (Settings.database_target);
+    `password`: for a URL without one, when libpq is not to find it itself."""
     if isinstance(target, str):
         from vpo.db.postgres import is_url
 
         if is_url(target):
-            return _open_postgres(target)
+            return _open_postgres(target, password)
         target = Path(target)
     path = target
     try:
@@ -116,13 +117,20 @@ def open_database(target: Path | str) -> Database:
     return db
 
 
-def _open_postgres(url: str) -> Database:
-    from vpo.db.postgres import PgConnection, redact
+def _open_postgres(url: str, password: str | None) -> Database:
+    from vpo.db.postgres import PgConnection
+    from vpo.redact import mask_url
 
-    label = redact(url)
+    label = mask_url(url)
     try:
-        pg = PgConnection(url)
+        pg = PgConnection(url, password=password)
     except sqlite3.Error as exc:
+        if "no password supplied" in str(exc):  # libpq's words (PQconnectionNeedsPassword)
+            raise PasswordRequiredError(
+                f"cannot reach database {label}: the server asks for a password and none was "
+                "given (set PGPASSWORD or add the database to ~/.pgpass)",
+                details={"url": label},
+            ) from None
         raise DatabaseError(f"cannot reach database {label}: {exc}", details={"url": label}) from None
     # PgConnection offers the sqlite3.Connection methods that db/ calls (see db/postgres.py).
     db = Database(cast(sqlite3.Connection, pg), None, engine="postgresql", label=label)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vpo.db.connection import chunks
+from vpo.redact import scrub, scrub_tree
 
 
 @dataclass(slots=True)
@@ -45,6 +46,12 @@ def _dump(value: Any) -> str | None:
     return None if value is None else json.dumps(value)
 
 
+def clean(text: str | None) -> str | None:
+    """An error message or traceback as stored: never a password (a database error's text
+    may quote one; see vpo/redact.py)."""
+    return None if text is None else scrub(text)
+
+
 def _load(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
@@ -68,9 +75,9 @@ def insert(conn: sqlite3.Connection, job: JobRecord) -> None:
             job.created_at,
             _dump(job.policy),
             _dump(job.summary),
-            job.error_message,
-            job.error_traceback,
-            _dump(job.error_context),
+            clean(job.error_message),
+            clean(job.error_traceback),
+            _dump(scrub_tree(job.error_context)),
             job.progress,
             job.pid,
             job.host,
@@ -97,9 +104,9 @@ def finish(conn: sqlite3.Connection, job: JobRecord) -> None:
         (
             job.status,
             _dump(job.summary),
-            job.error_message,
-            job.error_traceback,
-            _dump(job.error_context),
+            clean(job.error_message),
+            clean(job.error_traceback),
+            _dump(scrub_tree(job.error_context)),
             job.progress,
             job.finished_at,
             job.finished_at,

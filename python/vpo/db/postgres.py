@@ -33,7 +33,8 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+from vpo.redact import remember, scrub
 
 # pg_advisory_xact_lock key of `BEGIN IMMEDIATE`: one writer at a time, as on SQLite.
 WRITE_LOCK = 0x5650_4F57  # "VPOW"
@@ -44,28 +45,6 @@ NOW_SQL = "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"
 
 def is_url(target: object) -> bool:
     return isinstance(target, str) and target.startswith(SCHEMES)
-
-
-def redact(url: str) -> str:
-    """The URL with its password (if any) shown as `***`; safe for output and logs."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "postgresql://***"
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
-
-
-def has_password(url: str) -> bool:
-    try:
-        return urlsplit(url).password is not None
-    except ValueError:
-        return False
 
 
 # -- translation ----------------------------------------------------------------------------
@@ -187,6 +166,7 @@ def _mapped(exc: Exception) -> sqlite3.Error:
     import psycopg
 
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = scrub(text)  # libpq quotes the URI, or the password alone, in some of its errors
     if isinstance(exc, psycopg.errors.IntegrityError):
         return sqlite3.IntegrityError(text)
     if isinstance(exc, (psycopg.OperationalError, psycopg.errors.LockNotAvailable)):
@@ -240,15 +220,20 @@ class PgConnection:
 
     engine = "postgresql"
 
-    def __init__(self, url: str, *, connect_timeout: float = 10) -> None:
+    def __init__(self, url: str, *, connect_timeout: float = 10, password: str | None = None) -> None:
+        """`password`: one not in the URL (typed at a prompt); without it libpq looks in
+        PGPASSWORD and ~/.pgpass itself."""
         import psycopg
 
+        remember(url, password=password)  # masked in every error, log line and job record
+        extra: dict[str, Any] = {"password": password} if password else {}
         try:
             self._conn = psycopg.connect(
                 url,
                 autocommit=True,
                 connect_timeout=max(1, int(connect_timeout)),
                 application_name="vpo",
+                **extra,
             )
         except psycopg.Error as exc:
             raise _mapped(exc) from None
@@ -369,8 +354,3 @@ def _register_loaders(conn: Any) -> None:
             return int(text)
 
     conn.adapters.register_loader("numeric", NumericLoader)
-
-
-def connect_error(label: str, exc: sqlite3.Error) -> str:
-    text = str(exc)
-    return f"cannot reach database {label}: {text}"

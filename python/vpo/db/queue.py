@@ -12,6 +12,7 @@ import sqlite3
 from typing import TYPE_CHECKING, NamedTuple
 
 from vpo.db.connection import db_now
+from vpo.db.jobs import clean
 
 if TYPE_CHECKING:
     from vpo.db.connection import Database
@@ -157,7 +158,7 @@ def finish(
     cur = conn.execute(
         "UPDATE jobs SET status = ?, finished_at = ?, heartbeat_at = ?, summary = ?, error_message = ?, "
         f"error_traceback = ?, progress = coalesce(?, progress) WHERE {_MINE}",
-        (status, now, now, summary, error, traceback, progress, *_fence(claim)),
+        (status, now, now, summary, clean(error), clean(traceback), progress, *_fence(claim)),
     )
     return cur.rowcount == 1
 

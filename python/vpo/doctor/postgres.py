@@ -6,22 +6,23 @@ import sqlite3
 from typing import Any
 
 from vpo.doctor.checks import Check
+from vpo.redact import mask_url, scrub
 
 
 def postgres_check(url: str) -> Check:
     """Read-only, as for SQLite: connects, reads the schema version and counts; never
     migrates. The URL is shown without its password."""
     from vpo.db.migrations import LATEST
-    from vpo.db.postgres import PgConnection, is_url, redact
+    from vpo.db.postgres import PgConnection, is_url
 
-    label = redact(url)
+    label = mask_url(url)
     data: dict[str, Any] = {"url": label, "engine": "postgresql", "supported_schema": LATEST}
     if not is_url(url):
         return Check("database", False, f"{label}: not a postgresql:// URL", data)
     try:
         conn = PgConnection(url, connect_timeout=5)
     except sqlite3.Error as exc:
-        return Check("database", False, f"{label}: cannot connect: {_clean(exc, url)}", data)
+        return Check("database", False, f"{label}: cannot connect: {scrub(str(exc))}", data)
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         server = conn.execute("SHOW server_version").fetchone()[0]
@@ -40,7 +41,7 @@ def postgres_check(url: str) -> Check:
         files = conn.execute("SELECT count(*) FROM files").fetchone()[0]
         jobs = conn.execute("SELECT count(*) FROM jobs").fetchone()[0]
     except sqlite3.Error as exc:
-        return Check("database", False, f"{label}: {_clean(exc, url)} (is it a VPO database?)", data)
+        return Check("database", False, f"{label}: {scrub(str(exc))} (is it a VPO database?)", data)
     finally:
         conn.close()
     data.update(files=files, jobs=jobs)
@@ -64,15 +65,3 @@ def mapped_root_checks(mapping: tuple[tuple[str, str], ...]) -> list[Check]:
         detail = f"{root} -> {local}" + ("" if ok else " (not found: not mounted?)")
         checks.append(Check(f"paths:{root}", ok, detail, {"catalogue_root": root, "local": local}))
     return checks
-
-
-def _clean(exc: Exception, url: str) -> str:
-    """The error text, never holding the password (libpq may quote the connection string)."""
-    from urllib.parse import urlsplit
-
-    text = str(exc)
-    try:
-        password = urlsplit(url).password
-    except ValueError:
-        password = None
-    return text.replace(password, "***") if password else text
