@@ -72,8 +72,12 @@ def controls(text: str) -> list[str]:
     )
 
 
+def forged(text: str) -> list[str]:
+    """The lines that a newline in a name or title started: they begin with the fake record."""
+    return [line for line in text.split("\n") if line.lstrip().startswith(FORGED.lstrip())]
+
+
 def assert_inert(text: str, what: object) -> None:
-    """No control character reaches the reader, and no line was forged by a name: the
-    fake record only ever appears with its newline escaped in front of it."""
+    """No control character reaches the reader, and no line was forged by a name."""
     assert controls(text) == [], (what, text)
-    assert text.count("vpo: ERROR: forged line") == text.count(FORGED_SHOWN), (what, text)
+    assert forged(text) == [], (what, text)
