@@ -107,6 +107,10 @@ def test_scan_lines_and_report_text_show_tool_messages_escaped(broken: Broken) -
     report = broken.vpo("report", "--section", "broken", "--section", "largest").stdout
     assert_inert(report, "report")
     assert OSC_SHOWN in report and NAMES_SHOWN["osc"] in report, report
+    job = broken.scan.stdout.rsplit("(job ", 1)[1][:8]
+    detail = broken.vpo("jobs", "show", job).stdout  # each file's outcome and error
+    assert_inert(detail, "jobs show")
+    assert f"error: @SUM(1+1) {OSC_SHOWN}" in detail and NAMES_SHOWN["forged"] in detail, detail
 
 
 def test_check_lines_show_a_message_that_quotes_the_name_escaped(broken: Broken) -> None:
