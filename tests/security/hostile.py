@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from integration.conftest import age_tree
+from integration.conftest import Result, age_tree
+from integration.scanutil import argv, env_for
 
 OSC = "\x1b]0;pwned\x07"  # retitles the terminal
 CSI = "\x1b[31m"  # recolours what follows
@@ -81,3 +83,16 @@ def assert_inert(text: str, what: object) -> None:
     """No control character reaches the reader, and no line was forged by a name."""
     assert controls(text) == [], (what, text)
     assert forged(text) == [], (what, text)
+
+
+def run_vpo(home: Path, *args: object) -> Result:
+    """The real CLI for a home, on a wide terminal (COLUMNS): `vpo report` cuts no path."""
+    done = subprocess.run(
+        argv(*args),
+        capture_output=True,
+        timeout=120,
+        env={**env_for(home), "COLUMNS": "400"},
+        stdin=subprocess.DEVNULL,
+    )
+    decoded = (done.stdout.decode("utf-8", "surrogateescape"), done.stderr.decode("utf-8", "surrogateescape"))
+    return Result(list(args), done.returncode, *decoded)

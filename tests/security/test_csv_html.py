@@ -23,8 +23,7 @@ from pathlib import Path
 import pytest
 
 from integration.conftest import Result
-from integration.scanutil import run_vpo
-from security.hostile import NAMES, NAMES_SHOWN, OSC, OSC_SHOWN, assert_inert, build_library
+from security.hostile import NAMES, NAMES_SHOWN, OSC, OSC_SHOWN, assert_inert, build_library, run_vpo
 
 # What the stand-in ffprobe says about two of the files: formulas, with an OSC after them.
 DASH_ERROR = f'-2+3+cmd|" /C calc"!A0 {OSC}'

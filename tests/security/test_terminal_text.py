@@ -13,7 +13,6 @@ commands.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,6 @@ from pathlib import Path
 import pytest
 
 from integration.conftest import Result
-from integration.scanutil import argv, env_for
 from security.hostile import (
     NAMES,
     NAMES_SHOWN,
@@ -29,6 +27,7 @@ from security.hostile import (
     TITLE_SHOWN,
     assert_inert,
     build_library,
+    run_vpo,
 )
 
 POLICY = """\
@@ -41,19 +40,6 @@ rules:
     action: warn
     reason: look at this one
 """
-
-
-def run_vpo(home: Path, *args: object) -> Result:
-    """The real CLI on a wide terminal (COLUMNS): `vpo report` cuts no path short."""
-    done = subprocess.run(
-        argv(*args),
-        capture_output=True,
-        timeout=120,
-        env={**env_for(home), "COLUMNS": "400"},
-        stdin=subprocess.DEVNULL,
-    )
-    decoded = (done.stdout.decode("utf-8", "surrogateescape"), done.stderr.decode("utf-8", "surrogateescape"))
-    return Result(list(args), done.returncode, *decoded)
 
 
 @dataclass
