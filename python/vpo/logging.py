@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from vpo.escape import escape
 from vpo.redact import SECRET_FILTER
 
 job_context: contextvars.ContextVar[str | None] = contextvars.ContextVar("vpo_job_id", default=None)
@@ -21,6 +22,7 @@ file_context: contextvars.ContextVar[str | None] = contextvars.ContextVar("vpo_f
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 STDERR_FORMAT = "vpo: %(levelname)s: %(message)s"
+CONTINUED = "  | "  # begins each line of a text record after its first (a traceback's)
 
 
 class ContextFilter(logging.Filter):
@@ -116,9 +118,18 @@ def _file_handler_class() -> Any:  # a RotatingFileHandler subclass (logging.han
 
 
 class TextFormatter(logging.Formatter):
-    """Text lines with the context fields appended: `... message [job=1a2b3c4d file=/x.mkv]`."""
+    """One record, one line: `... message [job=1a2b3c4d file=/x.mkv]` (the context fields
+    only with `context`). The message, its arguments and every context field are escaped
+    (vpo/escape.py: `\\n`, `\\x1b`, `\\xff`...), so a file name holding a newline or ESC
+    can neither forge a record nor drive a terminal. A traceback (or stack) follows on
+    lines of their own, escaped too, each one beginning with CONTINUED, which no record
+    begins with."""
 
     CONTEXT = ("job_id", "file", "operation", "duration_seconds")
+
+    def __init__(self, fmt: str, *, context: bool = True) -> None:
+        super().__init__(fmt)
+        self.context = context
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         # Stored timestamps are UTC with Z (SPEC 2.1), in log files as everywhere else.
@@ -129,19 +140,37 @@ class TextFormatter(logging.Formatter):
         return to_iso(datetime.fromtimestamp(record.created, tz=timezone.utc))
 
     def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
+        record.message = escape(record.getMessage())
+        if self.usesTime():
+            record.asctime = self.formatTime(record, self.datefmt)
+        text = self.formatMessage(record)
+        context = self._context(record) if self.context else []
+        if context:
+            text += f" [{' '.join(context)}]"
+        return text + self._continued(record)
+
+    def _context(self, record: logging.LogRecord) -> list[str]:
         context = []
         for key in self.CONTEXT:
             value = getattr(record, key, None)
             if value is None:
                 continue
             if key == "job_id":
-                context.append(f"job={str(value)[:8]}")
+                context.append(f"job={escape(str(value)[:8])}")
             elif key == "duration_seconds":
-                context.append(f"took={value:.3f}s" if isinstance(value, (int, float)) else f"took={value}")
+                number = isinstance(value, (int, float))
+                context.append(f"took={value:.3f}s" if number else f"took={escape(str(value))}")
             else:
-                context.append(f"{key}={value}")
-        return f"{text} [{' '.join(context)}]" if context else text
+                context.append(f"{key}={escape(str(value))}")
+        return context
+
+    def _continued(self, record: logging.LogRecord) -> str:
+        """The traceback and stack of a record, each line escaped and marked CONTINUED."""
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        blocks = [record.exc_text, self.formatStack(record.stack_info) if record.stack_info else None]
+        lines = [line for block in blocks if block for line in block.splitlines()]
+        return "".join(f"\n{CONTINUED}{escape(line)}" for line in lines)
 
 
 def log_path(settings: Any) -> Path | None:
@@ -161,7 +190,7 @@ def make_log_dir(path: Path) -> None:
 
 def _warn(message: str) -> None:
     try:
-        sys.stderr.write(f"vpo: warning: {message}\n")
+        sys.stderr.write(f"vpo: warning: {escape(message)}\n")
     except (OSError, ValueError):
         pass
 
@@ -214,7 +243,7 @@ def configure(settings: Any, *, stderr_level: str | None = None) -> None:
         handler.addFilter(context)
         handler.addFilter(SECRET_FILTER)
         # On a terminal the message already names the file; the context stays for log files.
-        handler.setFormatter(_json_formatter() if json_mode else logging.Formatter(STDERR_FORMAT))
+        handler.setFormatter(_json_formatter() if json_mode else TextFormatter(STDERR_FORMAT, context=False))
         return handler
 
     stderr = None

@@ -16,7 +16,18 @@ GENERATED = {  # generated data tables, one idea each
 }
 
 PACKAGE = ROOT / "python" / "vpo"
-LEAVES = {"catalogue", "errors", "timeutil", "paths", "logging", "host", "redact", "_core", "__init__"}
+LEAVES = {
+    "catalogue",
+    "errors",
+    "escape",
+    "timeutil",
+    "paths",
+    "logging",
+    "host",
+    "redact",
+    "_core",
+    "__init__",
+}
 LOWER = {"db", "media", "config"}
 
 

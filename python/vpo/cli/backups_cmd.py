@@ -9,7 +9,7 @@ import typer
 
 from vpo.cli.context import open_library, settings_for
 from vpo.cli.options import Command, DryRunOpt, JsonOpt, ProfileOpt
-from vpo.cli.render import print_json, print_text, table
+from vpo.cli.render import print_json, print_text, safe, table
 from vpo.reports.units import human_size
 
 app = typer.Typer(
@@ -87,7 +87,7 @@ def clean_cmd(
     print_text(f"{verb} {human_size(sum(k.size for k in removed))} ({len(removed):,} removed)")
     kept = [k for k in result.items if k.keep_reason]
     for k in kept:
-        print_text(f"kept {os.fsdecode(k.path)}: {k.keep_reason}")
+        print_text(f"kept {safe(os.fsdecode(k.path))}: {safe(k.keep_reason)}")
     return 0
 
 

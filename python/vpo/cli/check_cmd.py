@@ -10,7 +10,7 @@ import typer
 from vpo.cli.context import open_library, settings_for
 from vpo.cli.options import JsonOpt, ProfileOpt
 from vpo.cli.progress import check_display
-from vpo.cli.render import print_json, print_text
+from vpo.cli.render import print_json, print_text, safe
 
 
 def check(
@@ -93,7 +93,7 @@ def _print_summary(report) -> None:  # type: ignore[no-untyped-def]
     for label, n in rows:
         print_text(f"  {label.ljust(width)}{f'{n:,}'.rjust(number)}")
     for failure in report.failures[:20]:
-        print_text(f"  ! {failure['path']}: {failure['error']}")
+        print_text(f"  ! {safe(failure['path'])}: {safe(failure['error'])}")
     if len(report.failures) > 20:
         print_text(f"  ! ... and {len(report.failures) - 20} more (vpo jobs show {report.job_id[:8]})")
     ending = "stopped at --max-duration" if report.status == "stopped" else "complete"

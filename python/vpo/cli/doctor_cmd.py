@@ -6,7 +6,7 @@ import typer
 
 from vpo.cli.context import resolve_settings, selected_profile
 from vpo.cli.options import JsonOpt, ProfileOpt
-from vpo.cli.render import print_json, print_text
+from vpo.cli.render import print_json, print_text, safe
 from vpo.errors import ConfigError
 
 
@@ -38,5 +38,5 @@ def doctor(ctx: typer.Context, json_out: JsonOpt = False, profile: ProfileOpt = 
         )
     else:
         for check in checks:
-            print_text(f"{'ok ' if check.ok else 'BAD'}  {check.name:<20} {check.detail}")
+            print_text(f"{'ok ' if check.ok else 'BAD'}  {check.name:<20} {safe(check.detail)}")
     return 0 if healthy else 1

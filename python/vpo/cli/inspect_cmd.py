@@ -9,7 +9,7 @@ import typer
 
 from vpo.cli.context import settings_for
 from vpo.cli.options import JsonOpt, ProfileOpt
-from vpo.cli.render import print_json, print_text, tracks_table
+from vpo.cli.render import print_json, print_text, safe, tracks_table
 
 
 def inspect(
@@ -35,9 +35,9 @@ def inspect(
     if json_out:
         print_json(report)
         return 0
-    print_text(f"{report['path']}")
+    print_text(safe(report["path"]))
     print_text(
-        f"  container: {report['container']}, duration: {report['duration_seconds'] or '?'}s, "
+        f"  container: {safe(report['container'])}, duration: {report['duration_seconds'] or '?'}s, "
         f"size: {report['size_bytes']:,} bytes"
     )
     print_text(f"  integrity: {_describe(report['integrity'])}")
@@ -71,6 +71,6 @@ def _describe(status) -> str:  # type: ignore[no-untyped-def]
             f"not checked by vpo check; the scan's quick check {scan} "
             f"({to_local_display(status['last_scanned'])})"
         )
-    verdict = "passed" if check["passed"] else f"FAILED: {check['error']}"
+    verdict = "passed" if check["passed"] else f"FAILED: {safe(check['error'])}"
     stale = "" if check["current"] else "; the file changed since"
     return f"{check['level']} check {verdict} ({to_local_display(check['checked_at'])}{stale})"

@@ -9,7 +9,16 @@ import typer
 
 from vpo.cli.context import open_library, settings_for
 from vpo.cli.options import Command, DryRunOpt, JsonOpt, ProfileOpt
-from vpo.cli.render import duration, indent, print_json, print_summary, print_text, table, tracks_table
+from vpo.cli.render import (
+    duration,
+    indent,
+    print_json,
+    print_summary,
+    print_text,
+    safe,
+    table,
+    tracks_table,
+)
 from vpo.jobs.queries import STATUSES, TYPES
 
 app = typer.Typer(help="List, inspect and purge the job history.", no_args_is_help=True)
@@ -159,7 +168,7 @@ def _print_detail(detail) -> None:  # type: ignore[no-untyped-def]
     print_text(f"Job {job.id}")
     print_text(f"  Type:      {job.type}")
     print_text(f"  Status:    {job.status}")
-    print_text(f"  Path:      {', '.join(job.target)}")
+    print_text(f"  Path:      {', '.join(safe(t) for t in job.target)}")
     print_text(f"  Created:   {to_local_display(job.created_at)}")
     print_text(f"  Started:   {to_local_display(job.started_at)}")
     print_text(f"  Finished:  {to_local_display(job.finished_at)}")
@@ -167,28 +176,32 @@ def _print_detail(detail) -> None:  # type: ignore[no-untyped-def]
     if job.status == "running" and job.progress is not None:
         print_text(f"  Progress:  {job.progress:.0%}")
     worker = f", worker {job.worker}" if job.worker else ""
-    print_text(f"  Process:   pid {job.pid} on {job.host}{worker}")
+    print_text(f"  Process:   pid {job.pid} on {safe(job.host)}{safe(worker)}")
     if job.attempts:
         print_text(f"  Attempts:  {job.attempts} ended by a dead worker")
-    print_text(f"  Options:   {json.dumps(job.options, sort_keys=True, ensure_ascii=False)}")
+    print_text(f"  Options:   {safe(json.dumps(job.options, sort_keys=True, ensure_ascii=False))}")
     if job.policy:
-        print_text(f"  Policy:    {json.dumps(job.policy, sort_keys=True, ensure_ascii=False)}")
+        print_text(f"  Policy:    {safe(json.dumps(job.policy, sort_keys=True, ensure_ascii=False))}")
     if job.summary:
         print_text(
             "  Summary:   "
-            + ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in job.summary.items())
+            + ", ".join(
+                f"{k} {v:,}" if isinstance(v, int) else safe(f"{k} {v}") for k, v in job.summary.items()
+            )
         )
     if job.error_message:
-        print_text(f"  Error:     {job.error_message}")
+        print_text(f"  Error:     {safe(job.error_message)}")
         if job.error_context:
-            print_text(f"  Context:   {json.dumps(job.error_context, sort_keys=True, ensure_ascii=False)}")
+            print_text(
+                f"  Context:   {safe(json.dumps(job.error_context, sort_keys=True, ensure_ascii=False))}"
+            )
         if job.error_traceback:
             print_text("  Traceback:")
-            for line in job.error_traceback.rstrip().splitlines():
-                print_text(f"    {line}")
+            for line in job.error_traceback.rstrip().splitlines():  # each one indented
+                print_text(f"    {safe(line)}")
     print_text(f"  Files:     {detail.file_count:,}")
     for _fid, path, outcome, details in detail.files:
-        print_text(f"    {outcome:<10} {os.fsdecode(path)}")
+        print_text(f"    {outcome:<10} {safe(os.fsdecode(path))}")
         _print_file_details(details or {})
     if detail.file_count > len(detail.files):
         print_text(f"    ... {detail.file_count - len(detail.files):,} more (--all or --json lists them all)")
@@ -203,8 +216,10 @@ def _print_file_details(details: dict[str, Any]) -> None:
 
     for action in details.get("actions") or []:
         target = f"track {action['track']}" if action.get("track") is not None else "tracks"
-        print_text(f"               {action['action']} {target}: {action['from']} -> {action['to']}")
-        print_text(f"                 ({action['reason']})")
+        print_text(
+            f"               {action['action']} {target}: {safe(action['from'])} -> {safe(action['to'])}"
+        )
+        print_text(f"                 ({safe(action['reason'])})")
     for name in _LAYOUTS:
         if details.get(name):
             print_text(f"               {name}:")
@@ -215,7 +230,7 @@ def _print_file_details(details: dict[str, Any]) -> None:
             f"{k}: {v if isinstance(v, (str, int, float)) else json.dumps(v, ensure_ascii=False)}"
             for k, v in rest.items()
         )
-        print_text(f"               {shown}")
+        print_text(f"               {safe(shown)}")
 
 
 @app.command("purge", cls=Command)

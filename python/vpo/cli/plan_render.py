@@ -9,7 +9,7 @@ from json.encoder import encode_basestring_ascii as _text  # json's C string enc
 from typing import Any
 
 from vpo.cli import render
-from vpo.cli.render import table
+from vpo.cli.render import safe, table
 from vpo.policy.outcome import ApplyReport, FileOutcome
 from vpo.reports.units import human_size
 
@@ -88,15 +88,15 @@ def print_report(report: Any) -> None:
     # a dry run's plan is what was asked for; a real run's lines are its summary (-q: none)
     print_text = render.print_text if report.dry_run else render.print_summary
     for f in report.files:
-        print_text(f"{f.status.upper():<9} {f.path}")
+        print_text(f"{f.status.upper():<9} {safe(f.path)}")
         extra = f.extra
         if extra.get("original_language"):
             o = extra["original_language"]
-            print_text(f"    original language: {o['code'] or 'unknown'} ({o['source']})")
+            print_text(f"    original language: {safe(o['code'] or 'unknown')} ({safe(o['source'])})")
         if extra.get("rule"):
-            print_text(f"    rule: {extra['rule']['action']}: {extra['rule']['reason']}")
+            print_text(f"    rule: {extra['rule']['action']}: {safe(extra['rule']['reason'])}")
         for w in extra.get("warnings", ()):
-            print_text(f"    warning: {w}")
+            print_text(f"    warning: {safe(w)}")
         if f.before and f.after and f.actions and f.order is not None:
             before = [t.to_dict() for t in f.before]
             after = [t.to_dict() for t in f.after]
@@ -109,13 +109,15 @@ def print_report(report: Any) -> None:
                 else ("file" if a["action"] == "container" else "tracks")
             )
             if a["action"] == "remove":
-                print_text(f"    remove {target}: {a['reason'].split(': ', 1)[-1]}")
+                print_text(f"    remove {target}: {safe(a['reason'].split(': ', 1)[-1])}")
             else:
-                print_text(f"    {a['action']} {target}: {a['from']} -> {a['to']}  ({a['reason']})")
+                print_text(
+                    f"    {a['action']} {target}: {safe(a['from'])} -> {safe(a['to'])}  ({safe(a['reason'])})"
+                )
         for n in (*extra.get("notes", ()), *([f.note] if f.note else [])):
-            print_text(f"    note: {n}")
+            print_text(f"    note: {safe(n)}")
         if f.error:
-            print_text(f"    error: {f.error}")
+            print_text(f"    error: {safe(f.error)}")
     c = report.counts()
     totals = report.totals()
     tail = f" (job {report.job_id[:8]})" if report.job_id else " (dry run: nothing changed)"

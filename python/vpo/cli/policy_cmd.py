@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from vpo.cli.options import Command, JsonOpt
-from vpo.cli.render import print_json, print_text
+from vpo.cli.render import print_json, print_text, safe
 
 app = typer.Typer(help="Policy files: check one, see every default.", no_args_is_help=True)
 
@@ -37,6 +37,6 @@ def check_cmd(
     yaml = YAML()
     yaml.default_flow_style = False
     yaml.dump(document, out)
-    print_text(f"# {path}: valid (schema_version {policy.schema_version}); every default filled in")
+    print_text(f"# {safe(path)}: valid (schema_version {policy.schema_version}); every default filled in")
     print_text(out.getvalue().rstrip())
     return 0

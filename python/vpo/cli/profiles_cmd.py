@@ -8,7 +8,7 @@ import typer
 
 from vpo.cli.context import flags_layer, resolve_settings
 from vpo.cli.options import Command, JsonOpt
-from vpo.cli.render import print_json, print_text, table
+from vpo.cli.render import print_json, print_text, safe, table
 
 app = typer.Typer(help="Named settings profiles ($VPO_HOME/profiles/NAME.yaml).", no_args_is_help=True)
 
@@ -31,7 +31,7 @@ def list_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> int:
         print_json([e.to_dict() for e in entries])
         return 0
     if not entries:
-        print_text(f"No profiles in {effective.settings.home / 'profiles'}.")
+        print_text(f"No profiles in {safe(effective.settings.home / 'profiles')}.")
         return 0
     rows = [
         (e.name, f"INVALID: {e.error}" if e.error else (e.description or ""), e.default_policy or "-")
@@ -57,13 +57,13 @@ def show_cmd(
     if json_out:
         print_json(shown)
         return 0
-    print_text(f"Profile {shown['name']} ({shown['path']})")
+    print_text(f"Profile {safe(shown['name'])} ({safe(shown['path'])})")
     if len(shown["extends_chain"]) > 1:
         # in the order the layers apply: each later profile overrides the ones before it
-        print_text(f"  applied: {' -> '.join(shown['extends_chain'])} (later ones override)")
+        print_text(f"  applied: {' -> '.join(map(safe, shown['extends_chain']))} (later ones override)")
     if shown["description"]:
-        print_text(f"  {shown['description']}")
-    print_text(f"  default policy: {shown['default_policy'] or '-'}")
+        print_text(f"  {safe(shown['description'])}")
+    print_text(f"  default policy: {safe(shown['default_policy'] or '-')}")
     rows = []
     for section, values in shown["effective"].items():
         for key, value in values.items():

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from vpo.cli.render import duration
+from vpo.cli.render import duration, safe
 from vpo.scan.models import ScanProgress
 
 
@@ -100,7 +100,7 @@ class QueueDisplay:
         from rich.progress import BarColumn, TextColumn
 
         self._progress = _live(
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),  # it names the file: no rich markup
             BarColumn(bar_width=24),
             TextColumn("{task.percentage:>3.0f}%  {task.fields[speed]:>6}  ETA {task.fields[eta]}"),
         )
@@ -114,7 +114,7 @@ class QueueDisplay:
             task = self._tasks.get(job.job_id)
             if task is None:
                 task = self._tasks[job.job_id] = self._progress.add_task(
-                    f"{job.job_id[:8]} {job.name}", total=100, speed=speed, eta=eta
+                    f"{job.job_id[:8]} {safe(job.name)}", total=100, speed=speed, eta=eta
                 )
             self._progress.update(task, completed=job.fraction * 100, speed=speed, eta=eta)
 
@@ -122,9 +122,11 @@ class QueueDisplay:
         task = self._tasks.pop(job_id, None)
         if task is not None:
             self._progress.remove_task(task)
-        tail = f"  {error}" if error else ""
+        tail = f"  {safe(error)}" if error else ""
         self._progress.console.print(
-            f"{status:<10} {job_id[:8]} {name}  {duration(seconds)}{tail}", markup=False, highlight=False
+            f"{status:<10} {job_id[:8]} {safe(name)}  {duration(seconds)}{tail}",
+            markup=False,
+            highlight=False,
         )
 
     def close(self) -> None:

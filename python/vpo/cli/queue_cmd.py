@@ -9,7 +9,7 @@ import typer
 from vpo.cli.context import open_library, settings_for
 from vpo.cli.jobs_cmd import _complete_job_id
 from vpo.cli.options import JsonOpt, ProfileOpt
-from vpo.cli.render import print_json, print_summary
+from vpo.cli.render import print_json, print_summary, safe
 from vpo.reports.units import human_size
 
 
@@ -107,7 +107,8 @@ def run_cmd(
     else:
         for job in report.jobs:
             print_summary(
-                f"{job['status']:<10} {str(job['id'])[:8]}" + (f"  {job['error']}" if job["error"] else "")
+                f"{job['status']:<10} {str(job['id'])[:8]}"
+                + (f"  {safe(job['error'])}" if job["error"] else "")
             )
         print_summary(f"{len(report.jobs)} job(s) run; stopped: {report.stopped_by}")
         print_summary(f"originals kept for undo: {human_size(report.kept_bytes())}")

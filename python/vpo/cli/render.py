@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from vpo.escape import escape, escape_lines
 from vpo.redact import scrub, scrub_tree
 
 
@@ -22,7 +23,9 @@ QUIET = False
 
 
 def print_text(text: str = "") -> None:
-    sys.stdout.write(safe(text) + "\n")
+    """A line (or lines) for a person. Each value from outside in it went through `safe`
+    already; this is the last guard: no control character but the newline gets through."""
+    sys.stdout.write(escape_lines(text) + "\n")
 
 
 def print_summary(text: str = "") -> None:
@@ -31,9 +34,13 @@ def print_summary(text: str = "") -> None:
         print_text(text)
 
 
-def safe(text: str) -> str:
-    """Text for a terminal: lone surrogates (non-UTF-8 names) shown as \\xNN, not a crash."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+def safe(value: object) -> str:
+    """A value from outside (a path, a title, a tag, a tool's or an error's message) as it
+    goes into a line for a terminal: control characters shown as `\\x1b`, `\\n`, `\\t`...,
+    the bytes of a non-UTF-8 name as `\\xNN` (vpo/escape.py says exactly how), so it can
+    neither drive the terminal nor start a line of its own. Every line that shows such a
+    value passes it through here; --json and --csv keep the exact value."""
+    return escape(value if isinstance(value, str) else str(value))
 
 
 def print_error(code: str, message: str, details: dict[str, Any], *, json_mode: bool) -> None:
@@ -61,8 +68,9 @@ def width(text: str) -> int:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, right: Sequence[int] = ()) -> str:
-    """Columns aligned by terminal cells (wide characters count twice), two spaces apart."""
-    cells = [[safe(str(c)) for c in row] for row in rows]
+    """Columns aligned by terminal cells (wide characters count twice), two spaces apart.
+    Every cell is escaped (`safe`) before it is measured."""
+    cells = [[escape(str(c)) for c in row] for row in rows]
     widths = [width(h) for h in headers]
     for row in cells:
         for i, cell in enumerate(row):

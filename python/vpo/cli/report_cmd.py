@@ -75,9 +75,9 @@ def report(
     else:
         _print_text(result, names)
         if written is not None:
-            from vpo.cli.render import print_text
+            from vpo.cli.render import print_text, safe
 
-            print_text(f"HTML report written to {written}")
+            print_text(f"HTML report written to {safe(written)}")
     return 0
 
 
@@ -94,10 +94,10 @@ def _print_csv(result: Any, names: list[str]) -> None:
 
 
 def _print_text(result: Any, names: list[str]) -> None:
-    from vpo.cli.render import print_text
+    from vpo.cli.render import print_text, safe
     from vpo.cli.report_text import section_text
 
-    scope = ", ".join(os.fsdecode(r) for r in result.roots) or "the whole catalogue"
+    scope = ", ".join(safe(os.fsdecode(r)) for r in result.roots) or "the whole catalogue"
     print_text(f"Library report for {scope}")
     for name in names:
         print_text()

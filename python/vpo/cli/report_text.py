@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vpo.cli.render import table
+from vpo.cli.render import safe, table
 from vpo.cli.views import count, elide, human_size, terminal_width
 from vpo.reports.summary import BY_NAME, Report
 
@@ -57,16 +57,20 @@ def section_text(report: Report, name: str, *, limit: int) -> str:
         other = "error" if name == "broken" else "missing_since"
         shown = rows[:limit]
         path_width = max(20, width - 40)
-        # the reason is cut to what is left of the line (--json and --csv keep it whole)
+        # the reason is cut to what is left of the line (--json and --csv keep it whole);
+        # both are escaped before they are cut, so the cut is measured on what is shown
         table_rows = [
-            (elide(r["path"], path_width), _cut(str(r[other] or ""), width - path_width - 2)) for r in shown
+            (elide(safe(r["path"]), path_width), _cut(safe(r[other] or ""), width - path_width - 2))
+            for r in shown
         ]
         lines.append(table(["PATH", "ERROR" if name == "broken" else "MISSING SINCE"], table_rows))
         if len(rows) > len(shown):
             lines.append(f"... {len(rows) - len(shown):,} more (--json or --csv lists them all)")
     elif name == "largest":
         path_width = max(20, width - 36)
-        table_rows = [(human_size(r["size_bytes"]), _video(r), elide(r["path"], path_width)) for r in rows]
+        table_rows = [
+            (human_size(r["size_bytes"]), _video(r), elide(safe(r["path"]), path_width)) for r in rows
+        ]
         lines.append(table(["SIZE", "VIDEO", "PATH"], table_rows, right=(0,)))
     elif name == "transcodes":
         r = rows[0]

@@ -11,7 +11,7 @@ import typer
 from vpo.cli.context import open_library, settings_for
 from vpo.cli.options import JsonOpt, ProfileOpt, paths_argument
 from vpo.cli.progress import scan_display
-from vpo.cli.render import print_json, print_summary
+from vpo.cli.render import print_json, print_summary, safe
 
 
 def scan(
@@ -79,7 +79,7 @@ def scan(
     check_file_roots(roots, options.extensions)  # before the header: it fails at once
     if not json_out and all(os.path.exists(r) for r in roots):  # else the scan fails at once
         for root in roots:
-            print_summary(f"Scanning {os.fsdecode(root)} ...")
+            print_summary(f"Scanning {safe(os.fsdecode(root))} ...")
         sys.stdout.flush()  # before the work, not after it
     progress = scan_display(json_out)
     try:
@@ -125,7 +125,7 @@ def _print_summary(report) -> None:  # type: ignore[no-untyped-def]
         head, *tail = value.split(" ", 1)
         print_summary(f"  {label.ljust(width)}{head.rjust(number)}{(' ' + tail[0]) if tail else ''}")
     for err in report.errors[:20]:
-        print_summary(f"  ! {err['path']}: {err['error']}")
+        print_summary(f"  ! {safe(err['path'])}: {safe(err['error'])}")
     if len(report.errors) > 20:
         print_summary(f"  ! ... and {len(report.errors) - 20} more (vpo jobs show {report.job_id[:8]})")
     print_summary(f"Scan complete in {report.duration_seconds:.1f}s (job {report.job_id[:8]})")

@@ -11,7 +11,7 @@ import typer
 from vpo.cli import render
 from vpo.cli.context import open_library, resolve_settings
 from vpo.cli.options import DryRunOpt, JsonOpt, ProfileOpt, paths_argument
-from vpo.cli.render import print_json
+from vpo.cli.render import print_json, safe
 from vpo.transcode.models import CODECS, RESOLUTIONS
 
 
@@ -96,11 +96,11 @@ def _print(report, dry_run: bool) -> None:  # type: ignore[no-untyped-def]
     show = render.print_text if dry_run else render.print_summary
     for f in report.files:
         extra = f" (job {f.job_id[:8]})" if f.job_id else ""
-        show(f"{f.status.upper():<8} {f.path}{extra}")
+        show(f"{f.status.upper():<8} {safe(f.path)}{extra}")
         if f.plan and f.status != "failed":  # a skipped file: what it is, not a plan
-            show(f"         {f.plan.split(' -> ')[0] if f.status == 'skipped' else f.plan}")
+            show(f"         {safe(f.plan.split(' -> ')[0] if f.status == 'skipped' else f.plan)}")
         if f.reason:
-            show(f"         {'skipped' if f.status == 'skipped' else 'error'}: {f.reason}")
+            show(f"         {'skipped' if f.status == 'skipped' else 'error'}: {safe(f.reason)}")
     counts = {
         s: sum(1 for f in report.files if f.status == s) for s in ("queued", "planned", "skipped", "failed")
     }

@@ -9,7 +9,7 @@ import typer
 from vpo.cli.context import open_library, settings_for
 from vpo.cli.jobs_cmd import _complete_job_id
 from vpo.cli.options import DryRunOpt, JsonOpt, ProfileOpt
-from vpo.cli.render import print_json, print_text
+from vpo.cli.render import print_json, print_text, safe
 
 
 def undo_cmd(
@@ -43,11 +43,11 @@ def undo_cmd(
         print_json(report.to_dict())
     else:
         for f in report.files:
-            print_text(f"{f.status.upper():<9} {f.path}")
+            print_text(f"{f.status.upper():<9} {safe(f.path)}")
             if f.source and f.status != "refused":
-                print_text(f"    from {f.source}")
+                print_text(f"    from {safe(f.source)}")
             if f.reason:
-                print_text(f"    {f.reason}")
+                print_text(f"    {safe(f.reason)}")
         c = report.counts()
         tail = f" (job {report.job_id[:8]})" if report.job_id else " (dry run: nothing changed)"
         print_text(f"{c['restored']} restored, {c['planned']} planned, {c['refused']} refused{tail}")

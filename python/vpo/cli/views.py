@@ -33,7 +33,9 @@ def terminal_width() -> int:
 
 
 def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """RFC 4180 CSV (\\r\\n line ends); None as an empty field, lists joined with spaces."""
+    """RFC 4180 CSV (\\r\\n line ends); None as an empty field, lists joined with spaces.
+    Every value is exact, except a text cell a spreadsheet would read as a formula (see
+    `_neutral`)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(columns)
@@ -42,14 +44,27 @@ def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return out.getvalue()
 
 
+# What a spreadsheet takes for the start of a formula (OWASP, "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):
-        return " ".join(str(v) for v in value)
+        return _neutral(" ".join(str(v) for v in value))
     if isinstance(value, bool):
         return "true" if value else "false"
-    return value
+    if isinstance(value, str):
+        return _neutral(value)
+    return value  # a number stays a number, a negative one too
+
+
+def _neutral(text: str) -> str:
+    """A text cell that starts like a formula (`=HYPERLINK(...)`, `-2+3`, `@SUM(...)`, a tab
+    or a carriage return) gets a `'` in front, so a spreadsheet takes it as text and runs
+    nothing; any other text is exact. Numbers are never text here, so `-1` stays `-1`."""
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def write_raw(text: str) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from vpo.errors import UsageError
+from vpo.escape import escape
 from vpo.reports import charts
 from vpo.reports.summary import BY_NAME, Report
 from vpo.reports.units import human_size
@@ -58,7 +59,7 @@ def write_html(report: Report, dest: Path) -> Path:
 
 
 def render(report: Report) -> str:
-    scope = ", ".join(_shown(os.fsdecode(r)) for r in report.roots) or "the whole catalogue"
+    scope = ", ".join(os.fsdecode(r) for r in report.roots) or "the whole catalogue"
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -84,12 +85,10 @@ def render(report: Report) -> str:
 
 
 def _e(value: Any) -> str:
-    return html.escape(_shown(str(value)))
-
-
-def _shown(text: str) -> str:
-    """Non-UTF-8 names shown as \\xNN, as on a terminal."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    """Text for the page: control characters and non-UTF-8 bytes shown as on a terminal
+    (`\\x1b`, `\\n`, `\\xff`: vpo/escape.py), then `<`, `>`, `&` and quotes as entities, so
+    a name is only ever text, in an element or an attribute."""
+    return html.escape(escape(str(value)))
 
 
 def _size(n: int | None) -> str:
