@@ -21,7 +21,7 @@ from vpo.media.fileattrs import same_owner_and_mode
 from vpo.media.mkvmerge_args import Extra, identified_ids
 from vpo.media.models import Track
 from vpo.media.probe import ProberConfig
-from vpo.media.siblings import kept_original, temp_sibling
+from vpo.media.siblings import fitting, kept_original, temp_sibling
 from vpo.media.tools import run_tool
 from vpo.policy.executor import Applied, verified
 from vpo.policy.fileops import ApplyFailed, remove, sync, sync_folder
@@ -33,7 +33,9 @@ EXTENSIONS = {"matroska": b".mkv"}
 
 
 def new_name(path: bytes, container: str) -> bytes:
-    return os.path.splitext(path)[0] + EXTENSIONS[container]
+    """`NAME.mkv` for `NAME.EXT` (shortened, media/siblings.py, when the folder cannot hold a
+    name that long: `NAME.ts` of 255 bytes)."""
+    return fitting(os.path.splitext(path)[0] + EXTENSIONS[container])
 
 
 def convert(
