@@ -179,13 +179,11 @@ def log_path(settings: Any) -> Path | None:
 
 
 def make_log_dir(path: Path) -> None:
-    """Create the log file's folder (private). OSError says which part is in the way."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    except FileExistsError:
-        # mkdir's "File exists" for a regular file where a folder should be reads as nonsense
-        blocker = next(p for p in (path.parent, *path.parent.parents) if p.exists())
-        raise NotADirectoryError(f"{blocker} is not a directory") from None
+    """Create the log file's folder and every missing parent, each private (0700).
+    OSError says which part is in the way."""
+    from vpo.paths import make_private_folders
+
+    make_private_folders(path.parent)
 
 
 def _warn(message: str) -> None:

@@ -42,3 +42,23 @@ def under_range(root: bytes) -> tuple[bytes, bytes]:
 
 def as_path(raw: bytes) -> Path:
     return Path(os.fsdecode(raw))
+
+
+def make_private_folders(folder: Path) -> None:
+    """Create `folder` and each of its missing parents 0700 (`mkdir(parents=True,
+    mode=0o700)` gives the parents the umask's mode, 0755 mostly): a log or catalogue
+    names the library's files, and so does the name of every folder on the way. Folders
+    that exist are left as they are. OSError says which part is in the way."""
+    missing: list[Path] = []
+    while not os.path.lexists(folder) and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    if not missing and not folder.is_dir():
+        # mkdir's "File exists" for a regular file where the folder should be reads as nonsense
+        raise NotADirectoryError(f"{folder} is not a directory")
+    for part in reversed(missing):
+        try:
+            part.mkdir(mode=0o700)
+        except FileExistsError:  # made meanwhile, by another process
+            if not part.is_dir():
+                raise NotADirectoryError(f"{part} is not a directory") from None

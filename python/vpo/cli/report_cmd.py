@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -10,7 +11,10 @@ import typer
 
 from vpo.cli.context import open_library, settings_for
 from vpo.cli.options import JsonOpt, ProfileOpt
+from vpo.errors import UsageError
 from vpo.reports.summary import SECTION_NAMES
+
+PRIVATE_MODE = 0o600  # the --html page lists every file of the library: the owner's alone by default
 
 TEXT_LIST_LIMIT = 20  # broken and missing files listed in text (JSON and CSV list them all)
 
@@ -39,17 +43,28 @@ def report(
             "--html", metavar="FILE", help="Also write one self-contained HTML page with the charts to FILE."
         ),
     ] = None,
+    mode: Annotated[
+        Optional[str],
+        typer.Option(
+            "--mode",
+            metavar="OCTAL",
+            help="Permissions of the --html file, in octal (default 600: only you can read it; "
+            "644 lets everyone on this host read it).",
+        ),
+    ] = None,
     profile: ProfileOpt = None,
 ) -> int:
     """Show the library at a glance: files and bytes by container, video codec, resolution,
     HDR, audio and languages; broken, missing and largest files; bytes saved by transcodes;
     jobs per week. --html FILE also writes the same as one page of charts."""
-    from vpo.errors import UsageError
     from vpo.reports.query import check_choices
     from vpo.reports.summary import build_report
 
     if json_out and csv_out:
         raise UsageError("--json and --csv cannot be combined")
+    if mode is not None and html is None:
+        raise UsageError("--mode is the --html file's: give --html FILE too")
+    file_mode = octal_mode(mode) if mode is not None else PRIVATE_MODE
     names = check_choices(section, SECTION_NAMES, "--section") if section else list(SECTION_NAMES)
     names = [n for n in SECTION_NAMES if n in names]
     settings = settings_for(ctx, profile=profile)
@@ -62,7 +77,7 @@ def report(
     if html is not None:
         from vpo.reports.html import write_html
 
-        written = write_html(result, html)
+        written = write_html(result, html, mode=file_mode)
     if json_out:
         from vpo.cli.views import print_json_rows
 
@@ -79,6 +94,13 @@ def report(
 
             print_text(f"HTML report written to {safe(written)}")
     return 0
+
+
+def octal_mode(text: str) -> int:
+    """A file mode given as octal digits (`644`, `0640`); UsageError for anything else."""
+    if not re.fullmatch(r"0?[0-7]{3}", text):
+        raise UsageError(f"--mode {text!r}: not a file mode (three octal digits, like 600 or 644)")
+    return int(text, 8)
 
 
 def _print_csv(result: Any, names: list[str]) -> None:

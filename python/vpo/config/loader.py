@@ -45,7 +45,7 @@ def load_config_layer(home: Path) -> Layer | None:
     path = config_path(home)
     if not path.exists():
         return None
-    document = load_yaml(path)
+    document = load_yaml(path, kind="config")
     if document is None:
         return Layer("config", {})
     _require_mapping(path, document, ())
@@ -82,7 +82,7 @@ def load_profile(home: Path, name: str) -> Profile:
             f"profile {name!r} not found; available: {listed}{hint}",
             details={"name": name, "available": names, "directory": str(profiles_dir(home))},
         )
-    document = load_yaml(path)
+    document = load_yaml(path, kind="profile")
     if document is None:
         document = {}
     _require_mapping(path, document, ())

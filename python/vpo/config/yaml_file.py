@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
 from vpo.errors import ConfigError
 
+# Policies, config.yaml and profiles are a few kilobytes; a file of more than 1 MiB is not
+# one, and parsing it would cost seconds and hundreds of megabytes (ruamel keeps a node per
+# value). Checked before parsing: by its size, and by reading at most one byte more.
+MAX_FILE_BYTES = 1 << 20
 
-def load_yaml(path: Path, *, error: type[ConfigError] = ConfigError) -> Any:
-    """The document (a CommentedMap for mappings) or raises `error` with file:line."""
+
+def load_yaml(path: Path, *, error: type[ConfigError] = ConfigError, kind: str = "YAML") -> Any:
+    """The document (a CommentedMap for mappings) or raises `error` with file:line. `kind`
+    names the file in the size limit's message ("policy files may be at most ...")."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise error(f"{path}: file not found", details={"file": str(path)}) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise error(f"{path}: cannot read: {exc}", details={"file": str(path)}) from None
+    text = read_limited(path, error, kind)
     try:
         document = YAML(typ="rt").load(text)
         size = expanded_size(document)
@@ -41,10 +44,35 @@ def load_yaml(path: Path, *, error: type[ConfigError] = ConfigError) -> Any:
         ) from None
     if size > MAX_VALUES:
         raise error(
-            f"{path}: invalid YAML: its aliases expand to more than {MAX_VALUES:,} values",
+            f"{path}: invalid YAML: more than {MAX_VALUES:,} values once its aliases are expanded",
             details={"file": str(path)},
         )
     return document
+
+
+def read_limited(path: Path, error: type[ConfigError], kind: str) -> str:
+    """The file's text, or `error` when it cannot be read, is not UTF-8 or is larger than
+    MAX_FILE_BYTES (refused on its size alone when it is a regular file; anything else,
+    a pipe say, is read up to one byte past the limit)."""
+    try:
+        with path.open("rb") as f:
+            st = os.fstat(f.fileno())
+            size = st.st_size if stat.S_ISREG(st.st_mode) else 0
+            data = f.read(MAX_FILE_BYTES + 1) if size <= MAX_FILE_BYTES else b""
+    except FileNotFoundError:
+        raise error(f"{path}: file not found", details={"file": str(path)}) from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read: {exc}", details={"file": str(path)}) from None
+    if size > MAX_FILE_BYTES or len(data) > MAX_FILE_BYTES:
+        shown = f"{size:,} bytes" if size > MAX_FILE_BYTES else f"more than {MAX_FILE_BYTES:,} bytes"
+        raise error(
+            f"{path} is {shown}; {kind} files may be at most {MAX_FILE_BYTES:,} bytes (1 MiB)",
+            details={"file": str(path), "size": size or None, "limit": MAX_FILE_BYTES},
+        )
+    try:  # with universal newlines, as open() in text mode reads
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: cannot read: {exc}", details={"file": str(path)}) from None
 
 
 # Far beyond any real settings file or policy; bounds what aliases (`*a`) can expand to, so a

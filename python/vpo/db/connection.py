@@ -16,6 +16,7 @@ from typing import cast
 
 from vpo.db.migrations import migrate
 from vpo.errors import DatabaseError, PasswordRequiredError
+from vpo.paths import make_private_folders
 from vpo.timeutil import now_iso
 
 BUSY_TIMEOUT_MS = 60_000
@@ -89,7 +90,7 @@ def open_database(target: Path | str, *, password: str | None = None) -> Databas
         target = Path(target)
     path = target
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_folders(path.parent)  # $VPO_HOME and any missing parent: 0700
         if not path.exists():
             # Created private: a library catalogue says a lot about its owner.
             fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)

@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from vpo.db.connection import Database
+from vpo.media.siblings import kept_for, kept_originals
 from vpo.policy import journal as journals
 from vpo.timeutil import from_iso, to_iso, utcnow
 
@@ -112,7 +113,7 @@ def list_kept(db: Database, journal_dir: bytes, paths: tuple[bytes, ...] = ()) -
     for root in roots:
         for path in _kept_names_under(root):
             if path not in found:
-                file = _KEPT_NAME.sub(b"", path)
+                file = kept_for(path) if _ORIGINAL.search(path) else _KEPT_NAME.sub(b"", path)
                 kept = _kept("original", path, file, None, None, now)
                 if kept is not None:
                     found[path] = kept
@@ -174,6 +175,7 @@ def _keep_reason(kind: str, path: bytes, file: bytes, st: os.stat_result) -> str
 
 
 _KEPT_NAME = re.compile(rb"\.vpo-(?:original(?:\.\d+)?|backup)$")
+_ORIGINAL = re.compile(rb"\.vpo-original(?:\.\d+)?$")
 
 
 def _kept_names_under(root: bytes) -> list[bytes]:
@@ -185,7 +187,8 @@ def _kept_names_under(root: bytes) -> list[bytes]:
             names = os.listdir(folder or b".")
         except OSError:
             return []
-        return [os.path.join(folder, n) for n in names if n.startswith(base) and _KEPT_NAME.search(n)]
+        found = [os.path.join(folder, n) for n in names if n.startswith(base) and _KEPT_NAME.search(n)]
+        return found + [p for p in kept_originals(root) if p not in found]  # shortened names too
     out = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = [d for d in dirs if not d.startswith(b".")]

@@ -105,7 +105,7 @@ def undo(db: Database, text: str, *, dry_run: bool, prober: ProberConfig) -> Und
                         [
                             (
                                 item.file_id,
-                                path,
+                                os.fsencode(item.path),
                                 item.status,
                                 {"undone_job": job_id, "from": item.source, "reason": item.reason},
                             )
@@ -131,10 +131,13 @@ def _one(
     dry_run: bool,
     prober: ProberConfig,
 ) -> UndoFile:
-    shown = os.fsdecode(path)
     journal = details.get("journal")
     kept = details.get("backup") if job_type == JobType.APPLY.value else details.get("original")
     source = journal or kept
+    # a container change renamed the file (`movie.mp4` -> `movie.mkv`): its original comes
+    # back under its own name, and the converted file goes
+    target = os.fsencode(details["renamed_from"]) if details.get("renamed_from") else path
+    shown = os.fsdecode(target)
     item = UndoFile(shown, "planned", source, file_id=file_id)
     try:
         st = _check_result(path, details)
@@ -144,6 +147,10 @@ def _one(
             _check_kept(os.fsencode(kept), details, job_type)
         else:
             raise _Refused("the job kept no original of it (--no-keep-backup or delete_original)")
+        if target != path and os.path.lexists(target):
+            raise _Refused(
+                f"{os.fsdecode(os.path.basename(target))} exists again: its original cannot take it back"
+            )
         if dry_run:
             return item
         with file_lock(path, (st.st_size, st.st_mtime_ns)):
@@ -156,8 +163,7 @@ def _one(
                     raise
                 os.unlink(pending)
             else:
-                os.replace(os.fsencode(kept), path)  # type: ignore[arg-type]
-                sync_folder(os.path.dirname(path))
+                _put_back(os.fsencode(kept), path, target)  # type: ignore[arg-type]
     except _Refused as exc:
         item.status, item.reason = "refused", exc.reason
         log.warning("undo refused: %s: %s", shown, exc.reason)
@@ -168,7 +174,7 @@ def _one(
         log.warning("undo failed: %s: %s", shown, reason)
         return item
     item.status = "restored"
-    _recatalogue(db, file_id, path, prober)
+    _recatalogue(db, file_id, target, prober, left=path)
     log.info("restored %s from %s", shown, source)
     return item
 
@@ -219,13 +225,29 @@ def _check_kept(kept: bytes, details: dict[str, Any], job_type: str) -> None:
         raise _Refused(f"its kept original {os.fsdecode(kept)} is not the original any more (size)")
 
 
-def _recatalogue(db: Database, file_id: int | None, path: bytes, prober: ProberConfig) -> None:
-    """The catalogue row and tracks of the restored file (probed now)."""
+def _put_back(kept: bytes, path: bytes, target: bytes) -> None:
+    """The kept original takes `target` with one rename. After a container change (`target`
+    is the old name, `path` the converted file's) the original is linked to its old name
+    (never over a file that took it meanwhile) before the converted file goes."""
+    if target == path:
+        os.replace(kept, path)
+    else:
+        os.link(kept, target)
+        os.unlink(path)
+        os.unlink(kept)
+    sync_folder(os.path.dirname(path))
+
+
+def _recatalogue(
+    db: Database, file_id: int | None, path: bytes, prober: ProberConfig, *, left: bytes
+) -> None:
+    """The catalogue row and tracks of the file restored at `path` (probed now); `left` is
+    where the job left it (the row's path until now)."""
     from vpo.scan.walker import fingerprints
 
     record = files_db.get_by_id(db.conn, file_id) if file_id is not None else None
-    if record is None or record.path != path:
-        record = files_db.get_by_path(db.conn, path)
+    if record is None or record.path not in (path, left):
+        record = files_db.get_by_path(db.conn, left)
     if record is None:
         return
     try:

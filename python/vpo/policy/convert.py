@@ -17,12 +17,13 @@ import os
 
 from vpo.config.settings import ToolsSettings
 from vpo.media import remux
+from vpo.media.fileattrs import same_owner_and_mode
 from vpo.media.mkvmerge_args import Extra, identified_ids
 from vpo.media.models import Track
 from vpo.media.probe import ProberConfig
-from vpo.media.siblings import kept_original, temp_sibling
+from vpo.media.siblings import fitting, kept_original, temp_sibling
 from vpo.media.tools import run_tool
-from vpo.policy.executor import Applied, _same_owner_and_mode, _verified
+from vpo.policy.executor import Applied, verified
 from vpo.policy.fileops import ApplyFailed, remove, sync, sync_folder
 from vpo.policy.plan import Plan
 
@@ -32,7 +33,9 @@ EXTENSIONS = {"matroska": b".mkv"}
 
 
 def new_name(path: bytes, container: str) -> bytes:
-    return os.path.splitext(path)[0] + EXTENSIONS[container]
+    """`NAME.mkv` for `NAME.EXT` (shortened, media/siblings.py, when the folder cannot hold a
+    name that long: `NAME.ts` of 255 bytes)."""
+    return fitting(os.path.splitext(path)[0] + EXTENSIONS[container])
 
 
 def convert(
@@ -81,8 +84,8 @@ def convert(
         remux.mkvmerge_remux(
             tools.mkvmerge, path, temp, plan.order, plan.final, current, ids=ids, extras=extras, explicit=True
         )
-        result = _verified(temp, plan, duration, prober)
-        _same_owner_and_mode(path, temp)
+        result = verified(temp, plan, duration, prober)
+        same_owner_and_mode(path, temp)
         sync(temp)
         os.link(temp, target)  # never replaces a file that appeared meanwhile
     finally:

@@ -26,11 +26,11 @@ from __future__ import annotations
 import errno
 import logging
 import os
-import shutil
 from dataclasses import dataclass
 
 from vpo.config.settings import ToolsSettings
 from vpo.media import ebml_layout, remux
+from vpo.media.fileattrs import same_owner_and_mode
 from vpo.media.models import ProbeResult, Track
 from vpo.media.probe import ProberConfig, probe_file
 from vpo.media.siblings import hidden_sibling, kept_original, remove_stale_temps, temp_sibling
@@ -122,8 +122,8 @@ def _apply(
     moved = False  # True once the original has been renamed to `backup` (no hard links)
     try:
         _produce(method, path, temp, current, plan, tools)
-        result = _verified(temp, plan, duration, prober)
-        _same_owner_and_mode(path, temp)
+        result = verified(temp, plan, duration, prober)
+        same_owner_and_mode(path, temp)
         sync(temp)  # the result's bytes are on disk before any name points at them
         try:
             os.link(path, backup)  # the original stays reachable under its name throughout
@@ -183,7 +183,7 @@ def _apply_in_place(
         problem = journals.untouched(journal, path)
         if problem:
             raise ApplyFailed(f"verification failed: {problem}")
-        result = _verified(path, plan, duration, prober)
+        result = verified(path, plan, duration, prober)
         sync(path)
     except BaseException:
         journals.restore(journal.file, path)  # the original again, byte for byte
@@ -224,18 +224,8 @@ def _produce(
         remux.ffmpeg_remux(tools.ffmpeg, path, temp, plan.order, plan.final, current=current)
 
 
-def _same_owner_and_mode(original: bytes, new: bytes) -> None:
-    """The new file takes the original's permissions and, when allowed, owner. Not its
-    mtime: the content changed, and backup tools and other catalogues must see that."""
-    shutil.copymode(original, new)
-    st = os.stat(original)
-    try:
-        os.chown(new, st.st_uid, st.st_gid)
-    except PermissionError:
-        pass
-
-
-def _verified(path: bytes, plan: Plan, duration: float | None, prober: ProberConfig) -> ProbeResult:
+def verified(path: bytes, plan: Plan, duration: float | None, prober: ProberConfig) -> ProbeResult:
+    """`path` probed and checked against the plan (ApplyFailed when it does not match)."""
     try:
         result = probe_file(path, prober)
     except ValueError as exc:

@@ -28,7 +28,7 @@ def load_policy(path: Path) -> Policy:
 
     if not path.exists():
         raise PolicyNotFoundError(f"{path}: policy file not found", details={"file": str(path)})
-    document = load_yaml(path, error=PolicyError)  # type: ignore[arg-type]
+    document = load_yaml(path, error=PolicyError, kind="policy")  # type: ignore[arg-type]
     if not isinstance(document, dict):
         raise PolicyError(f"{path}: a policy is a mapping of keys to values", details={"file": str(path)})
     version = document.get("schema_version")

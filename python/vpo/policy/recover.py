@@ -119,7 +119,7 @@ def _recover_kept(path: bytes, catalogued: tuple[int, int] | None, dry_run: bool
     for kept_path in [*reversed(kept_originals(path)), path + b".vpo-" + LEGACY_TAG.encode()]:
         try:
             kept = os.lstat(kept_path)
-        except FileNotFoundError:
+        except OSError:  # not there; or, for a long name, a legacy name too long to exist
             continue
         if (
             not stat.S_ISREG(kept.st_mode)

@@ -4,15 +4,16 @@ no stylesheet, font or image from anywhere else: the page shows the same offline
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from vpo.errors import UsageError
 from vpo.escape import escape
+from vpo.media.siblings import temp_sibling
 from vpo.reports import charts
 from vpo.reports.summary import BY_NAME, Report
 from vpo.reports.units import human_size
@@ -38,22 +39,29 @@ details summary{cursor:pointer;color:#2b5d8c;margin-top:6px}
 """
 
 
-def write_html(report: Report, dest: Path) -> Path:
-    """Write the page to `dest` (atomically: a temporary file renamed into place)."""
+def write_html(report: Report, dest: Path, *, mode: int = 0o600) -> Path:
+    """Write the page to `dest` with permissions `mode` (whatever the umask), atomically: a
+    private temporary file beside it (media/siblings.py's naming, which fits beside any
+    name), given its mode, then renamed into place."""
     dest = Path(os.path.abspath(dest))
-    page = render(report)
+    page = render(report).encode("utf-8")
+    tmp = temp_sibling(os.fsencode(dest))
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as exc:
         raise UsageError(f"cannot write {dest}: {exc.strerror or exc}", details={"path": str(dest)}) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
+        with os.fdopen(fd, "wb") as out:
             out.write(page)
-        os.chmod(tmp, 0o644)
+            os.fchmod(out.fileno(), mode)
         os.replace(tmp, dest)
-    except BaseException:
-        if os.path.exists(tmp):
+    except BaseException as exc:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise UsageError(
+                f"cannot write {dest}: {exc.strerror or exc}", details={"path": str(dest)}
+            ) from None
         raise
     return dest
 

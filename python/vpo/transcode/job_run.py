@@ -4,7 +4,8 @@ The worker thread that claimed it runs ffmpeg as a child in its own session, hea
 every few seconds while ffmpeg runs and notices a cancel there; on Linux its ffmpeg dies
 with it even when it is killed outright (PR_SET_PDEATHSIG). The result is verified before
 it replaces the file, and only when it is smaller (unless `transcode.keep_if_larger`: a
-larger result is discarded and the job ends `skipped`); the original is kept as
+larger result is discarded and the job ends `skipped`); it takes the original's mode, owner
+and group (media/fileattrs.py, shared with apply), and the original is kept as
 NAME.EXT.vpo-original (media/siblings.py's naming, shared with apply) unless told otherwise.
 """
 
@@ -29,6 +30,7 @@ from vpo.db.connection import Database, db_now
 from vpo.errors import ToolError, VpoError
 from vpo.hostpaths import to_catalogue, to_local
 from vpo.logging import file_context
+from vpo.media.fileattrs import same_owner_and_mode
 from vpo.media.models import ProbeResult
 from vpo.media.probe import probe_file, prober_for
 from vpo.media.siblings import remove_stale_temps, temp_sibling
@@ -318,6 +320,7 @@ class JobRun:
                 f"{os.fsdecode(path)} changed while it was being transcoded; "
                 "run `vpo scan`, then `vpo jobs retry`"
             )
+        same_owner_and_mode(path, temp)  # a private original stays private
         st = os.stat(temp)  # a rename keeps the inode, size and mtime
         fingerprint = fingerprints([temp])[0][0]
         original_size = current.st_size
