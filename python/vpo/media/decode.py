@@ -23,6 +23,8 @@ import threading
 import time
 from typing import NamedTuple
 
+from vpo.media.regular_file import require_regular
+
 log = logging.getLogger(__name__)
 
 KEEP_BYTES = 1024  # of one message line; the first FIRST_LINES lines name the damage
@@ -53,6 +55,10 @@ class Decoder:
             "-i", b"file:" + path, "-map", "0:v?", "-map", "0:a?", "-f", "null", "-",
         ]  # fmt: skip
         log.debug("decoding %s with %d decoder thread(s)", os.fsdecode(path), max(1, threads))
+        try:
+            require_regular(path)  # ffmpeg would wait on a FIFO for a writer
+        except OSError as exc:
+            return Decoded(False, exc.strerror or str(exc), 0.0)
         try:
             proc = subprocess.Popen(
                 argv,

@@ -9,10 +9,16 @@ import subprocess
 from vpo.media.hdr import transfer_name
 from vpo.media.languages import normalize
 from vpo.media.models import ProbeResult, Track, normalize_container
+from vpo.media.regular_file import require_regular
 
 
 def probe(path: bytes, *, ffprobe: str = "ffprobe", timeout: float = 60.0) -> ProbeResult:
-    """Raises ValueError with ffprobe's reason when the file cannot be read."""
+    """Raises ValueError with ffprobe's reason when the file cannot be read. A FIFO is
+    refused before ffprobe is given its name (ffprobe would wait on it for a writer)."""
+    try:
+        require_regular(path)
+    except OSError as exc:
+        raise ValueError(exc.strerror or str(exc)) from None
     cmd: list[str | bytes] = [
         ffprobe,
         "-v",

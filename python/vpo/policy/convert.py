@@ -20,6 +20,7 @@ from vpo.media import remux
 from vpo.media.mkvmerge_args import Extra, identified_ids
 from vpo.media.models import Track
 from vpo.media.probe import ProberConfig
+from vpo.media.regular_file import require_regular
 from vpo.media.siblings import kept_original, temp_sibling
 from vpo.media.tools import run_tool
 from vpo.policy.executor import Applied, _same_owner_and_mode, _verified
@@ -54,6 +55,7 @@ def convert(
     try:
         for index in plan.order:
             if by_index[index].codec == "mov_text":
+                require_regular(path)  # ffmpeg is given the name: never a FIFO's
                 srt = temp_sibling(os.path.join(os.path.dirname(path), b"subtitle.srt"))
                 extras.append(Extra(index, os.path.basename(srt)))
                 run_tool(

@@ -31,6 +31,7 @@ from vpo.hostpaths import to_catalogue, to_local
 from vpo.logging import file_context
 from vpo.media.models import ProbeResult
 from vpo.media.probe import probe_file, prober_for
+from vpo.media.regular_file import NotRegularFileError, require_regular
 from vpo.media.siblings import remove_stale_temps, temp_sibling
 from vpo.media.tools import last_lines, stop_child
 from vpo.timeutil import now_iso
@@ -50,6 +51,13 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 2.0
 SPACE_MARGIN = 1.1  # free space wanted, as a multiple of the source's size
+
+
+def _regular(path: bytes) -> os.stat_result:
+    try:
+        return require_regular(path)
+    except NotRegularFileError as exc:
+        raise VpoError(f"cannot read {os.fsdecode(path)}: {exc.strerror}") from None
 
 
 def _cores() -> int:
@@ -120,7 +128,7 @@ class JobRun:
                     f"about {int(size * SPACE_MARGIN):,} needed"
                 )
             encoder = encoder_for(self.settings.tools.ffmpeg, target.codec)
-            source = os.stat(path)
+            source = _regular(path)  # ffmpeg is given its name: never a FIFO's
             temp = temp_sibling(path)
             output = work_output(self.settings.transcode.work_dir, temp)
             if output != temp:
