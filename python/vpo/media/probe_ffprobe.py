@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 
+from vpo.media.children import tool_preexec
 from vpo.media.hdr import transfer_name
 from vpo.media.languages import normalize
 from vpo.media.models import ProbeResult, Track, normalize_container
@@ -30,7 +31,9 @@ def probe(path: bytes, *, ffprobe: str = "ffprobe", timeout: float = 60.0) -> Pr
         b"file:" + path,
     ]
     try:
-        done = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+        done = subprocess.run(
+            cmd, capture_output=True, timeout=timeout, check=False, preexec_fn=tool_preexec()
+        )
     except FileNotFoundError:
         raise ValueError(f"ffprobe not found at {ffprobe}") from None
     except subprocess.TimeoutExpired:

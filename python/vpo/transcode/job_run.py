@@ -29,13 +29,14 @@ from vpo.db.connection import Database, db_now
 from vpo.errors import ToolError, VpoError
 from vpo.hostpaths import to_catalogue, to_local
 from vpo.logging import file_context
+from vpo.media.children import tool_preexec
 from vpo.media.models import ProbeResult
 from vpo.media.probe import probe_file, prober_for
 from vpo.media.regular_file import NotRegularFileError, require_regular
 from vpo.media.siblings import remove_stale_temps, temp_sibling
 from vpo.media.tools import last_lines, stop_child
 from vpo.timeutil import now_iso
-from vpo.transcode.child import TempLog, child_setup
+from vpo.transcode.child import TempLog
 from vpo.transcode.decide import (
     ffmpeg_args,
     main_video,
@@ -232,7 +233,7 @@ class JobRun:
                     stdout=subprocess.PIPE,
                     stderr=errlog.file,
                     start_new_session=True,
-                    preexec_fn=child_setup(),
+                    preexec_fn=tool_preexec(),
                 )
             except OSError as exc:
                 raise ToolError(
