@@ -32,6 +32,7 @@ STOPPED_WITHIN = 10.0  # what the issue asks of SIGTERM
 def stuck_tool(folder: Path, tool: str, when: str = "") -> Path:
     """A `tool` that runs the real one, except when its arguments hold `when` (always, for
     ""): then it writes its pid to `folder/stuck` and never answers."""
+    folder.mkdir(parents=True, exist_ok=True)  # VPO_HOME holds nothing yet with PostgreSQL
     script = folder / f"stuck-{tool}.sh"
     real = shutil.which(tool) or tool
     script.write_text(

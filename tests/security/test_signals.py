@@ -41,6 +41,7 @@ SIGTERMED = 128 + signal.SIGTERM  # 143
 
 def configure(home: Path, text: str) -> None:
     """The settings the next commands run with (after the catalogue was made)."""
+    home.mkdir(parents=True, exist_ok=True)
     (home / "config.yaml").write_text(text)
 
 
