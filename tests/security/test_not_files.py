@@ -2,7 +2,8 @@
 one): every command that reads the file reports it, "not a regular file (FIFO)", and goes
 on with the others; none waits on it (issue 22, finding 3). Before, `vpo jobs run` and
 `vpo check` waited forever in open(), `scan` called the file missing, `inspect` said it
-did not exist, `apply` that it had changed, and `transcode` queued it.
+did not exist, `apply` that it had changed, `transcode` queued it, and `jobs undo` said
+the file had changed.
 """
 
 from __future__ import annotations
@@ -90,3 +91,17 @@ def test_jobs_run_fails_the_fifos_job_and_runs_the_next(lib: Lib, vpo: RunVpo, g
     jobs = {j["id"]: (j["status"], j["error"]) for j in doc["jobs"]}
     assert jobs[victim_job] == ("failed", f"cannot read {lib.victim}: {FIFO_ERROR}")
     assert jobs[good_job][0] in ("completed", "skipped"), jobs
+
+
+def test_undo_refuses_a_fifo_in_the_results_place(
+    lib: Lib, vpo: RunVpo, guard: Guard, tmp_path: Path
+) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY)
+    applied = vpo("apply", "--policy", policy, "--json", lib.good)
+    assert applied.code == 0, applied
+    guard.fifo_in_place(lib.good)
+    doc = run(vpo, "jobs", "undo", applied.json()["job_id"])
+    assert [(f["path"], f["status"], f["reason"]) for f in doc["files"]] == [
+        (str(lib.good), "refused", FIFO_ERROR)
+    ]
