@@ -55,7 +55,12 @@ def open_regular(path: bytes, flags: int = os.O_RDONLY) -> int:
     """A descriptor of `path` (following symlinks) opened with `flags`, in blocking mode,
     or NotRegularFileError (the descriptor closed) when it is not a regular file. Never
     waits in open(): not for a FIFO's writer, not for a terminal's carrier."""
-    fd = os.open(path, flags | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        fd = os.open(path, flags | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:  # a socket, or a device without its driver: say which
+            require_regular(path)
+        raise
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
