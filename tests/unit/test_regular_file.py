@@ -8,15 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from vpo.media.regular_file import NotRegularFileError, open_regular, opened_regular, require_regular
+from vpo.media.regular_file import NotRegularFileError, open_regular, require_regular
 
 
 def test_a_regular_file_opens_in_blocking_mode(tmp_path: Path) -> None:
     path = tmp_path / "a.mkv"
     path.write_bytes(b"data")
-    with opened_regular(os.fsencode(path)) as fd:
+    fd = open_regular(os.fsencode(path))
+    try:
         assert os.read(fd, 10) == b"data"
         assert os.get_blocking(fd)
+    finally:
+        os.close(fd)
     assert require_regular(os.fsencode(path)).st_size == 4
 
 

@@ -21,8 +21,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import BinaryIO
 
 _KINDS = (
@@ -70,16 +68,6 @@ def open_regular(path: bytes, flags: int = os.O_RDONLY) -> int:
         os.close(fd)
         raise
     return fd
-
-
-@contextmanager
-def opened_regular(path: bytes, flags: int = os.O_RDONLY) -> Iterator[int]:
-    """`open_regular` for the length of a `with` block."""
-    fd = open_regular(path, flags)
-    try:
-        yield fd
-    finally:
-        os.close(fd)
 
 
 def open_regular_file(path: bytes) -> BinaryIO:
