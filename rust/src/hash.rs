@@ -4,8 +4,10 @@
 //! They are stored in VPO's database, so their definitions must never change;
 //! the tests below pin known values.
 
-use std::fs::{self, File};
+use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -119,15 +121,49 @@ pub fn hash_reader<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<u128> 
 }
 
 /// Open `path` for reading if it is a regular file (after following
-/// symlinks). Checking first keeps a FIFO from blocking the open forever.
+/// symlinks). The open itself cannot wait (O_NONBLOCK: a FIFO would wait
+/// for a writer forever), and the type is read from the opened file, so a
+/// file swapped for a FIFO after a check is refused too. The error reads
+/// "not a regular file (FIFO)", as Python's media/regular_file.py words it.
 fn open_regular(path: &Path) -> io::Result<File> {
-    if !fs::metadata(path)?.is_file() {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)?;
+    let file_type = file.metadata()?.file_type();
+    if !file_type.is_file() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            "not a regular file",
+            format!("not a regular file ({})", kind_of(file_type)),
         ));
     }
-    File::open(path)
+    // Blocking again: for a regular file O_NONBLOCK changes nothing, but say so.
+    // SAFETY: fcntl on a descriptor this function owns, with plain integer flags.
+    unsafe {
+        let fd = file.as_raw_fd();
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags >= 0 {
+            libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
+        }
+    }
+    Ok(file)
+}
+
+/// What a file that is not a regular file is, in the words of the error.
+fn kind_of(file_type: fs::FileType) -> &'static str {
+    if file_type.is_fifo() {
+        "FIFO"
+    } else if file_type.is_socket() {
+        "socket"
+    } else if file_type.is_char_device() {
+        "character device"
+    } else if file_type.is_block_device() {
+        "block device"
+    } else if file_type.is_dir() {
+        "directory"
+    } else {
+        "unknown file type"
+    }
 }
 
 /// [`fingerprint_file`] for every path, in parallel; results in input order.
@@ -290,6 +326,26 @@ mod tests {
     }
 
     #[test]
+    fn a_fifo_is_refused_without_waiting_for_a_writer() {
+        use std::ffi::CString;
+        use std::os::unix::ffi::OsStrExt;
+
+        let path = std::env::temp_dir().join(format!("vpo-hash-test-{}-fifo", std::process::id()));
+        let name = CString::new(path.as_os_str().as_bytes()).unwrap();
+        // SAFETY: a NUL-terminated path that lives across the call.
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        let paths = vec![path.clone()];
+        let fps = fingerprint_files(&paths, DEFAULT_SAMPLE_SIZE, 1).unwrap();
+        let hashes = hash_files(&paths, 1).unwrap();
+        fs::remove_file(&path).unwrap();
+        for result in [&fps[0], &hashes[0]] {
+            let err = result.as_ref().unwrap_err();
+            assert_eq!(err.to_string(), "not a regular file (FIFO)");
+            assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        }
+    }
+
+    #[test]
     fn files_in_order_with_per_file_errors() {
         let data = pattern(300_000);
         let a = temp_file("a", &data);
@@ -310,7 +366,7 @@ mod tests {
         );
         assert_eq!(
             fps[3].as_ref().unwrap_err().to_string(),
-            "not a regular file"
+            "not a regular file (directory)"
         );
 
         let hashes = hash_files(&paths, 0).unwrap();

@@ -131,13 +131,13 @@ fn walk_root<'s>(scope: &rayon::Scope<'s>, shared: &'s Shared, root: PathBuf) {
             let id = (meta.dev(), meta.ino());
             walk_dir(scope, shared, root.into_os_string().into_vec(), Some(id));
         }
-        Ok(meta) if meta.is_file() => {
+        Ok(meta) => {
+            // a file, or a FIFO, socket or device by a video's name (see walk_dir)
             let name = root.file_name().map_or(&b""[..], |n| n.as_bytes());
             if shared.matches(name) {
                 local.push(root.as_os_str().as_bytes(), FileStat::from_metadata(&meta));
             }
         }
-        Ok(_) => {} // a fifo, socket or device: nothing to yield
         Err(error) => local.errors.push(WalkError { path: root, error }),
     }
     shared.merge(&mut local);
@@ -225,25 +225,28 @@ fn walk_dir<'s>(
         if file_type.is_dir() {
             let sub = child.clone();
             scope.spawn(move |scope| walk_dir(scope, shared, sub, None));
-        } else if file_type.is_file() {
-            if shared.matches(name) {
-                // fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW): no path lookup.
-                match entry.metadata() {
-                    Ok(meta) => local.push(&child, FileStat::from_metadata(&meta)),
+        } else if file_type.is_symlink() {
+            if shared.follow_symlinks {
+                match fs::metadata(path_of(&child)) {
+                    Ok(meta) if meta.is_dir() => {
+                        let sub = child.clone();
+                        let id = Some((meta.dev(), meta.ino()));
+                        scope.spawn(move |scope| walk_dir(scope, shared, sub, id));
+                    }
+                    Ok(meta) if shared.matches(name) => {
+                        local.push(&child, FileStat::from_metadata(&meta));
+                    }
+                    Ok(_) => {}
                     Err(error) => report_unless_vanished(&mut local, &child, error),
                 }
             }
-        } else if file_type.is_symlink() && shared.follow_symlinks {
-            match fs::metadata(path_of(&child)) {
-                Ok(meta) if meta.is_dir() => {
-                    let sub = child.clone();
-                    let id = Some((meta.dev(), meta.ino()));
-                    scope.spawn(move |scope| walk_dir(scope, shared, sub, id));
-                }
-                Ok(meta) if meta.is_file() && shared.matches(name) => {
-                    local.push(&child, FileStat::from_metadata(&meta));
-                }
-                Ok(_) => {}
+        } else if shared.matches(name) {
+            // A file, or a FIFO, socket or device by a video's name: yielded all the same,
+            // so that the scan reports it ("not a regular file (FIFO)", from the probe,
+            // which never opens it) instead of calling a catalogued file missing.
+            // fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW): no path lookup.
+            match entry.metadata() {
+                Ok(meta) => local.push(&child, FileStat::from_metadata(&meta)),
                 Err(error) => report_unless_vanished(&mut local, &child, error),
             }
         }

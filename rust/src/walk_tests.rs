@@ -211,6 +211,23 @@ fn symlinks_are_followed_without_looping_when_asked() {
 }
 
 #[test]
+fn a_fifo_by_a_videos_name_is_yielded_for_the_scan_to_report() {
+    let t = TempDir::new("fifo");
+    let real = t.file("a.mkv");
+    let fifo = t.path().join("b.mkv");
+    let name = std::ffi::CString::new(fifo.as_os_str().as_bytes()).unwrap();
+    // SAFETY: a NUL-terminated path that lives across the call.
+    assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+    t.file("c.txt");
+    let (files, errors) = collect(&[t.path()], &options(&["mkv"]));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(files, vec![bytes(&real), bytes(&fifo)]);
+    // named as a root too; the walk never opens it
+    let (files, _) = collect(&[&fifo], &options(&["mkv"]));
+    assert_eq!(files, vec![bytes(&fifo)]);
+}
+
+#[test]
 fn unreadable_and_missing_roots_are_reported() {
     let t = TempDir::new("errors");
     let ok = t.file("ok/a.mkv");

@@ -130,12 +130,19 @@ def test_mkvmerge_writes_a_relative_ascii_name_in_the_files_folder(
         remux.mkvmerge_remux("mkvmerge", src, folder + b"/-o.mkv", (0,), (V,), (V,))
 
 
-def test_ffmpeg_reads_and_writes_file_urls_and_sets_every_disposition(calls: list[dict[str, Any]]) -> None:
+def test_ffmpeg_reads_and_writes_file_urls_and_sets_every_disposition(
+    tmp_path: Path, calls: list[dict[str, Any]]
+) -> None:
     final = (V, replace(A2, default=True), replace(A1, default=False), S)
-    remux.ffmpeg_remux("ffmpeg", b"/m/-x:y \xe9.mp4", b"/m/.vpo-tmp-1-ab.mp4", (0, 2, 1, 3), final)
+    folder = os.fsencode(tmp_path)
+    with open(folder + b"/-x:y \xe9.mp4", "wb") as fh:  # ffmpeg is only given a regular file
+        fh.write(b"x")
+    remux.ffmpeg_remux(
+        "ffmpeg", folder + b"/-x:y \xe9.mp4", folder + b"/.vpo-tmp-1-ab.mp4", (0, 2, 1, 3), final
+    )
     argv = calls[0]["argv"]
-    assert argv[argv.index("-i") + 1] == b"file:/m/-x:y \xe9.mp4"
-    assert argv[-1] == b"file:/m/.vpo-tmp-1-ab.mp4"
+    assert argv[argv.index("-i") + 1] == b"file:" + folder + b"/-x:y \xe9.mp4"
+    assert argv[-1] == b"file:" + folder + b"/.vpo-tmp-1-ab.mp4"
     assert [argv[i + 1] for i, a in enumerate(argv) if a == "-map"] == ["0:0", "0:2", "0:1", "0:3"]
     assert argv[argv.index("-c") + 1] == "copy"
     dispositions = {a: argv[i + 1] for i, a in enumerate(argv) if str(a).startswith("-disposition:")}

@@ -7,6 +7,7 @@ import sqlite3
 import sys
 from typing import TYPE_CHECKING
 
+from vpo.cli import stopping
 from vpo.cli.argv import hoist_global_flags, subcommand
 
 if TYPE_CHECKING:
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 def main(argv: list[str] | None = None) -> None:
     args = hoist_global_flags(sys.argv[1:] if argv is None else argv)
     json_mode = "--json" in args
+    stopping.install()  # SIGTERM and SIGHUP stop a command as Ctrl+C does
     if args == ["--version"]:  # answered before importing anything heavy
         from vpo import __version__
 
@@ -41,6 +43,7 @@ def _leave(code: int) -> None:
     streams are flushed here, which is all the teardown would still have done for VPO."""
     import logging
 
+    stopping.ignore()
     standby = sys.modules.get("vpo.media.standby")  # loaded only if the command started it
     if standby is not None:
         standby.discard()
@@ -64,17 +67,19 @@ def run(args: list[str], json_mode: bool) -> int:
             result = app(args=args, prog_name="vpo", standalone_mode=False)
         except click_exceptions() as exc:
             return _usage_error(exc, json_mode)
+        if result == 130:  # typer's answer to a KeyboardInterrupt no command turned into an error
+            return stopping.exit_code()
         return result if isinstance(result, int) else 0
     except VpoError as exc:
         from vpo.cli.render import print_error
 
         print_error(exc.code, exc.message, exc.details, json_mode=json_mode)
-        return exc.exit_code
+        return stopping.exit_code(exc.exit_code) if exc.code == "INTERRUPTED" else exc.exit_code
     except KeyboardInterrupt:
         from vpo.cli.render import print_error
 
         print_error("INTERRUPTED", "interrupted", {}, json_mode=json_mode)
-        return 130
+        return stopping.exit_code()
     except sqlite3.DatabaseError as exc:
         # Opening checks the file; damage deeper in it surfaces only when a page is read.
         from vpo.cli.render import print_error
@@ -97,9 +102,9 @@ def _usage_error(exc: BaseException, json_mode: bool) -> int:
     from vpo.cli.render import print_error
 
     exit_code = getattr(exc, "exit_code", 2)
-    if type(exc).__name__ == "Abort":
+    if type(exc).__name__ == "Abort":  # click's name for a KeyboardInterrupt in a command
         print_error("INTERRUPTED", "aborted", {}, json_mode=json_mode)
-        return 130
+        return stopping.exit_code()
     if type(exc).__name__ == "Exit":
         return exit_code
     if type(exc).__name__ == "NoArgsIsHelpError":

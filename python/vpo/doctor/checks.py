@@ -15,6 +15,7 @@ from typing import Any
 
 from vpo.config.settings import Settings
 from vpo.errors import VpoError
+from vpo.media.children import tool_preexec
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,14 @@ def tool_check(name: str, configured: str) -> Check:
     command = [path, *_VERSION_ARGS[name]]
     started = time.monotonic()
     try:
-        out = subprocess.run(command, capture_output=True, timeout=20, check=False, stdin=subprocess.DEVNULL)
+        out = subprocess.run(
+            command,
+            capture_output=True,
+            timeout=20,
+            check=False,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=tool_preexec(),  # dies with VPO (media/children.py)
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return Check(f"tool:{name}", False, f"{path}: {exc}", {"configured": configured, "path": path})
     finally:

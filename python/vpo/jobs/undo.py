@@ -25,6 +25,7 @@ from vpo.errors import UsageError, VpoError
 from vpo.jobs.queries import resolve_id
 from vpo.jobs.tracker import JobTracker
 from vpo.media.probe import ProberConfig, probe_file
+from vpo.media.regular_file import NotRegularFileError, require_regular
 from vpo.policy import journal as journals
 from vpo.policy.fileops import file_lock, sync_folder
 from vpo.timeutil import now_iso
@@ -187,9 +188,11 @@ def _check_result(path: bytes, details: dict[str, Any]) -> os.stat_result:
     if not isinstance(result, dict):
         raise _Refused("the job recorded no result to compare with (made by an older VPO)")
     try:
-        st = os.stat(path)
+        st = require_regular(path)  # a FIFO in its place is refused, never opened
     except FileNotFoundError:
         raise _Refused("the file is gone") from None
+    except NotRegularFileError as exc:
+        raise _Refused(str(exc.strerror)) from None
     if st.st_size != result.get("size"):
         raise _Refused(
             f"the file changed since the job: {st.st_size:,} bytes, the job left {result['size']:,}"

@@ -23,6 +23,10 @@ import threading
 import time
 from typing import NamedTuple
 
+from vpo.media.children import tool_preexec
+from vpo.media.regular_file import require_regular
+from vpo.media.tools import stop_child
+
 log = logging.getLogger(__name__)
 
 KEEP_BYTES = 1024  # of one message line; the first FIRST_LINES lines name the damage
@@ -54,12 +58,17 @@ class Decoder:
         ]  # fmt: skip
         log.debug("decoding %s with %d decoder thread(s)", os.fsdecode(path), max(1, threads))
         try:
+            require_regular(path)  # ffmpeg would wait on a FIFO for a writer
+        except OSError as exc:
+            return Decoded(False, exc.strerror or str(exc), 0.0)
+        try:
             proc = subprocess.Popen(
                 argv,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
                 start_new_session=True,
+                preexec_fn=tool_preexec(),  # dies with VPO, even a killed one
             )
         except OSError as exc:
             return Decoded(False, f"cannot run {self.ffmpeg}: {exc.strerror or exc}", 0.0)
@@ -136,16 +145,5 @@ def _read_messages(proc: subprocess.Popen[bytes], deadline: float) -> tuple[byte
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """SIGINT (ffmpeg's own clean stop), then SIGKILL."""
-    for sig, wait in ((signal.SIGINT, 1.0), (signal.SIGKILL, 5.0)):
-        if proc.poll() is not None:
-            return
-        try:
-            proc.send_signal(sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+    """SIGINT (ffmpeg's own clean stop), a second, then SIGKILL."""
+    stop_child(proc, signal_first=signal.SIGINT, grace=1.0)

@@ -22,8 +22,9 @@ def inspect_file(path: bytes, config: ProberConfig) -> dict[str, Any]:
             f"{shown} is a directory; vpo inspect needs one media file (vpo scan catalogues a directory)",
             details={"path": shown},
         )
-    if not os.path.isfile(path):
+    if not os.path.exists(path):
         raise FileNotCataloguedError(f"no such file: {shown}", details={"path": shown})
+    # A FIFO, socket or device: the probe refuses it (media/regular_file.py), one error.
     try:
         result = probe_file(path, config)
     except ValueError as exc:

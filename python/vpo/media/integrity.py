@@ -13,13 +13,14 @@ from __future__ import annotations
 import os
 
 from vpo.media import ebml, ebml_tail, mp4boxes
+from vpo.media.regular_file import open_regular
 from vpo.media.tail import TOLERANCE_SECONDS
 
 
 def check_structure(path: bytes) -> None:
     """Raise ValueError(reason) when the container's own structure says the file is broken."""
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = open_regular(path)  # a FIFO is refused, never waited on
     except OSError as exc:
         raise ValueError(exc.strerror or str(exc)) from None
     try:

@@ -6,13 +6,20 @@ import json
 import signal
 import subprocess
 
+from vpo.media.children import tool_preexec
 from vpo.media.hdr import transfer_name
 from vpo.media.languages import normalize
 from vpo.media.models import ProbeResult, Track, normalize_container
+from vpo.media.regular_file import require_regular
 
 
 def probe(path: bytes, *, ffprobe: str = "ffprobe", timeout: float = 60.0) -> ProbeResult:
-    """Raises ValueError with ffprobe's reason when the file cannot be read."""
+    """Raises ValueError with ffprobe's reason when the file cannot be read. A FIFO is
+    refused before ffprobe is given its name (ffprobe would wait on it for a writer)."""
+    try:
+        require_regular(path)
+    except OSError as exc:
+        raise ValueError(exc.strerror or str(exc)) from None
     cmd: list[str | bytes] = [
         ffprobe,
         "-v",
@@ -24,7 +31,9 @@ def probe(path: bytes, *, ffprobe: str = "ffprobe", timeout: float = 60.0) -> Pr
         b"file:" + path,
     ]
     try:
-        done = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+        done = subprocess.run(
+            cmd, capture_output=True, timeout=timeout, check=False, preexec_fn=tool_preexec()
+        )
     except FileNotFoundError:
         raise ValueError(f"ffprobe not found at {ffprobe}") from None
     except subprocess.TimeoutExpired:

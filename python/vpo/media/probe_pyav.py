@@ -7,6 +7,7 @@ import os
 from vpo.media.hdr import transfer_name
 from vpo.media.languages import normalize
 from vpo.media.models import ProbeResult, Track, normalize_container
+from vpo.media.regular_file import open_regular
 
 
 def probe(path: bytes, *, tail: bool = False) -> ProbeResult:
@@ -16,20 +17,13 @@ def probe(path: bytes, *, tail: bool = False) -> ProbeResult:
     (media.tail, the quick check's second half)."""
     import av  # imported here: costs ~100 ms, and only probe workers and `inspect` need it
 
-    try:
-        target = os.fsdecode(path)
-        target.encode("utf-8")
-    except UnicodeEncodeError:
-        # libavformat takes UTF-8 names; reach a non-UTF-8 name through an open descriptor.
-        target = ""
     fd = None
     try:
-        if not target:
-            fd = os.open(path, os.O_RDONLY)
-            target = f"/dev/fd/{fd}"
-        if os.path.getsize(target if fd is None else path) == 0:
+        # Opened here first (media/regular_file.py): a FIFO is refused, never waited on.
+        fd = open_regular(path)
+        if os.fstat(fd).st_size == 0:
             raise ValueError("empty file (0 bytes)")
-        with av.open(target, metadata_errors="replace") as container:
+        with av.open(_name_for_libav(path, fd), metadata_errors="replace") as container:
             result = _result(container, path)
             if tail:
                 from vpo.media.tail import check_tail
@@ -43,6 +37,18 @@ def probe(path: bytes, *, tail: bool = False) -> ProbeResult:
     finally:
         if fd is not None:
             os.close(fd)
+
+
+def _name_for_libav(path: bytes, fd: int) -> str:
+    """The name libavformat opens: the path itself (its extension helps a few formats'
+    detection), or, for a name that is not UTF-8 (libavformat takes UTF-8 names), the
+    descriptor already open on it."""
+    name = os.fsdecode(path)
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return f"/dev/fd/{fd}"
+    return name
 
 
 def _result(container, path: bytes) -> ProbeResult:  # type: ignore[no-untyped-def]

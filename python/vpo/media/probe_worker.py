@@ -2,7 +2,8 @@
 on stdin, and writes one JSON line per path.
 
 Run by `probe_pool`; isolated so that a file that crashes or hangs libavformat costs only
-that file. Ignores SIGINT: the parent decides when workers stop.
+that file. Ignores SIGINT: the parent decides when workers stop. Dies with its parent
+(`--parent PID`: PR_SET_PDEATHSIG, media/children.py), even one killed outright.
 """
 
 from __future__ import annotations
@@ -31,6 +32,15 @@ def serve(lines: Iterator[bytes], config: ProberConfig) -> None:
         out.flush()
 
 
+def _die_with_parent(args: list[str]) -> None:
+    """Killed with the `vpo` that started this worker, even a SIGKILLed one: a worker stuck
+    in a read would otherwise wait forever (media/children.py)."""
+    if "--parent" in args:
+        from vpo.media.children import die_with_parent
+
+        die_with_parent(int(args[args.index("--parent") + 1]))
+
+
 def _load_pyav() -> None:
     """Load libav once, before the first request (a no-op the second time)."""
     import av  # noqa: F401
@@ -38,6 +48,7 @@ def _load_pyav() -> None:
 
 def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(sys.argv[1:])
     if "--preload-pyav" in sys.argv[1:]:
         _load_pyav()  # a spare worker (media.standby): before it knows its configuration
     lines = iter(sys.stdin.buffer)

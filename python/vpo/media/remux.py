@@ -23,6 +23,7 @@ from contextlib import contextmanager
 
 from vpo.media import mkvmerge_args
 from vpo.media.models import Track
+from vpo.media.regular_file import open_regular, require_regular
 from vpo.media.tools import run_tool
 
 MATROSKA = ("matroska", "webm")
@@ -34,8 +35,9 @@ _MKVTOOLNIX_ENV = {"LC_ALL": "C", "LANGUAGE": ""}
 
 @contextmanager
 def _descriptor(path: bytes, flags: int) -> Iterator[tuple[str, int]]:
-    """(`/dev/fd/N`, N) for `path`, open for as long as the tool runs."""
-    fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+    """(`/dev/fd/N`, N) for `path`, open for as long as the tool runs; a FIFO is refused
+    (media/regular_file.py), and the tool opens the very file VPO checked."""
+    fd = open_regular(path, flags)
     try:
         yield f"/dev/fd/{fd}", fd
     finally:
@@ -143,6 +145,7 @@ def ffmpeg_remux(
     current: Sequence[Track] = (),
 ) -> None:
     """`current` given: languages and titles that the plan changes are written too."""
+    require_regular(src)  # ffmpeg is given the name: never a FIFO's
     args: list[str | bytes] = [ffmpeg, "-nostdin", "-v", "error", "-y", "-i", b"file:" + os.path.abspath(src)]
     for i in order:
         args += ["-map", f"0:{i}"]

@@ -22,7 +22,7 @@ _spare: subprocess.Popen[bytes] | None = None
 
 def spawn_worker(*, preload: bool) -> subprocess.Popen[bytes]:
     """A probe worker (`vpo.media.probe_worker`), waiting for its configuration on stdin."""
-    argv = [sys.executable, "-m", "vpo.media.probe_worker"]
+    argv = [sys.executable, "-m", "vpo.media.probe_worker", "--parent", str(os.getpid())]
     if preload:
         argv.append("--preload-pyav")
     return subprocess.Popen(
@@ -32,7 +32,8 @@ def spawn_worker(*, preload: bool) -> subprocess.Popen[bytes]:
         stderr=subprocess.DEVNULL,
         close_fds=True,
         # Its own session: a terminal's Ctrl+C reaches only VPO, which stops the workers
-        # itself. A worker whose parent dies sees EOF on stdin and exits.
+        # itself. A worker whose parent dies is killed (it arms PR_SET_PDEATHSIG itself,
+        # media/children.py: no preexec_fn), or sees EOF on stdin and exits.
         start_new_session=True,
     )
 
@@ -71,10 +72,13 @@ def discard() -> None:
     loses nothing, and is immediate where closing its stdin would let it finish loading."""
     child = take()
     if child is not None:
-        child.kill()
-        _close(child)
         import logging  # loaded by now (the CLI configured it); not at the top: see above
+        import signal
 
+        from vpo.media.tools import stop_child
+
+        stop_child(child, signal_first=signal.SIGKILL)
+        _close(child)
         logging.getLogger(__name__).debug("stopped the spare probe worker, unused")
 
 

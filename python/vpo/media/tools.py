@@ -10,6 +10,7 @@ import time
 from collections.abc import Sequence
 
 from vpo.errors import ToolError
+from vpo.media.children import tool_preexec
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,10 @@ def run_tool(
     before propagating. `pass_fds` are inherited by the child (for `/dev/fd/N` names).
 
     `warning_code`: an exit status that means "done, with warnings" (mkvtoolnix: 1) when
-    the output holds a warning; the same status with no warning is a failure (`false`)."""
+    the output holds a warning; the same status with no warning is a failure (`false`).
+
+    The child dies with VPO even when VPO is killed outright (media/children.py); a
+    library file is handed over by name only after media/regular_file.py said it is one."""
     name = os.path.basename(os.fsdecode(argv[0]))
     shown = " ".join(_shown(a) for a in argv)
     log.debug("running %s", shown, extra={"operation": name, "command": shown})
@@ -45,6 +49,7 @@ def run_tool(
             pass_fds=tuple(pass_fds),
             cwd=cwd,
             env=None if env is None else {**os.environ, **env},
+            preexec_fn=tool_preexec(),
         )
     except FileNotFoundError:
         raise ToolError(

@@ -21,6 +21,7 @@ from vpo.media.fileattrs import same_owner_and_mode
 from vpo.media.mkvmerge_args import Extra, identified_ids
 from vpo.media.models import Track
 from vpo.media.probe import ProberConfig
+from vpo.media.regular_file import require_regular
 from vpo.media.siblings import fitting, kept_original, temp_sibling
 from vpo.media.tools import run_tool
 from vpo.policy.executor import Applied, verified
@@ -57,6 +58,7 @@ def convert(
     try:
         for index in plan.order:
             if by_index[index].codec == "mov_text":
+                require_regular(path)  # ffmpeg is given the name: never a FIFO's
                 srt = temp_sibling(os.path.join(os.path.dirname(path), b"subtitle.srt"))
                 extras.append(Extra(index, os.path.basename(srt)))
                 run_tool(

@@ -33,6 +33,7 @@ from vpo.media import ebml_layout, remux
 from vpo.media.fileattrs import same_owner_and_mode
 from vpo.media.models import ProbeResult, Track
 from vpo.media.probe import ProberConfig, probe_file
+from vpo.media.regular_file import open_regular_file
 from vpo.media.siblings import hidden_sibling, kept_original, remove_stale_temps, temp_sibling
 from vpo.policy import journal as journals
 from vpo.policy.edits import in_place_edits
@@ -147,7 +148,7 @@ def _apply(
 def in_place_problem(path: bytes) -> str | None:
     """Why `path`'s headers cannot be edited in place under a journal (None: they can)."""
     try:
-        with open(path, "rb") as f:
+        with open_regular_file(path) as f:
             ebml_layout.layout(f, os.fstat(f.fileno()).st_size)
     except ebml_layout.NotMatroska as exc:
         return f"{exc}: remuxed instead of edited in place"

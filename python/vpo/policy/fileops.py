@@ -1,5 +1,6 @@
 """File-level steps of an apply, shared by the executor, the recovery of a killed one and
-undo: the per-file lock, syncing, removing. The sibling names are media/siblings.py's.
+undo: the per-file lock, syncing, removing. The sibling names are media/siblings.py's; a
+library file is opened only when it is a regular file (media/regular_file.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from vpo.errors import VpoError
+from vpo.media.regular_file import open_regular
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +29,7 @@ def file_lock(path: bytes, expected: tuple[int, int] | None = None) -> Iterator[
     `expected` (size, mtime_ns), a file that changed before the lock was taken (another
     process applied a plan to it meanwhile) fails too: its plan was made for other tracks."""
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = open_regular(path)  # a FIFO is refused, never waited on
     except OSError as exc:
         raise ApplyFailed(f"cannot open the file: {exc.strerror or exc}") from None
     try:
@@ -55,9 +57,9 @@ def file_lock(path: bytes, expected: tuple[int, int] | None = None) -> Iterator[
 @contextmanager
 def lock_if_present(path: bytes) -> Iterator[None]:
     """The apply lock on `path` (ApplyFailed when a live process holds it); nothing to lock
-    when there is no file."""
+    when there is no file (OSError when it is not a regular file)."""
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = open_regular(path)
     except FileNotFoundError:
         yield
         return
@@ -72,7 +74,7 @@ def lock_if_present(path: bytes) -> Iterator[None]:
 
 
 def sync(path: bytes) -> None:
-    fd = os.open(path, os.O_RDONLY)
+    fd = open_regular(path)
     try:
         os.fsync(fd)
     finally:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vpo.media import ebml_layout
+from vpo.media.regular_file import open_regular, open_regular_file
 from vpo.media.siblings import alive
 from vpo.policy.fileops import sync_folder
 
@@ -90,7 +91,7 @@ def write(folder: bytes, path: bytes, fingerprint: str | None, job_id: str | Non
     """Save the regions of `path` an in-place edit can touch, fsynced, as a pending
     journal in `folder`. Raises ebml_layout.NotMatroska when they cannot be located."""
     os.makedirs(folder, mode=0o700, exist_ok=True)  # private: it names the library's files
-    with open(path, "rb") as f:
+    with open_regular_file(path) as f:
         st = os.fstat(f.fileno())
         where = ebml_layout.layout(f, st.st_size)
         regions = [(0, where.first_cluster)]
@@ -158,7 +159,7 @@ def read(file: bytes) -> tuple[Journal, list[bytes]]:
 def untouched(journal: Journal, path: bytes) -> str | None:
     """None when the bytes no edit may change are as they were and the file did not
     shrink; otherwise what is wrong."""
-    fd = os.open(path, os.O_RDONLY)
+    fd = open_regular(path)
     try:
         size = os.fstat(fd).st_size
         if size < journal.size:
@@ -174,7 +175,7 @@ def restore(file: bytes, path: bytes) -> None:
     """Write the journal's regions back into `path`, cut it to the original length, give
     it the original mtime; fsynced. The caller holds the file's lock."""
     journal, blobs = read(file)
-    fd = os.open(path, os.O_WRONLY)
+    fd = open_regular(path, os.O_WRONLY)
     try:
         for (offset, _), blob in zip(journal.regions, blobs):
             os.pwrite(fd, blob, offset)

@@ -19,6 +19,7 @@ from vpo.db import track_layouts
 from vpo.db.connection import Database
 from vpo.db.files import FileRecord
 from vpo.media.models import Track
+from vpo.media.regular_file import require_regular
 from vpo.policy import recover
 from vpo.policy.conditions import glob
 from vpo.policy.evaluate import evaluate
@@ -106,7 +107,7 @@ def _plan(
     if leftovers.maybe(record.path):
         restored = recover.recover(record.path, (record.size, record.mtime_ns), dry_run=options.dry_run)
     try:
-        st = os.stat(record.path)
+        st = require_regular(record.path)  # a FIFO's stat says "changed"; say what it is
     except OSError as exc:
         return FileOutcome(
             os.fsdecode(record.path), "failed", error=f"cannot read: {exc.strerror}", file_id=record.id

@@ -6,6 +6,7 @@ import functools
 import subprocess
 
 from vpo.errors import ToolError
+from vpo.media.children import tool_preexec
 from vpo.media.tools import last_lines
 from vpo.transcode.decide import ENCODERS
 
@@ -14,7 +15,11 @@ from vpo.transcode.decide import ENCODERS
 def available_encoders(ffmpeg: str) -> frozenset[str]:
     try:
         out = subprocess.run(
-            [ffmpeg, "-hide_banner", "-encoders"], capture_output=True, timeout=30, check=False
+            [ffmpeg, "-hide_banner", "-encoders"],
+            capture_output=True,
+            timeout=30,
+            check=False,
+            preexec_fn=tool_preexec(),  # dies with VPO (media/children.py)
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ToolError(f"cannot run {ffmpeg}: {exc}", details={"tool": ffmpeg}) from None

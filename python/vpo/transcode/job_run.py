@@ -30,13 +30,15 @@ from vpo.db.connection import Database, db_now
 from vpo.errors import ToolError, VpoError
 from vpo.hostpaths import to_catalogue, to_local
 from vpo.logging import file_context
+from vpo.media.children import tool_preexec
 from vpo.media.fileattrs import same_owner_and_mode
 from vpo.media.models import ProbeResult
 from vpo.media.probe import probe_file, prober_for
+from vpo.media.regular_file import NotRegularFileError, require_regular
 from vpo.media.siblings import remove_stale_temps, temp_sibling
 from vpo.media.tools import last_lines, stop_child
 from vpo.timeutil import now_iso
-from vpo.transcode.child import TempLog, child_setup
+from vpo.transcode.child import TempLog
 from vpo.transcode.decide import (
     ffmpeg_args,
     main_video,
@@ -52,6 +54,13 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 2.0
 SPACE_MARGIN = 1.1  # free space wanted, as a multiple of the source's size
+
+
+def _regular(path: bytes) -> os.stat_result:
+    try:
+        return require_regular(path)
+    except NotRegularFileError as exc:
+        raise VpoError(f"cannot read {os.fsdecode(path)}: {exc.strerror}") from None
 
 
 def _cores() -> int:
@@ -122,7 +131,7 @@ class JobRun:
                     f"about {int(size * SPACE_MARGIN):,} needed"
                 )
             encoder = encoder_for(self.settings.tools.ffmpeg, target.codec)
-            source = os.stat(path)
+            source = _regular(path)  # ffmpeg is given its name: never a FIFO's
             temp = temp_sibling(path)
             output = work_output(self.settings.transcode.work_dir, temp)
             if output != temp:
@@ -226,7 +235,7 @@ class JobRun:
                     stdout=subprocess.PIPE,
                     stderr=errlog.file,
                     start_new_session=True,
-                    preexec_fn=child_setup(),
+                    preexec_fn=tool_preexec(),
                 )
             except OSError as exc:
                 raise ToolError(

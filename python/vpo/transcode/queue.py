@@ -18,6 +18,7 @@ from vpo.errors import UsageError
 from vpo.host import hostname
 from vpo.jobs.queries import resolve_id
 from vpo.library.targets import Unusable, resolve_targets
+from vpo.media.regular_file import NotRegularFileError, require_regular
 from vpo.transcode.decide import describe, skip_reason
 from vpo.transcode.models import TranscodeTarget
 
@@ -75,6 +76,10 @@ def queue_transcodes(
             report.files.append(QueuedFile(os.fsdecode(item.path), "failed", item.reason))
             continue
         shown = os.fsdecode(item.path)
+        problem = _not_regular(item.path)
+        if problem:
+            report.files.append(QueuedFile(shown, "failed", problem))
+            continue
         tracks = files_db.tracks_of(db.conn, item.id)
         plan = describe(tracks, target)
         why = skip_reason(tracks, target, item.container)
@@ -109,6 +114,18 @@ def queue_transcodes(
             jobs_db.add_files(conn, job.id, [(item.id, item.path, "queued", None)])
         report.files.append(QueuedFile(shown, "queued", job_id=job.id, plan=plan))
     return report
+
+
+def _not_regular(path: bytes) -> str | None:
+    """Why a file that is there is not one VPO reads (a FIFO in its place), or None. A file
+    this host cannot see is queued all the same: the host that runs the job may."""
+    try:
+        require_regular(path)
+    except NotRegularFileError as exc:
+        return exc.strerror
+    except OSError:
+        return None
+    return None
 
 
 ALREADY_QUEUED = "a transcode of this file is already queued or running"

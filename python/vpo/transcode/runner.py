@@ -32,6 +32,11 @@ from vpo.transcode.swap import clean_work_dir
 
 log = logging.getLogger(__name__)
 
+# How long a stopped run waits for its workers: a stopped ffmpeg takes up to 3 s
+# (media/tools.py:stop_child), then the job goes back to the queue. SIGTERM exits within
+# 10 s even when a worker is stuck (docs/security.md, "Signals and child processes").
+STOP_GRACE = 5.0
+
 
 @dataclass(frozen=True)
 class RunLimits:
@@ -109,10 +114,10 @@ class QueueRunner:
         for thread in threads:
             thread.start()
         try:
-            self._wait(None)
+            self._wait()
         except BaseException:  # KeyboardInterrupt when the caller installed no handler
             self.request_stop("interrupted")
-            self._wait(60.0)  # a job still running after that is recovered by the next command
+            self._wait()
             raise
         if self._errors:  # a worker could not reach the queue: say so, never exit 0
             self.report.stopped_by = "error"
@@ -139,17 +144,35 @@ class QueueRunner:
     def draining(self) -> bool:
         return self._draining
 
-    def _wait(self, timeout: float | None) -> None:
-        """Until every worker is done. Events, not Thread.join: on Python 3.11 a join
-        interrupted by a signal handler's exception marks the thread stopped while it
-        still runs, and the process would exit under a job in progress."""
-        deadline = None if timeout is None else time.monotonic() + timeout
+    def _wait(self) -> None:
+        """Until every worker is done, or STOP_GRACE after a stop was asked for. Events, not
+        Thread.join: on Python 3.11 a join interrupted by a signal handler's exception
+        marks the thread stopped while it still runs, and the process would exit under a
+        job in progress. A worker still busy after the grace is stuck where it cannot see
+        the stop (a tool that does not answer, a read the kernel never completes): its job
+        stays `running` under this pid, and the next command puts it back in the queue
+        (jobs/maintenance.py), so the process exits instead of waiting on it forever."""
+        deadline: float | None = None
         for done in self._done:
             while not done.wait(0.2):
                 self._tick()
+                if deadline is None and self.stop.is_set():
+                    deadline = time.monotonic() + STOP_GRACE
                 if deadline is not None and time.monotonic() > deadline:
+                    self._abandon_stuck()
                     return
         self._tick()
+
+    def _abandon_stuck(self) -> None:
+        with self._lock:
+            stuck = list(self._active.values())
+        for run in stuck:
+            log.warning(
+                "job %s did not stop within %gs; leaving it to the next vpo command, which puts it "
+                "back in the queue",
+                run.job_id[:8],
+                STOP_GRACE,
+            )
 
     def _tick(self) -> None:
         if self.on_tick is None:
