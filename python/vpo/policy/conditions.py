@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from vpo.media.models import Track
-from vpo.policy.models_v2 import ORIGINAL, TrackCondition, When, parse_comparison
+from vpo.policy.models import ORIGINAL, TrackCondition, When, parse_comparison
 from vpo.policy.plan import identity
 
 _OPS: dict[str, Callable[[int, int], bool]] = {

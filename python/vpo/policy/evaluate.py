@@ -122,15 +122,11 @@ def evaluate(
 ) -> Plan:
     """`container` (the catalogue's name for it; None: unknown) adds what that container can
     store: no default flags where they cannot be kept, the mp4/mov muxer's forced default,
-    Matroska attachments after every track. A schema 2 policy (evaluate_v2) also takes
-    `paths`: the file's path under each scan root that holds it, for rules' `path`."""
-    from vpo.policy.models_v2 import PolicyV2
+    Matroska attachments after every track. `paths`: the file's path under each scan root
+    that holds it, for rules' `path` (schema 2, evaluate_v2)."""
+    from vpo.policy.evaluate_v2 import evaluate_v2
 
-    if isinstance(policy, PolicyV2):
-        from vpo.policy.evaluate_v2 import evaluate_v2
-
-        return evaluate_v2(tracks, policy, container=container, paths=paths)
-    return order_and_flags(tracks, policy, container=container)
+    return evaluate_v2(tracks, policy, container=container, paths=paths)
 
 
 def order_and_flags(

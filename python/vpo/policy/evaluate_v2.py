@@ -13,7 +13,7 @@ from vpo.policy import keep as keep_stage
 from vpo.policy.conditions import FileFacts, matches
 from vpo.policy.evaluate import order_and_flags
 from vpo.policy.labels import relabel
-from vpo.policy.models_v2 import ORIGINAL, PolicyV2
+from vpo.policy.models import ORIGINAL, Policy
 from vpo.policy.plan import Action, Plan, identity, regexes
 
 MATROSKA_FAMILY = ("matroska", "webm")
@@ -35,7 +35,7 @@ CONVERTED_CODECS = {"mov_text": "subrip"}
 
 
 def evaluate_v2(
-    tracks: Sequence[Track], policy: PolicyV2, *, container: str | None, paths: tuple[str, ...] = ()
+    tracks: Sequence[Track], policy: Policy, *, container: str | None, paths: tuple[str, ...] = ()
 ) -> Plan:
     patterns = regexes(tuple(policy.commentary_patterns))
 
@@ -73,7 +73,7 @@ def evaluate_v2(
     # the original language: a rule's set, else the first audio track's, as catalogued
     pinned = carrier = None
     from_rule = original is not None
-    if not from_rule:
+    if not from_rule and policy.reads_original_language:
         first = next((t for t in tracks if t.type == "audio" and t.index not in facts.commentary), None)
         if first is None:
             source = "unknown: no audio track"

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from vpo.media.models import Track
-from vpo.policy.models_v2 import ORIGINAL, PolicyV2
+from vpo.policy.models import ORIGINAL, Policy
 from vpo.policy.plan import identity
 
 STYLED_SUBTITLES = ("ass", "ssa")
@@ -33,7 +33,7 @@ def is_font(t: Track) -> bool:
 
 def choose(
     tracks: Sequence[Track],
-    policy: PolicyV2,
+    policy: Policy,
     *,
     original: str | None,
     commentary: frozenset[int],

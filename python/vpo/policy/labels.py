@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from vpo.media.language_names import NAMES
 from vpo.media.languages import UNDETERMINED
 from vpo.media.models import Track
-from vpo.policy.models_v2 import ORIGINAL, Labels
+from vpo.policy.models import ORIGINAL, Labels
 from vpo.policy.plan import Action, identity, regexes
 
 _LAYOUTS = {1: "Mono", 2: "Stereo", 3: "2.1", 6: "5.1", 7: "6.1", 8: "7.1"}

@@ -141,7 +141,7 @@ class _Plans:
     LIMIT = 20_000
 
     def __init__(self, policy: Policy) -> None:
-        from vpo.policy.models_v2 import PolicyV2, When
+        from vpo.policy.models import When
 
         def globs(w: When | None) -> list[str]:
             if w is None:
@@ -150,7 +150,7 @@ class _Plans:
             return ([w.path] if w.path is not None else []) + [g for n in nested for g in globs(n)]
 
         self.policy = policy
-        found = [g for r in policy.rules for g in globs(r.when)] if isinstance(policy, PolicyV2) else []
+        found = [g for r in policy.rules for g in globs(r.when)]
         self.globs = [glob(g) for g in dict.fromkeys(found)]
         self.by_path = bool(self.globs)
         self.plans: dict[tuple[Any, ...], Layout] = {}
@@ -205,9 +205,7 @@ class _Leftovers:
 
 def outcome_extra(plan: Plan, policy: Policy) -> dict[str, Any]:
     """The keys schema 2 adds to a file's JSON (none for version 1 policies)."""
-    from vpo.policy.models_v2 import PolicyV2
-
-    if not isinstance(policy, PolicyV2):
+    if policy.schema_version == 1:
         return {}
     return {
         "original_language": {"code": plan.original_language, "source": plan.original_source},
