@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 
 from vpo.media.models import Track
-from vpo.policy.conditions import glob
-from vpo.policy.evaluate import evaluate, order_and_flags
+from vpo.policy.evaluate import evaluate
 from vpo.policy.loader import load_policy
 from vpo.policy.models import Policy
+from vpo.policy.order import order_and_flags
+from vpo.policy.rules import glob
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "policies"
 

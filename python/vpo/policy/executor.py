@@ -37,8 +37,8 @@ from vpo.media.regular_file import open_regular_file
 from vpo.media.siblings import hidden_sibling, kept_original, remove_stale_temps, temp_sibling
 from vpo.policy import journal as journals
 from vpo.policy.edits import in_place_edits
-from vpo.policy.evaluate import Plan
 from vpo.policy.fileops import ApplyFailed, file_lock, remove, sync, sync_folder
+from vpo.policy.plan import Plan
 from vpo.policy.verify import verify
 
 log = logging.getLogger(__name__)

@@ -34,6 +34,13 @@ def relabel(
     """Each track with its planned language and title, and an action per change.
     `original`: the original language's code (None: unknown); `commentary`: indices of
     commentary tracks, whose titles are never replaced by a template."""
+    if not (
+        labels.untagged_audio
+        or labels.untagged_subtitles
+        or labels.audio_titles
+        or labels.clear_titles_matching
+    ):
+        return list(tracks), []  # no labels asked for (version 1 policies): nothing to look at
     clear = list(zip(labels.clear_titles_matching, regexes(tuple(labels.clear_titles_matching))))
     out: list[Track] = []
     actions: list[Action] = []

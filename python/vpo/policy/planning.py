@@ -21,11 +21,11 @@ from vpo.db.files import FileRecord
 from vpo.media.models import Track
 from vpo.media.regular_file import require_regular
 from vpo.policy import recover
-from vpo.policy.conditions import glob
 from vpo.policy.evaluate import evaluate
 from vpo.policy.models import Policy
 from vpo.policy.outcome import FileOutcome
 from vpo.policy.plan import Plan
+from vpo.policy.rules import glob
 from vpo.policy.scope import relative_paths
 
 if TYPE_CHECKING:
