@@ -25,7 +25,7 @@ import pytest
 import media
 from integration.conftest import RunVpo, age_tree
 from integration.scanutil import assert_no_traceback, query
-from vpo.policy import recover
+from vpo.edit import recover
 
 
 def dead_pid() -> int:

@@ -15,14 +15,14 @@ from vpo.config.settings import ToolsSettings
 from vpo.db import files as files_db
 from vpo.db.connection import Database
 from vpo.db.files import FileRecord
+from vpo.edit import executor
+from vpo.edit.fileops import ApplyFailed
 from vpo.errors import Interrupted, VpoError
 from vpo.jobs.tracker import JobTracker
 from vpo.library.targets import Unusable, resolve_targets
 from vpo.logging import file_context
 from vpo.media.probe import ProberConfig
 from vpo.media.tools import require_tools
-from vpo.policy import executor
-from vpo.policy.fileops import ApplyFailed
 from vpo.policy.models import Policy
 from vpo.policy.outcome import ApplyReport, FileOutcome
 from vpo.policy.planning import Planned, conversion_problem, plan_files
@@ -156,7 +156,7 @@ def _one(
             record.container or "",
             current,
             record.duration,
-            plan,
+            item.layout.change,
             options.tools,
             keep_backup=options.keep_backup,
             safety=executor.Safety(options.journal_dir, tracker.id, keep=options.keep_backup),
