@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from vpo.media.models import Track
-from vpo.policy import keep as keeping
 from vpo.policy.container import conversion
+from vpo.policy.keep import Kept, choose
 from vpo.policy.labels import relabel
 from vpo.policy.models import Policy
 from vpo.policy.order import order_and_flags
@@ -32,35 +32,26 @@ def evaluate(
     store: no default flags where they cannot be kept, the mp4/mov muxer's forced default,
     Matroska attachments after every track. `paths`: the file's path under each scan root
     that holds it, for rules' `path`."""
-    patterns = tuple(policy.commentary_patterns)
-    ruling = rule_on(policy.rules, FileFacts(tracks, container, paths, commentary(tracks, patterns), None))
-    commented = ruling.facts.commentary
+    commented = commentary(tracks, tuple(policy.commentary_patterns))
+    ruling = rule_on(policy.rules, FileFacts(tracks, container, paths, commented, None))
     original = original_language(tracks, policy, ruling, commented)
     if ruling.stop is not None:
         return _stopped(tracks, ruling.stop, original, ruling.warnings)
-    labelled, label_actions = relabel(tracks, policy.labels, original.code, commented)
-    if label_actions:  # a title may have changed, and with it what is commentary
-        commented = commentary(labelled, patterns)
-    carrier = original.carrier
-    if original.from_rule and original.code is not None:
-        carrier = carrier_of(labelled, original.code, commented)
-    kept = keeping.choose(labelled, policy, original=original.code, commentary=commented, carrier=carrier)
+    labelled, label_actions, kept = _labelled_and_kept(tracks, policy, original, commented)
     remaining = [t for t in labelled if t.index not in kept.removed]
     converted = conversion(remaining, policy.container, container)
     if converted.problem is not None:
         return _stopped(tracks, ("fail", converted.problem), original, ruling.warnings)
     pinned = original.pinned if original.pinned not in kept.removed else None
-    ordered = order_and_flags(
-        converted.tracks, policy, container=converted.target or container, pinned=pinned
-    )
-    actions = [
-        *([converted.action] if converted.action else []),
-        *_removals(tracks, kept.removed),
-        *(a for a in label_actions if a.track not in kept.removed),
-        *ordered.actions,
-    ]
+    target = converted.target or container
+    ordered = order_and_flags(converted.tracks, policy, container=target, pinned=pinned)
     return Plan(
-        actions=tuple(actions),
+        actions=(
+            *([converted.action] if converted.action else []),
+            *_removals(tracks, kept.removed),
+            *label_actions,
+            *ordered.actions,
+        ),
         order=ordered.order,
         final=ordered.final,
         categories=ordered.categories,
@@ -71,6 +62,21 @@ def evaluate(
         warnings=ruling.warnings,
         notes=kept.notes,
     )
+
+
+def _labelled_and_kept(
+    tracks: Sequence[Track], policy: Policy, original: Original, commented: frozenset[int]
+) -> tuple[list[Track], list[Action], Kept]:
+    """Labels first (what stays is decided on the languages as labelled), then what stays;
+    the label actions of the tracks that stay. `commented`: the commentary tracks."""
+    labelled, label_actions = relabel(tracks, policy.labels, original.code, commented)
+    if label_actions:  # a title may have changed, and with it what is commentary
+        commented = commentary(labelled, tuple(policy.commentary_patterns))
+    carrier = original.carrier
+    if original.from_rule and original.code is not None:
+        carrier = carrier_of(labelled, original.code, commented)
+    kept = choose(labelled, policy, original=original.code, commentary=commented, carrier=carrier)
+    return labelled, [a for a in label_actions if a.track not in kept.removed], kept
 
 
 def commentary(tracks: Sequence[Track], patterns: tuple[str, ...]) -> frozenset[int]:
