@@ -12,8 +12,11 @@ from __future__ import annotations
 import os
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from vpo.apply.options import ApplyOptions
+from vpo.apply.outcome import FileOutcome
+from vpo.apply.scope import relative_paths
 from vpo.db import files as files_db
 from vpo.db import track_layouts
 from vpo.db.connection import Database
@@ -26,14 +29,9 @@ from vpo.media.regular_file import require_regular
 from vpo.policy.edits import in_place_edits
 from vpo.policy.evaluate import evaluate
 from vpo.policy.models import Policy
-from vpo.policy.outcome import FileOutcome
 from vpo.policy.plan import Plan
 from vpo.policy.rules import glob
-from vpo.policy.scope import relative_paths
 from vpo.policy.verify import verify
-
-if TYPE_CHECKING:
-    from vpo.policy.apply import ApplyOptions
 
 # How many files are planned per batch of track queries.
 BATCH = 2000
