@@ -178,13 +178,13 @@ class _Plans:
 
 def change_of(current: list[Track], plan: Plan) -> Change:
     """The plan in the terms the executor takes, its result checked by the policy's
-    verification."""
+    verification (the header edits only for a plan an in-place edit can carry out)."""
     return Change(
         order=plan.order,
         final=plan.final,
         container=plan.container,
         rewrites=plan.rewrites,
-        edits=in_place_edits(current, plan),
+        edits={} if plan.empty or plan.rewrites else in_place_edits(current, plan),
         verify=verify,
     )
 
