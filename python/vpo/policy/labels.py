@@ -34,13 +34,8 @@ def relabel(
     """Each track with its planned language and title, and an action per change.
     `original`: the original language's code (None: unknown); `commentary`: indices of
     commentary tracks, whose titles are never replaced by a template."""
-    if not (
-        labels.untagged_audio
-        or labels.untagged_subtitles
-        or labels.audio_titles
-        or labels.clear_titles_matching
-    ):
-        return list(tracks), []  # no labels asked for (version 1 policies): nothing to look at
+    if _nothing_asked(labels):
+        return list(tracks), []
     clear = list(zip(labels.clear_titles_matching, regexes(tuple(labels.clear_titles_matching))))
     out: list[Track] = []
     actions: list[Action] = []
@@ -81,6 +76,16 @@ def relabel(
             )
         out.append(t)
     return out, actions
+
+
+def _nothing_asked(labels: Labels) -> bool:
+    """No label is asked for (the default, and so every version 1 policy): nothing to look at."""
+    return not (
+        labels.untagged_audio
+        or labels.untagged_subtitles
+        or labels.audio_titles
+        or labels.clear_titles_matching
+    )
 
 
 def _format(template: str, language: str, channels: int | None, codec: str | None) -> str:
