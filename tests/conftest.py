@@ -11,8 +11,12 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from fakewalker import FakeLibrary
 
 TESTS_DIR = Path(__file__).resolve().parent
 if str(TESTS_DIR) not in sys.path:
@@ -124,3 +128,17 @@ def _stop_postgres() -> Iterator[None]:
     the session."""
     yield
     engine.stop()
+
+
+@pytest.fixture
+def fake_library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeLibrary:
+    """A scripted library under tmp_path/lib (an empty directory): the scan service's walker,
+    fingerprints and probe workers replaced by tests/fakewalker.py, so scan decisions are
+    tested in-process, without media, subprocesses or the Rust build."""
+    import fakewalker  # imports vpo: only the tests that ask for it
+
+    root = tmp_path / "lib"
+    root.mkdir()
+    library = fakewalker.FakeLibrary(root)
+    library.install(monkeypatch)
+    return library

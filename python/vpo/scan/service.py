@@ -12,11 +12,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from vpo.catalogue import Known, ScanStatus
+from vpo.catalogue import JobType, Known, ScanStatus
 from vpo.db import checks as checks_db
 from vpo.db import files as files_db
 from vpo.db.connection import Database
-from vpo.errors import Interrupted, RootUnreadableError, UnmountedLibraryError
+from vpo.errors import RootUnreadableError, UnmountedLibraryError
+from vpo.jobs.lifecycle import JobLifecycle
 from vpo.jobs.tracker import JobTracker
 from vpo.media.probe_pool import ProbeOutcome, ProbePool
 from vpo.scan import walker
@@ -48,10 +49,11 @@ def scan(
     roots = normalize_roots(list(options.roots), must_exist=False)
     check_file_roots(roots, options.extensions)
     vanished = vanished_roots(db, roots)
-    tracker = JobTracker(db, type="scan", target=[os.fsdecode(r) for r in roots], options=options.for_job())
-    run = None
-    try:
-        # Everything after the job row exists is inside the try: no path leaves it running.
+    tracker = JobTracker(
+        db, type=JobType.SCAN, target=[os.fsdecode(r) for r in roots], options=options.for_job()
+    )
+    # Everything after the job row exists is inside the lifecycle: no path leaves it running.
+    with JobLifecycle(tracker, JobType.SCAN) as job:
         log.info(
             "scan started: %s",
             ", ".join(os.fsdecode(r) for r in roots),
@@ -62,37 +64,26 @@ def scan(
             # mount point): the job says so, as for an empty mount point.
             raise vanished[0]
         run = _ScanRun(db, options, tracker, start_ns, progress, started)
+        job.watch(
+            summary=run.counts.to_dict,
+            stop=run.stop,
+            context=run.context,
+            on_cancel=lambda: run.report_phase("interrupted"),
+        )
         run.execute(roots)
-    except KeyboardInterrupt:
-        counts = run.stop() if run else {}
-        tracker.cancel(counts)
-        if run:
-            run.report_phase("interrupted")
-        log.info("scan cancelled", extra={"operation": "scan", "counts": counts})
-        raise Interrupted(
-            f"scan interrupted; work so far is saved (job {tracker.id[:8]})", details={"job_id": tracker.id}
-        ) from None
-    except BaseException as exc:
-        counts = run.stop() if run else {}
-        tracker.fail(exc, counts, context=run.context() if run else None)
-        # info: the CLI reports the failure itself; the log file keeps it with the counts
-        log.info("scan failed: %s", exc, extra={"operation": "scan", "counts": counts})
-        raise
-    run.pool.close()  # the probe workers end with the scan, not with the process
-    status = "completed"
-    log.info(
-        "scan completed: %s",
-        ", ".join(f"{k} {v}" for k, v in run.counts.to_dict().items()),
-        extra={
-            "operation": "scan",
-            "counts": run.counts.to_dict(),
-            "duration_seconds": round(time.monotonic() - started, 3),
-        },
-    )
-    tracker.complete(run.counts.to_dict())
+        run.pool.close()  # the probe workers end with the scan, not with the process
+        log.info(
+            "scan completed: %s",
+            ", ".join(f"{k} {v}" for k, v in run.counts.to_dict().items()),
+            extra={
+                "operation": "scan",
+                "counts": run.counts.to_dict(),
+                "duration_seconds": round(time.monotonic() - started, 3),
+            },
+        )
     return ScanReport(
         job_id=tracker.id,
-        status=status,
+        status="completed",
         roots=[os.fsdecode(r) for r in roots],
         incremental=run.incremental,
         counts=run.counts,
