@@ -9,14 +9,18 @@ from typing import Annotated, Optional
 import typer
 
 from vpo.cli.context import open_library, resolve_settings
-from vpo.cli.options import DryRunOpt, JsonOpt, ProfileOpt, paths_argument
+from vpo.cli.library_paths import paths_or_roots
+from vpo.cli.options import DryRunOpt, JsonOpt, ProfileOpt, optional_paths_argument
 from vpo.cli.plan_render import print_report, print_report_json
 from vpo.errors import UsageError
 
 
 def apply(
     ctx: typer.Context,
-    paths: Annotated[list[str], paths_argument("Catalogued files, or directories of them.")],
+    paths: Annotated[
+        Optional[list[str]],
+        optional_paths_argument("Catalogued files, or directories of them (default: the --profile's roots)."),
+    ] = None,
     policy: Annotated[
         Optional[Path],
         typer.Option("--policy", help="Policy YAML file (default: the profile's default_policy)."),
@@ -52,7 +56,7 @@ def apply(
     policy_file = Path(policy_path).expanduser().absolute()
     loaded = load_policy(policy_file)
     options = ApplyOptions(
-        paths=tuple(os.fsencode(p) for p in paths),
+        paths=tuple(os.fsencode(p) for p in paths_or_roots(paths, effective, required=True)),
         policy=loaded,
         policy_path=str(policy_file),
         dry_run=dry_run,

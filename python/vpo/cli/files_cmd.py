@@ -7,7 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from vpo.cli.context import open_library, settings_for
+from vpo.cli.context import open_library, resolve_settings
+from vpo.cli.library_paths import paths_or_roots
 from vpo.cli.options import JsonOpt, ProfileOpt
 from vpo.reports.query import SORT_KEYS, STATUSES
 
@@ -19,7 +20,9 @@ def files(
     paths: Annotated[
         Optional[list[str]],
         typer.Argument(
-            metavar="[PATH]...", help="Only files at or under these paths (default: the whole catalogue)."
+            metavar="[PATH]...",
+            help="Only files at or under these paths (default: the --profile's roots, else the whole "
+            "catalogue).",
         ),
     ] = None,
     status: Annotated[
@@ -96,8 +99,9 @@ def files(
 
     if json_out and csv_out:
         raise UsageError("--json and --csv cannot be combined")
+    effective = resolve_settings(ctx, profile=profile)
     flt = build_filter(
-        paths=paths or (),
+        paths=paths_or_roots(paths, effective, required=False),
         statuses=status or (),
         containers=container or (),
         codecs=codec or (),
@@ -114,8 +118,7 @@ def files(
         reverse=reverse,
         limit=limit,
     )
-    settings = settings_for(ctx, profile=profile)
-    db = open_library(settings)
+    db = open_library(effective.settings)
     try:
         entries = list_files(db, flt)
     finally:
