@@ -1,0 +1,90 @@
+"""`vpo watch status`: each root a watcher holds (or a profile names), how it is watched
+and why, files waiting to settle, files handled in the last 24 hours, the last error.
+Read from the catalogue, where every watcher keeps its state: any host can ask."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+from typing import Any
+
+from vpo.db import watch as watch_db
+from vpo.db.connection import Database, db_now
+from vpo.host import hostname
+from vpo.jobs.maintenance import why_dead
+from vpo.timeutil import from_iso, to_iso
+from vpo.watch.lock import STALE
+
+DAY = timedelta(days=1)
+
+
+@dataclass
+class RootStatus:
+    root: str
+    profile: str | None
+    state: str  # starting | events | polling | away | dead (its watcher is gone) | not watched
+    reason: str | None  # why polling, away or dead
+    host: str | None
+    pid: int | None
+    started_at: str | None
+    heartbeat_at: str | None
+    waiting: int  # files waiting to settle
+    handled_24h: int  # files handled in the last 24 hours
+    last_error: str | None
+    last_error_at: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def watch_status(db: Database, configured: list[tuple[bytes, str | None]]) -> list[RootStatus]:
+    """Every root held in the catalogue, then each `configured` (root, profile) not held."""
+    conn = db.conn
+    now = db_now(conn)
+    since = to_iso(from_iso(now) - DAY)
+    here = hostname()
+    out = []
+    held = set()
+    for h in watch_db.holders(conn):
+        held.add(h.root)
+        dead = why_dead(h.pid, h.host, h.heartbeat_at, here, now, stale=STALE)
+        waiting, handled = watch_db.counts(conn, h.root, since)
+        out.append(
+            RootStatus(
+                os.fsdecode(h.root),
+                h.profile,
+                "dead" if dead else h.mode,
+                dead or h.reason,
+                h.host,
+                h.pid,
+                h.started_at,
+                h.heartbeat_at,
+                waiting,
+                handled,
+                h.last_error,
+                h.last_error_at,
+            )
+        )
+    for root, profile in configured:
+        if root in held:
+            continue
+        held.add(root)
+        waiting, handled = watch_db.counts(conn, root, since)
+        out.append(
+            RootStatus(
+                os.fsdecode(root),
+                profile,
+                "not watched",
+                None,
+                None,
+                None,
+                None,
+                None,
+                waiting,
+                handled,
+                None,
+                None,
+            )
+        )
+    return out
