@@ -50,13 +50,14 @@ def apply(
 
     effective = resolve_settings(ctx, profile=profile, flags={"behavior.keep_backup": keep_backup})
     settings = effective.settings
+    targets = paths_or_roots(paths, effective, required=True)
     policy_path = policy or (effective.profile.default_policy if effective.profile else None)
     if policy_path is None:
         raise UsageError("no policy: give --policy FILE, or a --profile whose default_policy is set")
     policy_file = Path(policy_path).expanduser().absolute()
     loaded = load_policy(policy_file)
     options = ApplyOptions(
-        paths=tuple(os.fsencode(p) for p in paths_or_roots(paths, effective, required=True)),
+        paths=tuple(os.fsencode(p) for p in targets),
         policy=loaded,
         policy_path=str(policy_file),
         dry_run=dry_run,

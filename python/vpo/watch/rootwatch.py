@@ -19,7 +19,7 @@ from vpo.watch.lock import Locks
 from vpo.watch.models import WatchRoot
 from vpo.watch.mounts import polling_reason, root_fs_type
 from vpo.watch.pipeline import scan_options
-from vpo.watch.poll import poll
+from vpo.watch.poll import PollResult, poll
 from vpo.watch.settle import Settling
 from vpo.watch.sources import Changes, EventSource, Message
 
@@ -176,20 +176,23 @@ class RootWatch:
         self.next_poll = (
             now + self.target.settings.watch.poll_interval if self.mode == "polling" else INFINITY
         )
-        cfg = self.target.settings.scan
-        result = poll(
-            self.db,
-            self.path,
-            extensions=cfg.extensions,
-            follow_symlinks=cfg.follow_symlinks,
-            wanted=self.intake.names.wanted,
-        )
+        result = self._poll()
         if result.unreadable is not None:
             self.failed(f"cannot read {self.target.shown}: {result.unreadable}")
         elif result.looks_unmounted:
             self.go_away("holds no video files but the catalogue knows files under it")
         else:
             self.intake.found(result.changed, result.gone, now)
+
+    def _poll(self) -> PollResult:
+        cfg = self.target.settings.scan
+        return poll(
+            self.db,
+            self.path,
+            extensions=cfg.extensions,
+            follow_symlinks=cfg.follow_symlinks,
+            wanted=self.intake.names.wanted,
+        )
 
     def failed(self, message: str) -> None:
         log.error("%s: %s", self.target.shown, message)
@@ -219,7 +222,9 @@ class RootWatch:
     def _check_presence(self, now: float) -> None:
         why = self.absent()
         if self.mode == "away":
-            if why is None:
+            # Back only when a walk finds it as the scan's unmounted guard wants it (video
+            # files, or none catalogued): a reconcile scan would refuse it otherwise.
+            if why is None and not self._poll().looks_unmounted:
                 log.warning("%s is back: rescanning it", self.target.shown)
                 self.announce(self.path, "back: rescanning")
                 self.settling.restart(now)
