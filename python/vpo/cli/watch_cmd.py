@@ -85,9 +85,13 @@ def run_cmd(
         return targets
 
     targets = load()
-    db = open_library(targets[0].settings, creates_jobs=True)
+    settings = targets[0].settings
+    db = open_library(settings, creates_jobs=True)
     try:
-        return WatchService(db, load, standby=standby, announce=_announce).run()
+        service = WatchService(
+            db, load, database=settings.database_target, standby=standby, announce=_announce
+        )
+        return service.run()
     finally:
         db.close()
 

@@ -62,10 +62,12 @@ class Locks:
                         os.fsdecode(other.root),
                         reason,
                     )
-            watch_db.claim(
+            if watch_db.claim(
                 conn, root, profile=profile, host=self.host, pid=self.pid, token=self.token, now=now
-            )
-        return None
+            ):
+                return None
+            holder = watch_db.holder(conn, root)  # already ours, or taken meanwhile
+        return None if holder is None or holder.token == self.token else holder
 
     def release(self, roots: list[bytes] | None = None) -> None:
         with self.db.transaction() as conn:

@@ -97,10 +97,13 @@ def _apply(db: Database, target: WatchRoot, ids: list[int], result: BatchResult)
     assert target.policy is not None
     settings = target.settings
     policy = load_policy(target.policy)  # read each time: an edited policy applies at once
+    paths = _current_paths(db, ids)
+    if not paths:
+        return  # gone again since the scan
     report = apply(
         db,
         ApplyOptions(
-            paths=_current_paths(db, ids),
+            paths=paths,
             policy=policy,
             policy_path=str(target.policy),
             keep_backup=settings.behavior.keep_backup,

@@ -15,6 +15,7 @@ import queue
 import signal
 import time
 from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -40,13 +41,14 @@ class WatchService:
         db: Database,
         load: Callable[[], list[WatchRoot]],
         *,
+        database: Path | str,
         standby: bool,
         announce: Announce,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.db, self.load, self.standby, self.announce, self.clock = db, load, standby, announce, clock
         self.locks = Locks(db)
-        self.heartbeat = Heartbeat(self.locks, db.path or db.label)
+        self.heartbeat = Heartbeat(self.locks, database)  # what `db` was opened from
         self.queue: queue.Queue[Message] = queue.Queue()
         self.watches: dict[bytes, RootWatch] = {}
         self.waiting: dict[bytes, WatchRoot] = {}  # held by another watcher (--standby)
