@@ -91,7 +91,7 @@ def run_cmd(
         service = WatchService(
             db, load, database=settings.database_target, standby=standby, announce=_announce
         )
-        return service.run()
+        return service.run(targets)
     finally:
         db.close()
 
@@ -99,7 +99,7 @@ def run_cmd(
 def _targets(ctx: typer.Context, profiles: list[str], paths: list[str]) -> list[Any]:
     """What to watch: the PATHs (one profile's settings), else the roots of the profiles
     named (--profile, or the global one, or $VPO_PROFILE), else of every profile with roots."""
-    from vpo.config.profiles import profiles_with_roots
+    from vpo.config.loader import available_profiles
     from vpo.watch.models import WatchRoot
     from vpo.watch.targets import normalised
 
@@ -121,7 +121,7 @@ def _targets(ctx: typer.Context, profiles: list[str], paths: list[str]) -> list[
             for p in paths
         ]
     chosen = selected_profile(ctx)
-    names = profiles or ([chosen] if chosen else profiles_with_roots(resolve_home()))
+    names = profiles or ([chosen] if chosen else available_profiles(resolve_home()))
     targets = []
     for name in names:
         effective = effective_settings(ctx, profile=name)
@@ -148,7 +148,7 @@ def status_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> int:
     from vpo.watch.status import watch_status
 
     effective = resolve_settings(ctx)
-    configured = _configured_roots(ctx)
+    configured = _configured_roots()
     db = open_library(effective.settings)
     try:
         rows = watch_status(db, configured)
@@ -164,14 +164,13 @@ def status_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> int:
     return 0
 
 
-def _configured_roots(ctx: typer.Context) -> list[tuple[bytes, str | None]]:
-    from vpo.config.profiles import profiles_with_roots
+def _configured_roots() -> list[tuple[bytes, str | None]]:
+    from vpo.config.profiles import list_profiles
     from vpo.watch.targets import normalised
 
     out: list[tuple[bytes, str | None]] = []
-    for name in profiles_with_roots(resolve_home()):
-        profile = effective_settings(ctx, profile=name).profile
-        out += [(normalised(r), name) for r in (profile.roots if profile else ())]
+    for entry in list_profiles(resolve_home()):  # a broken profile is left out, not fatal here
+        out += [(normalised(r), entry.name) for r in entry.roots]
     return out
 
 

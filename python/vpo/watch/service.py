@@ -58,10 +58,11 @@ class WatchService:
         self._next_standby = 0.0
         self._next_forget = 0.0
 
-    def run(self) -> int:
+    def run(self, targets: list[WatchRoot]) -> int:
+        """Watch `targets` (what `load` returned at start); `load` again on SIGHUP."""
         previous = self._install_signals()
         try:
-            self._take(self.load())
+            self._take(targets)
             self.heartbeat.start()
             self.running = True
             for watch in list(self.watches.values()):
