@@ -149,11 +149,14 @@ def status_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> int:
 
     effective = resolve_settings(ctx)
     configured = _configured_roots()
-    db = open_library(effective.settings)
-    try:
-        rows = watch_status(db, configured)
-    finally:
-        db.close()
+    if not effective.settings.has_catalogue:  # a query: it never creates a catalogue
+        rows = watch_status(None, configured)
+    else:
+        db = open_library(effective.settings)
+        try:
+            rows = watch_status(db, configured)
+        finally:
+            db.close()
     if json_out:
         print_json({"roots": [r.to_dict() for r in rows]})
         return 0

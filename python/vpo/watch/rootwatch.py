@@ -43,6 +43,7 @@ class RootWatch:
         self.generation = 0  # tags the current source's messages
         self.device: int | None = None
         self.forced_polling: str | None = None  # events failed: why (kept until a restart)
+        self._said: set[str | None] = set()  # each reason for polling is logged once per root
         self.next_poll = self.next_reconcile = self.next_check = INFINITY
 
     @property
@@ -109,7 +110,8 @@ class RootWatch:
             return
         self.mode, self.reason = mode, reason
         self.locks.set_mode(self.path, mode, reason)
-        if mode == "polling":
+        if mode == "polling" and reason not in self._said:
+            self._said.add(reason)
             every = f"{self.target.settings.watch.poll_interval:g} s"
             log.warning("%s: polling every %s instead of file events: %s", self.target.shown, every, reason)
             self.announce(self.path, f"polling every {every} ({reason})")

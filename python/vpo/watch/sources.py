@@ -81,6 +81,8 @@ class EventSource:
     def _watch(self) -> None:
         import watchfiles
 
+        logging.getLogger("watchfiles").setLevel(logging.WARNING)  # not a line per batch at -v
+
         for batch in watchfiles.watch(
             os.fsdecode(self.root),
             watch_filter=None,

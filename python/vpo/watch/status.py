@@ -38,16 +38,44 @@ class RootStatus:
         return asdict(self)
 
 
-def watch_status(db: Database, configured: list[tuple[bytes, str | None]]) -> list[RootStatus]:
-    """Every root held in the catalogue, then each `configured` (root, profile) not held."""
+def watch_status(db: Database | None, configured: list[tuple[bytes, str | None]]) -> list[RootStatus]:
+    """Every root held in the catalogue, then each `configured` (root, profile) not held.
+    `db` None: there is no catalogue yet (nothing watched, nothing waiting)."""
+    out = _held(db) if db is not None else []
+    since = to_iso(from_iso(db_now(db.conn)) - DAY) if db is not None else None
+    listed = {os.fsencode(r.root) for r in out}
+    for root, profile in configured:
+        if root in listed:
+            continue
+        listed.add(root)
+        waiting, handled = watch_db.counts(db.conn, root, since) if db is not None and since else (0, 0)
+        out.append(
+            RootStatus(
+                root=os.fsdecode(root),
+                profile=profile,
+                state="not watched",
+                reason=None,
+                host=None,
+                pid=None,
+                started_at=None,
+                heartbeat_at=None,
+                waiting=waiting,
+                handled_24h=handled,
+                last_error=None,
+                last_error_at=None,
+            )
+        )
+    return out
+
+
+def _held(db: Database) -> list[RootStatus]:
+    """The roots watchers hold; a holder that is gone (without letting go) is `dead`."""
     conn = db.conn
     now = db_now(conn)
     since = to_iso(from_iso(now) - DAY)
     here = hostname()
     out = []
-    held = set()
     for h in watch_db.holders(conn):
-        held.add(h.root)
         dead = why_dead(h.pid, h.host, h.heartbeat_at, here, now, stale=STALE)
         waiting, handled = watch_db.counts(conn, h.root, since)
         out.append(
@@ -64,27 +92,6 @@ def watch_status(db: Database, configured: list[tuple[bytes, str | None]]) -> li
                 handled,
                 h.last_error,
                 h.last_error_at,
-            )
-        )
-    for root, profile in configured:
-        if root in held:
-            continue
-        held.add(root)
-        waiting, handled = watch_db.counts(conn, root, since)
-        out.append(
-            RootStatus(
-                os.fsdecode(root),
-                profile,
-                "not watched",
-                None,
-                None,
-                None,
-                None,
-                None,
-                waiting,
-                handled,
-                None,
-                None,
             )
         )
     return out

@@ -22,10 +22,10 @@ pytestmark = pytest.mark.engines
 def libraries(tmp_path: Path, vpo_home: Path, make_video: Callable[..., Path]) -> dict[str, Path]:
     """Two libraries of one film each; `movies` names the first as its root (through `~`)."""
     movies, tv = tmp_path / "movies", tmp_path / "tv"
-    make_video(movies / "film.mkv", audio=[("eng", None, True, 2), ("fre", None, False, 2)])
+    make_video(movies / "film.mkv", audio=[("eng", None, True, 2), ("ita", None, False, 2)])
     make_video(tv / "episode.mkv", tone=500)
     age_tree(tmp_path)
-    policy = write(tmp_path / "policy.yaml", "schema_version: 1\naudio_language_preference: [fre]\n")
+    policy = write(tmp_path / "policy.yaml", "schema_version: 1\naudio_language_preference: [ita]\n")
     write(
         vpo_home / "profiles" / "movies.yaml",
         f"roots: [{json.dumps(str(movies))}]\ndefault_policy: {json.dumps(str(policy))}\n",

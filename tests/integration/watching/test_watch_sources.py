@@ -8,6 +8,7 @@ import os
 import shutil
 from pathlib import Path
 
+import engine
 from integration.scanutil import run_vpo
 from integration.watching.conftest import Film, Start
 from integration.watching.helpers import catalogued, copy_in, file_row, ready, until, write_profile
@@ -64,3 +65,4 @@ def test_status_lists_the_profiles_roots_nobody_watches(vpo_home: Path, lib: Pat
     assert [(r["root"], r["state"]) for r in done.json()["roots"]] == [(str(lib), "not watched")]
     text = run_vpo(vpo_home, "watch", "status")
     assert "not watched" in text.stdout and str(lib) in text.stdout, text
+    assert not engine.has_catalogue(vpo_home)  # a query: it created no catalogue
