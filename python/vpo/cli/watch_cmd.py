@@ -89,7 +89,12 @@ def run_cmd(
     db = open_library(settings, creates_jobs=True)
     try:
         service = WatchService(
-            db, load, database=settings.database_target, standby=standby, announce=_announce
+            db,
+            load,
+            database=settings.database_target,
+            standby=standby,
+            announce=_announce,
+            purge_days=settings.jobs.retention_days if settings.jobs.auto_purge else None,
         )
         return service.run(targets)
     finally:

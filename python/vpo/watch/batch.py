@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from vpo.db import files as files_db
 from vpo.db import watch as watch_db
 from vpo.db.connection import db_now
-from vpo.errors import RootNotFoundError, UnmountedLibraryError, VpoError
+from vpo.errors import Interrupted, RootNotFoundError, UnmountedLibraryError, VpoError
 from vpo.watch.pipeline import BatchResult, handle
 from vpo.watch.settle import Seen
 
@@ -98,6 +98,8 @@ def _run(
                 watch.settling.observe(path, watch.intake.look(path), now)
             return
         watch.failed(exc.message)
+    except Interrupted:
+        raise  # Ctrl+C: the scan was cancelled and recorded as such; the watcher stops (130)
     except VpoError as exc:
         watch.failed(f"scan of {len(files) + len(gone)} file(s): {exc.message}")
     else:

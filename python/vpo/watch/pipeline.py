@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from vpo.db import files as files_db
 from vpo.db import jobs as jobs_db
 from vpo.db.connection import Database
-from vpo.errors import VpoError
+from vpo.errors import Interrupted, VpoError
 from vpo.media.probe import prober_for
 from vpo.scan.models import ScanOptions
 from vpo.scan.service import scan
@@ -85,6 +85,8 @@ def handle(db: Database, target: WatchRoot, files: list[bytes], gone: list[bytes
     if ids and target.policy is not None and target.settings.watch.apply:
         try:
             _apply(db, target, ids, result)
+        except Interrupted:
+            raise
         except VpoError as exc:
             result.problems.append(f"policy {target.policy}: {exc.message}")
     return result

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from vpo.db import files as files_db
 from vpo.db.connection import Database
-from vpo.errors import RootNotFoundError, UnmountedLibraryError, VpoError
+from vpo.errors import Interrupted, RootNotFoundError, UnmountedLibraryError, VpoError
 from vpo.scan.service import scan
 from vpo.watch.batch import settle_batch
 from vpo.watch.intake import Intake
@@ -169,6 +169,8 @@ class RootWatch:
         except (UnmountedLibraryError, RootNotFoundError) as exc:
             self.go_away(exc.message)
             return
+        except Interrupted:
+            raise
         except VpoError as exc:
             self.failed(f"reconcile scan: {exc.message}")
             return

@@ -44,9 +44,11 @@ class WatchService:
         database: Path | str,
         standby: bool,
         announce: Announce,
+        purge_days: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.db, self.load, self.standby, self.announce, self.clock = db, load, standby, announce, clock
+        self.purge_days = purge_days  # jobs.retention_days with jobs.auto_purge: purged hourly
         self.locks = Locks(db)
         self.heartbeat = Heartbeat(self.locks, database)  # what `db` was opened from
         self.queue: queue.Queue[Message] = queue.Queue()
@@ -208,3 +210,7 @@ class WatchService:
         with self.db.transaction() as conn:
             cutoff = to_iso(from_iso(db_now(conn)) - timedelta(days=1))
             watch_db.forget_handled(conn, cutoff)
+        if self.purge_days is not None:  # a watcher runs for months: old jobs go as they would
+            from vpo.jobs.maintenance import purge
+
+            purge(self.db, older_than_days=self.purge_days)
