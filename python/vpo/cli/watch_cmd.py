@@ -32,8 +32,9 @@ app = typer.Typer(
 )
 
 
-def shown(path: bytes) -> str:
-    """A path as the watcher's lines print it (the one place)."""
+def shown(path: bytes | str) -> str:
+    """A path as `vpo watch` and `vpo watch status` print it: the one place to route it
+    through an escaping of text from outside."""
     return os.fsdecode(path)
 
 
@@ -105,6 +106,7 @@ def _targets(ctx: typer.Context, profiles: list[str], paths: list[str]) -> list[
     """What to watch: the PATHs (one profile's settings), else the roots of the profiles
     named (--profile, or the global one, or $VPO_PROFILE), else of every profile with roots."""
     from vpo.config.loader import available_profiles
+    from vpo.config.settings import vpo_home
     from vpo.watch.models import WatchRoot
     from vpo.watch.targets import normalised
 
@@ -126,7 +128,7 @@ def _targets(ctx: typer.Context, profiles: list[str], paths: list[str]) -> list[
             for p in paths
         ]
     chosen = selected_profile(ctx)
-    names = profiles or ([chosen] if chosen else available_profiles(resolve_home()))
+    names = profiles or ([chosen] if chosen else available_profiles(vpo_home()))
     targets = []
     for name in names:
         effective = effective_settings(ctx, profile=name)
@@ -138,12 +140,6 @@ def _targets(ctx: typer.Context, profiles: list[str], paths: list[str]) -> list[
             WatchRoot(normalised(r), name, effective.settings, profile.default_policy) for r in profile.roots
         ]
     return targets
-
-
-def resolve_home() -> Any:
-    from vpo.config.settings import vpo_home
-
-    return vpo_home()
 
 
 @app.command("status", cls=Command)
@@ -174,10 +170,11 @@ def status_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> int:
 
 def _configured_roots() -> list[tuple[bytes, str | None]]:
     from vpo.config.profiles import list_profiles
+    from vpo.config.settings import vpo_home
     from vpo.watch.targets import normalised
 
     out: list[tuple[bytes, str | None]] = []
-    for entry in list_profiles(resolve_home()):  # a broken profile is left out, not fatal here
+    for entry in list_profiles(vpo_home()):  # a broken profile is left out, not fatal here
         out += [(normalised(r), entry.name) for r in entry.roots]
     return out
 
@@ -187,7 +184,7 @@ def _print_status(rows: list[Any]) -> None:
 
     lines = [
         (
-            r.root,
+            shown(r.root),
             r.state,
             str(r.waiting),
             str(r.handled_24h),
@@ -199,6 +196,6 @@ def _print_status(rows: list[Any]) -> None:
     print_text(table(["ROOT", "STATE", "WAITING", "HANDLED 24H", "WATCHER", "PROFILE"], lines, right=(2, 3)))
     for r in rows:
         if r.reason:
-            print_text(f"{r.root}: {r.state}: {r.reason}")
+            print_text(f"{shown(r.root)}: {r.state}: {r.reason}")
         if r.last_error:
-            print_text(f"{r.root}: last error ({to_local_display(r.last_error_at)}): {r.last_error}")
+            print_text(f"{shown(r.root)}: last error ({to_local_display(r.last_error_at)}): {r.last_error}")

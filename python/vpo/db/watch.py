@@ -57,7 +57,7 @@ def claim(
     """Take `root` unless someone holds it; True when this call took it."""
     cur = conn.execute(
         "INSERT INTO watchers (root, profile, host, pid, token, started_at, heartbeat_at, mode) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, 'starting') ON CONFLICT (root) DO NOTHING",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, 'starting') ON CONFLICT (root) DO NOTHING",  # Mode.STARTING
         (root, profile, host, pid, token, now, now),
     )
     return cur.rowcount == 1

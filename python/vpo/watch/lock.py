@@ -23,6 +23,7 @@ from vpo.db.connection import Database, db_now, open_database
 from vpo.db.watch import Holder
 from vpo.host import hostname
 from vpo.jobs.maintenance import why_dead
+from vpo.watch.models import Mode
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +74,9 @@ class Locks:
         with self.db.transaction() as conn:
             watch_db.release(conn, self.token, roots)
 
-    def set_mode(self, root: bytes, mode: str, reason: str | None) -> None:
+    def set_mode(self, root: bytes, mode: Mode, reason: str | None) -> None:
         with self.db.transaction() as conn:
-            watch_db.set_mode(conn, root, self.token, mode, reason)
+            watch_db.set_mode(conn, root, self.token, mode.value, reason)
 
     def set_error(self, root: bytes, message: str) -> None:
         with self.db.transaction() as conn:

@@ -16,7 +16,7 @@ from vpo.scan.service import scan
 from vpo.watch.batch import settle_batch
 from vpo.watch.intake import Intake
 from vpo.watch.lock import Locks
-from vpo.watch.models import WatchRoot
+from vpo.watch.models import Mode, WatchRoot
 from vpo.watch.mounts import polling_reason, root_fs_type
 from vpo.watch.pipeline import scan_options
 from vpo.watch.poll import PollResult, poll
@@ -37,7 +37,7 @@ class RootWatch:
         self.db, self.target, self.locks, self.out, self.announce = db, target, locks, out, announce
         self.settling = Settling(target.settings.watch.settle)
         self.intake = Intake(db, target, self.settling)
-        self.mode = "starting"
+        self.mode = Mode.STARTING
         self.reason: str | None = None
         self.source: EventSource | None = None
         self.generation = 0  # tags the current source's messages
@@ -75,7 +75,9 @@ class RootWatch:
         self.target = target
         self.settling.settle = target.settings.watch.settle
         self.intake = Intake(self.db, target, self.settling)
-        if self.mode in ("events", "polling") and (self._polling_reason() is None) != (self.mode == "events"):
+        if self.mode in (Mode.EVENTS, Mode.POLLING) and (self._polling_reason() is None) != (
+            self.mode == Mode.EVENTS
+        ):
             self.stop()
             self._listen(now)
 
@@ -94,10 +96,10 @@ class RootWatch:
             self.generation += 1
             self.source = EventSource(self.path, self.out, self.generation)
             self.source.start()
-            self._set_mode("events", None)
+            self._set_mode(Mode.EVENTS, None)
             self.next_poll = INFINITY
         else:
-            self._set_mode("polling", reason)
+            self._set_mode(Mode.POLLING, reason)
             self.next_poll = now + self.target.settings.watch.poll_interval
 
     def _polling_reason(self) -> str | None:
@@ -105,24 +107,24 @@ class RootWatch:
             root_fs_type(self.path), forced=self.target.settings.watch.poll
         )
 
-    def _set_mode(self, mode: str, reason: str | None) -> None:
+    def _set_mode(self, mode: Mode, reason: str | None) -> None:
         if (mode, reason) == (self.mode, self.reason):
             return
         self.mode, self.reason = mode, reason
         self.locks.set_mode(self.path, mode, reason)
-        if mode == "polling" and reason not in self._said:
+        if mode == Mode.POLLING and reason not in self._said:
             self._said.add(reason)
             every = f"{self.target.settings.watch.poll_interval:g} s"
             log.warning("%s: polling every %s instead of file events: %s", self.target.shown, every, reason)
             self.announce(self.path, f"polling every {every} ({reason})")
-        elif mode == "events":
+        elif mode == Mode.EVENTS:
             log.info("%s: watching with file events", self.target.shown)
             self.announce(self.path, "watching with file events")
 
     # -- messages from the event source -------------------------------------------------------
 
     def on_message(self, message: Message, now: float) -> None:
-        if self.mode != "events" or message.tag != self.generation:
+        if self.mode != Mode.EVENTS or message.tag != self.generation:
             return  # late, from a source already stopped (polling or away now, or restarted)
         if isinstance(message, Changes):
             if self.intake.changes(message.changes, now):
@@ -141,7 +143,7 @@ class RootWatch:
     def wake_in(self, now: float) -> float:
         """Seconds until this root has something to do."""
         times = [self.next_check, self.next_poll, self.next_reconcile]
-        if self.mode != "away":
+        if self.mode != Mode.AWAY:
             due = self.settling.next_due(now)
             if due is not None:
                 times.append(now + due)
@@ -151,13 +153,13 @@ class RootWatch:
         if now >= self.next_check:
             self.next_check = now + CHECK_EVERY
             self._check_presence(now)
-        if self.mode == "away" or stopping():
+        if self.mode == Mode.AWAY or stopping():
             return
         if now >= self.next_reconcile:
             self.reconcile(now)
         if now >= self.next_poll:
             self.poll_now(now)
-        while not stopping() and self.mode != "away" and settle_batch(self, now):
+        while not stopping() and self.mode != Mode.AWAY and settle_batch(self, now):
             pass
 
     def reconcile(self, now: float) -> None:
@@ -178,7 +180,7 @@ class RootWatch:
 
     def poll_now(self, now: float) -> None:
         self.next_poll = (
-            now + self.target.settings.watch.poll_interval if self.mode == "polling" else INFINITY
+            now + self.target.settings.watch.poll_interval if self.mode == Mode.POLLING else INFINITY
         )
         result = self._poll()
         if result.unreadable is not None:
@@ -219,13 +221,13 @@ class RootWatch:
             return f"cannot be read ({exc.strerror or exc})"
         if empty and files_db.count_present_under(self.db.conn, self.path):
             return "is empty but the catalogue knows files under it"
-        if self.device is not None and st.st_dev != self.device and self.mode != "away":
+        if self.device is not None and st.st_dev != self.device and self.mode != Mode.AWAY:
             return "is another file system than before (mounted or unmounted)"
         return None
 
     def _check_presence(self, now: float) -> None:
         why = self.absent()
-        if self.mode == "away":
+        if self.mode == Mode.AWAY:
             # Back only when a walk finds it as the scan's unmounted guard wants it (video
             # files, or none catalogued): a reconcile scan would refuse it otherwise.
             if why is None and not self._poll().looks_unmounted:
@@ -240,10 +242,10 @@ class RootWatch:
         """Nothing is handled (nothing marked missing) until the root is back."""
         self.stop()
         self.next_poll = self.next_reconcile = INFINITY
-        if self.mode != "away":
+        if self.mode != Mode.AWAY:
             message = f"{why}; is it unmounted? Nothing is marked missing; waiting for it to come back"
             log.warning("%s %s", self.target.shown, message)
             self.announce(self.path, f"away: {why}")
         self.device = None
-        self.mode, self.reason = "away", why
-        self.locks.set_mode(self.path, "away", why)
+        self.mode, self.reason = Mode.AWAY, why
+        self.locks.set_mode(self.path, Mode.AWAY, why)

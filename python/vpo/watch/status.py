@@ -17,13 +17,16 @@ from vpo.timeutil import from_iso, to_iso
 from vpo.watch.lock import STALE
 
 DAY = timedelta(days=1)
+# States beyond the watchers' own modes (watch/models.py Mode):
+DEAD = "dead"  # its watcher is gone without letting go (the next watcher takes the root over)
+NOT_WATCHED = "not watched"  # a profile names it; no watcher holds it
 
 
 @dataclass
 class RootStatus:
     root: str
     profile: str | None
-    state: str  # starting | events | polling | away | dead (its watcher is gone) | not watched
+    state: str  # a Mode's value, DEAD or NOT_WATCHED
     reason: str | None  # why polling, away or dead
     host: str | None
     pid: int | None
@@ -53,7 +56,7 @@ def watch_status(db: Database | None, configured: list[tuple[bytes, str | None]]
             RootStatus(
                 root=os.fsdecode(root),
                 profile=profile,
-                state="not watched",
+                state=NOT_WATCHED,
                 reason=None,
                 host=None,
                 pid=None,
@@ -82,7 +85,7 @@ def _held(db: Database) -> list[RootStatus]:
             RootStatus(
                 os.fsdecode(h.root),
                 h.profile,
-                "dead" if dead else h.mode,
+                DEAD if dead else h.mode,
                 dead or h.reason,
                 h.host,
                 h.pid,

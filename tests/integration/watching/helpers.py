@@ -20,6 +20,12 @@ from integration.conftest import VPO
 
 HANG_GUARD = 90.0  # seconds: a condition that takes this long is a hang, not slowness
 SETTLE = 1.0  # watch.settle of the tests' profiles
+# A policy that drops the German audio track, and a film that has one.
+DROP_GERMAN = """schema_version: 2
+keep:
+  audio: {languages: [eng], commentary: false, min_tracks: 1}
+"""
+BILINGUAL = {"audio": [("eng", None, True, 2), ("ger", None, False, 2)]}
 
 
 def write_profile(

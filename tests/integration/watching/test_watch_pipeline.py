@@ -13,6 +13,8 @@ import pytest
 from integration.scanutil import run_vpo
 from integration.watching.conftest import Film, Start
 from integration.watching.helpers import (
+    BILINGUAL,
+    DROP_GERMAN,
     SETTLE,
     catalogued,
     copy_in,
@@ -26,12 +28,6 @@ from integration.watching.helpers import (
 )
 
 pytestmark = pytest.mark.engines
-
-DROP_GERMAN = """schema_version: 2
-keep:
-  audio: {languages: [eng], commentary: false, min_tracks: 1}
-"""
-BILINGUAL = {"audio": [("eng", None, True, 2), ("ger", None, False, 2)]}
 
 
 def _audio_languages(home: Path, file_id: int) -> list[str]:
