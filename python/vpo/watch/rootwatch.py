@@ -95,8 +95,9 @@ class RootWatch:
         if reason is None:
             self.generation += 1
             self.source = EventSource(self.path, self.out, self.generation)
-            self.source.start()
-            self._set_mode(Mode.EVENTS, None)
+            self.source.start()  # returns once events flow: the reconcile after it misses nothing
+            if self.source.alive:  # else its Stopped message (queued) says why, and it is polled
+                self._set_mode(Mode.EVENTS, None)
             self.next_poll = INFINITY
         else:
             self._set_mode(Mode.POLLING, reason)
@@ -124,7 +125,7 @@ class RootWatch:
     # -- messages from the event source -------------------------------------------------------
 
     def on_message(self, message: Message, now: float) -> None:
-        if self.mode != Mode.EVENTS or message.tag != self.generation:
+        if self.source is None or message.tag != self.generation:
             return  # late, from a source already stopped (polling or away now, or restarted)
         if isinstance(message, Changes):
             if self.intake.changes(message.changes, now):

@@ -15,12 +15,14 @@ import logging
 import os
 import queue
 import threading
+import time
 from typing import NamedTuple
 
 log = logging.getLogger(__name__)
 
 STEP_MS = 100  # watchfiles wakes this often to look at the stop event (and for new events)
 DEBOUNCE_MS = 1000  # at most this long to gather one batch
+READY_WAIT = 60.0  # seconds start() waits at most for the watches to be in place
 ADDED, MODIFIED, DELETED = 1, 2, 3  # watchfiles.Change's values
 
 
@@ -52,6 +54,23 @@ def fallback_reason(exc: BaseException) -> str:
     return f"file events failed: {text}"
 
 
+class _StopEvent:
+    """What watchfiles asks every step whether to stop. Its first question comes once the
+    watches are in place (on Linux, an inotify watch per folder of the root), which is how
+    `EventSource.start` knows that events are flowing."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.watching = threading.Event()
+
+    def set(self) -> None:
+        self.stop.set()
+
+    def is_set(self) -> bool:
+        self.watching.set()
+        return self.stop.is_set()
+
+
 class EventSource:
     """`start()` watches `root` on a thread; `stop()` ends it within a step."""
 
@@ -59,11 +78,22 @@ class EventSource:
         self.root = root
         self.tag = tag
         self._out = out
-        self._stop = threading.Event()
+        self._stop = _StopEvent()
         self._thread = threading.Thread(target=self._run, name=f"watch {os.fsdecode(root)}", daemon=True)
 
-    def start(self) -> None:
+    def start(self, wait: float = READY_WAIT) -> None:
+        """Start watching; return once events flow (or the source failed, or after `wait`
+        seconds): a scan started after that misses nothing, and does not compete for the
+        cores and the GIL with the setting up of the watches (a walk of the whole root)."""
         self._thread.start()
+        deadline = time.monotonic() + wait
+        while self._thread.is_alive() and time.monotonic() < deadline:
+            if self._stop.watching.wait(0.05):
+                return
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
@@ -94,7 +124,7 @@ class EventSource:
             force_polling=False,
             ignore_permission_denied=True,
         ):
-            if self._stop.is_set():
+            if self._stop.stop.is_set():
                 return
             changes = [(int(kind), os.fsencode(path)) for kind, path in batch]
             self._out.put(Changes(self.root, self.tag, changes))
