@@ -96,13 +96,13 @@ test-all: install lint ## Like test, plus the slow fault-injection trials and ev
 	$(MAKE) --no-print-directory test-postgresql-all
 
 # The CLI suites of the main commands again, every catalogue on a throwaway PostgreSQL
-# server: scan, apply, undo, jobs, profiles, report and transcode in `make test`; the other
+# server: scan, apply, undo, jobs, profiles, report, transcode and watch in `make test`; the other
 # command suites too in `make test-all` (together they would take the default run past
 # ten minutes on 2 cores).
 PG_SUITES = tests/integration/scanning tests/integration/test_scan_first.py \
 	tests/integration/applying tests/integration/test_undo.py tests/integration/jobs \
 	tests/integration/profiles tests/integration/transcoding tests/integration/test_report.py \
-	tests/integration/test_everyday.py
+	tests/integration/test_everyday.py tests/integration/watching
 PG_MORE_SUITES = tests/integration/test_scan_edges.py tests/integration/test_inspect.py \
 	tests/integration/test_policy_v2.py tests/integration/test_in_place.py \
 	tests/integration/test_check.py tests/integration/test_check_outputs.py \

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from vpo.cli.context import open_library, settings_for
+from vpo.cli.context import open_library, resolve_settings
+from vpo.cli.library_paths import paths_or_roots
 from vpo.cli.options import JsonOpt, ProfileOpt
 from vpo.reports.query import SORT_KEYS, STATUSES
 
@@ -22,7 +23,9 @@ def files(
     paths: Annotated[
         Optional[list[str]],
         typer.Argument(
-            metavar="[PATH]...", help="Only files at or under these paths (default: the whole catalogue)."
+            metavar="[PATH]...",
+            help="Only files at or under these paths (default: the --profile's roots, else the whole "
+            "catalogue).",
         ),
     ] = None,
     status: Annotated[
@@ -99,8 +102,9 @@ def files(
 
     if json_out and csv_out:
         raise UsageError("--json and --csv cannot be combined")
+    effective = resolve_settings(ctx, profile=profile)
     query = FilesQuery(
-        paths=paths or (),
+        paths=paths_or_roots(paths, effective, required=False),
         statuses=status or (),
         containers=container or (),
         codecs=codec or (),
@@ -118,7 +122,7 @@ def files(
         limit=limit,
     )
     flt = query.to_filter()  # a bad value is a usage error before the catalogue is opened
-    db = open_library(settings_for(ctx, profile=profile))
+    db = open_library(effective.settings)
     try:
         entries = list_files(db, flt)
     finally:

@@ -235,6 +235,38 @@ V_PG_REPORT_FUNCTIONS = """
 -- nothing to do in SQLite
 """
 
+# `vpo watch` (SPEC section 17, docs/watching.md). `watchers`: one row per watched root,
+# the lock that keeps a second watcher off it (host, pid, a random token per watcher
+# process, a heartbeat by the database's clock) and what `vpo watch status` shows (events
+# or polling and why, the last error). `watch_files`: the files a watcher saw change,
+# waiting to settle (`waiting_since` set; `size` NULL: gone), so a restarted watcher still
+# handles them, and when each was last handled (the status's "handled in the last 24 h").
+V_WATCH = """
+CREATE TABLE watchers (
+    root          BLOB PRIMARY KEY,              -- raw OS bytes, absolute
+    profile       TEXT,
+    host          TEXT NOT NULL,
+    pid           INTEGER NOT NULL,
+    token         TEXT NOT NULL,
+    started_at    TEXT NOT NULL,
+    heartbeat_at  TEXT NOT NULL,
+    mode          TEXT NOT NULL,                 -- starting, events, polling, away
+    reason        TEXT,
+    last_error    TEXT,
+    last_error_at TEXT
+);
+CREATE TABLE watch_files (
+    path          BLOB PRIMARY KEY,
+    root          BLOB NOT NULL,
+    size          INTEGER,
+    mtime_ns      INTEGER,
+    waiting_since TEXT,
+    handled_at    TEXT
+);
+CREATE INDEX watch_files_waiting ON watch_files (root, waiting_since);
+CREATE INDEX watch_files_handled ON watch_files (root, handled_at);
+"""
+
 # After V_JOB_KINDS: its rebuild of `jobs` names every column it keeps.
 MIGRATIONS: list[str] = [
     V1,
@@ -245,6 +277,7 @@ MIGRATIONS: list[str] = [
     V_JOB_KINDS,
     V_WORKERS,
     V_PG_REPORT_FUNCTIONS,
+    V_WATCH,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -21,7 +21,7 @@ from vpo.jobs.lifecycle import JobLifecycle
 from vpo.jobs.tracker import JobTracker
 from vpo.media.probe_pool import ProbeOutcome, ProbePool
 from vpo.scan import walker
-from vpo.scan.diff import BatchPlan, hash_verdict, in_scope, plan_batch, split_remaining
+from vpo.scan.diff import BatchPlan, hash_verdict, hold_back, in_scope, plan_batch, split_remaining
 from vpo.scan.models import ScanCounts, ScanOptions, ScanProgress, ScanReport
 from vpo.scan.roots import check_file_roots, normalize_roots, vanished_roots
 from vpo.scan.writer import Probed, ScanWriter, record_missing
@@ -89,6 +89,7 @@ def scan(
         counts=run.counts,
         duration_seconds=time.monotonic() - started,
         errors=run.errors,
+        held=run.held,
     )
 
 
@@ -111,6 +112,7 @@ class _ScanRun:
         self.writer = ScanWriter(db, tracker, start_ns, self.counts)
         self.pool = ProbePool(options.prober, workers=options.workers)
         self.errors: list[dict[str, str]] = []
+        self.held: list[walker.Entry] = []
         self.incremental = False
         self.queued = 0
         self.probed = 0
@@ -235,7 +237,7 @@ class _ScanRun:
         # Only files this walk looked for can have gone missing (not other extensions,
         # not files in hidden directories that were catalogued as roots of their own).
         unseen = in_scope(known, root, opts.extensions)
-        if found == 0 and any(not k.missing for k in unseen.values()):
+        if found == 0 and opts.empty_is_unmounted and any(not k.missing for k in unseen.values()):
             raise UnmountedLibraryError(
                 f"{os.fsdecode(root)} holds no video files but the library knows files under it; "
                 "is it unmounted? Nothing was marked missing",
@@ -250,6 +252,8 @@ class _ScanRun:
         deferred: list[tuple[walker.Entry, str | None, str | None]],
     ) -> None:
         self.counts.skipped += plan.skipped
+        if self.options.only is not None:
+            self.held += hold_back(plan, self.options.only)
         for entry, k in plan.returned:
             self.writer.returned(k.id, entry[0])
             self.counts.restored += 1
