@@ -292,6 +292,13 @@ class PgConnection:
             raise _mapped(exc) from exc
         return Cursor(cur)
 
+    def execute_literal(self, sql: str) -> None:
+        """A PostgreSQL statement without parameters, sent as written (migrations)."""
+        try:
+            self._conn.execute(sql)
+        except Exception as exc:
+            raise _mapped(exc) from exc
+
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Cursor:
         batch = [tuple(r) for r in rows]
         cur = self._cursor(batch, many=True)
