@@ -15,7 +15,8 @@ import engine
 
 @pytest.fixture(scope="module")
 def both() -> Iterator[tuple[Any, sqlite3.Connection]]:
-    from vpo.db.postgres import COMPAT_FUNCTIONS, PgConnection
+    from vpo.db.postgres import PgConnection
+    from vpo.db.postgres_dialect import COMPAT_FUNCTIONS
 
     pg = PgConnection(engine.cluster().new_database())
     lite = sqlite3.connect(":memory:")

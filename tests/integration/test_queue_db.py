@@ -58,8 +58,7 @@ def queue(db: Database, *paths: bytes) -> list[str]:
 
 
 def claim(db: Database, pid: int = 1, host: str = "here") -> queue_db.Claim | None:
-    with db.transaction() as conn:
-        return queue_db.claim_next(conn, pid=pid, host=host, now=now_iso())
+    return queue_db.claim(db, pid=pid, host=host)
 
 
 def status(db: Database, job_id: str) -> str:

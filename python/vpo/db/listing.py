@@ -7,11 +7,11 @@ languages the multisets of media/track_summary.py, written with the tracks.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from vpo.db.dialect import Connection
 from vpo.media.hdr import HDR_TRANSFERS
 from vpo.paths import under_range
 
@@ -133,7 +133,7 @@ def where_sql(flt: FileFilter) -> tuple[str, list[object]]:
     return " AND ".join(clauses), params
 
 
-def query_files(conn: sqlite3.Connection, flt: FileFilter) -> list[FileRow]:
+def query_files(conn: Connection, flt: FileFilter) -> list[FileRow]:
     where, params = where_sql(flt)
     column = SORT_COLUMNS[flt.sort]
     direction = "DESC" if flt.reverse else "ASC"

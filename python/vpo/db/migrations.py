@@ -8,7 +8,6 @@ appending to both; never edit one that has shipped.
 
 from __future__ import annotations
 
-import sqlite3
 from typing import TYPE_CHECKING
 
 from vpo.db.migrations_postgres import POSTGRESQL
@@ -18,44 +17,41 @@ from vpo.timeutil import now_iso
 
 if TYPE_CHECKING:
     from vpo.db.connection import Database
+    from vpo.db.dialect import Connection
 
 LATEST = len(SQLITE)
 assert len(POSTGRESQL) == LATEST, "each version has a script for each engine"
 
 
 def migrate(db: Database) -> int:
-    """Bring the schema to LATEST; refuse a database written by a newer VPO."""
-    current = db.conn.execute("PRAGMA user_version").fetchone()[0]
+    """Bring the schema to LATEST, and the engine's own objects up to date; refuse a
+    database written by a newer VPO."""
+    dialect = db.dialect
+    current = dialect.schema_version(db.conn)
     if current > LATEST:
         raise SchemaTooNewError(
             f"database {db.label} has schema version {current}, newer than this VPO "
             f"understands ({LATEST}); upgrade VPO",
             details={"path": db.label, "schema_version": current, "supported": LATEST},
         )
-    if current == LATEST:
+    if current == LATEST and not dialect.objects_outdated(db.conn):
         return current
     with db.transaction() as conn:
         # Re-read inside the write lock: another process may have migrated meanwhile.
-        current = conn.execute("PRAGMA user_version").fetchone()[0]
-        scripts = SQLITE
-        if getattr(conn, "engine", "sqlite") == "postgresql":
-            from vpo.db.postgres import COMPAT_FUNCTIONS
-
-            scripts = POSTGRESQL
-            for statement in COMPAT_FUNCTIONS:
-                conn.execute(statement)
+        current = dialect.schema_version(conn)
         for version in range(current + 1, LATEST + 1):
-            for statement in statements(scripts[version - 1]):
+            for statement in statements(dialect.migrations[version - 1]):
                 _run(conn, statement)
             conn.execute(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
                 (version, now_iso()),
             )
-            conn.execute(f"PRAGMA user_version = {version}")
+            dialect.stamp_version(conn, version)
+        dialect.upkeep(conn)
     return LATEST
 
 
-def _run(conn: sqlite3.Connection, statement: str) -> None:
+def _run(conn: Connection, statement: str) -> None:
     """One statement of a migration script, as written for its engine (on PostgreSQL not
     put through the SQLite-to-PostgreSQL translation that other statements still get)."""
     getattr(conn, "execute_literal", conn.execute)(statement)

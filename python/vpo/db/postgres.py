@@ -32,14 +32,12 @@ import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
-# pg_advisory_xact_lock key of `BEGIN IMMEDIATE`: one writer at a time, as on SQLite.
-WRITE_LOCK = 0x5650_4F57  # "VPOW"
+from vpo.db.postgres_dialect import POSTGRESQL, WRITE_LOCK, PostgresDialect
+
 SCHEMES = ("postgresql://", "postgres://")
-# The server's clock as timeutil.now_iso writes it (UTC, microseconds, Z).
-NOW_SQL = "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 
 def is_url(target: object) -> bool:
@@ -141,44 +139,6 @@ def translate(sql: str) -> str:
 _ROWID_COPY = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)\s*\(\s*rowid\s*,", re.I)
 
 
-# SQLite functions that SQL written for SQLite (and its tests) may call, defined on
-# PostgreSQL when the schema is migrated (db/migrations.py).
-COMPAT_FUNCTIONS = [
-    "CREATE OR REPLACE FUNCTION typeof(anyelement) RETURNS text LANGUAGE sql IMMUTABLE AS $f$ "
-    "SELECT CASE WHEN $1 IS NULL THEN 'null' ELSE CASE pg_typeof($1)::text "
-    "WHEN 'bytea' THEN 'blob' WHEN 'bigint' THEN 'integer' WHEN 'integer' THEN 'integer' "
-    "WHEN 'smallint' THEN 'integer' WHEN 'double precision' THEN 'real' WHEN 'text' THEN 'text' "
-    "ELSE pg_typeof($1)::text END END $f$",
-    "CREATE OR REPLACE FUNCTION ifnull(anyelement, anyelement) RETURNS anyelement LANGUAGE sql "
-    "IMMUTABLE AS $f$ SELECT coalesce($1, $2) $f$",
-    "CREATE OR REPLACE FUNCTION instr(text, text) RETURNS bigint LANGUAGE sql IMMUTABLE AS $f$ "
-    "SELECT strpos($1, $2)::bigint $f$",
-    # group_concat(value, separator): SQLite's aggregate (in the input's order), as the
-    # report's migration uses it
-    "CREATE OR REPLACE FUNCTION vpo_group_concat_step(text, text, text) RETURNS text LANGUAGE sql "
-    "IMMUTABLE AS $f$ SELECT CASE WHEN $2 IS NULL THEN $1 WHEN $1 IS NULL THEN $2 "
-    "ELSE $1 || $3 || $2 END $f$",
-    "CREATE OR REPLACE AGGREGATE group_concat(text, text) (SFUNC = vpo_group_concat_step, STYPE = text)",
-    # json_extract(json, '$.key'): the value as text (SQLite gives it its JSON type; CAST it
-    # AS INTEGER where a number is wanted, as db/reports.py does). SQLite's simple paths are
-    # SQL/JSON paths too.
-    "CREATE OR REPLACE FUNCTION json_extract(text, text) RETURNS text LANGUAGE sql IMMUTABLE "
-    "STRICT AS $f$ SELECT jsonb_path_query_first($1::jsonb, $2::jsonpath) #>> '{}' $f$",
-    # date(time, modifier...): the UTC day as YYYY-MM-DD, after SQLite's `N days` and
-    # `weekday N` modifiers (the ones VPO uses: the report's weeks); others are an error.
-    # SQLite rounds the time to the millisecond first (23:59:59.9997 is the next day).
-    "CREATE OR REPLACE FUNCTION date(text, VARIADIC text[]) RETURNS text LANGUAGE plpgsql "
-    "IMMUTABLE STRICT AS $f$ DECLARE d date := ($1::timestamp + interval '500 microseconds')::date; "
-    "m text; BEGIN "
-    "FOREACH m IN ARRAY $2 LOOP "
-    "IF m ~ '^[+-]?[0-9]+ days?$' THEN d := d + split_part(m, ' ', 1)::int; "
-    "ELSIF m ~ '^weekday [0-6]$' THEN "
-    "d := d + mod(right(m, 1)::int - extract(dow FROM d)::int + 7, 7); "
-    "ELSE RAISE EXCEPTION 'date(): unsupported modifier %', m; END IF; END LOOP; "
-    "RETURN to_char(d, 'YYYY-MM-DD'); END $f$",
-]
-
-
 # -- the connection -------------------------------------------------------------------------
 
 
@@ -238,7 +198,7 @@ class Cursor:
 class PgConnection:
     """A psycopg connection in autocommit mode with sqlite3.Connection's methods."""
 
-    engine = "postgresql"
+    dialect: ClassVar[PostgresDialect] = POSTGRESQL
 
     def __init__(self, url: str, *, connect_timeout: float = 10) -> None:
         import psycopg
@@ -307,12 +267,6 @@ class PgConnection:
         except Exception as exc:
             raise _mapped(exc) from exc
         return Cursor(cur)
-
-    def executescript(self, script: str) -> None:
-        from vpo.db.migrations import statements
-
-        for statement in statements(script):
-            self.execute(statement)
 
     def _special(self, kind: str) -> Cursor:
         cur = self._conn.cursor()

@@ -10,16 +10,16 @@ reports/summary.py adds those rows up into the report's sections.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from vpo.db.dialect import Connection
 from vpo.db.listing import scope_sql
 
 MULTISET_COLUMNS = ("audio_layouts", "audio_languages", "subtitle_languages")
 
 
-def cube(conn: sqlite3.Connection, roots: Sequence[bytes]) -> list[tuple[Any, ...]]:
+def cube(conn: Connection, roots: Sequence[bytes]) -> list[tuple[Any, ...]]:
     """(status, container, video codec, width, height, transfer, files, bytes)."""
     where, params = scope_sql(roots)
     return conn.execute(
@@ -30,9 +30,7 @@ def cube(conn: sqlite3.Connection, roots: Sequence[bytes]) -> list[tuple[Any, ..
     ).fetchall()
 
 
-def multisets(
-    conn: sqlite3.Connection, column: str, roots: Sequence[bytes]
-) -> list[tuple[str | None, int, int]]:
+def multisets(conn: Connection, column: str, roots: Sequence[bytes]) -> list[tuple[str | None, int, int]]:
     """(multiset, files, bytes) of the readable files, by one of MULTISET_COLUMNS."""
     if column not in MULTISET_COLUMNS:
         raise ValueError(column)
@@ -44,9 +42,7 @@ def multisets(
     ).fetchall()
 
 
-def problems(
-    conn: sqlite3.Connection, status: str, roots: Sequence[bytes]
-) -> list[tuple[bytes, int, str | None]]:
+def problems(conn: Connection, status: str, roots: Sequence[bytes]) -> list[tuple[bytes, int, str | None]]:
     """(path, size, scan_error or missing_since) of the files with this status, by path."""
     column = "scan_error" if status == "error" else "missing_since"
     where, params = scope_sql(roots)
@@ -58,7 +54,7 @@ def problems(
     ).fetchall()
 
 
-def largest(conn: sqlite3.Connection, roots: Sequence[bytes], limit: int) -> list[tuple[Any, ...]]:
+def largest(conn: Connection, roots: Sequence[bytes], limit: int) -> list[tuple[Any, ...]]:
     """(path, size, container, video codec, width, height, transfer), largest first."""
     where, params = scope_sql(roots)
     return conn.execute(
@@ -68,7 +64,7 @@ def largest(conn: sqlite3.Connection, roots: Sequence[bytes], limit: int) -> lis
     ).fetchall()
 
 
-def transcode_savings(conn: sqlite3.Connection, roots: Sequence[bytes]) -> tuple[int, int, int]:
+def transcode_savings(conn: Connection, roots: Sequence[bytes]) -> tuple[int, int, int]:
     """(files, bytes before, bytes after) of every file a transcode job replaced, from the
     sizes the job recorded (transcode/job_run.py); at or under `roots` when given."""
     where, params = scope_sql(roots, "jf.path")
@@ -81,7 +77,7 @@ def transcode_savings(conn: sqlite3.Connection, roots: Sequence[bytes]) -> tuple
     return int(row[0]), int(row[1]), int(row[2])
 
 
-def jobs_per_week(conn: sqlite3.Connection, roots: Sequence[bytes]) -> list[tuple[str, str, int]]:
+def jobs_per_week(conn: Connection, roots: Sequence[bytes]) -> list[tuple[str, str, int]]:
     """(Monday of the week, UTC, as YYYY-MM-DD; job type; jobs created that week). With
     `roots`: only jobs that recorded a file at or under them."""
     where, params = "TRUE", list[bytes]()

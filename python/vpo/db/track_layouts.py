@@ -4,11 +4,11 @@ one query per batch of files, each file's tracks as one value that equal layouts
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Hashable, Sequence
 from typing import Any
 
 from vpo.db.connection import chunks
+from vpo.db.dialect import Connection
 from vpo.media.models import Track
 
 _TRACK_COLUMNS = (
@@ -16,7 +16,7 @@ _TRACK_COLUMNS = (
 )
 
 
-def track_layouts_for(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, Hashable]:
+def track_layouts_for(conn: Connection, ids: Sequence[int]) -> dict[int, Hashable]:
     """The tracks of many files at once, in batches: what apply reads for a whole library
     without one query per file. Each file's tracks come as one value, equal for equal
     layouts (apply plans a layout once); `layout_rows` gives its rows, `track_from_row` a

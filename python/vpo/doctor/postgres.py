@@ -11,6 +11,7 @@ from vpo.doctor.checks import Check
 def postgres_check(url: str) -> Check:
     """Read-only, as for SQLite: connects, reads the schema version and counts; never
     migrates. The URL is shown without its password."""
+    from vpo.db.health import counts, health
     from vpo.db.migrations import LATEST
     from vpo.db.postgres import PgConnection, is_url, redact
 
@@ -23,8 +24,7 @@ def postgres_check(url: str) -> Check:
     except sqlite3.Error as exc:
         return Check("database", False, f"{label}: cannot connect: {_clean(exc, url)}", data)
     try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        server = conn.execute("SHOW server_version").fetchone()[0]
+        version, _, server = health(conn)
         data.update(schema_version=version, server_version=server)
         if version > LATEST:
             return Check(
@@ -37,8 +37,7 @@ def postgres_check(url: str) -> Check:
             return Check(
                 "database", True, f"{label}: PostgreSQL {server}, empty (created on first use)", data
             )
-        files = conn.execute("SELECT count(*) FROM files").fetchone()[0]
-        jobs = conn.execute("SELECT count(*) FROM jobs").fetchone()[0]
+        files, jobs = counts(conn)
     except sqlite3.Error as exc:
         return Check("database", False, f"{label}: {_clean(exc, url)} (is it a VPO database?)", data)
     finally:
