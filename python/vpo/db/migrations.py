@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 
 from vpo.db.migrations_postgres import POSTGRESQL
 from vpo.db.migrations_sqlite import SQLITE
+from vpo.db.sqltext import parts
 from vpo.errors import SchemaTooNewError
 from vpo.timeutil import now_iso
 
 if TYPE_CHECKING:
     from vpo.db.connection import Database
-    from vpo.db.dialect import Connection
 
 LATEST = len(SQLITE)
 assert len(POSTGRESQL) == LATEST, "each version has a script for each engine"
@@ -41,7 +41,7 @@ def migrate(db: Database) -> int:
         current = dialect.schema_version(conn)
         for version in range(current + 1, LATEST + 1):
             for statement in statements(dialect.migrations[version - 1]):
-                _run(conn, statement)
+                conn.execute(statement)
             conn.execute(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
                 (version, now_iso()),
@@ -51,51 +51,21 @@ def migrate(db: Database) -> int:
     return LATEST
 
 
-def _run(conn: Connection, statement: str) -> None:
-    """One statement of a migration script, as written for its engine (on PostgreSQL not
-    put through the SQLite-to-PostgreSQL translation that other statements still get)."""
-    getattr(conn, "execute_literal", conn.execute)(statement)
-
-
 def statements(script: str) -> list[str]:
     """The statements of a SQL script, without comments: split on each `;` outside a string
-    literal ('a;b'), a quoted identifier ("a;b") and a comment (`--` to the line's end,
-    `/* */`). Our migrations hold no triggers, whose bodies would hold inner semicolons."""
+    literal ('a;b'), a quoted identifier ("a;b") and a comment (db/sqltext.py). Our
+    migrations hold no triggers or function bodies, which would hold inner semicolons."""
     found: list[str] = []
     current: list[str] = []
-    i, n = 0, len(script)
-    while i < n:
-        ch = script[i]
-        if ch in "'\"":
-            end = _closing_quote(script, i)
-            current.append(script[i:end])
-            i = end
-        elif script.startswith("--", i):
-            newline = script.find("\n", i)
-            i = n if newline < 0 else newline
-        elif script.startswith("/*", i):
-            close = script.find("*/", i + 2)
-            i = n if close < 0 else close + 2
-        elif ch == ";":
+    for part in parts(script):
+        if not part.code:
+            if not part.text.startswith(("--", "/*")):  # a literal or a quoted name
+                current.append(part.text)
+            continue
+        first, *rest = part.text.split(";")
+        current.append(first)
+        for piece in rest:
             found.append("".join(current))
-            current = []
-            i += 1
-        else:
-            current.append(ch)
-            i += 1
+            current = [piece]
     found.append("".join(current))
     return [s.strip() for s in found if s.strip()]
-
-
-def _closing_quote(script: str, start: int) -> int:
-    """The index just past the literal opened at `start`; a doubled quote ('it''s') is part of it."""
-    quote = script[start]
-    i = start + 1
-    while True:
-        end = script.find(quote, i)
-        if end < 0:
-            return len(script)
-        if script.startswith(quote * 2, end):
-            i = end + 2
-            continue
-        return end + 1

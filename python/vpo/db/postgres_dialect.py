@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from vpo.db.dialect import Connection, Dialect, Table
+from vpo.db.migrations_postgres import FUNCTIONS, RETIRED_FUNCTIONS
 from vpo.db.migrations_postgres import POSTGRESQL as SCRIPTS
 
 # pg_advisory_xact_lock keys: the write lock (one writer at a time, as on SQLite), and the
@@ -68,10 +69,21 @@ class PostgresDialect(Dialect):
         pass  # the version is schema_migrations' highest
 
     def objects_outdated(self, conn: Connection) -> bool:
-        return False
+        """Is a function missing, or a retired one still there? (One query per open.)"""
+        return bool(
+            conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM unnest(CAST(? AS text[])) AS f (sig) "
+                "WHERE to_regprocedure(f.sig) IS NULL) "
+                "OR EXISTS (SELECT 1 FROM unnest(CAST(? AS text[])) AS f (sig) "
+                "WHERE to_regprocedure(f.sig) IS NOT NULL)",
+                (list(FUNCTIONS), list(RETIRED_FUNCTIONS)),
+            ).fetchone()[0]
+        )
 
     def upkeep(self, conn: Connection) -> None:
-        for statement in COMPAT_FUNCTIONS:
+        for signature in RETIRED_FUNCTIONS:
+            conn.execute(f"DROP ROUTINE IF EXISTS {signature}")
+        for statement in FUNCTIONS.values():
             conn.execute(statement)
 
     def not_indexed(self, column: str) -> str:
@@ -150,44 +162,6 @@ class PostgresDialect(Dialect):
 
     def describe_schema(self, conn: Connection) -> list[str]:
         return sorted(row[0] for query in _DESCRIBE for row in conn.execute(query))
-
-
-# SQLite functions that SQL written for SQLite (and its tests) may call, defined on
-# PostgreSQL when the schema is migrated (db/migrations.py).
-COMPAT_FUNCTIONS = [
-    "CREATE OR REPLACE FUNCTION typeof(anyelement) RETURNS text LANGUAGE sql IMMUTABLE AS $f$ "
-    "SELECT CASE WHEN $1 IS NULL THEN 'null' ELSE CASE pg_typeof($1)::text "
-    "WHEN 'bytea' THEN 'blob' WHEN 'bigint' THEN 'integer' WHEN 'integer' THEN 'integer' "
-    "WHEN 'smallint' THEN 'integer' WHEN 'double precision' THEN 'real' WHEN 'text' THEN 'text' "
-    "ELSE pg_typeof($1)::text END END $f$",
-    "CREATE OR REPLACE FUNCTION ifnull(anyelement, anyelement) RETURNS anyelement LANGUAGE sql "
-    "IMMUTABLE AS $f$ SELECT coalesce($1, $2) $f$",
-    "CREATE OR REPLACE FUNCTION instr(text, text) RETURNS bigint LANGUAGE sql IMMUTABLE AS $f$ "
-    "SELECT strpos($1, $2)::bigint $f$",
-    # group_concat(value, separator): SQLite's aggregate (in the input's order), as the
-    # report's migration uses it
-    "CREATE OR REPLACE FUNCTION vpo_group_concat_step(text, text, text) RETURNS text LANGUAGE sql "
-    "IMMUTABLE AS $f$ SELECT CASE WHEN $2 IS NULL THEN $1 WHEN $1 IS NULL THEN $2 "
-    "ELSE $1 || $3 || $2 END $f$",
-    "CREATE OR REPLACE AGGREGATE group_concat(text, text) (SFUNC = vpo_group_concat_step, STYPE = text)",
-    # json_extract(json, '$.key'): the value as text (SQLite gives it its JSON type; CAST it
-    # AS INTEGER where a number is wanted, as db/reports.py does). SQLite's simple paths are
-    # SQL/JSON paths too.
-    "CREATE OR REPLACE FUNCTION json_extract(text, text) RETURNS text LANGUAGE sql IMMUTABLE "
-    "STRICT AS $f$ SELECT jsonb_path_query_first($1::jsonb, $2::jsonpath) #>> '{}' $f$",
-    # date(time, modifier...): the UTC day as YYYY-MM-DD, after SQLite's `N days` and
-    # `weekday N` modifiers (the ones VPO uses: the report's weeks); others are an error.
-    # SQLite rounds the time to the millisecond first (23:59:59.9997 is the next day).
-    "CREATE OR REPLACE FUNCTION date(text, VARIADIC text[]) RETURNS text LANGUAGE plpgsql "
-    "IMMUTABLE STRICT AS $f$ DECLARE d date := ($1::timestamp + interval '500 microseconds')::date; "
-    "m text; BEGIN "
-    "FOREACH m IN ARRAY $2 LOOP "
-    "IF m ~ '^[+-]?[0-9]+ days?$' THEN d := d + split_part(m, ' ', 1)::int; "
-    "ELSIF m ~ '^weekday [0-6]$' THEN "
-    "d := d + mod(right(m, 1)::int - extract(dow FROM d)::int + 7, 7); "
-    "ELSE RAISE EXCEPTION 'date(): unsupported modifier %', m; END IF; END LOOP; "
-    "RETURN to_char(d, 'YYYY-MM-DD'); END $f$",
-]
 
 
 POSTGRESQL = PostgresDialect()

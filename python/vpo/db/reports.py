@@ -1,4 +1,4 @@
-"""SQL of `vpo report`: counts and sums over the catalogue, computed by SQLite.
+"""SQL of `vpo report`: counts and sums over the catalogue, computed by the database.
 
 Every grouping reads the `files` rows alone (their track summary columns, see
 media/track_summary.py), never joining `tracks`, and comes back as a few hundred rows at
@@ -47,9 +47,10 @@ def problems(conn: Connection, status: str, roots: Sequence[bytes]) -> list[tupl
     column = "scan_error" if status == "error" else "missing_since"
     where, params = scope_sql(roots)
     return conn.execute(
-        # `+path`: find the few through the status index and sort them, rather than walk
-        # every path in order looking for them (which SQLite would otherwise choose).
-        f"SELECT path, size, {column} FROM files f WHERE scan_status = ? AND {where} ORDER BY +path",
+        # Not by the path index: find the few through the status index and sort them, rather
+        # than walk every path in order looking for them (which SQLite would otherwise choose).
+        f"SELECT path, size, {column} FROM files f WHERE scan_status = ? AND {where} "
+        f"ORDER BY {conn.dialect.not_indexed('path')}",
         (status, *params),
     ).fetchall()
 
@@ -68,9 +69,9 @@ def transcode_savings(conn: Connection, roots: Sequence[bytes]) -> tuple[int, in
     """(files, bytes before, bytes after) of every file a transcode job replaced, from the
     sizes the job recorded (transcode/job_run.py); at or under `roots` when given."""
     where, params = scope_sql(roots, "jf.path")
+    before, after = (conn.dialect.json_integer("jf.details", key) for key in ("size_before", "size_after"))
     row = conn.execute(
-        "SELECT count(*), coalesce(sum(CAST(json_extract(jf.details, '$.size_before') AS INTEGER)), 0), "
-        "coalesce(sum(CAST(json_extract(jf.details, '$.size_after') AS INTEGER)), 0) FROM job_files jf "
+        f"SELECT count(*), coalesce(sum({before}), 0), coalesce(sum({after}), 0) FROM job_files jf "
         f"WHERE jf.outcome = 'transcoded' AND {where}",
         params,
     ).fetchone()
@@ -85,7 +86,7 @@ def jobs_per_week(conn: Connection, roots: Sequence[bytes]) -> list[tuple[str, s
         scope, params = scope_sql(roots, "jf.path")
         where = f"EXISTS (SELECT 1 FROM job_files jf WHERE jf.job_id = j.id AND {scope})"
     return conn.execute(
-        "SELECT date(j.created_at, '-6 days', 'weekday 1') AS week, j.type, count(*) FROM jobs j "
+        f"SELECT {conn.dialect.week_of('j.created_at')} AS week, j.type, count(*) FROM jobs j "
         f"WHERE {where} GROUP BY week, j.type ORDER BY week, j.type",
         params,
     ).fetchall()
