@@ -174,13 +174,13 @@ def test_errors_of_every_cursor_operation_are_sqlite3_errors(pg: Any) -> None:
 
 # What earlier VPOs defined in every PostgreSQL catalogue so that SQLite's SQL ran unchanged.
 OLD_FUNCTIONS = [
-    "CREATE FUNCTION typeof(anyelement) RETURNS text LANGUAGE sql AS $f$ SELECT 'x' $f$",
-    "CREATE FUNCTION ifnull(anyelement, anyelement) RETURNS anyelement LANGUAGE sql AS $f$ SELECT $1 $f$",
-    "CREATE FUNCTION instr(text, text) RETURNS bigint LANGUAGE sql AS $f$ SELECT 0::bigint $f$",
-    "CREATE FUNCTION vpo_group_concat_step(text, text, text) RETURNS text LANGUAGE sql AS $f$ SELECT $1 $f$",
-    "CREATE AGGREGATE group_concat(text, text) (SFUNC = vpo_group_concat_step, STYPE = text)",
-    "CREATE FUNCTION json_extract(text, text) RETURNS text LANGUAGE sql AS $f$ SELECT $1 $f$",
-    "CREATE FUNCTION date(text, VARIADIC text[]) RETURNS text LANGUAGE sql AS $f$ SELECT $1 $f$",
+    "CREATE OR REPLACE FUNCTION typeof(anyelement) RETURNS text LANGUAGE sql AS $f$ SELECT 'x' $f$",
+    "CREATE OR REPLACE FUNCTION ifnull(anyelement, anyelement) RETURNS anyelement LANGUAGE sql AS $f$ SELECT $1 $f$",
+    "CREATE OR REPLACE FUNCTION instr(text, text) RETURNS bigint LANGUAGE sql AS $f$ SELECT 0::bigint $f$",
+    "CREATE OR REPLACE FUNCTION vpo_group_concat_step(text, text, text) RETURNS text LANGUAGE sql AS $f$ SELECT $1 $f$",
+    "CREATE OR REPLACE AGGREGATE group_concat(text, text) (SFUNC = vpo_group_concat_step, STYPE = text)",
+    "CREATE OR REPLACE FUNCTION json_extract(text, text) RETURNS text LANGUAGE sql AS $f$ SELECT $1 $f$",
+    "CREATE OR REPLACE FUNCTION date(text, VARIADIC text[]) RETURNS text LANGUAGE sql AS $f$ SELECT $1 $f$",
 ]
 
 
