@@ -24,8 +24,8 @@ def postgres_check(url: str) -> Check:
     except sqlite3.Error as exc:
         return Check("database", False, f"{label}: cannot connect: {_clean(exc, url)}", data)
     try:
-        version, _, server = health(conn)
-        data.update(schema_version=version, server_version=server)
+        version, integrity, server = health(conn)
+        data.update(schema_version=version, integrity=integrity, server_version=server)
         if version > LATEST:
             return Check(
                 "database",
