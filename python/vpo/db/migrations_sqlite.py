@@ -220,9 +220,9 @@ ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX jobs_queue ON jobs (status, type, created_at, id);
 """
 
-# No schema change. On PostgreSQL every migration (re)installs the SQLite functions VPO's
-# SQL relies on (db/postgres.py COMPAT_FUNCTIONS); this one brings `json_extract` and
-# `date(t, modifier)`, which `vpo report` needs, to databases created before them.
+# No schema change on either engine: on PostgreSQL this version brought look-alikes of
+# SQLite's functions, since retired (db/migrations_postgres.py). Kept so that the numbers
+# agree: a catalogue at version 8 is the same schema on both engines.
 V_PG_REPORT_FUNCTIONS = """
 -- nothing to do in SQLite
 """
