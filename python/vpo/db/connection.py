@@ -82,10 +82,11 @@ def open_database(target: Path | str) -> Database:
     """Open (creating if needed) and migrate. Every engine failure becomes a DatabaseError.
 
     `target`: the SQLite file, or a postgresql:// URL (Settings.database_target)."""
-    from vpo.db.postgres import is_url
+    if isinstance(target, str):
+        from vpo.db.postgres import is_url  # not imported for a SQLite file
 
-    if isinstance(target, str) and is_url(target):
-        return _open_postgres(target)
+        if is_url(target):
+            return _open_postgres(target)
     path = Path(target)
     db = Database(sqlite_dialect.connect(path), path)
     _prepare(db, details={"path": str(path)})
