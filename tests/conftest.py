@@ -115,6 +115,16 @@ def damaged_media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]
     return damaged.build_damaged(tmp_path_factory.mktemp("damaged"))  # type: ignore[return-value]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests about the SQLite file itself (`sqlite_only`) are skipped in a PostgreSQL run,
+    whichever folder they are in."""
+    if engine.RUN_ENGINE != "sqlite":
+        skip = pytest.mark.skip(reason="about the SQLite file itself (VPO_TEST_ENGINE=postgresql)")
+        for item in items:
+            if item.get_closest_marker("sqlite_only"):
+                item.add_marker(skip)
+
+
 @pytest.fixture
 def db_engine(request: pytest.FixtureRequest) -> str:
     """The engine of this test's catalogue: its parameter (`@pytest.mark.engines`, or a

@@ -5,11 +5,11 @@ Times are written by the caller, from `db.connection.db_now` (the database's clo
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from vpo.db.connection import chunks
+from vpo.db.dialect import Connection
 
 
 class Holder(NamedTuple):
@@ -42,17 +42,17 @@ _HOLDER = (
 )
 
 
-def holders(conn: sqlite3.Connection) -> list[Holder]:
+def holders(conn: Connection) -> list[Holder]:
     return [Holder(bytes(r[0]), *r[1:]) for r in conn.execute(_HOLDER + " ORDER BY root")]
 
 
-def holder(conn: sqlite3.Connection, root: bytes) -> Holder | None:
+def holder(conn: Connection, root: bytes) -> Holder | None:
     row = conn.execute(_HOLDER + " WHERE root = ?", (root,)).fetchone()
     return Holder(bytes(row[0]), *row[1:]) if row else None
 
 
 def claim(
-    conn: sqlite3.Connection, root: bytes, *, profile: str | None, host: str, pid: int, token: str, now: str
+    conn: Connection, root: bytes, *, profile: str | None, host: str, pid: int, token: str, now: str
 ) -> bool:
     """Take `root` unless someone holds it; True when this call took it."""
     cur = conn.execute(
@@ -63,12 +63,12 @@ def claim(
     return cur.rowcount == 1
 
 
-def evict(conn: sqlite3.Connection, root: bytes, token: str) -> bool:
+def evict(conn: Connection, root: bytes, token: str) -> bool:
     """Remove a dead holder's row (only if it is still that holder's)."""
     return conn.execute("DELETE FROM watchers WHERE root = ? AND token = ?", (root, token)).rowcount == 1
 
 
-def release(conn: sqlite3.Connection, token: str, roots: Sequence[bytes] | None = None) -> None:
+def release(conn: Connection, token: str, roots: Sequence[bytes] | None = None) -> None:
     """This watcher lets go of `roots` (all of its roots when None)."""
     if roots is None:
         conn.execute("DELETE FROM watchers WHERE token = ?", (token,))
@@ -78,19 +78,19 @@ def release(conn: sqlite3.Connection, token: str, roots: Sequence[bytes] | None 
         conn.execute(f"DELETE FROM watchers WHERE token = ? AND root IN ({marks})", (token, *chunk))
 
 
-def beat(conn: sqlite3.Connection, token: str, now: str) -> list[bytes]:
+def beat(conn: Connection, token: str, now: str) -> list[bytes]:
     """Heartbeat of every root this watcher holds; returns the roots it still holds."""
     conn.execute("UPDATE watchers SET heartbeat_at = ? WHERE token = ?", (now, token))
     return [bytes(r[0]) for r in conn.execute("SELECT root FROM watchers WHERE token = ?", (token,))]
 
 
-def set_mode(conn: sqlite3.Connection, root: bytes, token: str, mode: str, reason: str | None) -> None:
+def set_mode(conn: Connection, root: bytes, token: str, mode: str, reason: str | None) -> None:
     conn.execute(
         "UPDATE watchers SET mode = ?, reason = ? WHERE root = ? AND token = ?", (mode, reason, root, token)
     )
 
 
-def set_error(conn: sqlite3.Connection, root: bytes, token: str, message: str, now: str) -> None:
+def set_error(conn: Connection, root: bytes, token: str, message: str, now: str) -> None:
     conn.execute(
         "UPDATE watchers SET last_error = ?, last_error_at = ? WHERE root = ? AND token = ?",
         (message, now, root, token),
@@ -100,7 +100,7 @@ def set_error(conn: sqlite3.Connection, root: bytes, token: str, message: str, n
 # -- watch_files -----------------------------------------------------------------------------
 
 
-def wait(conn: sqlite3.Connection, root: bytes, rows: Iterable[Waiting], now: str) -> None:
+def wait(conn: Connection, root: bytes, rows: Iterable[Waiting], now: str) -> None:
     """Files seen changing (or gone): waiting from now, or still waiting since earlier."""
     conn.executemany(
         "INSERT INTO watch_files (path, root, size, mtime_ns, waiting_since) VALUES (?, ?, ?, ?, ?) "
@@ -111,7 +111,7 @@ def wait(conn: sqlite3.Connection, root: bytes, rows: Iterable[Waiting], now: st
     )
 
 
-def waiting(conn: sqlite3.Connection, root: bytes) -> list[Waiting]:
+def waiting(conn: Connection, root: bytes) -> list[Waiting]:
     """What still waits under `root` (what a watcher that stopped left to settle)."""
     rows = conn.execute(
         "SELECT path, size, mtime_ns FROM watch_files WHERE root = ? AND waiting_since IS NOT NULL",
@@ -120,7 +120,7 @@ def waiting(conn: sqlite3.Connection, root: bytes) -> list[Waiting]:
     return [Waiting(bytes(r[0]), r[1], r[2]) for r in rows]
 
 
-def handled(conn: sqlite3.Connection, paths: Sequence[bytes], now: str) -> None:
+def handled(conn: Connection, paths: Sequence[bytes], now: str) -> None:
     """These were handled (catalogued, applied): no longer waiting."""
     for chunk in chunks(list(paths)):
         marks = ",".join("?" * len(chunk))
@@ -130,7 +130,7 @@ def handled(conn: sqlite3.Connection, paths: Sequence[bytes], now: str) -> None:
         )
 
 
-def dropped(conn: sqlite3.Connection, paths: Sequence[bytes]) -> None:
+def dropped(conn: Connection, paths: Sequence[bytes]) -> None:
     """These needed nothing (unchanged since catalogued, a temporary file gone): no longer
     waiting; forgotten unless they were handled before."""
     for chunk in chunks(list(paths)):
@@ -139,7 +139,7 @@ def dropped(conn: sqlite3.Connection, paths: Sequence[bytes]) -> None:
         conn.execute(f"UPDATE watch_files SET waiting_since = NULL WHERE path IN ({marks})", chunk)
 
 
-def forget_handled(conn: sqlite3.Connection, cutoff: str) -> None:
+def forget_handled(conn: Connection, cutoff: str) -> None:
     """Rows that wait for nothing and were handled before `cutoff` (older than the status shows)."""
     conn.execute(
         "DELETE FROM watch_files WHERE waiting_since IS NULL AND (handled_at IS NULL OR handled_at < ?)",
@@ -147,7 +147,7 @@ def forget_handled(conn: sqlite3.Connection, cutoff: str) -> None:
     )
 
 
-def counts(conn: sqlite3.Connection, root: bytes, since: str) -> tuple[int, int]:
+def counts(conn: Connection, root: bytes, since: str) -> tuple[int, int]:
     """(files waiting, files handled since `since`) under `root`."""
     row = conn.execute(
         "SELECT "

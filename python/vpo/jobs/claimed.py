@@ -10,12 +10,12 @@ put back, or found cancelled by someone else), it is `finished`: nothing more is
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
 from vpo.catalogue import JobStatus
 from vpo.db import queue as queue_db
 from vpo.db.connection import Database, db_now
+from vpo.db.dialect import Connection
 from vpo.jobs.tracker import failure
 
 STOPPED = "worker stopped before finishing; requeued"
@@ -43,7 +43,7 @@ class ClaimedJob:
         self._finished = self._finished or not alive
         return alive
 
-    def still_mine(self, conn: sqlite3.Connection) -> bool:
+    def still_mine(self, conn: Connection) -> bool:
         """Inside the caller's transaction: has nobody cancelled the job?"""
         mine = queue_db.still_mine(conn, self.claim)
         self._finished = self._finished or not mine
@@ -51,7 +51,7 @@ class ClaimedJob:
 
     def finish_in(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         status: JobStatus,
         summary: dict[str, Any] | None,
         *,
@@ -90,7 +90,7 @@ class ClaimedJob:
 
     def _end(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         status: JobStatus,
         summary: dict[str, Any] | None,
         *,

@@ -14,10 +14,10 @@ that renames it, and an apply keeps the size and fingerprint in its job's histor
 from __future__ import annotations
 
 import os
-import sqlite3
 from typing import NamedTuple
 
 from vpo.db import files as files_db
+from vpo.db.dialect import Connection
 from vpo.media.models import ProbeResult
 from vpo.timeutil import now_iso
 
@@ -44,7 +44,7 @@ def measure(path: bytes) -> Written:
 
 
 def update_catalogue(
-    conn: sqlite3.Connection, file_id: int, path: bytes, written: Written, result: ProbeResult
+    conn: Connection, file_id: int, path: bytes, written: Written, result: ProbeResult
 ) -> None:
     """The row of `file_id` now describes `written` at `path` with the tracks of `result`
     (racy, so the next scan looks at it once more; see db/files.py)."""

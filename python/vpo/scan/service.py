@@ -132,7 +132,7 @@ class _ScanRun:
         # Plain incremental scans let the walker itself drop files equal to their trusted
         # catalogue row; Python then sees only the rest (and loads only those rows).
         filtering = self.incremental and not self.options.verify_hash
-        if filtering and self.db.engine != "sqlite":
+        if filtering and not self.db.dialect.walker_reads_catalogue:
             # The walker reads a SQLite file only: with the catalogue on PostgreSQL every
             # entry comes back and Python compares it (bench/postgres.py measures the cost).
             filtering = False

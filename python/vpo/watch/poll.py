@@ -43,7 +43,7 @@ def poll(
     """What under `folder` differs from the catalogue (size or mtime, new, back from
     missing), and which catalogued files are gone. `wanted` filters the changed paths."""
     trusted = None
-    if db.engine == "sqlite" and db.path is not None and walker.can_read_catalogue():
+    if db.dialect.walker_reads_catalogue and db.path is not None and walker.can_read_catalogue():
         sql, params = files_db.trusted_query(folder)
         trusted = walker.Trusted(str(db.path), sql, params)
     known = files_db.load_known(db.conn, folder, untrusted_only=trusted is not None)
