@@ -37,6 +37,46 @@ CONVERTED_CODECS = {"mov_text": "subrip"}
 def evaluate_v2(
     tracks: Sequence[Track], policy: PolicyV2, *, container: str | None, paths: tuple[str, ...] = ()
 ) -> Plan:
+    """The plan; when the original language was read off the first audio track and the
+    plan leaves another first audio track (the untagged one removed, say), the plan is made
+    again with what the next evaluation will read there, so that a second apply plans
+    nothing (at most twice more: each pass can only keep a track the last one kept)."""
+    plan = _evaluate(tracks, policy, container=container, paths=paths, assumed=None)
+    for _ in range(2):
+        if plan.original_source is None or plan.original_source.startswith("rule "):
+            break
+        after = _original_after(plan, policy)
+        if after is None or identity(after[0] or UNDETERMINED) == identity(
+            plan.original_language or UNDETERMINED
+        ):
+            break
+        plan = _evaluate(tracks, policy, container=container, paths=paths, assumed=after)
+    return plan
+
+
+def _original_after(plan: Plan, policy: PolicyV2) -> tuple[str | None, int] | None:
+    """(the original language the next evaluation reads off the planned layout, the
+    current index of the track it reads it from); None when no audio track stays."""
+    patterns = regexes(tuple(policy.commentary_patterns))
+    for position, t in enumerate(plan.final):
+        if t.type != "audio" or (t.title and any(p.search(t.title) for p in patterns)):
+            continue
+        code = t.language
+        untagged = policy.labels.untagged_audio
+        if identity(code) == UNDETERMINED and untagged not in (None, ORIGINAL):
+            code = untagged
+        return (None if identity(code) == UNDETERMINED else code), plan.order[position]
+    return None
+
+
+def _evaluate(
+    tracks: Sequence[Track],
+    policy: PolicyV2,
+    *,
+    container: str | None,
+    paths: tuple[str, ...],
+    assumed: tuple[str | None, int] | None,
+) -> Plan:
     patterns = regexes(tuple(policy.commentary_patterns))
 
     def commentary_of(ts: Sequence[Track]) -> frozenset[int]:
@@ -73,7 +113,16 @@ def evaluate_v2(
     # the original language: a rule's set, else the first audio track's, as catalogued
     pinned = carrier = None
     from_rule = original is not None
-    if not from_rule:
+    if not from_rule and assumed is not None:
+        # the first audio track the plan leaves (see evaluate_v2)
+        original, carrier = assumed
+        source = (
+            f"the first audio track that stays (track {carrier})"
+            if original is not None
+            else f"unknown: the first audio track that stays (track {carrier}) is untagged"
+        )
+        pinned = carrier if policy.uses_original() else None
+    elif not from_rule:
         first = next((t for t in tracks if t.type == "audio" and t.index not in facts.commentary), None)
         if first is None:
             source = "unknown: no audio track"
