@@ -95,25 +95,24 @@ test-all: install lint ## Like test, plus the slow fault-injection trials and ev
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 	$(MAKE) --no-print-directory test-postgresql-all
 
-# The CLI suites of the main commands again, every catalogue on a throwaway PostgreSQL
-# server: scan, apply, undo, jobs, profiles, report and transcode in `make test`; the other
-# command suites too in `make test-all` (together they would take the default run past
-# ten minutes on 2 cores).
+# The CLI suites again, every catalogue on a throwaway PostgreSQL server. `make test`: the
+# main commands' (scan, apply, undo, jobs, profiles, report, transcode, watch; all of them
+# would take the default run past ten minutes on 2 cores). `make test-all`: every suite that
+# uses the catalogue; the few tests about the SQLite file itself are marked `sqlite_only` and
+# skipped there.
 PG_SUITES = tests/integration/scanning tests/integration/test_scan_first.py \
 	tests/integration/applying tests/integration/test_undo.py tests/integration/jobs \
 	tests/integration/profiles tests/integration/transcoding tests/integration/test_report.py \
-	tests/integration/test_everyday.py
-PG_MORE_SUITES = tests/integration/test_scan_edges.py tests/integration/test_inspect.py \
-	tests/integration/test_policy_v2.py tests/integration/test_in_place.py \
-	tests/integration/test_check.py tests/integration/test_check_outputs.py \
-	tests/integration/test_files.py tests/integration/test_logging.py tests/integration/test_progress.py
+	tests/integration/test_everyday.py tests/integration/watching
+PG_ALL_SUITES = tests/integration tests/security tests/fault \
+	tests/properties/test_file_names.py tests/properties/test_since_and_ids.py
 .PHONY: test-postgresql
 test-postgresql: install ## The main commands' CLI tests with the catalogue on PostgreSQL (part of make test; docs/several-hosts.md)
 	VPO_TEST_ENGINE=postgresql $(BIN)/python -m pytest -q -m "not slow" -n $(TEST_WORKERS) $(PG_SUITES)
 
 .PHONY: test-postgresql-all
-test-postgresql-all: install ## Every command suite's CLI tests with the catalogue on PostgreSQL (part of make test-all)
-	VPO_TEST_ENGINE=postgresql $(BIN)/python -m pytest -q -n $(TEST_WORKERS) $(PG_SUITES) $(PG_MORE_SUITES)
+test-postgresql-all: install ## Every suite that uses the catalogue, on PostgreSQL (part of make test-all)
+	VPO_TEST_ENGINE=postgresql $(BIN)/python -m pytest -q -n $(TEST_WORKERS) $(PG_ALL_SUITES)
 
 .PHONY: demo
 demo: install ## Set up everything, generate a demo library, scan it, change it, rescan, apply a policy and undo it

@@ -34,6 +34,7 @@ MODULES = (
     "integrity",
     "apply_scale",
     "policy_v2",
+    "watch",
 )
 
 

@@ -11,8 +11,12 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from fakewalker import FakeLibrary
 
 TESTS_DIR = Path(__file__).resolve().parent
 if str(TESTS_DIR) not in sys.path:
@@ -111,6 +115,16 @@ def damaged_media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]
     return damaged.build_damaged(tmp_path_factory.mktemp("damaged"))  # type: ignore[return-value]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests about the SQLite file itself (`sqlite_only`) are skipped in a PostgreSQL run,
+    whichever folder they are in."""
+    if engine.RUN_ENGINE != "sqlite":
+        skip = pytest.mark.skip(reason="about the SQLite file itself (VPO_TEST_ENGINE=postgresql)")
+        for item in items:
+            if item.get_closest_marker("sqlite_only"):
+                item.add_marker(skip)
+
+
 @pytest.fixture
 def db_engine(request: pytest.FixtureRequest) -> str:
     """The engine of this test's catalogue: its parameter (`@pytest.mark.engines`, or a
@@ -124,3 +138,17 @@ def _stop_postgres() -> Iterator[None]:
     the session."""
     yield
     engine.stop()
+
+
+@pytest.fixture
+def fake_library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeLibrary:
+    """A scripted library under tmp_path/lib (an empty directory): the scan service's walker,
+    fingerprints and probe workers replaced by tests/fakewalker.py, so scan decisions are
+    tested in-process, without media, subprocesses or the Rust build."""
+    import fakewalker  # imports vpo: only the tests that ask for it
+
+    root = tmp_path / "lib"
+    root.mkdir()
+    library = fakewalker.FakeLibrary(root)
+    library.install(monkeypatch)
+    return library

@@ -58,6 +58,11 @@ def url_for(home: Path) -> str | None:
     return _urls.get(home)
 
 
+def target_for(home: Path) -> Path | str:
+    """What `open_database` opens for this home: its SQLite file, or its PostgreSQL URL."""
+    return url_for(home) or Path(home) / "library.db"
+
+
 def env_for(home: Path) -> dict[str, str]:
     """The VPO_DATABASE_URL a command run with this VPO_HOME needs (none for SQLite)."""
     url = url_for(home)
@@ -65,10 +70,13 @@ def env_for(home: Path) -> dict[str, str]:
 
 
 def connect(home: Path, **kwargs: Any) -> Any:
-    """A connection to this home's catalogue with sqlite3's methods, whichever the engine."""
+    """A connection to this home's catalogue with sqlite3's methods and its dialect
+    (vpo.db.dialect.Connection), whichever the engine."""
     url = url_for(home)
     if url is None:
-        return sqlite3.connect(Path(home) / "library.db", **kwargs)
+        from vpo.db.sqlite_dialect import SqliteConnection
+
+        return sqlite3.connect(Path(home) / "library.db", factory=SqliteConnection, **kwargs)
     from vpo.db.postgres import PgConnection
 
     return PgConnection(url)
@@ -81,7 +89,17 @@ def has_catalogue(home: Path) -> bool:
         return (Path(home) / "library.db").exists()
     conn = connect(home)
     try:
-        return conn.execute("PRAGMA user_version").fetchone()[0] > 0
+        return conn.dialect.schema_version(conn) > 0
+    finally:
+        conn.close()
+
+
+def integrity(home: Path) -> str | None:
+    """The engine's own check of this home's catalogue: "ok" for a sound SQLite file; None
+    on PostgreSQL, where the server guards its pages and no client can run such a check."""
+    conn = connect(home)
+    try:
+        return conn.dialect.integrity(conn)
     finally:
         conn.close()
 

@@ -100,3 +100,9 @@ class Interrupted(VpoError):
 
 class PolicyNotFoundError(ConfigError):
     code = "POLICY_NOT_FOUND"
+
+
+class RootWatchedError(VpoError):
+    """Another `vpo watch` holds the root (SPEC section 17): its host and pid are in details."""
+
+    code = "ROOT_WATCHED"

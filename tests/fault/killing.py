@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import engine
 from integration.scanutil import argv, env_for
 
 HANG_GUARD = 120.0  # seconds; only ever reached when something hangs
@@ -69,8 +70,11 @@ def wait_for(predicate: Any, proc: subprocess.Popen[bytes] | None = None, what: 
     raise AssertionError(f"hang guard: {what} did not happen")
 
 
-def read_only(home: Path) -> sqlite3.Connection | None:
-    """A read-only connection to the catalogue, or None while there is none (never creates it)."""
+def read_only(home: Path) -> Any:
+    """A connection to the catalogue that never creates it (read-only on SQLite), or None
+    while there is none; on PostgreSQL the database exists from the start."""
+    if engine.url_for(home) is not None:
+        return engine.connect(home)
     db = home / "library.db"
     if not db.exists():
         return None
@@ -97,7 +101,7 @@ TRACK_COLUMNS = "idx, type, codec, language, title, is_default, is_forced, chann
 def catalogue(home: Path) -> dict[bytes, tuple[Any, ...]]:
     """{path: (size, mtime_ns, scan_status, scan_error, container, tracks)} for every file row:
     what a scan decided about each file, without ids or times."""
-    conn = sqlite3.connect(home / "library.db")
+    conn = engine.connect(home)
     try:
         tracks: dict[int, list[tuple[Any, ...]]] = {}
         for row in conn.execute(f"SELECT file_id, {TRACK_COLUMNS} FROM tracks ORDER BY file_id, idx"):
@@ -113,14 +117,16 @@ def catalogue(home: Path) -> dict[bytes, tuple[Any, ...]]:
 
 
 def assert_sound(home: Path) -> None:
-    """SQLite's own checks, and no duplicate file or track."""
-    conn = sqlite3.connect(home / "library.db")
+    """The engine's own checks (SQLite's; PostgreSQL enforces foreign keys and guards its
+    pages itself), and no duplicate file or track."""
+    conn = engine.connect(home)
     try:
-        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert conn.dialect.integrity(conn) in ("ok", None)
+        if conn.dialect.name == "sqlite":
+            assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         assert conn.execute("SELECT count(*) - count(DISTINCT path) FROM files").fetchone() == (0,)
         assert conn.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM tracks GROUP BY file_id, idx HAVING count(*) > 1)"
+            "SELECT count(*) FROM (SELECT 1 FROM tracks GROUP BY file_id, idx HAVING count(*) > 1) AS twice"
         ).fetchone() == (0,)
         assert conn.execute(
             "SELECT count(*) FROM tracks WHERE file_id NOT IN (SELECT id FROM files)"
@@ -131,7 +137,7 @@ def assert_sound(home: Path) -> None:
 
 def jobs(home: Path) -> dict[str, tuple[str, str, str | None]]:
     """{job id: (type, status, error_message)}."""
-    conn = sqlite3.connect(home / "library.db")
+    conn = engine.connect(home)
     try:
         return {
             i: (t, s, e) for i, t, s, e in conn.execute("SELECT id, type, status, error_message FROM jobs")

@@ -20,6 +20,8 @@ import media
 from integration.conftest import RunVpo, age_tree
 from integration.scanutil import SPEC_ERROR_KEYS, assert_no_traceback, error_line, run_vpo
 
+pytestmark = pytest.mark.sqlite_only  # the SQLite file itself, cut and overwritten
+
 POLICY = "schema_version: 1\naudio_language_preference: [eng]\n"
 COMMANDS = {
     "scan": lambda root, policy: ["scan", root],

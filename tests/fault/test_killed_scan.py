@@ -24,13 +24,13 @@ import os
 import random
 import re
 import shutil
-import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+import engine
 import media
 from fault.killing import assert_sound, catalogue, count, jobs, kill, start, wait_for, wait_group_gone
 from integration.conftest import age_tree
@@ -67,7 +67,7 @@ def _build_first(root: Path) -> None:
 
 
 def _ids(home: Path) -> dict[bytes, int]:
-    conn = sqlite3.connect(home / "library.db")
+    conn = engine.connect(home)
     try:
         return {bytes(p): i for i, p in conn.execute("SELECT id, path FROM files")}
     finally:
@@ -103,7 +103,7 @@ def _change(root: Path) -> dict[bytes, bytes]:
 def _home(home: Path, slow_ffprobe: Path, start: Path | None = None) -> Path:
     """A VPO_HOME (a copy of `start`, if given) with the ffprobe prober and a `slow` profile."""
     if start is not None:
-        shutil.copytree(start, home)
+        engine.copy_home(start, home)  # its catalogue too, whichever the engine
     (home / "profiles").mkdir(parents=True, exist_ok=True)
     (home / "config.yaml").write_text("scan:\n  prober: ffprobe\n")
     (home / "profiles" / "slow.yaml").write_text(
@@ -121,7 +121,7 @@ def _clean_scan(home: Path, root: Path, *, slow: bool = True) -> tuple[float, st
 
 
 def _rows(home: Path, job_id: str) -> int:
-    conn = sqlite3.connect(home / "library.db")
+    conn = engine.connect(home)
     try:
         return conn.execute("SELECT count(*) FROM job_files WHERE job_id = ?", (job_id,)).fetchone()[0]
     finally:
@@ -181,12 +181,13 @@ def test_rescan_after_a_kill_reaches_the_clean_catalogue(
     kill(proc, group=group)
     wait_group_gone(proc.pid)  # no probe worker outlives the scan that started it
 
-    # right after the kill, before VPO runs again: SQLite's state is sound, its files private
-    if (home / "library.db").exists():
+    # right after the kill, before VPO runs again: the catalogue, once made, is sound (and
+    # SQLite's files private). A PostgreSQL database exists before its schema does.
+    if engine.has_catalogue(home):
         assert_sound(home)
-        for name in ("library.db", "library.db-wal", "library.db-shm"):
-            if (home / name).exists():
-                assert (home / name).stat().st_mode & 0o077 == 0, name
+    for name in ("library.db", "library.db-wal", "library.db-shm"):
+        if (home / name).exists():
+            assert (home / name).stat().st_mode & 0o077 == 0, name
 
     again = run_vpo(home, "scan", "--json", tree.root)
     assert again.code in (0, 1), again

@@ -57,14 +57,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("db_engine", ENGINES, indirect=True)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    if engine.RUN_ENGINE != "sqlite":
-        skip = pytest.mark.skip(reason="about the SQLite file itself (VPO_TEST_ENGINE=postgresql)")
-        for item in items:
-            if item.get_closest_marker("sqlite_only"):
-                item.add_marker(skip)
-
-
 @pytest.fixture
 def vpo_env(vpo_home: Path, db_engine: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VPO_")}

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+import engine
 import media
 from integration.conftest import Result, RunVpo
 from integration.scanutil import assert_no_traceback
@@ -65,10 +66,15 @@ def test_fresh_home_is_healthy_and_doctor_creates_no_database(
         assert check["data"]["version"] in check["detail"]
     assert found["pyav"]["data"]["version"]
     assert found["extension"]["detail"].startswith("vpo._core ")
-    assert found["database"]["detail"].endswith("(not created yet)")
+    if engine.url_for(vpo_home) is None:
+        assert found["database"]["detail"].endswith("(not created yet)")
+    else:  # the (empty) PostgreSQL database exists already
+        assert found["database"]["detail"].endswith("empty (created on first use)")
+        assert found["database"]["data"]["schema_version"] == 0
     assert found["config"]["data"] == {"path": str(vpo_home / "config.yaml"), "present": False}
     assert found["settings"]["ok"] and found["log file"]["ok"]
     assert not (vpo_home / "library.db").exists()  # doctor only looks
+    assert not engine.has_catalogue(vpo_home)
 
 
 def test_after_a_scan_it_reports_schema_and_counts(vpo: RunVpo, vpo_home: Path, corpus: media.Corpus) -> None:
@@ -78,22 +84,31 @@ def test_after_a_scan_it_reports_schema_and_counts(vpo: RunVpo, vpo_home: Path, 
     assert db["data"]["schema_version"] == db["data"]["supported_schema"] >= 1
     assert db["data"]["files"] == len(corpus.files)
     assert db["data"]["jobs"] == 1
-    assert db["data"]["integrity"] == "ok"
+    # SQLite's own check; none on PostgreSQL, whose server guards its pages (nothing faked)
+    assert db["data"]["integrity"] == ("ok" if engine.url_for(vpo_home) is None else None)
 
 
 def test_database_from_a_newer_vpo_is_reported_and_left_alone(vpo: RunVpo, vpo_home: Path) -> None:
     vpo_home.mkdir(parents=True)
-    conn = sqlite3.connect(vpo_home / "library.db")
-    conn.execute("PRAGMA user_version = 999")
-    conn.close()
-    before = (vpo_home / "library.db").read_bytes()
+    if engine.url_for(vpo_home) is None:
+        conn = sqlite3.connect(vpo_home / "library.db")
+        conn.execute("PRAGMA user_version = 999")
+        conn.close()
+        before = (vpo_home / "library.db").read_bytes()
+    else:
+        assert vpo("jobs", "list").code == 0  # the schema, then a version from the future
+        conn = engine.connect(vpo_home)
+        conn.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (999, 'x')")
+        conn.close()
     found = checks(vpo("doctor", "--json"))
     assert failing(found) == {"database"}
     assert "newer than this VPO supports" in found["database"]["detail"]
     assert found["database"]["data"]["schema_version"] == 999
-    assert (vpo_home / "library.db").read_bytes() == before
+    if engine.url_for(vpo_home) is None:
+        assert (vpo_home / "library.db").read_bytes() == before
 
 
+@pytest.mark.sqlite_only
 def test_a_file_that_is_not_a_database(vpo: RunVpo, vpo_home: Path) -> None:
     write(vpo_home / "library.db", "this is not sqlite\n" * 100)
     found = checks(vpo("doctor", "--json"))

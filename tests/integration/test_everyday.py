@@ -95,8 +95,8 @@ def test_bare_commands_print_their_help_once(vpo: RunVpo) -> None:
 
 def test_usage_lines_read_path_not_braces(vpo: RunVpo) -> None:
     for command, usage in (
-        (["scan"], "PATH..."),
-        (["apply"], "PATH..."),
+        (["scan"], "[PATH]..."),  # optional since profiles name their roots (issue 24)
+        (["apply"], "[PATH]..."),
         (["inspect"], "FILE"),
         (["jobs", "show"], "ID"),
     ):

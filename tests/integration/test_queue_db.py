@@ -1,6 +1,6 @@
-"""The transcode queue's data access (db/queue.py) on a real SQLite file: atomic claims,
-one running transcode per file, and claims fenced so a stale worker cannot write over a
-newer run of its job. Jobs are queued through the service (transcode/queue.py)."""
+"""The transcode queue's data access (db/queue.py) on a real catalogue (the run's engine):
+atomic claims, one running transcode per file, and claims fenced so a stale worker cannot
+write over a newer run of its job. Jobs are queued through the service (transcode/queue.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+import engine
 from vpo.db import files as files_db
 from vpo.db import queue as queue_db
 from vpo.db.connection import Database, open_database
@@ -26,7 +27,7 @@ H264 = ProbeResult(
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:
-    database = open_database(tmp_path / "library.db")
+    database = open_database(engine.target_for(tmp_path))
     yield database
     database.close()
 
@@ -58,8 +59,7 @@ def queue(db: Database, *paths: bytes) -> list[str]:
 
 
 def claim(db: Database, pid: int = 1, host: str = "here") -> queue_db.Claim | None:
-    with db.transaction() as conn:
-        return queue_db.claim_next(conn, pid=pid, host=host, now=now_iso())
+    return queue_db.claim(db, pid=pid, host=host)
 
 
 def status(db: Database, job_id: str) -> str:
@@ -157,12 +157,12 @@ def test_requeue_puts_the_job_back_for_anyone(db: Database) -> None:
     assert again is not None and again.job_id == job_id
 
 
-def _claim_rounds(path: str, n: int, rounds: int, barrier: Any, out: Any) -> None:
+def _claim_rounds(target: str, n: int, rounds: int, barrier: Any, out: Any) -> None:
     """One worker process: every round, claim at the same moment as all the others."""
     taken: list[str] = []
     empty, error = 0, None
     try:
-        own = open_database(Path(path))
+        own = open_database(target)
         try:
             for _ in range(rounds):
                 barrier.wait()
@@ -186,7 +186,7 @@ def test_concurrent_claims_from_processes_never_take_a_job_twice(tmp_path: Path,
     ctx = multiprocessing.get_context("spawn")
     barrier, out = ctx.Barrier(workers, timeout=120), ctx.Queue()  # timeout: a hang guard
     procs = [
-        ctx.Process(target=_claim_rounds, args=(str(tmp_path / "library.db"), n, rounds, barrier, out))
+        ctx.Process(target=_claim_rounds, args=(str(engine.target_for(tmp_path)), n, rounds, barrier, out))
         for n in range(workers)
     ]
     for p in procs:

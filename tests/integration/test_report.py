@@ -308,8 +308,10 @@ def test_html_report_renders_in_a_real_browser(
 
 def test_migration_fills_the_summary_columns_as_a_scan_writes_them(lib: Library, tmp_path: Path) -> None:
     """Catalogues made before V_REPORT_INDEXES get the columns from their tracks: the
-    migration's UPDATE, run again on a copy with the columns wiped, gives what the scan wrote."""
-    from vpo.db.migrations import V_REPORT_INDEXES, statements
+    migration's UPDATE (the catalogue's engine's own), run again on a copy with the columns
+    wiped, gives what the scan wrote."""
+    from vpo.db import migrations_postgres, migrations_sqlite
+    from vpo.db.migrations import statements
     from vpo.media.track_summary import TrackSummary
 
     copy = tmp_path / "home-copy"
@@ -319,7 +321,8 @@ def test_migration_fills_the_summary_columns_as_a_scan_writes_them(lib: Library,
     written = conn.execute(f"SELECT id, {columns} FROM files ORDER BY id").fetchall()
     assert any(row[4] == "smpte2084" for row in written)
     conn.execute(f"UPDATE files SET {', '.join(f'{c} = NULL' for c in TrackSummary._fields)}")
-    [backfill] = [s for s in statements(V_REPORT_INDEXES) if s.startswith("UPDATE files")]
+    script = (migrations_postgres if engine.url_for(copy) else migrations_sqlite).V_REPORT_INDEXES
+    [backfill] = [s for s in statements(script) if s.startswith("UPDATE files")]
     conn.execute(backfill)
     # The transfer was not catalogued before the migration: it stays unknown (NULL).
     assert conn.execute(f"SELECT id, {columns} FROM files ORDER BY id").fetchall() == [

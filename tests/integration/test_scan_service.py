@@ -1,4 +1,4 @@
-"""The scan service and its writer in-process, on a real SQLite file.
+"""The scan service and its writer in-process, on a real catalogue (the run's engine).
 
 The writer: a batch interrupted mid-transaction is not lost.
 
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import engine
 from vpo.db import files as files_db
 from vpo.db.connection import open_database
 from vpo.jobs.tracker import JobTracker
@@ -40,7 +41,7 @@ def probed(i: int) -> Probed:
 
 
 def test_interrupted_flush_keeps_its_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    db = open_database(tmp_path / "library.db")
+    db = open_database(engine.target_for(tmp_path))
     try:
         tracker = JobTracker(db, type="scan", target=["/lib"], options={})
         writer = ScanWriter(db, tracker, scan_start_ns=0)
@@ -82,7 +83,7 @@ def test_scan_service_leaves_no_probe_workers_behind(corpus, tmp_path: Path) -> 
     from vpo.scan.models import ScanOptions
     from vpo.scan.service import scan
 
-    db = open_database(tmp_path / "library.db")
+    db = open_database(engine.target_for(tmp_path))
     try:
         report = scan(db, ScanOptions(roots=(os.fsencode(corpus.root),), workers=2))
         assert report.counts.added == 7 and report.counts.errors == 3
@@ -102,7 +103,7 @@ def test_missing_files_moved_by_another_process_are_left_alone(tmp_path: Path, p
     from vpo.scan.writer import record_missing
     from vpo.timeutil import now_iso
 
-    db = open_database(tmp_path / "library.db")
+    db = open_database(engine.target_for(tmp_path))
     try:
         ids = {}
         with db.transaction() as conn:

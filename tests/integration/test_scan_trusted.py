@@ -24,6 +24,8 @@ from vpo.db.connection import open_database
 from vpo.scan import service, walker
 from vpo.scan.models import ScanOptions
 
+pytestmark = pytest.mark.sqlite_only  # the walker reads the SQLite file itself
+
 COLUMNS = "size, mtime_ns, scan_status, racy, fingerprint, container, scan_error"
 
 

@@ -45,7 +45,7 @@ class Catalogue:
             conn.close()
 
     def now(self) -> Any:
-        from vpo.db.postgres import NOW_SQL
+        from vpo.db.postgres_dialect import NOW_SQL
 
         return iso(self.rows(NOW_SQL)[0][0])
 

@@ -11,7 +11,6 @@ is encoded once and copied under each name.
 from __future__ import annotations
 
 import os
-import sqlite3
 import tempfile
 import time
 from collections.abc import Callable
@@ -21,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+import engine
 from integration.scanutil import assert_no_traceback, run_vpo
 
 POLICY = "schema_version: 1\naudio_language_preference: [eng]\n"
@@ -93,7 +93,7 @@ def round_trip(master: tuple[bytes, Path], file_names: list[bytes]) -> None:
         scan = run_vpo(home, "scan", "--json", lib)
         assert scan.code == 0, scan
         assert scan.json()["counts"]["added"] == len(expected), scan
-        conn = sqlite3.connect(home / "library.db")
+        conn = engine.connect(home)
         try:
             assert sorted(bytes(p) for (p,) in conn.execute("SELECT path FROM files")) == sorted(expected)
         finally:

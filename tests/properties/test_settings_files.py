@@ -33,7 +33,7 @@ POLICY_KEYS = {
     "default_flags": sorted(DefaultFlags.model_fields),
     "transcode": sorted(TranscodeSection.model_fields),
 }
-PROFILE_HEADER = ["name", "description", "extends", "default_policy"]
+PROFILE_HEADER = ["name", "description", "extends", "default_policy", "roots"]
 WORDS = sorted(
     {
         *SECTION_KEYS,

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+import engine
 from vpo.db.connection import Database, open_database
 from vpo.errors import AmbiguousJobIdError, JobNotFoundError, UsageError
 from vpo.jobs.queries import MIN_PREFIX, resolve_id
@@ -94,7 +95,7 @@ IDS = [str(uuid.UUID(int=n, version=4)) for n in (1, 2, 3)] + [
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Database:
-    database = open_database(Path(tmp_path_factory.mktemp("ids")) / "library.db")
+    database = open_database(engine.target_for(Path(tmp_path_factory.mktemp("ids"))))
     with database.transaction() as conn:
         for i, job_id in enumerate(IDS):
             conn.execute(

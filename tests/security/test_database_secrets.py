@@ -226,7 +226,7 @@ def copied_jobs(url: str) -> int:
 
     conn = PgConnection(url, password=SECRET)
     try:
-        if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+        if conn.dialect.schema_version(conn) == 0:
             return 0  # not even migrated
         return int(conn.execute("SELECT count(*) FROM jobs").fetchone()[0])
     finally:

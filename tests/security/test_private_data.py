@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+import engine
 from fault.killing import HANG_GUARD, count, wait_for
 from integration.conftest import RunVpo, age_tree
 from integration.scanutil import argv, assert_no_traceback, env_for
@@ -181,10 +182,11 @@ def test_everything_vpo_writes_for_itself_is_private_whatever_the_umask(marked: 
         stderr=subprocess.PIPE,
         preexec_fn=lambda: os.umask(0),
     )
-    wait_for(lambda: count(home, "SELECT count(*) FROM jobs") >= 1, scan, "the scan's job committed")
-    held = sorted(p.name for p in home.iterdir() if p.name.startswith("library.db"))
-    assert held == ["library.db", "library.db-shm", "library.db-wal"], held  # open right now
-    assert {name: _private(home / name) for name in held} == dict.fromkeys(held, True)
+    if engine.url_for(home) is None:  # a SQLite catalogue: its files, open right now, are private
+        wait_for(lambda: count(home, "SELECT count(*) FROM jobs") >= 1, scan, "the scan's job committed")
+        held = sorted(p.name for p in home.iterdir() if p.name.startswith("library.db"))
+        assert held == ["library.db", "library.db-shm", "library.db-wal"], held
+        assert {name: _private(home / name) for name in held} == dict.fromkeys(held, True)
     _, err = scan.communicate(timeout=HANG_GUARD)
     assert scan.returncode == 0, err.decode()
     for args in (

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from vpo.db import migrations
+from vpo.db import migrations, migrations_sqlite
 from vpo.media import ebml_layout
 
 
@@ -79,7 +79,8 @@ def test_not_matroska_at_all() -> None:
 def test_the_jobs_rebuild_keeps_history_indexes_and_foreign_keys(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "library.db")
     conn.execute("PRAGMA foreign_keys = ON")
-    for script in migrations.MIGRATIONS[: migrations.MIGRATIONS.index(migrations.V_JOB_KINDS)]:
+    scripts = migrations_sqlite.SQLITE
+    for script in scripts[: scripts.index(migrations_sqlite.V_JOB_KINDS)]:
         conn.executescript(script)
     conn.execute(
         "INSERT INTO files (path, size, mtime_ns, scan_status, first_seen, last_scanned) "
@@ -94,7 +95,7 @@ def test_the_jobs_rebuild_keeps_history_indexes_and_foreign_keys(tmp_path: Path)
     indexes = set(conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'"))
     conn.commit()
     conn.execute("BEGIN")
-    for statement in migrations.statements(migrations.V_JOB_KINDS):
+    for statement in migrations.statements(migrations_sqlite.V_JOB_KINDS):
         conn.execute(statement)
     conn.commit()
     assert conn.execute("SELECT job_id, file_id, outcome FROM job_files").fetchall() == [("j1", 1, "applied")]

@@ -229,3 +229,24 @@ def test_an_untagged_track_relabelled_to_a_rules_original_carries_it_not_a_comme
     assert set(removed(plan)) == {1, 2, 3}
     assert [(t.language, t.title) for t in plan.final if t.type == "audio"] == [("jpn", None)]
     assert evaluate(list(plan.final), policy, container="matroska", paths=paths).empty
+
+
+@pytest.mark.parametrize(
+    ("languages", "tracks"),
+    [
+        # the untagged first audio track goes, an English one stays first: the subtitles
+        # are labelled from it now, not on the next apply (found by the property test)
+        (["eng"], [V, a(1, "und"), a(2, "eng"), s(3, "und")]),
+        # no language kept: min_tracks keeps the default English track, not the untagged one
+        ([], [a(0, "und"), a(1, "eng"), a(2, "eng"), a(3, "eng", default=True), s(4, "und")]),
+    ],
+)
+def test_the_original_is_read_where_the_next_evaluation_reads_it(
+    languages: list[str], tracks: list[Track]
+) -> None:
+    policy = v2(keep={"audio": {"languages": languages}}, labels={"untagged_subtitles": "original"})
+    plan = evaluate(tracks, policy, container="matroska")
+    assert plan.original_language == "eng"
+    assert "stays" in (plan.original_source or "")
+    assert any(x.action == "set_language" and x.to == "eng" for x in plan.actions)
+    assert evaluate(list(plan.final), policy, container="matroska").empty

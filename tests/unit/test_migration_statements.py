@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from vpo.db import migrations
+from vpo.db import migrations, migrations_postgres, migrations_sqlite
 from vpo.db.migrations import statements
 
 
@@ -35,9 +35,11 @@ def test_a_script_of_comments_and_blank_statements_has_none() -> None:
     assert statements("-- nothing\n;;\n/* here */ ;") == []
 
 
+@pytest.mark.parametrize("scripts", [migrations_sqlite.SQLITE, migrations_postgres.POSTGRESQL])
 @pytest.mark.parametrize("version", range(1, migrations.LATEST + 1))
-def test_every_migration_splits_into_complete_statements(version: int) -> None:
-    """Each piece is one whole statement as SQLite's own tokenizer reads it."""
-    for statement in statements(migrations.MIGRATIONS[version - 1]):
+def test_every_migration_splits_into_complete_statements(scripts: tuple[str, ...], version: int) -> None:
+    """Each piece is one whole statement as SQLite's own tokenizer reads it (PostgreSQL's
+    scripts too: they hold no dollar-quoted bodies)."""
+    for statement in statements(scripts[version - 1]):
         assert sqlite3.complete_statement(statement + ";"), statement
         assert not sqlite3.complete_statement(statement), statement

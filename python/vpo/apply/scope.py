@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from vpo.db.dialect import Connection
 
 
-def scan_roots(conn: sqlite3.Connection, extra: Iterable[bytes] = ()) -> tuple[bytes, ...]:
+def scan_roots(conn: Connection, extra: Iterable[bytes] = ()) -> tuple[bytes, ...]:
     roots = {os.path.abspath(p) for p in extra if os.path.isdir(p)}
     for (target,) in conn.execute("SELECT DISTINCT target FROM jobs WHERE type = 'scan'"):
         try:

@@ -21,7 +21,8 @@ from vpo.catalogue import CheckLevel, JobType
 from vpo.check.models import CheckCounts, CheckOptions, CheckProgress, CheckReport
 from vpo.db import checks as checks_db
 from vpo.db.connection import Database
-from vpo.errors import Interrupted, RootNotFoundError
+from vpo.errors import RootNotFoundError
+from vpo.jobs.lifecycle import JobLifecycle
 from vpo.jobs.tracker import JobTracker
 from vpo.media.decode import Decoded, Decoder
 from vpo.media.probe_pool import ProbeOutcome, ProbePool
@@ -62,25 +63,16 @@ def check(
     tracker = JobTracker(
         db, type=JobType.CHECK, target=[os.fsdecode(r) for r in roots], options=options.for_job()
     )
-    run = None
-    try:
-        # Everything after the job row exists is inside the try: no path leaves it running.
+    # Everything after the job row exists is inside the lifecycle: no path leaves it running.
+    with JobLifecycle(tracker, JobType.CHECK) as job:
         run = _CheckRun(db, options, tracker, progress, started)
+        job.watch(
+            summary=run.counts.to_dict,
+            stop=run.stop,
+            saved=lambda: f"{run.counts.checked:,} results so far are saved",
+        )
         run.execute(candidates)
-    except KeyboardInterrupt:
-        if run is None:
-            raise
-        counts = run.stop()
-        tracker.cancel(counts)
-        raise Interrupted(
-            f"check interrupted; {run.counts.checked:,} results so far are saved (job {tracker.id[:8]})",
-            details={"job_id": tracker.id, "counts": counts},
-        ) from None
-    except BaseException as exc:
-        tracker.fail(exc, run.stop() if run else None)
-        raise
-    run.close()
-    tracker.complete(run.counts.to_dict())
+        run.close()
     status = "stopped" if run.counts.left else "completed"
     log.info(
         "check %s: %s",

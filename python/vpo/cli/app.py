@@ -163,6 +163,12 @@ def _register_profiles(root: typer.Typer) -> None:
     root.add_typer(profiles_cmd.app, name="profiles")
 
 
+def _register_watch(root: typer.Typer) -> None:
+    from vpo.cli import watch_cmd
+
+    root.add_typer(watch_cmd.app, name="watch")
+
+
 def _register_db(root: typer.Typer) -> None:
     from vpo.cli import db_cmd
 
@@ -183,6 +189,7 @@ COMMANDS = {
     "backups": _register_backups,
     "profiles": _register_profiles,
     "policy": _register_policy,
+    "watch": _register_watch,
     "db": _register_db,
 }
 

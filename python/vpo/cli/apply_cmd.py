@@ -9,14 +9,18 @@ from typing import Annotated, Optional
 import typer
 
 from vpo.cli.context import open_library, resolve_settings
-from vpo.cli.options import DryRunOpt, JsonOpt, ProfileOpt, paths_argument
+from vpo.cli.library_paths import paths_or_roots
+from vpo.cli.options import DryRunOpt, JsonOpt, ProfileOpt, optional_paths_argument
 from vpo.cli.plan_render import print_report, print_report_json
 from vpo.errors import UsageError
 
 
 def apply(
     ctx: typer.Context,
-    paths: Annotated[list[str], paths_argument("Catalogued files, or directories of them.")],
+    paths: Annotated[
+        Optional[list[str]],
+        optional_paths_argument("Catalogued files, or directories of them (default: the --profile's roots)."),
+    ] = None,
     policy: Annotated[
         Optional[Path],
         typer.Option("--policy", help="Policy YAML file (default: the profile's default_policy)."),
@@ -46,13 +50,14 @@ def apply(
 
     effective = resolve_settings(ctx, profile=profile, flags={"behavior.keep_backup": keep_backup})
     settings = effective.settings
+    targets = paths_or_roots(paths, effective, required=True)
     policy_path = policy or (effective.profile.default_policy if effective.profile else None)
     if policy_path is None:
         raise UsageError("no policy: give --policy FILE, or a --profile whose default_policy is set")
     policy_file = Path(policy_path).expanduser().absolute()
     loaded = load_policy(policy_file)
     options = ApplyOptions(
-        paths=tuple(os.fsencode(p) for p in paths),
+        paths=tuple(os.fsencode(p) for p in targets),
         policy=loaded,
         policy_path=str(policy_file),
         dry_run=dry_run,

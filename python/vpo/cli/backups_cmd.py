@@ -7,7 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from vpo.cli.context import open_library, settings_for
+from vpo.cli.context import open_library, resolve_settings
+from vpo.cli.library_paths import paths_or_roots
 from vpo.cli.options import Command, DryRunOpt, JsonOpt, ProfileOpt
 from vpo.cli.render import print_json, print_text, safe, table
 from vpo.reports.units import human_size
@@ -19,7 +20,10 @@ app = typer.Typer(
 
 PathsArg = Annotated[
     Optional[list[str]],
-    typer.Argument(metavar="[PATH]...", help="Only what belongs to files at or under these paths."),
+    typer.Argument(
+        metavar="[PATH]...",
+        help="Only what belongs to files at or under these paths (default: the --profile's roots, else all).",
+    ),
 ]
 
 
@@ -33,10 +37,12 @@ def list_cmd(
     """Every kept original and journal: size, file, job and age, with the totals."""
     from vpo.jobs.backups import Listing, list_kept
 
-    settings = settings_for(ctx, profile=profile)
+    effective = resolve_settings(ctx, profile=profile)
+    settings = effective.settings
+    wanted = paths_or_roots(paths, effective, required=False)
     db = open_library(settings)
     try:
-        items = list_kept(db, os.fsencode(settings.journal_dir), tuple(os.fsencode(p) for p in paths or ()))
+        items = list_kept(db, os.fsencode(settings.journal_dir), tuple(os.fsencode(p) for p in wanted))
     finally:
         db.close()
     listing = Listing(items=items)
@@ -66,13 +72,15 @@ def clean_cmd(
     Never the only copy of anything: a pending journal, an original whose file is gone."""
     from vpo.jobs.backups import clean
 
-    settings = settings_for(ctx, profile=profile)
+    effective = resolve_settings(ctx, profile=profile)
+    settings = effective.settings
+    wanted = paths_or_roots(paths, effective, required=False)
     db = open_library(settings)
     try:
         result = clean(
             db,
             os.fsencode(settings.journal_dir),
-            tuple(os.fsencode(p) for p in paths or ()),
+            tuple(os.fsencode(p) for p in wanted),
             older_than_days=older_than or 0,
             dry_run=dry_run,
         )

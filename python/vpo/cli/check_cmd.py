@@ -7,7 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from vpo.cli.context import open_library, settings_for
+from vpo.cli.context import open_library, resolve_settings
+from vpo.cli.library_paths import paths_or_roots
 from vpo.cli.options import JsonOpt, ProfileOpt
 from vpo.cli.progress import check_display
 from vpo.cli.render import print_json, print_text, safe
@@ -19,7 +20,8 @@ def check(
         Optional[list[str]],
         typer.Argument(
             metavar="[PATH]...",
-            help="Catalogued files or directories to check (default: the whole catalogue).",
+            help="Catalogued files or directories to check (default: the --profile's roots, "
+            "else the whole catalogue).",
         ),
     ] = None,
     thorough: Annotated[
@@ -49,9 +51,10 @@ def check(
     from vpo.check.service import check as run_check
     from vpo.media.probe import prober_for
 
-    settings = settings_for(ctx, profile=profile, **{"scan.workers": workers})
+    effective = resolve_settings(ctx, profile=profile, flags={"scan.workers": workers})
+    settings = effective.settings
     options = CheckOptions(
-        roots=tuple(os.fsencode(p) for p in paths or ()),
+        roots=tuple(os.fsencode(p) for p in paths_or_roots(paths, effective, required=False)),
         thorough=thorough,
         recheck=recheck,
         max_duration=max_duration,

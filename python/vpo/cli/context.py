@@ -42,9 +42,20 @@ def resolve_settings(
     error surfaces here, before any work starts. `files=False` skips config.yaml and
     profiles (defaults and flags only): `vpo doctor` uses it to keep going and report them.
     """
+    from vpo.logging import configure
+
+    effective = effective_settings(ctx, profile=profile, flags=flags, files=files)
+    configure(effective.settings.logging, stderr_level=stderr_level(state(ctx).verbosity, effective))
+    return effective
+
+
+def effective_settings(
+    ctx: typer.Context, *, profile: str | None = None, flags: dict[str, Any] | None = None, files: bool = True
+) -> Effective:
+    """resolve_settings without configuring logging: `vpo watch` resolves one set of settings
+    per profile it watches, and logs with the command's own."""
     from vpo.config.resolver import resolve
     from vpo.config.settings import vpo_home
-    from vpo.logging import configure
 
     home = vpo_home()
     layers = []
@@ -68,7 +79,6 @@ def resolve_settings(
     layers.append(flags_layer(ctx, flags))
     effective = resolve(layers, home=home, profile=chain[-1] if chain else None)
     remember(effective.settings.database.url)  # its password masked wherever it is quoted
-    configure(effective.settings.logging, stderr_level=stderr_level(state(ctx).verbosity, effective))
     return effective
 
 

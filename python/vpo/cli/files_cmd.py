@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from vpo.cli.context import open_library, settings_for
+from vpo.cli.context import open_library, resolve_settings
+from vpo.cli.library_paths import paths_or_roots
 from vpo.cli.options import JsonOpt, ProfileOpt
 from vpo.reports.query import SORT_KEYS, STATUSES
+
+if TYPE_CHECKING:
+    from vpo.reports.query import FileEntry
 
 ListOpt = Optional[list[str]]
 
@@ -19,7 +23,9 @@ def files(
     paths: Annotated[
         Optional[list[str]],
         typer.Argument(
-            metavar="[PATH]...", help="Only files at or under these paths (default: the whole catalogue)."
+            metavar="[PATH]...",
+            help="Only files at or under these paths (default: the --profile's roots, else the whole "
+            "catalogue).",
         ),
     ] = None,
     status: Annotated[
@@ -92,12 +98,13 @@ def files(
     --codec hevc), except languages: each one named must be there (or, with --no-*, absent).
     Languages match in 2- and 3-letter forms alike (fr = fre = fra)."""
     from vpo.errors import UsageError
-    from vpo.reports.query import build_filter, list_files
+    from vpo.reports.query import FilesQuery, list_files
 
     if json_out and csv_out:
         raise UsageError("--json and --csv cannot be combined")
-    flt = build_filter(
-        paths=paths or (),
+    effective = resolve_settings(ctx, profile=profile)
+    query = FilesQuery(
+        paths=paths_or_roots(paths, effective, required=False),
         statuses=status or (),
         containers=container or (),
         codecs=codec or (),
@@ -114,8 +121,8 @@ def files(
         reverse=reverse,
         limit=limit,
     )
-    settings = settings_for(ctx, profile=profile)
-    db = open_library(settings)
+    flt = query.to_filter()  # a bad value is a usage error before the catalogue is opened
+    db = open_library(effective.settings)
     try:
         entries = list_files(db, flt)
     finally:
@@ -124,7 +131,7 @@ def files(
     return 0
 
 
-def _render(entries, *, json_out: bool, csv_out: bool) -> None:  # type: ignore[no-untyped-def]
+def _render(entries: list[FileEntry], *, json_out: bool, csv_out: bool) -> None:
     from vpo.cli.render import print_text, table
     from vpo.cli.views import csv_text, human_size, print_json_rows, write_raw
     from vpo.reports.query import COLUMNS

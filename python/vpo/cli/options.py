@@ -20,9 +20,9 @@ ProfileOpt = Annotated[
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.")]
 
 
-def paths_argument(help: str) -> typer.models.ArgumentInfo:
-    """A PATH... argument (one or more), shown as `PATH...` in usage lines."""
-    return typer.Argument(metavar="PATH...", help=help)
+def optional_paths_argument(help: str) -> typer.models.ArgumentInfo:
+    """A [PATH]... argument (none or more), shown as `[PATH]...` in usage lines."""
+    return typer.Argument(metavar="[PATH]...", help=help, show_default=False)
 
 
 class Command(TyperCommand):

@@ -64,6 +64,7 @@ def show_cmd(
     if shown["description"]:
         print_text(f"  {safe(shown['description'])}")
     print_text(f"  default policy: {safe(shown['default_policy'] or '-')}")
+    print_text(f"  roots: {', '.join(map(safe, shown['roots'])) or '-'}")
     rows = []
     for section, values in shown["effective"].items():
         for key, value in values.items():

@@ -9,7 +9,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from vpo.cli.context import open_library, settings_for
+from vpo.cli.context import open_library, resolve_settings
+from vpo.cli.library_paths import paths_or_roots
 from vpo.cli.options import JsonOpt, ProfileOpt
 from vpo.errors import UsageError
 from vpo.reports.summary import SECTION_NAMES
@@ -24,7 +25,9 @@ def report(
     paths: Annotated[
         Optional[list[str]],
         typer.Argument(
-            metavar="[PATH]...", help="Only files at or under these paths (default: the whole catalogue)."
+            metavar="[PATH]...",
+            help="Only files at or under these paths (default: the --profile's roots, else the whole "
+            "catalogue).",
         ),
     ] = None,
     section: Annotated[
@@ -67,10 +70,10 @@ def report(
     file_mode = octal_mode(mode) if mode is not None else PRIVATE_MODE
     names = check_choices(section, SECTION_NAMES, "--section") if section else list(SECTION_NAMES)
     names = [n for n in SECTION_NAMES if n in names]
-    settings = settings_for(ctx, profile=profile)
-    db = open_library(settings)
+    effective = resolve_settings(ctx, profile=profile)
+    db = open_library(effective.settings)
     try:
-        result = build_report(db, [os.fsencode(p) for p in paths or ()])
+        result = build_report(db, [os.fsencode(p) for p in paths_or_roots(paths, effective, required=False)])
     finally:
         db.close()
     written = None

@@ -8,15 +8,19 @@ from typing import Annotated, Optional
 
 import typer
 
-from vpo.cli.context import open_library, settings_for
-from vpo.cli.options import JsonOpt, ProfileOpt, paths_argument
+from vpo.cli.context import open_library, resolve_settings
+from vpo.cli.library_paths import paths_or_roots
+from vpo.cli.options import JsonOpt, ProfileOpt, optional_paths_argument
 from vpo.cli.progress import scan_display
 from vpo.cli.render import print_json, print_summary, safe
 
 
 def scan(
     ctx: typer.Context,
-    paths: Annotated[list[str], paths_argument("Directories (or files) to catalogue.")],
+    paths: Annotated[
+        Optional[list[str]],
+        optional_paths_argument("Directories (or files) to catalogue (default: the --profile's roots)."),
+    ] = None,
     full: Annotated[bool, typer.Option("--full", help="Probe every file, changed or not.")] = False,
     prune: Annotated[
         Optional[bool],
@@ -50,10 +54,10 @@ def scan(
 
     if prober is not None and prober not in BACKENDS:
         raise typer.BadParameter(f"{prober!r}; choose from {', '.join(BACKENDS)}", param_hint="--prober")
-    settings = settings_for(
+    effective = resolve_settings(
         ctx,
         profile=profile,
-        **{
+        flags={
             "scan.extensions": _split(extensions) if extensions else None,
             "scan.prune": prune,
             "scan.workers": workers,
@@ -61,9 +65,10 @@ def scan(
             "scan.prober": prober,
         },
     )
+    settings = effective.settings
     cfg = settings.scan
     options = ScanOptions(
-        roots=tuple(os.fsencode(p) for p in paths),
+        roots=tuple(os.fsencode(p) for p in paths_or_roots(paths, effective, required=True)),
         full=full,
         prune=cfg.prune,
         verify_hash=verify_hash,

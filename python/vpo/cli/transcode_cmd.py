@@ -10,14 +10,18 @@ import typer
 
 from vpo.cli import render
 from vpo.cli.context import open_library, resolve_settings
-from vpo.cli.options import DryRunOpt, JsonOpt, ProfileOpt, paths_argument
+from vpo.cli.library_paths import paths_or_roots
+from vpo.cli.options import DryRunOpt, JsonOpt, ProfileOpt, optional_paths_argument
 from vpo.cli.render import print_json, safe
-from vpo.transcode.models import CODECS, RESOLUTIONS
+from vpo.transcode.models import CODECS, RESOLUTIONS, from_section
 
 
 def transcode(
     ctx: typer.Context,
-    paths: Annotated[list[str], paths_argument("Catalogued files, or directories of them.")],
+    paths: Annotated[
+        Optional[list[str]],
+        optional_paths_argument("Catalogued files, or directories of them (default: the --profile's roots)."),
+    ] = None,
     policy: Annotated[
         Optional[Path],
         typer.Option("--policy", help="Policy whose `transcode:` section gives the defaults (flags win)."),
@@ -52,21 +56,17 @@ def transcode(
     (`vpo jobs undo`, `vpo backups`)."""
     from vpo.errors import UsageError
     from vpo.policy.loader import load_policy
-    from vpo.transcode.models import TranscodeTarget, merge
+    from vpo.transcode.models import merge
     from vpo.transcode.queue import queue_transcodes
 
     effective = resolve_settings(ctx, profile=profile)
+    targets = paths_or_roots(paths, effective, required=True)
     chosen = policy or (effective.profile.default_policy if effective.profile else None)
     policy_path = Path(chosen).expanduser().absolute() if chosen else None
     section = load_policy(policy_path).transcode if policy_path else None
-    base = TranscodeTarget(
-        **{
-            k: v
-            for k, v in (section.model_dump() if section else {}).items()
-            if k in TranscodeTarget.__dataclass_fields__ and v is not None
-        }
+    target = merge(
+        from_section(section), codec=codec, crf=crf, bitrate=bitrate, max_resolution=max_resolution
     )
-    target = merge(base, codec=codec, crf=crf, bitrate=bitrate, max_resolution=max_resolution)
     problem = target.problem()
     if problem:  # before the database is opened (and old jobs purged) for nothing
         raise UsageError(problem, details=target.to_dict())
@@ -74,7 +74,7 @@ def transcode(
     try:
         report = queue_transcodes(
             db,
-            tuple(os.fsencode(p) for p in paths),
+            tuple(os.fsencode(p) for p in targets),
             target,
             policy_path=str(policy_path) if policy_path else None,
             dry_run=dry_run,

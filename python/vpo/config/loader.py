@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from vpo.config.resolver import Layer, Values
+from vpo.config.roots import KEY as ROOTS_KEY
+from vpo.config.roots import profile_roots
 from vpo.config.settings import SECTIONS
 from vpo.config.yaml_file import describe_validation, line_of, load_yaml
 from vpo.errors import ConfigError, PolicyNotFoundError, ProfileNotFoundError
@@ -30,6 +32,7 @@ class Profile:
     layer: Layer
     document: dict[str, Any] = field(default_factory=dict)  # as written, plain dicts and lists
     document_node: Any = field(default=None, repr=False, compare=False)  # ruamel's, for line numbers
+    roots: tuple[str, ...] = ()  # the profile's library (config/roots.py); not inherited
 
 
 def config_path(home: Path) -> Path:
@@ -118,7 +121,9 @@ def load_profile(home: Path, name: str) -> Profile:
                 f"{path}:{line_of(document, ('default_policy',))}: default_policy: {policy} does not exist",
                 details={"file": str(path), "key": "default_policy", "policy": str(policy)},
             )
-    layer = Layer(f"profile:{name}", _sections(path, document, allowed_extra=PROFILE_KEYS, home=home))
+    roots = profile_roots(path, document)
+    sections = _sections(path, document, allowed_extra=(*PROFILE_KEYS, ROOTS_KEY), home=home)
+    layer = Layer(f"profile:{name}", sections)
     return Profile(
         name=name,
         path=path,
@@ -128,6 +133,7 @@ def load_profile(home: Path, name: str) -> Profile:
         layer=layer,
         document=_plain(document),
         document_node=document,
+        roots=roots,
     )
 
 
@@ -241,7 +247,12 @@ _AT_LEAST = {
     ("transcode", "max_attempts"): 1,
     ("transcode", "threads"): 0,
 }
-_ABOVE = {("scan", "probe_timeout"): 0}
+_ABOVE = {
+    ("scan", "probe_timeout"): 0,
+    ("watch", "settle"): 0,
+    ("watch", "poll_interval"): 0,
+    ("watch", "reconcile_interval"): 0,
+}
 
 
 def _check_value(section: str, key: str, value: Any, raw: Any, cls: type) -> str | None:
@@ -251,8 +262,12 @@ def _check_value(section: str, key: str, value: Any, raw: Any, cls: type) -> str
         return f"must be a number (got {raw!r})"
     if (section, key) in _AT_LEAST and value < _AT_LEAST[(section, key)]:
         return f"must be {_AT_LEAST[(section, key)]} or more (got {raw!r})"
-    if (section, key) in _ABOVE and value <= _ABOVE[(section, key)]:
+    if (section, key) in _ABOVE and not value > _ABOVE[(section, key)]:
         return f"must be more than {_ABOVE[(section, key)]} (got {raw!r})"
+    if section == "watch" and kind == "float" and value == float("inf"):
+        return f"must be a finite number of seconds (got {raw!r})"
+    if (section, key) == ("watch", "ignore") and any(not pattern.strip() for pattern in value):
+        return f"a pattern cannot be empty (got {list(raw)!r})"
     if (section, key) == ("scan", "extensions"):
         if not value:
             return "must list at least one extension"

@@ -20,6 +20,7 @@ class ProfileEntry:
     default_policy: str | None
     error: str | None  # a profile that does not load is listed, with why
     extends: str | None = None
+    roots: tuple[str, ...] = ()
 
     @property
     def valid(self) -> bool:
@@ -32,6 +33,7 @@ class ProfileEntry:
             "default_policy": self.default_policy,
             "path": str(self.path),
             "extends": self.extends,
+            "roots": list(self.roots),
             "valid": self.valid,
             "error": self.error,
         }
@@ -77,9 +79,15 @@ def list_profiles(home: Path) -> list[ProfileEntry]:
                 str(profile.default_policy) if profile.default_policy else None,
                 None,
                 profile.extends,
+                profile.roots,
             )
         )
     return entries
+
+
+def profiles_with_roots(home: Path) -> list[str]:
+    """The valid profiles that name a library (`roots`), by name."""
+    return [e.name for e in list_profiles(home) if e.valid and e.roots]
 
 
 def show_profile(home: Path, name: str, *, cli: Layer | None = None) -> dict[str, Any]:
@@ -103,6 +111,7 @@ def show_profile(home: Path, name: str, *, cli: Layer | None = None) -> dict[str
         "extends": profile.extends,
         "extends_chain": [p.name for p in chain],
         "default_policy": str(profile.default_policy) if profile.default_policy else None,
+        "roots": list(profile.roots),
         "profile": scrub_tree(profile.document),  # as written, but never a password
         "effective": as_dict(effective.settings),
         "sources": effective.sources,

@@ -89,6 +89,20 @@ class PathsSettings:
     map: tuple[tuple[str, str], ...] = ()
 
 
+@dataclass(frozen=True)
+class WatchSettings:
+    """`vpo watch` (docs/watching.md): how long a file must stay unchanged before it is
+    handled, when to poll instead of trusting events, and what is never handled."""
+
+    __pydantic_config__ = FORBID
+    settle: float = 30.0  # seconds a file's size and mtime must stay the same
+    poll: bool = False  # poll this library instead of trusting the OS's events
+    poll_interval: float = 60.0  # seconds between polls (polling roots only)
+    reconcile_interval: float = 21600.0  # seconds between full incremental scans of every root
+    apply: bool = True  # apply the profile's default_policy to what was catalogued
+    ignore: tuple[str, ...] = ("*.part", "*.partial", "*.tmp", "*.!qB", ".*")  # names never handled
+
+
 SECTIONS = {
     "tools": ToolsSettings,
     "scan": ScanSettings,
@@ -98,6 +112,7 @@ SECTIONS = {
     "database": DatabaseSettings,
     "transcode": TranscodeSettings,
     "paths": PathsSettings,
+    "watch": WatchSettings,
 }
 
 
@@ -111,6 +126,7 @@ class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     transcode: TranscodeSettings = field(default_factory=TranscodeSettings)
     paths: PathsSettings = field(default_factory=PathsSettings)
+    watch: WatchSettings = field(default_factory=WatchSettings)
     home: Path = field(default_factory=lambda: vpo_home())
 
     @property

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from vpo.db.dialect import Connection
 from vpo.paths import under_range
 
 
@@ -43,7 +43,7 @@ _CANDIDATE = (
 _ORDER = " ORDER BY c.checked_at IS NOT NULL, c.checked_at, f.id"
 
 
-def candidates(conn: sqlite3.Connection, roots: Iterable[bytes]) -> list[Candidate]:
+def candidates(conn: Connection, roots: Iterable[bytes]) -> list[Candidate]:
     """Present catalogued files at or under any of `roots` (every file when none), oldest
     check first. A path in two roots is listed once."""
     roots = list(roots)
@@ -58,7 +58,7 @@ def candidates(conn: sqlite3.Connection, roots: Iterable[bytes]) -> list[Candida
     return [Candidate._make(r) for r in conn.execute(sql, params)]
 
 
-def record(conn: sqlite3.Connection, rec: CheckRecord) -> None:
+def record(conn: Connection, rec: CheckRecord) -> None:
     conn.execute(
         "INSERT INTO checks (file_id, size, mtime_ns, level, passed, error, checked_at, seconds, job_id) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (file_id) DO UPDATE SET size = excluded.size, "
@@ -79,7 +79,7 @@ def record(conn: sqlite3.Connection, rec: CheckRecord) -> None:
     )
 
 
-def count_broken(conn: sqlite3.Connection, roots: Iterable[bytes]) -> int:
+def count_broken(conn: Connection, roots: Iterable[bytes]) -> int:
     """Catalogued files at or under `roots` whose last probe failed (`scan_status = error`)."""
     total = 0
     for root in roots:
@@ -100,7 +100,7 @@ class Catalogued(NamedTuple):
     check: CheckRecord | None
 
 
-def status_of(conn: sqlite3.Connection, path: bytes) -> Catalogued | None:
+def status_of(conn: Connection, path: bytes) -> Catalogued | None:
     """None when `path` is not catalogued."""
     row = conn.execute(
         "SELECT f.scan_status, f.scan_error, f.last_scanned, c.file_id, c.size, c.mtime_ns, c.level, "

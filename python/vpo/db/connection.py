@@ -1,25 +1,24 @@
-"""Opening the library database: pragmas, permissions, migrations, one transaction helper.
+"""Opening the library database (a SQLite file, or a PostgreSQL database when
+`database.url` is set), migrating it, and the one transaction helper.
 
-The catalogue is a SQLite file (the default) or a PostgreSQL database (`database.url`);
-db/postgres.py makes the latter look like a sqlite3 connection, so db/ is written once.
+The engines differ only where db/dialect.py says; the connection carries its dialect, and so
+does the Database.
 """
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import cast
 
+from vpo.db import sqlite_dialect
+from vpo.db.dialect import Connection, Dialect
 from vpo.db.migrations import migrate
+from vpo.db.sqlite_dialect import BUSY_TIMEOUT_MS
 from vpo.errors import DatabaseError, PasswordRequiredError
-from vpo.paths import make_private_folders
-from vpo.timeutil import now_iso
 
-BUSY_TIMEOUT_MS = 60_000
 # SQLite's default SQLITE_MAX_VARIABLE_NUMBER is 32766 since 3.32; stay well below.
 MAX_VARIABLES = 900
 
@@ -27,25 +26,27 @@ MAX_VARIABLES = 900
 class Database:
     """One connection in autocommit mode; writes go through `transaction()`.
 
-    `engine` is "sqlite" or "postgresql"; `path` the SQLite file (None on PostgreSQL);
-    `label` what messages call the database (the file, or the URL without its password).
+    `path` is the SQLite file (None on PostgreSQL); `label` what messages call the database
+    (the file, or the URL without its password); `dialect` what differs between engines.
     """
 
-    def __init__(
-        self, conn: sqlite3.Connection, path: Path | None, *, engine: str = "sqlite", label: str = ""
-    ) -> None:
+    def __init__(self, conn: Connection, path: Path | None, *, label: str = "") -> None:
         self.conn = conn
         self.path = path
-        self.engine = engine
         self.label = label or str(path)
         self._depth = 0
 
-    @contextmanager
-    def transaction(self, *, lock: bool = True) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE (the write lock up front, so no upgrade deadlock); savepoints nest.
+    @property
+    def dialect(self) -> Dialect:
+        return self.conn.dialect
 
-        `lock=False`: a plain BEGIN, for PostgreSQL work that locks its own rows (claims
-        with SKIP LOCKED); on SQLite that is a deferred transaction."""
+    @contextmanager
+    def transaction(self, *, lock: bool = True) -> Iterator[Connection]:
+        """A write transaction: the write lock up front (so no upgrade deadlock, and one
+        writer at a time on either engine); savepoints nest.
+
+        `lock=False`: no write lock, for work that locks its own rows (claims that skip
+        locked rows); on SQLite a deferred transaction."""
         if self._depth:
             name = f"sp{self._depth}"
             self.conn.execute(f"SAVEPOINT {name}")
@@ -61,7 +62,7 @@ class Database:
             finally:
                 self._depth -= 1
             return
-        self.conn.execute("BEGIN IMMEDIATE" if lock else "BEGIN")
+        self.dialect.begin(self.conn, write=lock)
         self._depth = 1
         try:
             yield self.conn
@@ -78,43 +79,18 @@ class Database:
 
 
 def open_database(target: Path | str, *, password: str | None = None) -> Database:
-    """Open (creating if needed) and migrate. Every sqlite failure becomes a DatabaseError.
+    """Open (creating if needed) and migrate. Every engine failure becomes a DatabaseError.
 
     `target`: the SQLite file, or a postgresql:// URL (Settings.database_target);
     `password`: for a URL without one, when libpq is not to find it itself."""
     if isinstance(target, str):
-        from vpo.db.postgres import is_url
+        from vpo.db.postgres import is_url  # not imported for a SQLite file
 
         if is_url(target):
             return _open_postgres(target, password)
-        target = Path(target)
-    path = target
-    try:
-        make_private_folders(path.parent)  # $VPO_HOME and any missing parent: 0700
-        if not path.exists():
-            # Created private: a library catalogue says a lot about its owner.
-            fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-            os.close(fd)
-    except OSError as exc:
-        raise DatabaseError(
-            f"cannot create database {path}: {exc.strerror or exc}",
-            details={"path": str(path)},
-        ) from None
-    try:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-    except sqlite3.Error as exc:
-        raise DatabaseError(f"cannot open database {path}: {exc}", details={"path": str(path)}) from None
-    db = Database(conn, path)
-    try:
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA foreign_keys = ON")
-        _prepare(db)
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        raise DatabaseError(describe_sqlite_error(path, exc), details={"path": str(path)}) from None
-    except BaseException:
-        conn.close()
-        raise
+    path = Path(target)
+    db = Database(sqlite_dialect.connect(path), path)
+    _prepare(db, details={"path": str(path)})
     return db
 
 
@@ -133,38 +109,35 @@ def _open_postgres(url: str, password: str | None) -> Database:
                 details={"url": label},
             ) from None
         raise DatabaseError(f"cannot reach database {label}: {exc}", details={"url": label}) from None
-    # PgConnection offers the sqlite3.Connection methods that db/ calls (see db/postgres.py).
-    db = Database(cast(sqlite3.Connection, pg), None, engine="postgresql", label=label)
-    try:
-        migrate(db)
-    except sqlite3.DatabaseError as exc:
-        pg.close()
-        raise DatabaseError(f"database {label}: {exc}", details={"url": label}) from None
-    except BaseException:
-        pg.close()
-        raise
+    db = Database(pg, None, label=label)
+    _prepare(db, details={"url": label})
     return db
 
 
-def _prepare(db: Database) -> None:
-    """WAL mode and the schema. Two processes opening a new database at once contend for
-    locks for which SQLite does not call its busy handler (switching the journal mode, the
-    first schema read), so those steps are retried here, up to the busy timeout."""
+def _prepare(db: Database, *, details: dict[str, str]) -> None:
+    """The engine's settings and the schema; the connection is closed if that fails. Two
+    processes opening a new SQLite file at once contend for locks for which SQLite does not
+    call its busy handler (switching the journal mode, the first schema read), so those
+    steps are retried while the database says `locked`, up to the busy timeout."""
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
-    while True:
-        try:
-            mode = db.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if mode != "wal" and db.path is not None and os.access(db.path, os.W_OK):
-                raise sqlite3.OperationalError(f"database is locked (journal mode stayed {mode})")
-            db.conn.execute("PRAGMA synchronous = NORMAL")
-            migrate(db)
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-            if db.conn.in_transaction:
-                db.conn.execute("ROLLBACK")
-            time.sleep(0.05)
+    try:
+        while True:
+            try:
+                db.dialect.configure(db.conn, db.path)
+                migrate(db)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                if db.conn.in_transaction:
+                    db.conn.execute("ROLLBACK")
+                time.sleep(0.05)
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise DatabaseError(describe_sqlite_error(db.path or db.label, exc), details=details) from None
+    except BaseException:
+        db.close()
+        raise
 
 
 def describe_sqlite_error(path: Path | str | None, exc: sqlite3.Error) -> str:
@@ -184,20 +157,10 @@ def describe_sqlite_error(path: Path | str | None, exc: sqlite3.Error) -> str:
     return f"database {path}: {text}"
 
 
-def engine_of(conn: sqlite3.Connection) -> str:
-    """ "sqlite" or "postgresql" (db/postgres.py's connection says so)."""
-    return getattr(conn, "engine", "sqlite")
-
-
-def db_now(conn: sqlite3.Connection) -> str:
-    """Now, by the database's clock: on PostgreSQL the server's, which every host shares
-    (heartbeats and staleness then agree across hosts with skewed clocks); SQLite is on
-    this host, whose clock is its clock."""
-    if engine_of(conn) == "postgresql":
-        from vpo.db.postgres import NOW_SQL
-
-        return str(conn.execute(NOW_SQL).fetchone()[0])
-    return now_iso()
+def db_now(conn: Connection) -> str:
+    """Now, by the database's clock (Dialect.now): on PostgreSQL the server's, which every
+    host shares; SQLite is on this host, whose clock is its clock."""
+    return conn.dialect.now(conn)
 
 
 def chunks(items: list, size: int = MAX_VARIABLES) -> Iterator[list]:

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from vpo.catalogue import Known, ScanStatus
 from vpo.db.connection import chunks
+from vpo.db.dialect import Connection
 from vpo.media.models import ProbeResult, Track
 from vpo.media.track_summary import TrackSummary, summarize
 from vpo.paths import under_range
@@ -47,7 +48,7 @@ _TRUSTED = "scan_status != 'missing' AND racy = 0"
 _UNTRUSTED = "(scan_status = 'missing' OR racy != 0)"
 
 
-def load_known(conn: sqlite3.Connection, root: bytes, *, untrusted_only: bool = False) -> dict[bytes, Known]:
+def load_known(conn: Connection, root: bytes, *, untrusted_only: bool = False) -> dict[bytes, Known]:
     """Every catalogued path at or under `root`, keyed by path bytes (one copy per path).
 
     `untrusted_only`: only the rows `trusted_query` leaves out (missing or racy).
@@ -72,7 +73,7 @@ def trusted_query(root: bytes) -> tuple[str, tuple[bytes, bytes, bytes]]:
     ), (root, lo, hi)
 
 
-def known_for(conn: sqlite3.Connection, paths: list[bytes]) -> dict[bytes, Known]:
+def known_for(conn: Connection, paths: list[bytes]) -> dict[bytes, Known]:
     """The catalogue rows of these paths (those that have one)."""
     found: dict[bytes, Known] = {}
     for chunk in chunks(paths):
@@ -82,24 +83,24 @@ def known_for(conn: sqlite3.Connection, paths: list[bytes]) -> dict[bytes, Known
     return found
 
 
-def knows_under(conn: sqlite3.Connection, root: bytes) -> bool:
+def knows_under(conn: Connection, root: bytes) -> bool:
     where, args = _under(root)
     return conn.execute(f"SELECT EXISTS (SELECT 1 FROM files WHERE {where})", args).fetchone()[0] == 1
 
 
-def size_known(conn: sqlite3.Connection, size: int) -> bool:
+def size_known(conn: Connection, size: int) -> bool:
     """Whether any catalogued file (present or missing) has this size."""
     return conn.execute("SELECT EXISTS (SELECT 1 FROM files WHERE size = ?)", (size,)).fetchone()[0] == 1
 
 
-def count_present_under(conn: sqlite3.Connection, root: bytes) -> int:
+def count_present_under(conn: Connection, root: bytes) -> int:
     where, args = _under(root)
     return conn.execute(
         f"SELECT count(*) FROM files WHERE {where} AND scan_status != 'missing'", args
     ).fetchone()[0]
 
 
-def move_candidates(conn: sqlite3.Connection, size: int, fingerprint: str) -> list[tuple[int, bytes, str]]:
+def move_candidates(conn: Connection, size: int, fingerprint: str) -> list[tuple[int, bytes, str]]:
     """(id, path, scan_status) of catalogued files with this size and sampled fingerprint."""
     return conn.execute(
         "SELECT id, path, scan_status FROM files WHERE size = ? AND fingerprint = ? ORDER BY id",
@@ -108,7 +109,7 @@ def move_candidates(conn: sqlite3.Connection, size: int, fingerprint: str) -> li
 
 
 def upsert_probed(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     path: bytes,
     size: int,
@@ -157,7 +158,7 @@ def upsert_probed(
     return file_id, existing is None
 
 
-def replace_tracks(conn: sqlite3.Connection, file_id: int, tracks: Sequence[Track]) -> None:
+def replace_tracks(conn: Connection, file_id: int, tracks: Sequence[Track]) -> None:
     conn.execute("DELETE FROM tracks WHERE file_id = ?", (file_id,))
     conn.executemany(
         "INSERT INTO tracks (file_id, idx, type, codec, language, title, is_default, is_forced, "
@@ -188,7 +189,7 @@ def replace_tracks(conn: sqlite3.Connection, file_id: int, tracks: Sequence[Trac
 
 
 def update_probe_result(
-    conn: sqlite3.Connection,
+    conn: Connection,
     file_id: int,
     *,
     path: bytes,
@@ -222,7 +223,7 @@ def update_probe_result(
     replace_tracks(conn, file_id, result.tracks)
 
 
-def mark_present(conn: sqlite3.Connection, file_id: int, now: str) -> None:
+def mark_present(conn: Connection, file_id: int, now: str) -> None:
     """A missing file came back unchanged: ok again (or error, if it was broken)."""
     conn.execute(
         "UPDATE files SET scan_status = CASE WHEN scan_error IS NULL THEN 'ok' ELSE 'error' END, "
@@ -231,9 +232,7 @@ def mark_present(conn: sqlite3.Connection, file_id: int, now: str) -> None:
     )
 
 
-def mark_missing(
-    conn: sqlite3.Connection, files: Iterable[tuple[int, bytes]], now: str
-) -> list[tuple[int, bytes]]:
+def mark_missing(conn: Connection, files: Iterable[tuple[int, bytes]], now: str) -> list[tuple[int, bytes]]:
     """Mark each (id, path) missing if its record still has that path; returns those marked.
 
     A record another process moved meanwhile (a scan, apply or transcode) is left alone:
@@ -251,7 +250,7 @@ def mark_missing(
 
 
 def delete_at(
-    conn: sqlite3.Connection, files: Iterable[tuple[int, bytes]], *, only_missing: bool = False
+    conn: Connection, files: Iterable[tuple[int, bytes]], *, only_missing: bool = False
 ) -> list[tuple[int, bytes]]:
     """Delete each (id, path) record that still has that path (and, with only_missing, is
     still missing); returns those deleted. Tracks go with them (ON DELETE CASCADE)."""
@@ -263,13 +262,13 @@ def delete_at(
     return deleted
 
 
-def delete_files(conn: sqlite3.Connection, ids: Iterable[int]) -> None:
+def delete_files(conn: Connection, ids: Iterable[int]) -> None:
     for part in chunks(list(ids)):
         conn.execute(f"DELETE FROM files WHERE id IN ({','.join('?' * len(part))})", part)
 
 
 def move_file(
-    conn: sqlite3.Connection,
+    conn: Connection,
     file_id: int,
     *,
     old_path: bytes,
@@ -300,22 +299,22 @@ def move_file(
     return cur.rowcount == 1
 
 
-def set_content_hashes(conn: sqlite3.Connection, pairs: Sequence[tuple[str, int]]) -> None:
+def set_content_hashes(conn: Connection, pairs: Sequence[tuple[str, int]]) -> None:
     conn.executemany("UPDATE files SET content_hash = ? WHERE id = ?", pairs)
 
 
-def get_by_path(conn: sqlite3.Connection, path: bytes) -> FileRecord | None:
+def get_by_path(conn: Connection, path: bytes) -> FileRecord | None:
     row = conn.execute(f"SELECT {_RECORD_COLUMNS} FROM files WHERE path = ?", (path,)).fetchone()
     return FileRecord(*row) if row else None
 
 
-def files_under(conn: sqlite3.Connection, root: bytes) -> list[FileRecord]:
+def files_under(conn: Connection, root: bytes) -> list[FileRecord]:
     where, args = _under(root)
     rows = conn.execute(f"SELECT {_RECORD_COLUMNS} FROM files WHERE {where} ORDER BY path", args)
     return [FileRecord(*row) for row in rows]
 
 
-def tracks_of(conn: sqlite3.Connection, file_id: int) -> list[Track]:
+def tracks_of(conn: Connection, file_id: int) -> list[Track]:
     rows = conn.execute(
         "SELECT idx, type, codec, language, title, is_default, is_forced, channels, width, height, "
         "color_transfer FROM tracks WHERE file_id = ? ORDER BY idx",
@@ -339,7 +338,7 @@ def tracks_of(conn: sqlite3.Connection, file_id: int) -> list[Track]:
     ]
 
 
-def get_by_id(conn: sqlite3.Connection, file_id: int) -> FileRecord | None:
+def get_by_id(conn: Connection, file_id: int) -> FileRecord | None:
     row = conn.execute(f"SELECT {_RECORD_COLUMNS} FROM files WHERE id = ?", (file_id,)).fetchone()
     return FileRecord(*row) if row else None
 
@@ -347,7 +346,7 @@ def get_by_id(conn: sqlite3.Connection, file_id: int) -> FileRecord | None:
 class KnownSizes:
     """`size in sizes`: does the catalogue hold a file (present or missing) of this size?"""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._seen: dict[int, bool] = {}
 

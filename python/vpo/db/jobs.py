@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from vpo.db.connection import chunks
+from vpo.db.dialect import Connection
 from vpo.redact import scrub, scrub_tree
 
 
@@ -63,7 +63,7 @@ def _record(row: Sequence[Any]) -> JobRecord:
     return JobRecord(*r)
 
 
-def insert(conn: sqlite3.Connection, job: JobRecord) -> None:
+def insert(conn: Connection, job: JobRecord) -> None:
     conn.execute(
         f"INSERT INTO jobs ({_COLUMNS}) VALUES ({','.join('?' * 19)})",
         (
@@ -90,14 +90,14 @@ def insert(conn: sqlite3.Connection, job: JobRecord) -> None:
     )
 
 
-def heartbeat(conn: sqlite3.Connection, job_id: str, now: str, progress: float | None) -> None:
+def heartbeat(conn: Connection, job_id: str, now: str, progress: float | None) -> None:
     conn.execute(
         "UPDATE jobs SET heartbeat_at = ?, progress = coalesce(?, progress) WHERE id = ?",
         (now, progress, job_id),
     )
 
 
-def finish(conn: sqlite3.Connection, job: JobRecord) -> None:
+def finish(conn: Connection, job: JobRecord) -> None:
     conn.execute(
         "UPDATE jobs SET status = ?, summary = ?, error_message = ?, error_traceback = ?, "
         "error_context = ?, progress = ?, finished_at = ?, heartbeat_at = ? WHERE id = ?",
@@ -116,7 +116,7 @@ def finish(conn: sqlite3.Connection, job: JobRecord) -> None:
 
 
 def add_files(
-    conn: sqlite3.Connection,
+    conn: Connection,
     job_id: str,
     rows: Sequence[tuple[int | None, bytes, str, dict[str, Any] | None]],
 ) -> None:
@@ -126,12 +126,12 @@ def add_files(
     )
 
 
-def get(conn: sqlite3.Connection, job_id: str) -> JobRecord | None:
+def get(conn: Connection, job_id: str) -> JobRecord | None:
     row = conn.execute(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
     return _record(row) if row else None
 
 
-def ids_with_prefix(conn: sqlite3.Connection, prefix: str, limit: int = 20) -> list[str]:
+def ids_with_prefix(conn: Connection, prefix: str, limit: int = 20) -> list[str]:
     # A range, not LIKE: uses the primary key index. '~' sorts after every id character.
     return [
         r[0]
@@ -143,7 +143,7 @@ def ids_with_prefix(conn: sqlite3.Connection, prefix: str, limit: int = 20) -> l
 
 
 def query(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     status: str | None = None,
     type: str | None = None,
@@ -184,7 +184,7 @@ def query(
 
 
 def files_of(
-    conn: sqlite3.Connection, job_id: str, limit: int | None = None
+    conn: Connection, job_id: str, limit: int | None = None
 ) -> list[tuple[int | None, bytes, str, dict[str, Any] | None]]:
     sql = "SELECT file_id, path, outcome, details FROM job_files WHERE job_id = ? ORDER BY rowid"
     args: list[Any] = [job_id]
@@ -194,11 +194,11 @@ def files_of(
     return [(r[0], r[1], r[2], _load(r[3])) for r in conn.execute(sql, args)]
 
 
-def count_files(conn: sqlite3.Connection, job_id: str) -> int:
+def count_files(conn: Connection, job_id: str) -> int:
     return conn.execute("SELECT count(*) FROM job_files WHERE job_id = ?", (job_id,)).fetchone()[0]
 
 
-def file_ids_for_path(conn: sqlite3.Connection, path: bytes) -> list[int]:
+def file_ids_for_path(conn: Connection, path: bytes) -> list[int]:
     """Ids a path has been known by: its current record, and any record a job saw there."""
     ids = {r[0] for r in conn.execute("SELECT id FROM files WHERE path = ?", (path,))}
     ids |= {
@@ -210,14 +210,14 @@ def file_ids_for_path(conn: sqlite3.Connection, path: bytes) -> list[int]:
     return sorted(ids)
 
 
-def running(conn: sqlite3.Connection) -> list[tuple[str, str, int | None, str | None, str | None]]:
+def running(conn: Connection) -> list[tuple[str, str, int | None, str | None, str | None]]:
     return conn.execute(
         "SELECT id, type, pid, host, heartbeat_at FROM jobs WHERE status = 'running'"
     ).fetchall()
 
 
 def mark_abandoned(
-    conn: sqlite3.Connection, job_id: str, reason: str, context: dict[str, Any], finished_at: str
+    conn: Connection, job_id: str, reason: str, context: dict[str, Any], finished_at: str
 ) -> bool:
     cur = conn.execute(
         "UPDATE jobs SET status = 'failed', error_message = ?, error_context = ?, finished_at = ? "
@@ -227,7 +227,7 @@ def mark_abandoned(
     return cur.rowcount == 1
 
 
-def finished_before(conn: sqlite3.Connection, cutoff: str) -> list[str]:
+def finished_before(conn: Connection, cutoff: str) -> list[str]:
     return [
         r[0]
         for r in conn.execute(
@@ -237,6 +237,6 @@ def finished_before(conn: sqlite3.Connection, cutoff: str) -> list[str]:
     ]
 
 
-def delete(conn: sqlite3.Connection, ids: Sequence[str]) -> None:
+def delete(conn: Connection, ids: Sequence[str]) -> None:
     for part in chunks(list(ids)):
         conn.execute(f"DELETE FROM jobs WHERE id IN ({','.join('?' * len(part))})", part)

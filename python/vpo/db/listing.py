@@ -1,17 +1,17 @@
 """SQL of `vpo files`: catalogued files matching filters, with their main properties.
 
-Everything is filtered, sorted and limited by SQLite; Python only sees the rows it prints.
+Everything is filtered, sorted and limited by the database; Python only sees the rows it prints.
 Filters read the `files` row alone: its video is that of its main video track and its
 languages the multisets of media/track_summary.py, written with the tracks.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from vpo.db.dialect import Connection, Dialect
 from vpo.media.hdr import HDR_TRANSFERS
 from vpo.paths import under_range
 
@@ -85,16 +85,16 @@ def _marks(values: Sequence[object]) -> str:
     return ",".join("?" * len(values))
 
 
-def where_sql(flt: FileFilter) -> tuple[str, list[object]]:
+def where_sql(flt: FileFilter, dialect: Dialect) -> tuple[str, list[object]]:
     clauses: list[str] = []
     params: list[object] = []
     scope, scope_params = scope_sql(flt.roots)
     clauses.append(scope)
     params += scope_params
     # Most files are ok: through the status index, asking for them would read the table row
-    # by row; `+` keeps SQLite to one pass over it. Errors and missing files are few: the
-    # index finds them.
-    status = "+f.scan_status" if "ok" in flt.statuses else "f.scan_status"
+    # by row; not through the index, SQLite makes one pass over it. Errors and missing files
+    # are few: the index finds them.
+    status = dialect.not_indexed("f.scan_status") if "ok" in flt.statuses else "f.scan_status"
     for column, values in (
         (status, flt.statuses),
         ("f.container", flt.containers),
@@ -127,14 +127,15 @@ def where_sql(flt: FileFilter) -> tuple[str, list[object]]:
     ):
         for codes in groups:
             # A word of the multiset: ' ' + "eng jpn" + ' ' holds ' eng '.
-            found = " OR ".join(f"instr(' ' || coalesce({column}, '') || ' ', ?) > 0" for _ in codes)
+            words = f"' ' || coalesce({column}, '') || ' '"
+            found = " OR ".join(dialect.contains(words, "?") for _ in codes)
             clauses.append(f"{'NOT ' if negate else ''}({found})")
             params += [f" {code} " for code in codes]
     return " AND ".join(clauses), params
 
 
-def query_files(conn: sqlite3.Connection, flt: FileFilter) -> list[FileRow]:
-    where, params = where_sql(flt)
+def query_files(conn: Connection, flt: FileFilter) -> list[FileRow]:
+    where, params = where_sql(flt, conn.dialect)
     column = SORT_COLUMNS[flt.sort]
     direction = "DESC" if flt.reverse else "ASC"
     # NULLs (no video track) last whichever the direction; the path breaks ties.

@@ -1,323 +1,71 @@
-"""Numbered schema migrations, recorded in `schema_migrations` and `PRAGMA user_version`.
+"""Numbered schema migrations, recorded in `schema_migrations` (and SQLite's `PRAGMA
+user_version`).
 
-Add a migration by appending to MIGRATIONS; never edit one that has shipped. They are
-written for SQLite; on PostgreSQL db/postgres.py translates each statement (types, and
-`PRAGMA user_version`, which there reads schema_migrations), so one list serves both.
+Each engine has its own literal script of every version: db/migrations_sqlite.py and
+db/migrations_postgres.py, the same numbers, either script possibly empty. Add a migration by
+appending to both; never edit one that has shipped.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from vpo.db.migrations_postgres import POSTGRESQL
+from vpo.db.migrations_sqlite import SQLITE
+from vpo.db.sqltext import parts
 from vpo.errors import SchemaTooNewError
 from vpo.timeutil import now_iso
 
 if TYPE_CHECKING:
     from vpo.db.connection import Database
 
-V1 = """
-CREATE TABLE schema_migrations (
-    version     INTEGER PRIMARY KEY,
-    applied_at  TEXT NOT NULL
-);
-
-CREATE TABLE files (
-    id            INTEGER PRIMARY KEY,
-    path          BLOB NOT NULL UNIQUE,          -- raw OS bytes
-    size          INTEGER NOT NULL,
-    mtime_ns      INTEGER NOT NULL,
-    dev           INTEGER,
-    ino           INTEGER,
-    container     TEXT,
-    duration      REAL,
-    fingerprint   TEXT,                          -- sampled xxh3-128, see rust/src/hash.rs
-    content_hash  TEXT,                          -- full xxh3-128, set by --verify-hash
-    scan_status   TEXT NOT NULL CHECK (scan_status IN ('ok', 'error', 'missing')),
-    scan_error    TEXT,
-    racy          INTEGER NOT NULL DEFAULT 0,    -- mtime too close to the scan: re-probe next time
-    first_seen    TEXT NOT NULL,
-    last_scanned  TEXT NOT NULL,
-    missing_since TEXT
-);
-CREATE INDEX files_status ON files (scan_status);
-CREATE INDEX files_size_fingerprint ON files (size, fingerprint);
-
-CREATE TABLE tracks (
-    file_id     INTEGER NOT NULL REFERENCES files (id) ON DELETE CASCADE,
-    idx         INTEGER NOT NULL,
-    type        TEXT NOT NULL,
-    codec       TEXT,
-    language    TEXT NOT NULL DEFAULT 'und',
-    title       TEXT,
-    is_default  INTEGER NOT NULL DEFAULT 0,
-    is_forced   INTEGER NOT NULL DEFAULT 0,
-    channels    INTEGER,
-    width       INTEGER,
-    height      INTEGER,
-    PRIMARY KEY (file_id, idx)
-) WITHOUT ROWID;
-
-CREATE TABLE jobs (
-    id              TEXT PRIMARY KEY,            -- UUIDv4
-    type            TEXT NOT NULL CHECK (type IN ('scan', 'apply', 'transcode')),
-    status          TEXT NOT NULL
-                    CHECK (status IN ('queued', 'running', 'completed', 'failed', 'cancelled')),
-    target          TEXT NOT NULL,               -- JSON array of paths (str, surrogate-escaped)
-    options         TEXT NOT NULL DEFAULT '{}',  -- JSON
-    policy          TEXT,                        -- JSON
-    summary         TEXT,                        -- JSON counts
-    error_message   TEXT,
-    error_traceback TEXT,
-    error_context   TEXT,                        -- JSON
-    progress        REAL,
-    pid             INTEGER,
-    host            TEXT,
-    heartbeat_at    TEXT,
-    created_at      TEXT NOT NULL,
-    started_at      TEXT,
-    finished_at     TEXT
-);
-CREATE INDEX jobs_created ON jobs (created_at);
-CREATE INDEX jobs_status_created ON jobs (status, created_at);
-CREATE INDEX jobs_type_created ON jobs (type, created_at);
-
-CREATE TABLE job_files (
-    job_id   TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
-    file_id  INTEGER REFERENCES files (id) ON DELETE SET NULL,
-    path     BLOB NOT NULL,
-    outcome  TEXT NOT NULL,
-    details  TEXT                                -- JSON
-);
-CREATE INDEX job_files_job ON job_files (job_id);
-CREATE INDEX job_files_file ON job_files (file_id);
-"""
-
-# 2: `jobs list --file` also matches history rows by path (records deleted by --prune).
-V2 = """
-CREATE INDEX job_files_path ON job_files (path);
-"""
-
-# A no-change rescan must not read the table: the walker takes (path, size, mtime_ns) of
-# the rows it may trust from the first index alone (scan_status and racy are in it only so
-# that SQLite counts it as covering), Python the few others from the second. Their WHERE
-# clauses are spelled exactly as db/files.py's queries spell them, or SQLite will not use
-# them (tests/integration/test_scan_trusted.py reads the plans).
-V3 = """
-CREATE INDEX files_trusted ON files (path, size, mtime_ns, scan_status, racy) WHERE scan_status != 'missing' AND racy = 0;
-CREATE INDEX files_untrusted ON files (path) WHERE scan_status = 'missing' OR racy != 0;
-"""
-
-# Reports and `vpo files` (issue 17). tracks.color_transfer: a video track's transfer
-# characteristic (HDR or not, media/hdr.py; NULL when unstated, and for tracks probed
-# before this migration). files.video_* .. subtitle_languages: a summary of the file's
-# tracks (media/track_summary.py), written with them by db/files.py:replace_tracks, so that
-# reports group and filter files without joining `tracks`; filled here from the tracks
-# already catalogued. files_report covers the report's grouping by status, container and
-# main video (no sort, no table read); the three language and layout indexes its other
-# groupings; job_files_outcome the transcode results whose sizes the report adds up.
-V_REPORT_INDEXES = """
-ALTER TABLE tracks ADD COLUMN color_transfer TEXT;
-ALTER TABLE files ADD COLUMN video_codec TEXT;
-ALTER TABLE files ADD COLUMN video_width INTEGER;
-ALTER TABLE files ADD COLUMN video_height INTEGER;
-ALTER TABLE files ADD COLUMN video_transfer TEXT;
-ALTER TABLE files ADD COLUMN audio_layouts TEXT;
-ALTER TABLE files ADD COLUMN audio_languages TEXT;
-ALTER TABLE files ADD COLUMN subtitle_languages TEXT;
-UPDATE files SET
-    video_codec = (SELECT codec FROM tracks t WHERE t.file_id = files.id AND t.type = 'video' ORDER BY t.idx LIMIT 1),
-    video_width = (SELECT width FROM tracks t WHERE t.file_id = files.id AND t.type = 'video' ORDER BY t.idx LIMIT 1),
-    video_height = (SELECT height FROM tracks t WHERE t.file_id = files.id AND t.type = 'video' ORDER BY t.idx LIMIT 1),
-    audio_layouts = (SELECT group_concat(v, ' ') FROM (SELECT coalesce(codec, '') || '/' || coalesce(CAST(channels AS TEXT), '') AS v
-        FROM tracks t WHERE t.file_id = files.id AND t.type = 'audio' ORDER BY v) AS layouts),
-    audio_languages = (SELECT group_concat(language, ' ') FROM (SELECT language
-        FROM tracks t WHERE t.file_id = files.id AND t.type = 'audio' ORDER BY language) AS languages),
-    subtitle_languages = (SELECT group_concat(language, ' ') FROM (SELECT language
-        FROM tracks t WHERE t.file_id = files.id AND t.type = 'subtitle' ORDER BY language) AS languages);
-CREATE INDEX files_report ON files (scan_status, container, video_codec, video_width, video_height, video_transfer, size);
-CREATE INDEX files_audio_layouts ON files (scan_status, audio_layouts, size);
-CREATE INDEX files_audio_languages ON files (scan_status, audio_languages, size);
-CREATE INDEX files_subtitle_languages ON files (scan_status, subtitle_languages, size);
-CREATE INDEX job_files_outcome ON job_files (outcome);
-"""
-
-# Integrity checks (SPEC section 14): one row per file, the latest `vpo check` result and
-# the size and mtime it was made for (a file changed since is checked again). The `check`
-# job type is allowed by the rebuild of `jobs` in the next migration.
-V_INTEGRITY_CHECKS = """
-CREATE TABLE checks (
-    file_id     INTEGER PRIMARY KEY REFERENCES files (id) ON DELETE CASCADE,
-    size        INTEGER NOT NULL,                -- what the check was made for
-    mtime_ns    INTEGER NOT NULL,
-    level       TEXT NOT NULL CHECK (level IN ('quick', 'thorough')),
-    passed      INTEGER NOT NULL,
-    error       TEXT,                            -- the reason, or the decoder's first messages
-    checked_at  TEXT NOT NULL,
-    seconds     REAL,
-    job_id      TEXT                             -- the check job (may have been purged)
-);
-CREATE INDEX checks_checked_at ON checks (checked_at);
-"""
-
-# Job types `check` (`vpo check`) and `undo` (`vpo jobs undo`), job status `skipped` (a
-# transcode whose result was not smaller). SQLite cannot change a CHECK constraint in place, so `jobs` is rebuilt.
-# `job_files` references it: dropping `jobs` with foreign keys on would cascade-delete
-# every history row, and the pragma cannot be turned off inside the migration's
-# transaction. So `job_files` is rebuilt first against the new table, both old ones are
-# dropped (children first: nothing cascades), and renaming `jobs_new` to `jobs` rewrites
-# the reference in `job_files_new` (SQLite >= 3.26). Data, indexes (recreated, same names)
-# and both foreign keys are kept.
-V_JOB_KINDS = """
-CREATE TABLE jobs_new (
-    id              TEXT PRIMARY KEY,
-    type            TEXT NOT NULL CHECK (type IN ('scan', 'apply', 'transcode', 'check', 'undo')),
-    status          TEXT NOT NULL
-                    CHECK (status IN ('queued', 'running', 'completed', 'failed', 'cancelled', 'skipped')),
-    target          TEXT NOT NULL,
-    options         TEXT NOT NULL DEFAULT '{}',
-    policy          TEXT,
-    summary         TEXT,
-    error_message   TEXT,
-    error_traceback TEXT,
-    error_context   TEXT,
-    progress        REAL,
-    pid             INTEGER,
-    host            TEXT,
-    heartbeat_at    TEXT,
-    created_at      TEXT NOT NULL,
-    started_at      TEXT,
-    finished_at     TEXT
-);
-INSERT INTO jobs_new (id, type, status, target, options, policy, summary, error_message,
-    error_traceback, error_context, progress, pid, host, heartbeat_at, created_at, started_at,
-    finished_at)
-SELECT id, type, status, target, options, policy, summary, error_message, error_traceback,
-    error_context, progress, pid, host, heartbeat_at, created_at, started_at, finished_at
-FROM jobs;
-CREATE TABLE job_files_new (
-    job_id   TEXT NOT NULL REFERENCES jobs_new (id) ON DELETE CASCADE,
-    file_id  INTEGER REFERENCES files (id) ON DELETE SET NULL,
-    path     BLOB NOT NULL,
-    outcome  TEXT NOT NULL,
-    details  TEXT
-);
-INSERT INTO job_files_new (rowid, job_id, file_id, path, outcome, details)
-SELECT rowid, job_id, file_id, path, outcome, details FROM job_files;
-DROP TABLE job_files;
-DROP TABLE jobs;
-ALTER TABLE jobs_new RENAME TO jobs;
-ALTER TABLE job_files_new RENAME TO job_files;
-CREATE INDEX jobs_created ON jobs (created_at);
-CREATE INDEX jobs_status_created ON jobs (status, created_at);
-CREATE INDEX jobs_type_created ON jobs (type, created_at);
-CREATE INDEX job_files_job ON job_files (job_id);
-CREATE INDEX job_files_file ON job_files (file_id);
-CREATE INDEX job_files_path ON job_files (path);
-CREATE INDEX job_files_outcome ON job_files (outcome);
-"""
-
-
-# Several hosts, one queue (SPEC section 16): the random id of the worker holding a running
-# job (beside its host and pid), and how many of a job's runs ended with their worker dead
-# (jobs/maintenance.py fails the job when that reaches transcode.max_attempts). The index
-# is the claim's order (db/queue.py): the oldest queued transcode is its first entry, not
-# the result of sorting every queued job on each claim.
-V_WORKERS = """
-ALTER TABLE jobs ADD COLUMN worker TEXT;
-ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
-CREATE INDEX jobs_queue ON jobs (status, type, created_at, id);
-"""
-
-# No schema change. On PostgreSQL every migration (re)installs the SQLite functions VPO's
-# SQL relies on (db/postgres.py COMPAT_FUNCTIONS); this one brings `json_extract` and
-# `date(t, modifier)`, which `vpo report` needs, to databases created before them.
-V_PG_REPORT_FUNCTIONS = """
--- nothing to do in SQLite
-"""
-
-# After V_JOB_KINDS: its rebuild of `jobs` names every column it keeps.
-MIGRATIONS: list[str] = [
-    V1,
-    V2,
-    V3,
-    V_REPORT_INDEXES,
-    V_INTEGRITY_CHECKS,
-    V_JOB_KINDS,
-    V_WORKERS,
-    V_PG_REPORT_FUNCTIONS,
-]
-LATEST = len(MIGRATIONS)
+LATEST = len(SQLITE)
+assert len(POSTGRESQL) == LATEST, "each version has a script for each engine"
 
 
 def migrate(db: Database) -> int:
-    """Bring the schema to LATEST; refuse a database written by a newer VPO."""
-    current = db.conn.execute("PRAGMA user_version").fetchone()[0]
+    """Bring the schema to LATEST, and the engine's own objects up to date; refuse a
+    database written by a newer VPO."""
+    dialect = db.dialect
+    current = dialect.schema_version(db.conn)
     if current > LATEST:
         raise SchemaTooNewError(
             f"database {db.label} has schema version {current}, newer than this VPO "
             f"understands ({LATEST}); upgrade VPO",
             details={"path": db.label, "schema_version": current, "supported": LATEST},
         )
-    if current == LATEST:
+    if current == LATEST and not dialect.objects_outdated(db.conn):
         return current
     with db.transaction() as conn:
         # Re-read inside the write lock: another process may have migrated meanwhile.
-        current = conn.execute("PRAGMA user_version").fetchone()[0]
-        if getattr(conn, "engine", "sqlite") == "postgresql":
-            from vpo.db.postgres import COMPAT_FUNCTIONS
-
-            for statement in COMPAT_FUNCTIONS:
-                conn.execute(statement)
+        current = dialect.schema_version(conn)
         for version in range(current + 1, LATEST + 1):
-            for statement in statements(MIGRATIONS[version - 1]):
+            for statement in statements(dialect.migrations[version - 1]):
                 conn.execute(statement)
             conn.execute(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
                 (version, now_iso()),
             )
-            conn.execute(f"PRAGMA user_version = {version}")
+            dialect.stamp_version(conn, version)
+        dialect.upkeep(conn)
     return LATEST
 
 
 def statements(script: str) -> list[str]:
     """The statements of a SQL script, without comments: split on each `;` outside a string
-    literal ('a;b'), a quoted identifier ("a;b") and a comment (`--` to the line's end,
-    `/* */`). Our migrations hold no triggers, whose bodies would hold inner semicolons."""
+    literal ('a;b'), a quoted identifier ("a;b") and a comment (db/sqltext.py). Our
+    migrations hold no triggers or function bodies, which would hold inner semicolons."""
     found: list[str] = []
     current: list[str] = []
-    i, n = 0, len(script)
-    while i < n:
-        ch = script[i]
-        if ch in "'\"":
-            end = _closing_quote(script, i)
-            current.append(script[i:end])
-            i = end
-        elif script.startswith("--", i):
-            newline = script.find("\n", i)
-            i = n if newline < 0 else newline
-        elif script.startswith("/*", i):
-            close = script.find("*/", i + 2)
-            i = n if close < 0 else close + 2
-        elif ch == ";":
+    for part in parts(script):
+        if not part.code:
+            if not part.text.startswith(("--", "/*")):  # a literal or a quoted name
+                current.append(part.text)
+            continue
+        first, *rest = part.text.split(";")
+        current.append(first)
+        for piece in rest:
             found.append("".join(current))
-            current = []
-            i += 1
-        else:
-            current.append(ch)
-            i += 1
+            current = [piece]
     found.append("".join(current))
     return [s.strip() for s in found if s.strip()]
-
-
-def _closing_quote(script: str, start: int) -> int:
-    """The index just past the literal opened at `start`; a doubled quote ('it''s') is part of it."""
-    quote = script[start]
-    i = start + 1
-    while True:
-        end = script.find(quote, i)
-        if end < 0:
-            return len(script)
-        if script.startswith(quote * 2, end):
-            i = end + 2
-            continue
-        return end + 1

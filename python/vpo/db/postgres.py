@@ -1,170 +1,76 @@
-"""PostgreSQL behind the sqlite3-like surface the rest of db/ is written against.
+"""PostgreSQL's connection (psycopg 3) with the methods of sqlite3's that db/ calls
+(db/dialect.py's Connection), and nothing more than these three differences:
 
-Every difference between the engines lives here, so the modules in db/ keep writing plain
-SQLite SQL with `?` placeholders:
+- the parameter style: `?` -> `%s` in the code, `%` -> `%%` everywhere (db/sqltext.py tells
+  code from literals, quoted names and comments; each text converted once, cached). The
+  statements themselves are PostgreSQL's: what the engines say differently, db/ says through
+  the dialect (db/postgres_dialect.py). A PRAGMA, `BEGIN IMMEDIATE`, `INSERT OR ...` or
+  another construct only SQLite knows raises NotSupportedError at once, never sent;
+- errors: psycopg's exceptions, from every execute and every fetch, are raised again as
+  sqlite3's (IntegrityError, OperationalError, DatabaseError), so one `except` serves both;
+- types: numeric results (`sum()` of BIGINT) come back as int or float, not Decimal.
 
-- placeholders: `?` -> `%s` (a literal `%` -> `%%`), outside quoted strings;
-- DDL: INTEGER -> BIGINT (sizes and mtime_ns exceed 32 bits), `INTEGER PRIMARY KEY` -> an
-  identity BIGINT key, BLOB -> BYTEA, REAL -> DOUBLE PRECISION, TEXT -> TEXT COLLATE "C" (so
-  text compares bytewise, as in SQLite, whatever the database's locale), `WITHOUT ROWID`
-  dropped; a table without a primary key gets a last `rowid` identity column (queries may
-  `ORDER BY rowid` as on SQLite; `SELECT *` there shows it too);
-- `CAST(x AS INTEGER)` -> `CAST(x AS BIGINT)` (SQLite's integers are 64-bit);
-- a unary `+` before a column (SQLite's "not through an index" hint) is dropped;
-- `INSERT OR IGNORE` -> `INSERT ... ON CONFLICT DO NOTHING`;
-- SQLite functions the SQL calls (typeof, ifnull, instr, group_concat, json_extract,
-  date with `N days` / `weekday N`) are defined in the database (COMPAT_FUNCTIONS);
-- `PRAGMA user_version` reads the highest version in schema_migrations (0 before it
-  exists); `PRAGMA integrity_check` answers ok; other PRAGMAs do nothing;
-- `BEGIN IMMEDIATE` -> `BEGIN` plus a transaction-scoped advisory lock: write transactions
-  are serialised as on SQLite, which the check-then-write code in db/ relies on;
-- errors: psycopg's exceptions are raised again as sqlite3's (IntegrityError,
-  OperationalError, DatabaseError), so one `except` serves both engines;
-- numeric results (`sum()` of BIGINT) come back as int or float, not Decimal.
-
-Each SQL text is translated once (cached). psycopg is imported only when a postgresql://
-URL is opened, so SQLite commands pay nothing for it.
+psycopg is imported only when a postgresql:// URL is opened, so SQLite commands pay nothing
+for it.
 """
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
+from vpo.db import sqltext
+from vpo.db.postgres_dialect import POSTGRESQL, PostgresDialect
 from vpo.redact import remember, scrub
 
-# pg_advisory_xact_lock key of `BEGIN IMMEDIATE`: one writer at a time, as on SQLite.
-WRITE_LOCK = 0x5650_4F57  # "VPOW"
 SCHEMES = ("postgresql://", "postgres://")
-# The server's clock as timeutil.now_iso writes it (UTC, microseconds, Z).
-NOW_SQL = "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 
 def is_url(target: object) -> bool:
     return isinstance(target, str) and target.startswith(SCHEMES)
 
 
-# -- translation ----------------------------------------------------------------------------
+# -- the parameter style --------------------------------------------------------------------
 
-_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
-_TABLE = re.compile(r"^\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\S+)\s*\(", re.I)
-_INT_PK = re.compile(r"\bINTEGER\s+PRIMARY\s+KEY(\s+AUTOINCREMENT)?\b", re.I)
-_DDL = re.compile(r"^\s*(CREATE\s+TABLE|ALTER\s+TABLE)\b", re.I)
-_TYPES = [
-    (re.compile(r"\bINTEGER\b", re.I), "BIGINT"),
-    (re.compile(r"\bBLOB\b", re.I), "BYTEA"),
-    (re.compile(r"\bREAL\b", re.I), "DOUBLE PRECISION"),
-    (re.compile(r"\bTEXT\b", re.I), 'TEXT COLLATE "C"'),
-]
-_INSERT_OR_IGNORE = re.compile(r"^\s*INSERT\s+OR\s+IGNORE\s+INTO\b", re.I)
-_PRAGMA = re.compile(r"^\s*PRAGMA\b", re.I)
-_CAST_INTEGER = re.compile(r"\bAS\s+INTEGER\s*\)", re.I)
-# SQLite's unary `+` on a column (`ORDER BY +path`: "not through an index"): a plus after a
-# keyword, an opening parenthesis, a comma or a comparison, before a name.
-_UNARY_PLUS = re.compile(
-    r"(\b(?:BY|AND|OR|WHERE|SELECT|ON|NOT|WHEN|THEN|ELSE)\s+|[(,=<>]\s*)\+(?=[A-Za-z_\"])", re.I
-)
-USER_VERSION = "PRAGMA user_version"
-
-
-def _outside_quotes(sql: str, change: Any) -> str:
-    """Apply `change` to the parts of `sql` outside string literals and quoted names."""
-    out = []
-    pos = 0
-    for m in _QUOTED.finditer(sql):
-        out.append(change(sql[pos : m.start()]))
-        out.append(m.group(0))
-        pos = m.end()
-    out.append(change(sql[pos:]))
-    return "".join(out)
-
-
-def _ddl(sql: str) -> str:
-    table = _TABLE.match(sql)
-    has_key = bool(re.search(r"\bPRIMARY\s+KEY\b", sql, re.I))
-    without_rowid = re.search(r"\)\s*WITHOUT\s+ROWID\s*$", sql, re.I)
-    if without_rowid:
-        sql = sql[: without_rowid.start()] + ")"
-
-    def types(part: str) -> str:
-        part = _INT_PK.sub("BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", part)
-        for pattern, replacement in _TYPES:
-            part = pattern.sub(replacement, part)
-        return part
-
-    sql = _outside_quotes(sql, types)
-    if table and not has_key:
-        close = sql.rstrip().rfind(")")
-        sql = sql[:close].rstrip() + ",\n    rowid BIGINT GENERATED BY DEFAULT AS IDENTITY\n)"
-    return sql
+# Statements only SQLite understands, by their first words (after upper-casing and joining
+# the code's whitespace), and words only SQLite's SQL holds anywhere in the code.
+_SQLITE_STARTS = ("PRAGMA", "BEGIN IMMEDIATE", "BEGIN EXCLUSIVE", "BEGIN DEFERRED", "INSERT OR ", "REPLACE ")
+_SQLITE_WORDS = ("WITHOUT ROWID", "AUTOINCREMENT", "SQLITE_MASTER", "SQLITE_SCHEMA")
 
 
 @lru_cache(maxsize=2048)
-def translate(sql: str) -> str:
-    """The PostgreSQL text of one SQLite statement (cached: the same texts recur)."""
-    if _DDL.match(sql):
-        sql = _ddl(sql)
-    if _CAST_INTEGER.search(sql):
-        sql = _outside_quotes(sql, lambda part: _CAST_INTEGER.sub("AS BIGINT)", part))
-    if "+" in sql:
-        sql = _outside_quotes(sql, lambda part: _UNARY_PLUS.sub(r"\1", part))
-    ignore = _INSERT_OR_IGNORE.match(sql)
-    if ignore:
-        sql = "INSERT INTO" + sql[ignore.end() :] + " ON CONFLICT DO NOTHING"
-    return _outside_quotes(sql.replace("%", "%%"), lambda part: part.replace("?", "%s"))
+def postgres_text(sql: str) -> str:
+    """`sql` with psycopg's placeholders; NotSupportedError for SQLite's own SQL."""
+    code = " ".join(" ".join(p.text for p in sqltext.parts(sql) if p.code).upper().split())
+    said = next((w for w in _SQLITE_STARTS if code.startswith(w)), None)
+    said = said or next((w for w in _SQLITE_WORDS if w in code), None)
+    if said is not None:
+        raise sqlite3.NotSupportedError(
+            f"{said.strip()} is SQLite's, not sent to PostgreSQL (ask db/dialect.py): {sql[:80]}"
+        )
+    return "".join(_placeholders(p) for p in sqltext.parts(sql))
 
 
-_ROWID_COPY = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)\s*\(\s*rowid\s*,", re.I)
+def _placeholders(part: sqltext.Part) -> str:
+    text = part.text.replace("%", "%%")
+    if not part.code:
+        return text
+    if any(text[i + 1 : i + 2].isdigit() for i, ch in enumerate(text) if ch == "?"):
+        raise sqlite3.NotSupportedError(f"numbered parameters (?N) are SQLite's: {text[:80]}")
+    return text.replace("?", "%s")
 
 
-# SQLite functions that SQL written for SQLite (and its tests) may call, defined on
-# PostgreSQL when the schema is migrated (db/migrations.py).
-COMPAT_FUNCTIONS = [
-    "CREATE OR REPLACE FUNCTION typeof(anyelement) RETURNS text LANGUAGE sql IMMUTABLE AS $f$ "
-    "SELECT CASE WHEN $1 IS NULL THEN 'null' ELSE CASE pg_typeof($1)::text "
-    "WHEN 'bytea' THEN 'blob' WHEN 'bigint' THEN 'integer' WHEN 'integer' THEN 'integer' "
-    "WHEN 'smallint' THEN 'integer' WHEN 'double precision' THEN 'real' WHEN 'text' THEN 'text' "
-    "ELSE pg_typeof($1)::text END END $f$",
-    "CREATE OR REPLACE FUNCTION ifnull(anyelement, anyelement) RETURNS anyelement LANGUAGE sql "
-    "IMMUTABLE AS $f$ SELECT coalesce($1, $2) $f$",
-    "CREATE OR REPLACE FUNCTION instr(text, text) RETURNS bigint LANGUAGE sql IMMUTABLE AS $f$ "
-    "SELECT strpos($1, $2)::bigint $f$",
-    # group_concat(value, separator): SQLite's aggregate (in the input's order), as the
-    # report's migration uses it
-    "CREATE OR REPLACE FUNCTION vpo_group_concat_step(text, text, text) RETURNS text LANGUAGE sql "
-    "IMMUTABLE AS $f$ SELECT CASE WHEN $2 IS NULL THEN $1 WHEN $1 IS NULL THEN $2 "
-    "ELSE $1 || $3 || $2 END $f$",
-    "CREATE OR REPLACE AGGREGATE group_concat(text, text) (SFUNC = vpo_group_concat_step, STYPE = text)",
-    # json_extract(json, '$.key'): the value as text (SQLite gives it its JSON type; CAST it
-    # AS INTEGER where a number is wanted, as db/reports.py does). SQLite's simple paths are
-    # SQL/JSON paths too.
-    "CREATE OR REPLACE FUNCTION json_extract(text, text) RETURNS text LANGUAGE sql IMMUTABLE "
-    "STRICT AS $f$ SELECT jsonb_path_query_first($1::jsonb, $2::jsonpath) #>> '{}' $f$",
-    # date(time, modifier...): the UTC day as YYYY-MM-DD, after SQLite's `N days` and
-    # `weekday N` modifiers (the ones VPO uses: the report's weeks); others are an error.
-    # SQLite rounds the time to the millisecond first (23:59:59.9997 is the next day).
-    "CREATE OR REPLACE FUNCTION date(text, VARIADIC text[]) RETURNS text LANGUAGE plpgsql "
-    "IMMUTABLE STRICT AS $f$ DECLARE d date := ($1::timestamp + interval '500 microseconds')::date; "
-    "m text; BEGIN "
-    "FOREACH m IN ARRAY $2 LOOP "
-    "IF m ~ '^[+-]?[0-9]+ days?$' THEN d := d + split_part(m, ' ', 1)::int; "
-    "ELSIF m ~ '^weekday [0-6]$' THEN "
-    "d := d + mod(right(m, 1)::int - extract(dow FROM d)::int + 7, 7); "
-    "ELSE RAISE EXCEPTION 'date(): unsupported modifier %', m; END IF; END LOOP; "
-    "RETURN to_char(d, 'YYYY-MM-DD'); END $f$",
-]
-
-
-# -- the connection -------------------------------------------------------------------------
+# -- errors -----------------------------------------------------------------------------------
 
 
 def _mapped(exc: Exception) -> sqlite3.Error:
     """psycopg's exception as the sqlite3 one code already catches."""
     import psycopg
 
+    if isinstance(exc, sqlite3.Error):
+        return exc
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     text = scrub(text)  # libpq quotes the URI, or the password alone, in some of its errors
     if isinstance(exc, psycopg.errors.IntegrityError):
@@ -174,8 +80,11 @@ def _mapped(exc: Exception) -> sqlite3.Error:
     return sqlite3.DatabaseError(text)
 
 
+# -- the connection ---------------------------------------------------------------------------
+
+
 class Cursor:
-    """The part of sqlite3.Cursor that db/ uses."""
+    """The part of sqlite3.Cursor that db/ uses; every operation's errors mapped."""
 
     def __init__(self, cur: Any) -> None:
         self._cur = cur
@@ -205,11 +114,18 @@ class Cursor:
             raise _mapped(exc) from exc
 
     def fetchmany(self, size: int = 1) -> list[Any]:
-        return self._cur.fetchmany(size) if self._cur.description else []
+        try:
+            return self._cur.fetchmany(size) if self._cur.description else []
+        except Exception as exc:
+            raise _mapped(exc) from exc
 
     def __iter__(self) -> Iterator[Any]:
-        if self._cur.description:
+        if not self._cur.description:
+            return
+        try:
             yield from self._cur
+        except Exception as exc:
+            raise _mapped(exc) from exc
 
     def close(self) -> None:
         self._cur.close()
@@ -218,7 +134,7 @@ class Cursor:
 class PgConnection:
     """A psycopg connection in autocommit mode with sqlite3.Connection's methods."""
 
-    engine = "postgresql"
+    dialect: ClassVar[PostgresDialect] = POSTGRESQL
 
     def __init__(self, url: str, *, connect_timeout: float = 10, password: str | None = None) -> None:
         """`password`: one not in the URL (typed at a prompt); without it libpq looks in
@@ -257,89 +173,27 @@ class PgConnection:
         return self._conn.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR)
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> Cursor:
-        special = _special(sql)
-        if special is not None:
-            return self._special(special)
+        text = postgres_text(sql)
         args = tuple(params) if params is not None else ()
         cur = self._cursor(args)
         try:
-            cur.execute(translate(sql), args)
-            copied = _ROWID_COPY.match(sql)
-            if copied:
-                # a table rebuilt with its rows' rowids (a migration): the identity goes on
-                # after the largest, as SQLite's rowid would
-                table = copied.group(1)
-                self._conn.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'rowid'), "
-                    f"(SELECT coalesce(max(rowid), 0) FROM {table}) + 1, false)"
-                )
+            cur.execute(text, args)
         except Exception as exc:
             raise _mapped(exc) from exc
         return Cursor(cur)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Cursor:
+        text = postgres_text(sql)
         batch = [tuple(r) for r in rows]
         cur = self._cursor(batch, many=True)
         try:
-            cur.executemany(translate(sql), batch)
-        except Exception as exc:
-            raise _mapped(exc) from exc
-        return Cursor(cur)
-
-    def executescript(self, script: str) -> None:
-        from vpo.db.migrations import statements
-
-        for statement in statements(script):
-            self.execute(statement)
-
-    def _special(self, kind: str) -> Cursor:
-        cur = self._conn.cursor()
-        try:
-            if kind == "begin_immediate":
-                cur.execute("BEGIN")
-                cur.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
-            elif kind == "user_version":
-                # pg_tables, not to_regclass: a catalogue scan sees a table another
-                # process's migration just committed; the cached lookup may not yet.
-                cur.execute(
-                    "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables "
-                    "WHERE schemaname = current_schema() AND tablename = 'schema_migrations')"
-                )
-                exists = cur.fetchone()[0]  # type: ignore[index]
-                cur.execute(
-                    "SELECT coalesce(max(version), 0) FROM schema_migrations" if exists else "SELECT 0"
-                )
-            elif kind == "integrity":
-                # The server guards its own pages (WAL, checksums): nothing like SQLite's
-                # file-level check for a client to run. Answered as SQLite answers a sound file.
-                cur.execute("SELECT 'ok'")
-            else:  # another PRAGMA: nothing to do on PostgreSQL
-                cur.execute("SELECT NULL WHERE false")
+            cur.executemany(text, batch)
         except Exception as exc:
             raise _mapped(exc) from exc
         return Cursor(cur)
 
     def close(self) -> None:
         self._conn.close()
-
-    @property
-    def raw(self) -> Any:
-        """The psycopg connection, for the few PostgreSQL-only statements (claims, COPY)."""
-        return self._conn
-
-
-@lru_cache(maxsize=256)
-def _special(sql: str) -> str | None:
-    text = " ".join(sql.split()).upper().rstrip(";")
-    if text == "BEGIN IMMEDIATE":
-        return "begin_immediate"
-    if text == USER_VERSION.upper():
-        return "user_version"
-    if text in ("PRAGMA INTEGRITY_CHECK", "PRAGMA QUICK_CHECK"):
-        return "integrity"
-    if _PRAGMA.match(text):
-        return "pragma"
-    return None
 
 
 def _register_loaders(conn: Any) -> None:

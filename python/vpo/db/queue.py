@@ -8,10 +8,10 @@ claimed again by someone else meanwhile can never write over the new run.
 
 from __future__ import annotations
 
-import sqlite3
 from typing import TYPE_CHECKING, NamedTuple
 
 from vpo.db.connection import db_now
+from vpo.db.dialect import Connection
 from vpo.db.jobs import clean
 
 if TYPE_CHECKING:
@@ -40,8 +40,6 @@ _FREE = (
     " JOIN jobs busy ON busy.id = other.job_id"
     " WHERE mine.job_id = j.id AND busy.status = 'running' AND busy.type = 'transcode')"
 )
-# Two-key advisory locks of one file's claims (PostgreSQL): the first key is VPO's.
-_FILE_LOCK = 0x5650_4F46  # "VPOF"
 
 
 def claim(
@@ -49,45 +47,36 @@ def claim(
 ) -> Claim | None:
     """Take the oldest queued transcode job whose file no other transcode is working on.
 
-    SQLite: inside BEGIN IMMEDIATE, which makes the claim atomic across processes.
-    PostgreSQL: `SELECT ... FOR UPDATE SKIP LOCKED`, so workers on any number of hosts
-    claim side by side; a job whose file another worker claimed meanwhile is passed over.
-    Started and heartbeat times are the database's clock. `exclude`: job ids not to take
-    (their files cannot be seen on this host)."""
-    if db.engine != "postgresql":
-        with db.transaction() as conn:
-            return claim_next(conn, pid=pid, host=host, now=db_now(conn), worker=worker, exclude=exclude)
+    Atomic across processes and hosts: on SQLite a claim holds the write lock; on PostgreSQL
+    workers claim side by side, each passing over the rows another holds (SKIP LOCKED), and
+    a job whose file another worker claimed meanwhile is passed over. Started and heartbeat
+    times are the database's clock. `exclude`: job ids not to take (their files cannot be
+    seen on this host)."""
     passed: list[str] = list(exclude or ())
     for _ in range(100):
-        with db.transaction(lock=False) as conn:
-            got = _claim_skip_locked(conn, pid=pid, host=host, worker=worker, passed=passed)
+        with db.transaction(lock=db.dialect.claims_take_write_lock) as conn:
+            got = _claim_once(conn, pid=pid, host=host, worker=worker, passed=passed)
         if not isinstance(got, str):
             return got
         passed.append(got)
     return None
 
 
-def _claim_skip_locked(
-    conn: sqlite3.Connection, *, pid: int, host: str, worker: str, passed: list[str]
+def _claim_once(
+    conn: Connection, *, pid: int, host: str, worker: str, passed: list[str]
 ) -> Claim | str | None:
     """One try: the claim, None (nothing queued), or the id of a job to pass over."""
+    dialect = conn.dialect
     skip = f" AND j.id NOT IN ({','.join('?' * len(passed))})" if passed else ""
     row = conn.execute(
-        f"SELECT j.id FROM jobs j WHERE {_FREE}{skip} ORDER BY j.created_at, j.id LIMIT 1 "
-        "FOR UPDATE OF j SKIP LOCKED",
+        f"SELECT j.id FROM jobs j WHERE {_FREE}{skip} ORDER BY j.created_at, j.id LIMIT 1"
+        + dialect.skip_locked("j"),
         passed,
     ).fetchone()
     if row is None:
         return None
     job_id = row[0]
-    # Two workers may pick two jobs of one file at once: the file's lock orders them, and
-    # the second sees the first's committed claim when it checks again.
-    conn.execute(
-        f"SELECT pg_advisory_xact_lock({_FILE_LOCK}, (file_id % 2147483647)::int4) "
-        "FROM job_files WHERE job_id = ? AND file_id IS NOT NULL ORDER BY file_id",
-        (job_id,),
-    ).fetchall()
-    if conn.execute(f"SELECT 1 FROM jobs j WHERE j.id = ? AND {_FREE}", (job_id,)).fetchone() is None:
+    if dialect.lock_files_of_job(conn, job_id) and not _still_free(conn, job_id):
         return job_id
     now = db_now(conn)
     cur = conn.execute(
@@ -98,31 +87,11 @@ def _claim_skip_locked(
     return Claim(job_id, pid, host, now, worker) if cur.rowcount == 1 else job_id
 
 
-def claim_next(
-    conn: sqlite3.Connection,
-    *,
-    pid: int,
-    host: str,
-    now: str,
-    worker: str = "",
-    exclude: list[str] | None = None,
-) -> Claim | None:
-    """The SQLite claim; call inside a write transaction (BEGIN IMMEDIATE)."""
-    skip = f" AND j.id NOT IN ({','.join('?' * len(exclude))})" if exclude else ""
-    row = conn.execute(
-        f"SELECT j.id FROM jobs j WHERE {_FREE}{skip} ORDER BY j.created_at, j.id LIMIT 1", exclude or []
-    ).fetchone()
-    if row is None:
-        return None
-    cur = conn.execute(
-        "UPDATE jobs SET status = 'running', pid = ?, host = ?, worker = ?, started_at = ?, heartbeat_at = ?, "
-        "finished_at = NULL, progress = 0 WHERE id = ? AND status = 'queued'",
-        (pid, host, worker, now, now, row[0]),
-    )
-    return Claim(row[0], pid, host, now, worker) if cur.rowcount == 1 else None
+def _still_free(conn: Connection, job_id: str) -> bool:
+    return conn.execute(f"SELECT 1 FROM jobs j WHERE j.id = ? AND {_FREE}", (job_id,)).fetchone() is not None
 
 
-def running_on(conn: sqlite3.Connection, host: str) -> int:
+def running_on(conn: Connection, host: str) -> int:
     """How many transcodes are running on `host` (the asking worker's own included)."""
     row = conn.execute(
         "SELECT count(*) FROM jobs WHERE status = 'running' AND type = 'transcode' AND host = ?", (host,)
@@ -130,7 +99,7 @@ def running_on(conn: sqlite3.Connection, host: str) -> int:
     return int(row[0])
 
 
-def beat(conn: sqlite3.Connection, claim: Claim, now: str, progress: float | None) -> bool:
+def beat(conn: Connection, claim: Claim, now: str, progress: float | None) -> bool:
     """Heartbeat; False when the job is no longer this worker's (cancelled meanwhile)."""
     cur = conn.execute(
         f"UPDATE jobs SET heartbeat_at = ?, progress = coalesce(?, progress) WHERE {_MINE}",
@@ -139,13 +108,13 @@ def beat(conn: sqlite3.Connection, claim: Claim, now: str, progress: float | Non
     return cur.rowcount == 1
 
 
-def still_mine(conn: sqlite3.Connection, claim: Claim) -> bool:
+def still_mine(conn: Connection, claim: Claim) -> bool:
     """Inside the transaction that replaces the file: has nobody cancelled the job?"""
     return conn.execute(f"SELECT 1 FROM jobs WHERE {_MINE}", _fence(claim)).fetchone() is not None
 
 
 def finish(
-    conn: sqlite3.Connection,
+    conn: Connection,
     claim: Claim,
     *,
     status: str,
@@ -163,7 +132,7 @@ def finish(
     return cur.rowcount == 1
 
 
-def requeue(conn: sqlite3.Connection, claim: Claim, reason: str) -> bool:
+def requeue(conn: Connection, claim: Claim, reason: str) -> bool:
     """This worker gives its job back (the run is stopping)."""
     cur = conn.execute(
         "UPDATE jobs SET status = 'queued', started_at = NULL, pid = NULL, host = NULL, worker = NULL, "
@@ -174,7 +143,7 @@ def requeue(conn: sqlite3.Connection, claim: Claim, reason: str) -> bool:
 
 
 def requeue_if_running(
-    conn: sqlite3.Connection,
+    conn: Connection,
     job_id: str,
     reason: str,
     *,
@@ -196,7 +165,7 @@ def requeue_if_running(
     return cur.rowcount == 1
 
 
-def cancel(conn: sqlite3.Connection, job_id: str, now: str) -> str | None:
+def cancel(conn: Connection, job_id: str, now: str) -> str | None:
     """Cancel a queued or running job; returns the status it had, None if it was finished."""
     row = conn.execute("SELECT status FROM jobs WHERE id = ?", (job_id,)).fetchone()
     if row is None or row[0] not in ("queued", "running"):
@@ -209,7 +178,7 @@ def cancel(conn: sqlite3.Connection, job_id: str, now: str) -> str | None:
     return row[0]
 
 
-def retry(conn: sqlite3.Connection, job_id: str) -> bool:
+def retry(conn: Connection, job_id: str) -> bool:
     """Failed or cancelled back to queued; False if the job is in any other state."""
     cur = conn.execute(
         "UPDATE jobs SET status = 'queued', started_at = NULL, finished_at = NULL, pid = NULL, host = NULL, "
@@ -220,7 +189,7 @@ def retry(conn: sqlite3.Connection, job_id: str) -> bool:
     return cur.rowcount == 1
 
 
-def active_transcode_for(conn: sqlite3.Connection, file_id: int) -> bool:
+def active_transcode_for(conn: Connection, file_id: int) -> bool:
     """Is a transcode of this file queued or running?"""
     return (
         conn.execute(

@@ -1,4 +1,4 @@
-"""SQL of `vpo report`: counts and sums over the catalogue, computed by SQLite.
+"""SQL of `vpo report`: counts and sums over the catalogue, computed by the database.
 
 Every grouping reads the `files` rows alone (their track summary columns, see
 media/track_summary.py), never joining `tracks`, and comes back as a few hundred rows at
@@ -10,16 +10,16 @@ reports/summary.py adds those rows up into the report's sections.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from vpo.db.dialect import Connection
 from vpo.db.listing import scope_sql
 
 MULTISET_COLUMNS = ("audio_layouts", "audio_languages", "subtitle_languages")
 
 
-def cube(conn: sqlite3.Connection, roots: Sequence[bytes]) -> list[tuple[Any, ...]]:
+def cube(conn: Connection, roots: Sequence[bytes]) -> list[tuple[Any, ...]]:
     """(status, container, video codec, width, height, transfer, files, bytes)."""
     where, params = scope_sql(roots)
     return conn.execute(
@@ -30,9 +30,7 @@ def cube(conn: sqlite3.Connection, roots: Sequence[bytes]) -> list[tuple[Any, ..
     ).fetchall()
 
 
-def multisets(
-    conn: sqlite3.Connection, column: str, roots: Sequence[bytes]
-) -> list[tuple[str | None, int, int]]:
+def multisets(conn: Connection, column: str, roots: Sequence[bytes]) -> list[tuple[str | None, int, int]]:
     """(multiset, files, bytes) of the readable files, by one of MULTISET_COLUMNS."""
     if column not in MULTISET_COLUMNS:
         raise ValueError(column)
@@ -44,21 +42,20 @@ def multisets(
     ).fetchall()
 
 
-def problems(
-    conn: sqlite3.Connection, status: str, roots: Sequence[bytes]
-) -> list[tuple[bytes, int, str | None]]:
+def problems(conn: Connection, status: str, roots: Sequence[bytes]) -> list[tuple[bytes, int, str | None]]:
     """(path, size, scan_error or missing_since) of the files with this status, by path."""
     column = "scan_error" if status == "error" else "missing_since"
     where, params = scope_sql(roots)
     return conn.execute(
-        # `+path`: find the few through the status index and sort them, rather than walk
-        # every path in order looking for them (which SQLite would otherwise choose).
-        f"SELECT path, size, {column} FROM files f WHERE scan_status = ? AND {where} ORDER BY +path",
+        # Not by the path index: find the few through the status index and sort them, rather
+        # than walk every path in order looking for them (which SQLite would otherwise choose).
+        f"SELECT path, size, {column} FROM files f WHERE scan_status = ? AND {where} "
+        f"ORDER BY {conn.dialect.not_indexed('path')}",
         (status, *params),
     ).fetchall()
 
 
-def largest(conn: sqlite3.Connection, roots: Sequence[bytes], limit: int) -> list[tuple[Any, ...]]:
+def largest(conn: Connection, roots: Sequence[bytes], limit: int) -> list[tuple[Any, ...]]:
     """(path, size, container, video codec, width, height, transfer), largest first."""
     where, params = scope_sql(roots)
     return conn.execute(
@@ -68,20 +65,20 @@ def largest(conn: sqlite3.Connection, roots: Sequence[bytes], limit: int) -> lis
     ).fetchall()
 
 
-def transcode_savings(conn: sqlite3.Connection, roots: Sequence[bytes]) -> tuple[int, int, int]:
+def transcode_savings(conn: Connection, roots: Sequence[bytes]) -> tuple[int, int, int]:
     """(files, bytes before, bytes after) of every file a transcode job replaced, from the
     sizes the job recorded (transcode/job_run.py); at or under `roots` when given."""
     where, params = scope_sql(roots, "jf.path")
+    before, after = (conn.dialect.json_integer("jf.details", key) for key in ("size_before", "size_after"))
     row = conn.execute(
-        "SELECT count(*), coalesce(sum(CAST(json_extract(jf.details, '$.size_before') AS INTEGER)), 0), "
-        "coalesce(sum(CAST(json_extract(jf.details, '$.size_after') AS INTEGER)), 0) FROM job_files jf "
+        f"SELECT count(*), coalesce(sum({before}), 0), coalesce(sum({after}), 0) FROM job_files jf "
         f"WHERE jf.outcome = 'transcoded' AND {where}",
         params,
     ).fetchone()
     return int(row[0]), int(row[1]), int(row[2])
 
 
-def jobs_per_week(conn: sqlite3.Connection, roots: Sequence[bytes]) -> list[tuple[str, str, int]]:
+def jobs_per_week(conn: Connection, roots: Sequence[bytes]) -> list[tuple[str, str, int]]:
     """(Monday of the week, UTC, as YYYY-MM-DD; job type; jobs created that week). With
     `roots`: only jobs that recorded a file at or under them."""
     where, params = "TRUE", list[bytes]()
@@ -89,7 +86,7 @@ def jobs_per_week(conn: sqlite3.Connection, roots: Sequence[bytes]) -> list[tupl
         scope, params = scope_sql(roots, "jf.path")
         where = f"EXISTS (SELECT 1 FROM job_files jf WHERE jf.job_id = j.id AND {scope})"
     return conn.execute(
-        "SELECT date(j.created_at, '-6 days', 'weekday 1') AS week, j.type, count(*) FROM jobs j "
+        f"SELECT {conn.dialect.week_of('j.created_at')} AS week, j.type, count(*) FROM jobs j "
         f"WHERE {where} GROUP BY week, j.type ORDER BY week, j.type",
         params,
     ).fetchall()

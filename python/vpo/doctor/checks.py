@@ -135,7 +135,9 @@ def database_check(settings: Settings) -> Check:
     """Read-only: doctor never creates, migrates or locks the catalogue it inspects."""
     import sqlite3
 
+    from vpo.db.health import counts, health
     from vpo.db.migrations import LATEST
+    from vpo.db.sqlite_dialect import connect_read_only
 
     if settings.database.url:
         from vpo.doctor.postgres import postgres_check
@@ -146,12 +148,11 @@ def database_check(settings: Settings) -> Check:
     if not path.exists():
         return Check("database", True, f"{path} (not created yet)", data)
     try:
-        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=5)
+        conn = connect_read_only(path, timeout=5)
     except sqlite3.Error as exc:
         return Check("database", False, f"{path}: cannot open: {exc}", data)
     try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        integrity = conn.execute("PRAGMA quick_check").fetchone()[0]
+        version, integrity, _ = health(conn)
         data.update(schema_version=version, integrity=integrity)
         if version > LATEST:
             return Check(
@@ -167,8 +168,7 @@ def database_check(settings: Settings) -> Check:
                 f"{path}: empty (created on first use), integrity {integrity}",
                 data,
             )
-        files = conn.execute("SELECT count(*) FROM files").fetchone()[0]
-        jobs = conn.execute("SELECT count(*) FROM jobs").fetchone()[0]
+        files, jobs = counts(conn)
     except sqlite3.Error as exc:  # a damaged or foreign file
         return Check("database", False, f"{path}: {exc} (is it a VPO database?)", data)
     finally:

@@ -12,6 +12,7 @@ from vpo.redact import mask_url, scrub
 def postgres_check(url: str) -> Check:
     """Read-only, as for SQLite: connects, reads the schema version and counts; never
     migrates. The URL is shown without its password."""
+    from vpo.db.health import counts, health
     from vpo.db.migrations import LATEST
     from vpo.db.postgres import PgConnection, is_url
 
@@ -24,9 +25,8 @@ def postgres_check(url: str) -> Check:
     except sqlite3.Error as exc:
         return Check("database", False, f"{label}: cannot connect: {scrub(str(exc))}", data)
     try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        server = conn.execute("SHOW server_version").fetchone()[0]
-        data.update(schema_version=version, server_version=server)
+        version, integrity, server = health(conn)
+        data.update(schema_version=version, integrity=integrity, server_version=server)
         if version > LATEST:
             return Check(
                 "database",
@@ -38,8 +38,7 @@ def postgres_check(url: str) -> Check:
             return Check(
                 "database", True, f"{label}: PostgreSQL {server}, empty (created on first use)", data
             )
-        files = conn.execute("SELECT count(*) FROM files").fetchone()[0]
-        jobs = conn.execute("SELECT count(*) FROM jobs").fetchone()[0]
+        files, jobs = counts(conn)
     except sqlite3.Error as exc:
         return Check("database", False, f"{label}: {scrub(str(exc))} (is it a VPO database?)", data)
     finally:

@@ -29,7 +29,7 @@ def recover_abandoned(db: Database, *, max_attempts: int | None = None) -> list[
     rows = jobs_db.running(db.conn)
     now = db_now(db.conn) if rows else ""
     for job_id, job_type, pid, host, heartbeat in rows:
-        reason = _why_dead(pid, host, heartbeat, here, now)
+        reason = why_dead(pid, host, heartbeat, here, now)
         if reason is None:
             continue
         with db.transaction() as conn:
@@ -48,7 +48,17 @@ def recover_abandoned(db: Database, *, max_attempts: int | None = None) -> list[
     return recovered
 
 
-def _why_dead(pid: int | None, host: str | None, heartbeat: str | None, here: str, now: str) -> str | None:
+def why_dead(
+    pid: int | None,
+    host: str | None,
+    heartbeat: str | None,
+    here: str,
+    now: str,
+    *,
+    stale: timedelta = STALE_HEARTBEAT,
+) -> str | None:
+    """Why the process that wrote a row is dead (None: alive, or not known to be dead): on
+    this host, its pid is gone; on another, no heartbeat for `stale` (the database's clock)."""
     if host == here and pid:
         if pid == os.getpid():
             return None
@@ -58,7 +68,7 @@ def _why_dead(pid: int | None, host: str | None, heartbeat: str | None, here: st
             return f"process {pid} exited without finishing"
         except PermissionError:
             pass  # alive, another user's
-    if heartbeat and from_iso(now) - from_iso(heartbeat) > STALE_HEARTBEAT:
+    if heartbeat and from_iso(now) - from_iso(heartbeat) > stale:
         return f"no heartbeat from process {pid} on {host} since {heartbeat}"
     return None
 

@@ -12,6 +12,7 @@ import traceback
 import uuid
 from typing import Any
 
+from vpo.catalogue import JobStatus
 from vpo.db import jobs as jobs_db
 from vpo.db.connection import Database, db_now
 from vpo.db.jobs import JobRecord
@@ -19,6 +20,13 @@ from vpo.host import hostname
 from vpo.logging import job_context
 
 HEARTBEAT_SECONDS = 5.0
+
+
+def failure(exc: BaseException) -> tuple[str, str]:
+    """The message and traceback a failed job records (any job, claimed ones too)."""
+    return str(exc) or type(exc).__name__, "".join(
+        traceback.format_exception(type(exc), exc, exc.__traceback__)
+    )
 
 
 class JobTracker:
@@ -60,6 +68,11 @@ class JobTracker:
     def id(self) -> str:
         return self.record.id
 
+    @property
+    def finished(self) -> bool:
+        """Completed, failed or cancelled (jobs/lifecycle.py completes a job only once)."""
+        return self.record.status not in (JobStatus.QUEUED, JobStatus.RUNNING)
+
     def beat(self, progress: float | None = None, *, force: bool = False) -> None:
         """Tell other processes this job is alive (at most every few seconds)."""
         now = time.monotonic()
@@ -83,8 +96,8 @@ class JobTracker:
     def fail(
         self, exc: BaseException, summary: dict[str, Any] | None = None, context: dict[str, Any] | None = None
     ) -> None:
-        tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        self._finish("failed", summary, message=str(exc) or type(exc).__name__, tb=tb, context=context)
+        message, tb = failure(exc)
+        self._finish("failed", summary, message=message, tb=tb, context=context)
 
     def _finish(
         self,

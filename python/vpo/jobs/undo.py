@@ -25,11 +25,12 @@ from vpo.edit import journal as journals
 from vpo.edit.fileops import file_lock
 from vpo.edit.restore import restore_journal, restore_kept
 from vpo.errors import UsageError, VpoError
+from vpo.jobs.lifecycle import JobLifecycle
 from vpo.jobs.queries import resolve_id
 from vpo.jobs.tracker import JobTracker
+from vpo.library.written import measure, update_catalogue
 from vpo.media.probe import ProberConfig, probe_file
 from vpo.media.regular_file import NotRegularFileError, require_regular
-from vpo.timeutil import now_iso
 
 log = logging.getLogger(__name__)
 
@@ -96,31 +97,25 @@ def undo(db: Database, text: str, *, dry_run: bool, prober: ProberConfig) -> Und
             options={"job": job_id, "dry_run": False},
         )
     report = UndoReport(undone_job=job_id, job_id=tracker.id if tracker else None, dry_run=dry_run)
-    try:
+    with JobLifecycle(tracker, JobType.UNDO) as lifecycle:
+        lifecycle.watch(
+            summary=lambda: {**report.counts(), "undone_job": job_id},
+            saved="files already put back are recorded",
+        )
         for file_id, path, _outcome, details in reversed(rows):
             item = _one(db, job.type, file_id, path, details or {}, dry_run=dry_run, prober=prober)
             report.files.append(item)
             if tracker:
-                with db.transaction() as conn:
-                    tracker.add_files(
-                        conn,
-                        [
-                            (
-                                item.file_id,
-                                os.fsencode(item.path),
-                                item.status,
-                                {"undone_job": job_id, "from": item.source, "reason": item.reason},
-                            )
-                        ],
-                    )
-                tracker.beat()
-    except BaseException as exc:
-        if tracker:
-            tracker.fail(exc, report.counts())
-        raise
-    if tracker:
-        tracker.complete({**report.counts(), "undone_job": job_id})
+                _record(db, tracker, item, job_id)
     return report
+
+
+def _record(db: Database, tracker: JobTracker, item: UndoFile, undone: str) -> None:
+    """What happened to one file, on the undo job's history."""
+    details = {"undone_job": undone, "from": item.source, "reason": item.reason}
+    with db.transaction() as conn:
+        tracker.add_files(conn, [(item.file_id, os.fsencode(item.path), item.status, details)])
+    tracker.beat()
 
 
 def _one(
@@ -228,8 +223,6 @@ def _recatalogue(
 ) -> None:
     """The catalogue row and tracks of the file restored at `path` (probed now); `left` is
     where the job left it (the row's path until now)."""
-    from vpo.scan.walker import fingerprints
-
     record = files_db.get_by_id(db.conn, file_id) if file_id is not None else None
     if record is None or record.path not in (path, left):
         record = files_db.get_by_path(db.conn, left)
@@ -240,17 +233,6 @@ def _recatalogue(
     except ValueError as exc:
         log.warning("cannot probe the restored %s: %s; run `vpo scan`", os.fsdecode(path), exc)
         return
-    st = os.stat(path)
+    written = measure(path)
     with db.transaction() as conn:
-        files_db.update_probe_result(
-            conn,
-            record.id,
-            path=path,
-            size=st.st_size,
-            mtime_ns=st.st_mtime_ns,
-            dev=st.st_dev,
-            ino=st.st_ino,
-            result=result,
-            fingerprint=fingerprints([path])[0][0],
-            now=now_iso(),
-        )
+        update_catalogue(conn, record.id, path, written, result)

@@ -150,6 +150,21 @@ def _block_time(data: bytes, pos: int) -> int:
     return int(struct.unpack(">h", data[pos : pos + 2])[0])
 
 
+def _block_group_end(data: bytes, pos: int, stop: int, base: int) -> int | None:
+    """The end (in ticks) of the Block in the BlockGroup whose content spans `pos`-`stop`:
+    its time plus its BlockDuration (0 when none is stated); None when it holds no Block."""
+    block, duration = None, 0
+    while pos < stop:
+        child, pos, _ = read_vint(data, pos, keep_marker=True)
+        size, pos, _ = read_vint(data, pos, keep_marker=False)
+        if child == BLOCK_ID:
+            block = base + _block_time(data, pos)
+        elif child == BLOCK_DURATION_ID:
+            duration = _uint(data[pos : pos + size])
+        pos += size
+    return None if block is None else block + duration
+
+
 def _cluster_end(data: bytes, start: int) -> int | None:
     """The end (in ticks) of the last block of the Cluster at `start`, or None when the
     bytes there are not a Cluster after all (an ID lookalike inside a frame)."""
@@ -173,17 +188,9 @@ def _cluster_end(data: bytes, start: int) -> int | None:
                 t = base + _block_time(data, pos)
                 best = t if best is None else max(best, t)
             elif element == BLOCKGROUP_ID:
-                inner, stop, block, extra = pos, min(pos + size, len(data)), None, 0
-                while inner < stop:
-                    child, inner, _ = read_vint(data, inner, keep_marker=True)
-                    csize, inner, _ = read_vint(data, inner, keep_marker=False)
-                    if child == BLOCK_ID:
-                        block = base + _block_time(data, inner)
-                    elif child == BLOCK_DURATION_ID:
-                        extra = _uint(data[inner : inner + csize])
-                    inner += csize
-                if block is not None:
-                    best = block + extra if best is None else max(best, block + extra)
+                block_end = _block_group_end(data, pos, min(pos + size, len(data)), base)
+                if block_end is not None:
+                    best = block_end if best is None else max(best, block_end)
             elif element == CLUSTER_ID or unknown_size(size, length):
                 break
             pos += size

@@ -239,3 +239,14 @@ def alive(pid: int) -> bool:
     except OverflowError:  # not a pid at all (a name with a huge number)
         return False
     return True
+
+
+_OWN_NAME = re.compile(
+    rb"^\.vpo-tmp-|^\..*\.vpo-(original|backup|transcode)-\d+|\.vpo-(original|backup)(\.\d+)?$", re.DOTALL
+)
+
+
+def is_own_name(name: bytes) -> bool:
+    """Whether a file name is one VPO writes beside media (a tool's output, a working or
+    kept original, of this scheme or an older one): `vpo watch` never handles these."""
+    return _OWN_NAME.search(name) is not None

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from vpo.media.languages import UNDETERMINED
 from vpo.media.models import Track
 from vpo.policy.container import conversion
 from vpo.policy.keep import Kept, choose
 from vpo.policy.labels import relabel
 from vpo.policy.models import Policy
 from vpo.policy.order import order_and_flags
-from vpo.policy.original import Original, carrier_of, original_language
-from vpo.policy.plan import Action, Plan, regexes
+from vpo.policy.original import Assumed, Original, carrier_of, original_after, original_language
+from vpo.policy.plan import Action, Plan, identity, regexes
 from vpo.policy.rules import FileFacts, rule_on
 
 
@@ -31,10 +32,37 @@ def evaluate(
     """`container` (the catalogue's name for it; None: unknown) adds what that container can
     store: no default flags where they cannot be kept, the mp4/mov muxer's forced default,
     Matroska attachments after every track. `paths`: the file's path under each scan root
-    that holds it, for rules' `path`."""
+    that holds it, for rules' `path`.
+
+    When the original language was read off the first audio track and the plan leaves
+    another first audio track (the untagged one removed, say), the plan is made again with
+    what the next evaluation will read there, so that a second apply plans nothing (at most
+    twice more: each pass can only keep a track the last one kept)."""
+    plan = _evaluate(tracks, policy, container, paths, None)
+    for _ in range(2):
+        if plan.original_source is None or plan.original_source.startswith("rule "):
+            break
+        after = original_after(plan, policy)
+        if after is None or _same(after[0], plan.original_language):
+            break
+        plan = _evaluate(tracks, policy, container, paths, after)
+    return plan
+
+
+def _same(one: str | None, other: str | None) -> bool:
+    return identity(one or UNDETERMINED) == identity(other or UNDETERMINED)
+
+
+def _evaluate(
+    tracks: Sequence[Track],
+    policy: Policy,
+    container: str | None,
+    paths: tuple[str, ...],
+    assumed: Assumed | None,
+) -> Plan:
     commented = commentary(tracks, tuple(policy.commentary_patterns))
     ruling = rule_on(policy.rules, FileFacts(tracks, container, paths, commented, None))
-    original = original_language(tracks, policy, ruling, commented)
+    original = original_language(tracks, policy, ruling, commented, assumed)
     if ruling.stop is not None:
         return _stopped(tracks, ruling.stop, original, ruling.warnings)
     labelled, label_actions, kept = _labelled_and_kept(tracks, policy, original, commented)

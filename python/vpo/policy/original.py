@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from vpo.media.languages import UNDETERMINED
 from vpo.media.models import Track
 from vpo.policy.models import ORIGINAL, Policy
-from vpo.policy.plan import identity
+from vpo.policy.plan import Plan, identity, regexes
 from vpo.policy.rules import Ruling
 
 
@@ -26,27 +26,64 @@ class Original:
     pinned: int | None = None  # the carrier, when the policy refers to `original`: it stays first
 
 
+# (the original language the next evaluation reads off a plan's layout, the current index
+# of the audio track it reads it from)
+Assumed = tuple[str | None, int]
+
+
 def original_language(
-    tracks: Sequence[Track], policy: Policy, ruling: Ruling, commentary: frozenset[int]
+    tracks: Sequence[Track],
+    policy: Policy,
+    ruling: Ruling,
+    commentary: frozenset[int],
+    assumed: Assumed | None = None,
 ) -> Original:
-    """`commentary`: indices of the commentary tracks, which are never read."""
+    """`commentary`: indices of the commentary tracks, which are never read. `assumed`: what
+    the first audio track a first plan leaves says (see `evaluate`), read instead of the
+    first audio track."""
     if ruling.original is not None:
         return Original(ruling.original, ruling.source, from_rule=True)
     if not policy.reads_original_language:
         return Original(None, None)
+    if assumed is not None:
+        code, carrier = assumed
+        pinned = carrier if policy.uses_original() else None
+        if code is None:
+            source = f"unknown: the first audio track that stays (track {carrier}) is untagged"
+            return Original(None, source, carrier=carrier, pinned=pinned)
+        source = f"the first audio track that stays (track {carrier})"
+        return Original(code, source, carrier=carrier, pinned=pinned)
     first = next((t for t in tracks if t.type == "audio" and t.index not in commentary), None)
     if first is None:
         return Original(None, "unknown: no audio track")
-    code = first.language
-    untagged = policy.labels.untagged_audio
-    if identity(code) == UNDETERMINED and untagged not in (None, ORIGINAL):
-        code = untagged
+    code = _read(first, policy)
     pinned = first.index if policy.uses_original() else None
     if identity(code) == UNDETERMINED:
         source = f"unknown: the first audio track (track {first.index}) is untagged"
         return Original(None, source, carrier=first.index, pinned=pinned)
     source = f"the first audio track (track {first.index}) as catalogued"
     return Original(code, source, carrier=first.index, pinned=pinned)
+
+
+def original_after(plan: Plan, policy: Policy) -> Assumed | None:
+    """What the next evaluation reads off the plan's layout: the first audio track that
+    stays and is not a commentary; None when no audio track stays."""
+    patterns = regexes(tuple(policy.commentary_patterns))
+    for position, t in enumerate(plan.final):
+        if t.type != "audio" or (t.title and any(p.search(t.title) for p in patterns)):
+            continue
+        code = _read(t, policy)
+        return (None if identity(code) == UNDETERMINED else code), plan.order[position]
+    return None
+
+
+def _read(first: Track, policy: Policy) -> str:
+    """The language the first audio track gives: its own, or `labels.untagged_audio`'s
+    language when it is untagged."""
+    untagged = policy.labels.untagged_audio
+    if identity(first.language) == UNDETERMINED and untagged not in (None, ORIGINAL):
+        return untagged
+    return first.language
 
 
 def carrier_of(labelled: Sequence[Track], code: str | None, commentary: frozenset[int]) -> int | None:

@@ -1,4 +1,4 @@
-"""`vpo files`: turn the command's filters into a FileFilter and the rows into entries."""
+"""`vpo files`: the command's filters (a FilesQuery) into a FileFilter, the rows into entries."""
 
 from __future__ import annotations
 
@@ -69,45 +69,51 @@ def check_choices(values: Sequence[str], choices: Sequence[str], option: str) ->
     return out
 
 
-def build_filter(
-    *,
-    paths: Sequence[str | bytes] = (),
-    statuses: Sequence[str] = (),
-    containers: Sequence[str] = (),
-    codecs: Sequence[str] = (),
-    min_height: int | None = None,
-    max_height: int | None = None,
-    hdr: bool | None = None,
-    audio_langs: Sequence[str] = (),
-    no_audio_langs: Sequence[str] = (),
-    sub_langs: Sequence[str] = (),
-    no_sub_langs: Sequence[str] = (),
-    min_size: str | None = None,
-    max_size: str | None = None,
-    sort: str = "path",
-    reverse: bool = False,
-    limit: int | None = None,
-) -> FileFilter:
-    """Validate what the command line gave and normalise it (absolute byte paths, stored
-    container names, every code of each language). Raises UsageError."""
-    return FileFilter(
-        roots=tuple(os.path.abspath(os.fsencode(p)) for p in paths),
-        statuses=tuple(check_choices(statuses, STATUSES, "--status")),
-        containers=tuple(CONTAINER_ALIASES.get(c.strip().lower(), c.strip().lower()) for c in containers),
-        codecs=tuple(c.strip().lower() for c in codecs),
-        min_height=min_height,
-        max_height=max_height,
-        hdr=hdr,
-        audio_langs=tuple(language_codes(c, "--audio-lang") for c in audio_langs),
-        no_audio_langs=tuple(language_codes(c, "--no-audio-lang") for c in no_audio_langs),
-        sub_langs=tuple(language_codes(c, "--sub-lang") for c in sub_langs),
-        no_sub_langs=tuple(language_codes(c, "--no-sub-lang") for c in no_sub_langs),
-        min_size=parse_size(min_size, "--min-size") if min_size is not None else None,
-        max_size=parse_size(max_size, "--max-size") if max_size is not None else None,
-        sort=check_choices([sort], SORT_KEYS, "--sort")[0],
-        reverse=reverse,
-        limit=limit,
-    )
+@dataclass(frozen=True)
+class FilesQuery:
+    """What `vpo files` was asked, as typed: one field per option. `to_filter` checks it
+    and says it as the catalogue stores things."""
+
+    paths: Sequence[str | bytes] = ()
+    statuses: Sequence[str] = ()
+    containers: Sequence[str] = ()
+    codecs: Sequence[str] = ()
+    min_height: int | None = None
+    max_height: int | None = None
+    hdr: bool | None = None
+    audio_langs: Sequence[str] = ()
+    no_audio_langs: Sequence[str] = ()
+    sub_langs: Sequence[str] = ()
+    no_sub_langs: Sequence[str] = ()
+    min_size: str | None = None
+    max_size: str | None = None
+    sort: str = "path"
+    reverse: bool = False
+    limit: int | None = None
+
+    def to_filter(self) -> FileFilter:
+        """Validated and normalised (absolute byte paths, stored container names, every
+        code of each language). Raises UsageError, naming the option."""
+        return FileFilter(
+            roots=tuple(os.path.abspath(os.fsencode(p)) for p in self.paths),
+            statuses=tuple(check_choices(self.statuses, STATUSES, "--status")),
+            containers=tuple(
+                CONTAINER_ALIASES.get(c.strip().lower(), c.strip().lower()) for c in self.containers
+            ),
+            codecs=tuple(c.strip().lower() for c in self.codecs),
+            min_height=self.min_height,
+            max_height=self.max_height,
+            hdr=self.hdr,
+            audio_langs=tuple(language_codes(c, "--audio-lang") for c in self.audio_langs),
+            no_audio_langs=tuple(language_codes(c, "--no-audio-lang") for c in self.no_audio_langs),
+            sub_langs=tuple(language_codes(c, "--sub-lang") for c in self.sub_langs),
+            no_sub_langs=tuple(language_codes(c, "--no-sub-lang") for c in self.no_sub_langs),
+            min_size=parse_size(self.min_size, "--min-size") if self.min_size is not None else None,
+            max_size=parse_size(self.max_size, "--max-size") if self.max_size is not None else None,
+            sort=check_choices([self.sort], SORT_KEYS, "--sort")[0],
+            reverse=self.reverse,
+            limit=self.limit,
+        )
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,17 @@ def plan_batch(
     return plan
 
 
+def hold_back(plan: BatchPlan, only: frozenset[bytes]) -> list[Entry]:
+    """Take the new and changed entries not in `only` out of `plan` (ScanOptions.only);
+    returns them. A file that reappeared unchanged stays: nothing is probed for it."""
+    held = [e for e in plan.new if e[0] not in only]
+    held += [e for e, _, _ in plan.changed if e[0] not in only]
+    if held:
+        plan.new = [e for e in plan.new if e[0] in only]
+        plan.changed = [c for c in plan.changed if c[0][0] in only]
+    return held
+
+
 def in_scope(
     known: dict[bytes, Known], root: bytes, extensions: Iterable[str], *, skip_hidden: bool = True
 ) -> dict[bytes, Known]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
-from vpo.catalogue import DEFAULT_EXTENSIONS
+from vpo.catalogue import DEFAULT_EXTENSIONS, Entry
 from vpo.media.probe import ProberConfig
 
 
@@ -19,6 +19,14 @@ class ScanOptions:
     extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
     workers: int = 2
     prober: ProberConfig = field(default_factory=ProberConfig)
+    # Probe only these of the new or changed files; the others are left as they are, neither
+    # probed nor counted, and listed in the report's `held` (`vpo watch`: files still
+    # settling, which a scan of their folder must not catalogue mid-copy). None: probe all.
+    only: frozenset[bytes] | None = None
+    # A root holding no video files while the catalogue knows files under it is an unmounted
+    # library (the scan fails, nothing is marked missing). False: they went missing (`vpo
+    # watch`, for folders of a root it has just found mounted and not empty).
+    empty_is_unmounted: bool = True
 
     def for_job(self) -> dict[str, Any]:
         return {
@@ -75,6 +83,7 @@ class ScanReport:
     counts: ScanCounts
     duration_seconds: float
     errors: list[dict[str, str]]
+    held: list[Entry] = field(default_factory=list)  # new or changed, not in `options.only`
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -12,15 +12,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from vpo.catalogue import Known, ScanStatus
+from vpo.catalogue import JobType, Known, ScanStatus
 from vpo.db import checks as checks_db
 from vpo.db import files as files_db
 from vpo.db.connection import Database
-from vpo.errors import Interrupted, RootUnreadableError, UnmountedLibraryError
+from vpo.errors import RootUnreadableError, UnmountedLibraryError
+from vpo.jobs.lifecycle import JobLifecycle
 from vpo.jobs.tracker import JobTracker
 from vpo.media.probe_pool import ProbeOutcome, ProbePool
 from vpo.scan import walker
-from vpo.scan.diff import BatchPlan, hash_verdict, in_scope, plan_batch, split_remaining
+from vpo.scan.diff import BatchPlan, hash_verdict, hold_back, in_scope, plan_batch, split_remaining
 from vpo.scan.models import ScanCounts, ScanOptions, ScanProgress, ScanReport
 from vpo.scan.roots import check_file_roots, normalize_roots, vanished_roots
 from vpo.scan.writer import Probed, ScanWriter, record_missing
@@ -48,10 +49,11 @@ def scan(
     roots = normalize_roots(list(options.roots), must_exist=False)
     check_file_roots(roots, options.extensions)
     vanished = vanished_roots(db, roots)
-    tracker = JobTracker(db, type="scan", target=[os.fsdecode(r) for r in roots], options=options.for_job())
-    run = None
-    try:
-        # Everything after the job row exists is inside the try: no path leaves it running.
+    tracker = JobTracker(
+        db, type=JobType.SCAN, target=[os.fsdecode(r) for r in roots], options=options.for_job()
+    )
+    # Everything after the job row exists is inside the lifecycle: no path leaves it running.
+    with JobLifecycle(tracker, JobType.SCAN) as job:
         log.info(
             "scan started: %s",
             ", ".join(os.fsdecode(r) for r in roots),
@@ -62,42 +64,32 @@ def scan(
             # mount point): the job says so, as for an empty mount point.
             raise vanished[0]
         run = _ScanRun(db, options, tracker, start_ns, progress, started)
+        job.watch(
+            summary=run.counts.to_dict,
+            stop=run.stop,
+            context=run.context,
+            on_cancel=lambda: run.report_phase("interrupted"),
+        )
         run.execute(roots)
-    except KeyboardInterrupt:
-        counts = run.stop() if run else {}
-        tracker.cancel(counts)
-        if run:
-            run.report_phase("interrupted")
-        log.info("scan cancelled", extra={"operation": "scan", "counts": counts})
-        raise Interrupted(
-            f"scan interrupted; work so far is saved (job {tracker.id[:8]})", details={"job_id": tracker.id}
-        ) from None
-    except BaseException as exc:
-        counts = run.stop() if run else {}
-        tracker.fail(exc, counts, context=run.context() if run else None)
-        # info: the CLI reports the failure itself; the log file keeps it with the counts
-        log.info("scan failed: %s", exc, extra={"operation": "scan", "counts": counts})
-        raise
-    run.pool.close()  # the probe workers end with the scan, not with the process
-    status = "completed"
-    log.info(
-        "scan completed: %s",
-        ", ".join(f"{k} {v}" for k, v in run.counts.to_dict().items()),
-        extra={
-            "operation": "scan",
-            "counts": run.counts.to_dict(),
-            "duration_seconds": round(time.monotonic() - started, 3),
-        },
-    )
-    tracker.complete(run.counts.to_dict())
+        run.pool.close()  # the probe workers end with the scan, not with the process
+        log.info(
+            "scan completed: %s",
+            ", ".join(f"{k} {v}" for k, v in run.counts.to_dict().items()),
+            extra={
+                "operation": "scan",
+                "counts": run.counts.to_dict(),
+                "duration_seconds": round(time.monotonic() - started, 3),
+            },
+        )
     return ScanReport(
         job_id=tracker.id,
-        status=status,
+        status="completed",
         roots=[os.fsdecode(r) for r in roots],
         incremental=run.incremental,
         counts=run.counts,
         duration_seconds=time.monotonic() - started,
         errors=run.errors,
+        held=run.held,
     )
 
 
@@ -120,6 +112,7 @@ class _ScanRun:
         self.writer = ScanWriter(db, tracker, start_ns, self.counts)
         self.pool = ProbePool(options.prober, workers=options.workers)
         self.errors: list[dict[str, str]] = []
+        self.held: list[walker.Entry] = []
         self.incremental = False
         self.queued = 0
         self.probed = 0
@@ -139,7 +132,7 @@ class _ScanRun:
         # Plain incremental scans let the walker itself drop files equal to their trusted
         # catalogue row; Python then sees only the rest (and loads only those rows).
         filtering = self.incremental and not self.options.verify_hash
-        if filtering and self.db.engine != "sqlite":
+        if filtering and not self.db.dialect.walker_reads_catalogue:
             # The walker reads a SQLite file only: with the catalogue on PostgreSQL every
             # entry comes back and Python compares it (bench/postgres.py measures the cost).
             filtering = False
@@ -244,7 +237,7 @@ class _ScanRun:
         # Only files this walk looked for can have gone missing (not other extensions,
         # not files in hidden directories that were catalogued as roots of their own).
         unseen = in_scope(known, root, opts.extensions)
-        if found == 0 and any(not k.missing for k in unseen.values()):
+        if found == 0 and opts.empty_is_unmounted and any(not k.missing for k in unseen.values()):
             raise UnmountedLibraryError(
                 f"{os.fsdecode(root)} holds no video files but the library knows files under it; "
                 "is it unmounted? Nothing was marked missing",
@@ -259,6 +252,8 @@ class _ScanRun:
         deferred: list[tuple[walker.Entry, str | None, str | None]],
     ) -> None:
         self.counts.skipped += plan.skipped
+        if self.options.only is not None:
+            self.held += hold_back(plan, self.options.only)
         for entry, k in plan.returned:
             self.writer.returned(k.id, entry[0])
             self.counts.restored += 1

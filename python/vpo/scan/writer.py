@@ -5,12 +5,12 @@ and never leaves one without the other."""
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 from typing import Any, NamedTuple
 
 from vpo.db import files as files_db
 from vpo.db.connection import Database
+from vpo.db.dialect import Connection
 from vpo.jobs.tracker import JobTracker
 from vpo.media.models import ProbeResult
 from vpo.scan.diff import RACY_REASON, is_racy, racy_confirmed
@@ -104,7 +104,7 @@ class ScanWriter:
         for name, n in tally.items():
             setattr(self.counts, name, getattr(self.counts, name) + n)
 
-    def _write(self, conn: sqlite3.Connection, ops: list[tuple[str, Any]]) -> dict[str, int]:
+    def _write(self, conn: Connection, ops: list[tuple[str, Any]]) -> dict[str, int]:
         """Write the batch; returns what it adds to the counts."""
         now = now_iso()
         tally = {"added": 0, "scanned": 0, "skipped": 0}

@@ -161,26 +161,38 @@ def verify_output(before: ProbeResult, after: ProbeResult, target: TranscodeTarg
         return f"{len(before.tracks)} streams in, {len(after.tracks)} out"
     video = main_video(before.tracks)
     for pos, (was, now) in enumerate(zip(before.tracks, after.tracks)):
-        if now.type != was.type:
-            return f"stream {pos}: {was.type} in, {now.type} out"
-        for name in ("language", "title", "default", "forced"):
-            if getattr(now, name) != getattr(was, name):
-                return f"stream {pos}: {name} {getattr(was, name)!r} in, {getattr(now, name)!r} out"
-        if was is video:
-            if now.codec != target.codec:
-                return f"stream {pos}: video codec is {now.codec}, not {target.codec}"
-            if not within(now, target.max_resolution):
-                return (
-                    f"stream {pos}: picture is {now.width}x{now.height}, larger than {target.max_resolution}"
-                )
-        elif was.codec and now.codec and was.codec != now.codec:
-            return f"stream {pos}: {was.type} codec {was.codec} in, {now.codec} out (it should be copied)"
-    if before.duration_seconds:
-        if not after.duration_seconds:
-            return "the output has no duration"
-        tolerance = max(DURATION_TOLERANCE_SECONDS, before.duration_seconds * DURATION_TOLERANCE_RATIO)
-        if abs(after.duration_seconds - before.duration_seconds) > tolerance:
-            return f"duration {after.duration_seconds:.2f}s, expected {before.duration_seconds:.2f}s"
+        problem = _stream_problem(was, now, encoded=was is video, target=target)
+        if problem is not None:
+            return f"stream {pos}: {problem}"
+    return _duration_problem(before.duration_seconds, after.duration_seconds)
+
+
+def _stream_problem(was: Track, now: Track, *, encoded: bool, target: TranscodeTarget) -> str | None:
+    """What is wrong with one output stream: its labels must stay; the encoded video must
+    be in the target codec and size, every other stream copied in its own codec."""
+    if now.type != was.type:
+        return f"{was.type} in, {now.type} out"
+    for name in ("language", "title", "default", "forced"):
+        if getattr(now, name) != getattr(was, name):
+            return f"{name} {getattr(was, name)!r} in, {getattr(now, name)!r} out"
+    if encoded:
+        if now.codec != target.codec:
+            return f"video codec is {now.codec}, not {target.codec}"
+        if not within(now, target.max_resolution):
+            return f"picture is {now.width}x{now.height}, larger than {target.max_resolution}"
+    elif was.codec and now.codec and was.codec != now.codec:
+        return f"{was.type} codec {was.codec} in, {now.codec} out (it should be copied)"
+    return None
+
+
+def _duration_problem(before: float | None, after: float | None) -> str | None:
+    if not before:
+        return None
+    if not after:
+        return "the output has no duration"
+    tolerance = max(DURATION_TOLERANCE_SECONDS, before * DURATION_TOLERANCE_RATIO)
+    if abs(after - before) > tolerance:
+        return f"duration {after:.2f}s, expected {before:.2f}s"
     return None
 
 

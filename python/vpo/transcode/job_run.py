@@ -11,7 +11,6 @@ NAME.EXT.vpo-original (media/siblings.py's naming, shared with apply) unless tol
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import select
@@ -20,16 +19,20 @@ import signal
 import subprocess
 import threading
 import time
-import traceback
+from typing import NamedTuple
 
+from vpo.catalogue import JobStatus, JobType
 from vpo.config.settings import Settings
 from vpo.db import files as files_db
 from vpo.db import jobs as jobs_db
 from vpo.db import queue as queue_db
-from vpo.db.connection import Database, db_now
+from vpo.db.connection import Database
 from vpo.edit.fileops import remove
 from vpo.errors import ToolError, VpoError
 from vpo.hostpaths import to_catalogue, to_local
+from vpo.jobs.claimed import STOPPED, ClaimedJob
+from vpo.jobs.lifecycle import JobLifecycle
+from vpo.library.written import Written, measure, update_catalogue
 from vpo.logging import file_context
 from vpo.media.children import tool_preexec
 from vpo.media.fileattrs import same_owner_and_mode
@@ -38,7 +41,6 @@ from vpo.media.probe import probe_file, prober_for
 from vpo.media.regular_file import NotRegularFileError, require_regular
 from vpo.media.siblings import remove_stale_temps, temp_sibling
 from vpo.media.tools import last_lines, stop_child
-from vpo.timeutil import now_iso
 from vpo.transcode.child import TempLog
 from vpo.transcode.decide import (
     ffmpeg_args,
@@ -91,6 +93,7 @@ class JobRun:
     ) -> None:
         self.db = db
         self.claim = claim
+        self.job = ClaimedJob(db, claim)  # every write about the job, fenced by the claim
         self.job_id = claim.job_id
         self.settings = settings
         self.stop = stop
@@ -103,40 +106,65 @@ class JobRun:
         self.invisible = False  # the file cannot be seen on this host (left for another)
 
     def execute(self) -> tuple[str, str | None]:
+        """Run the claimed job: its status and, unless it completed, why."""
         job = jobs_db.get(self.db.conn, self.job_id)
         assert job is not None
         target = TranscodeTarget.from_dict(job.options)
         record = files_db.get_by_id(self.db.conn, int(job.options.get("file_id", -1)))
         self.name = os.fsdecode(os.path.basename(record.path)) if record else "?"
-        temp: bytes | None = None
-        staged: bytes | None = None  # an output still in the work directory
         token = file_context.set(os.fsdecode(record.path) if record else None)
         try:
-            if record is None:
-                raise VpoError("the file is no longer in the catalogue")
-            path = to_local(record.path, self.settings.paths.map)  # this host's name of it
-            if not os.path.exists(path):
-                raise _NotHere(path)
-            before = self._probe(path, "cannot read")
-            self.media_seconds = before.duration_seconds
-            why = skip_reason(before.tracks, target, before.container)
-            if why:
-                self._finish("completed", {"skipped": why}, progress=1.0)
-                return "completed", None
-            remove_stale_temps(os.path.dirname(path))
-            size = os.path.getsize(path)
-            free = shutil.disk_usage(os.path.dirname(path)).free
-            if free < size * SPACE_MARGIN:
-                raise VpoError(
-                    f"not enough free space beside {os.fsdecode(path)}: {free:,} bytes free, "
-                    f"about {int(size * SPACE_MARGIN):,} needed"
-                )
-            encoder = encoder_for(self.settings.tools.ffmpeg, target.codec)
-            source = _regular(path)  # ffmpeg is given its name: never a FIFO's
-            temp = temp_sibling(path)
-            output = work_output(self.settings.transcode.work_dir, temp)
-            if output != temp:
-                staged = output
+            with JobLifecycle(self.job, JobType.TRANSCODE):
+                return self._run(record, target)
+        except Exception as exc:  # recorded `failed` by the lifecycle; the worker goes on
+            if isinstance(exc, VpoError):
+                log.warning("transcode failed: %s", exc.message)
+                return "failed", exc.message
+            log.exception("transcode crashed")
+            return "failed", str(exc)
+        finally:
+            file_context.reset(token)
+
+    def _run(self, record: files_db.FileRecord | None, target: TranscodeTarget) -> tuple[str, str | None]:
+        """The endings that are not failures: done, skipped, put back, cancelled."""
+        try:
+            return self._transcode(record, target)
+        except _Abandon:
+            self.job.requeue(STOPPED)
+            return "queued", "requeued: the run was stopped"
+        except _NotHere as exc:
+            # Unmapped, not mounted: another host may see it. Not a failure, not an attempt.
+            self.invisible = True
+            reason = f"{os.fsdecode(exc.path)} cannot be seen on {self.claim.host}; left for another worker"
+            log.warning("%s", reason)
+            self.job.requeue(reason)
+            return "queued", reason
+        except _Cancelled:
+            log.info("transcode cancelled")
+            return "cancelled", "cancelled by the user"
+
+    def _transcode(
+        self, record: files_db.FileRecord | None, target: TranscodeTarget
+    ) -> tuple[str, str | None]:
+        if record is None:
+            raise VpoError("the file is no longer in the catalogue")
+        path = to_local(record.path, self.settings.paths.map)  # this host's name of it
+        if not os.path.exists(path):
+            raise _NotHere(path)
+        before = self._probe(path, "cannot read")
+        self.media_seconds = before.duration_seconds
+        why = skip_reason(before.tracks, target, before.container)
+        if why:
+            self.job.complete({"skipped": why})
+            return "completed", None
+        remove_stale_temps(os.path.dirname(path))
+        _check_space(path)
+        encoder = encoder_for(self.settings.tools.ffmpeg, target.codec)
+        source = _regular(path)  # ffmpeg is given its name: never a FIFO's
+        temp = temp_sibling(path)
+        output = work_output(self.settings.transcode.work_dir, temp)
+        leftovers = [temp] if output == temp else [temp, output]  # removed unless they are used
+        try:
             args = ffmpeg_args(
                 self.settings.tools.ffmpeg,
                 path,
@@ -149,46 +177,21 @@ class JobRun:
             )
             self._ffmpeg(args, before.duration_seconds)
             stage(output, temp)  # then verified beside the original, as always
-            staged = None
+            leftovers = [temp]
             after = self._probe(temp, "verification failed: cannot read the output")
             problem = verify_output(before, after, target)
             if problem:
                 raise VpoError(f"verification failed: {problem}")
             larger = self._larger(path, temp)
             if larger is not None:
-                self._finish("skipped", larger, progress=1.0)
+                self.job.finish(JobStatus.SKIPPED, larger, progress=1.0)
                 return "skipped", None
-            self._replace(record, path, temp, before, after, target, encoder, source)
-            temp = None
+            self._replace(record, path, temp, Encoded(before, after, target, encoder), source)
+            leftovers = []
             return "completed", None
-        except _Abandon:
-            with self.db.transaction() as conn:
-                queue_db.requeue(conn, self.claim, "worker stopped before finishing; requeued")
-            return "queued", "requeued: the run was stopped"
-        except _NotHere as exc:
-            # Unmapped, not mounted: another host may see it. Not a failure, not an attempt.
-            self.invisible = True
-            reason = f"{os.fsdecode(exc.path)} cannot be seen on {self.claim.host}; left for another worker"
-            log.warning("%s", reason)
-            with self.db.transaction() as conn:
-                queue_db.requeue(conn, self.claim, reason)
-            return "queued", reason
-        except _Cancelled:
-            log.info("transcode cancelled")
-            return "cancelled", "cancelled by the user"
-        except VpoError as exc:
-            log.warning("transcode failed: %s", exc.message)
-            self._finish("failed", None, error=exc.message)
-            return "failed", exc.message
-        except Exception as exc:
-            log.exception("transcode crashed")
-            self._finish("failed", None, error=f"{type(exc).__name__}: {exc}", tb=traceback.format_exc())
-            return "failed", str(exc)
         finally:
-            for leftover in (temp, staged):
-                if leftover is not None:
-                    remove(leftover)
-            file_context.reset(token)
+            for leftover in leftovers:
+                remove(leftover)
 
     def _threads(self) -> int | None:
         """ffmpeg's decoder and encoder threads: `transcode.threads`, or (0, the default)
@@ -296,28 +299,16 @@ class JobRun:
         if now - self._last_beat < HEARTBEAT_SECONDS:
             return
         self._last_beat = now
-        with self.db.transaction() as conn:
-            alive = queue_db.beat(conn, self.claim, db_now(conn), round(self.progress, 4))
-        if not alive:
+        if not self.job.beat(round(self.progress, 4)):
             raise _Cancelled()
 
     def _replace(
-        self,
-        record: files_db.FileRecord,
-        path: bytes,
-        temp: bytes,
-        before: ProbeResult,
-        after: ProbeResult,
-        target: TranscodeTarget,
-        encoder: str,
-        source: os.stat_result,
+        self, record: files_db.FileRecord, path: bytes, temp: bytes, done: Encoded, source: os.stat_result
     ) -> None:
         """Only now does anything replace the original, which is kept unless the policy says
         so. The swap happens inside the write transaction that records it and completes the
         job, after checking the job is still ours: a cancel is either seen here (nothing
         replaced) or waits for the lock and finds the job completed."""
-        from vpo.scan.walker import fingerprints
-
         current = os.stat(path)
         if (current.st_size, current.st_mtime_ns, current.st_ino) != (
             source.st_size,
@@ -331,70 +322,54 @@ class JobRun:
                 "run `vpo scan`, then `vpo jobs retry`"
             )
         same_owner_and_mode(path, temp)  # a private original stays private
-        st = os.stat(temp)  # a rename keeps the inode, size and mtime
-        fingerprint = fingerprints([temp])[0][0]
-        original_size = current.st_size
-        summary: dict[str, object] = {
-            "codec_before": (main_video(before.tracks) or before.tracks[0]).codec,
-            "codec_after": target.codec,
-            "encoder": encoder,
-            "size_before": original_size,
-            "size_after": st.st_size,
-            "duration_seconds": after.duration_seconds,
-            "worker": threading.current_thread().name,
-        }
+        written = measure(temp)  # a rename keeps the inode, size and mtime
+        summary = done.summary(current.st_size, written)
+        summary["before_fingerprint"] = record.fingerprint
         with self.db.transaction() as conn:
-            if not queue_db.still_mine(conn, self.claim):
+            if not self.job.still_mine(conn):
                 raise _Cancelled()
-            kept = swap(path, temp, keep_original=not target.delete_original)
+            kept = swap(path, temp, keep_original=not done.target.delete_original)
             summary["original"] = os.fsdecode(to_catalogue(kept, self.settings.paths.map)) if kept else None
-            summary["kept_bytes"] = original_size if kept else 0
-            summary["result"] = {"size": st.st_size, "fingerprint": fingerprint}
-            summary["before_fingerprint"] = record.fingerprint
-            files_db.update_probe_result(
-                conn,
-                record.id,
-                path=record.path,
-                size=st.st_size,
-                mtime_ns=st.st_mtime_ns,
-                dev=st.st_dev,
-                ino=st.st_ino,
-                result=after,
-                fingerprint=fingerprint,
-                now=now_iso(),
-            )
+            summary["kept_bytes"] = current.st_size if kept else 0
+            update_catalogue(conn, record.id, record.path, written, done.after)
             jobs_db.add_files(conn, self.job_id, [(record.id, record.path, "transcoded", summary)])
-            queue_db.finish(
-                conn,
-                self.claim,
-                status="completed",
-                now=db_now(conn),
-                summary=json.dumps(summary),
-                error=None,
-                traceback=None,
-                progress=1.0,
-            )
+            self.job.finish_in(conn, JobStatus.COMPLETED, summary, progress=1.0)
         log.info(
-            "transcoded %s to %s (%d -> %d bytes)", os.fsdecode(path), target.codec, original_size, st.st_size
+            "transcoded %s to %s (%d -> %d bytes)",
+            os.fsdecode(path),
+            done.target.codec,
+            current.st_size,
+            written.size,
         )
 
-    def _finish(
-        self,
-        status: str,
-        summary: dict[str, object] | None,
-        *,
-        error: str | None = None,
-        tb: str | None = None,
-        progress: float | None = None,
-    ) -> None:
-        with self.db.transaction() as conn:
-            queue_db.finish(
-                conn,
-                self.claim,
-                status=status,
-                now=db_now(conn),
-                summary=json.dumps(summary) if summary is not None else None,
-                error=error,
-                traceback=tb,
-                progress=progress,
-            )
+
+class Encoded(NamedTuple):
+    """A verified transcode of a file, before it replaces the original."""
+
+    before: ProbeResult
+    after: ProbeResult
+    target: TranscodeTarget
+    encoder: str
+
+    def summary(self, size_before: int, written: Written) -> dict[str, object]:
+        """The job's summary (and history row) of the replacement."""
+        return {
+            "codec_before": (main_video(self.before.tracks) or self.before.tracks[0]).codec,
+            "codec_after": self.target.codec,
+            "encoder": self.encoder,
+            "size_before": size_before,
+            "size_after": written.size,
+            "duration_seconds": self.after.duration_seconds,
+            "worker": threading.current_thread().name,
+            "result": written.summary(),
+        }
+
+
+def _check_space(path: bytes) -> None:
+    size = os.path.getsize(path)
+    free = shutil.disk_usage(os.path.dirname(path)).free
+    if free < size * SPACE_MARGIN:
+        raise VpoError(
+            f"not enough free space beside {os.fsdecode(path)}: {free:,} bytes free, "
+            f"about {int(size * SPACE_MARGIN):,} needed"
+        )

@@ -51,6 +51,15 @@ class TranscodeTarget:
         return cls(**values)
 
 
+def from_section(section: Any) -> TranscodeTarget:
+    """The target a policy's `transcode:` section asks for (None: the defaults); what
+    `vpo transcode --policy` and `vpo watch` queue."""
+    values = section.model_dump() if section is not None else {}
+    return TranscodeTarget(
+        **{k: v for k, v in values.items() if k in TranscodeTarget.__dataclass_fields__ and v is not None}
+    )
+
+
 def merge(
     base: TranscodeTarget,
     *,

@@ -93,7 +93,17 @@ def test_profiles_show_reports_values_and_sources_per_spec(vpo: RunVpo, layered:
     assert doc["profile"] == {"name": "kids", "extends": "movies", "jobs": {"retention_days": 7}}
     assert doc["extends_chain"] == ["base", "movies", "kids"]
     eff, src = doc["effective"], doc["sources"]
-    assert set(eff) == {"tools", "scan", "behavior", "logging", "jobs", "database", "transcode", "paths"}
+    assert set(eff) == {
+        "tools",
+        "scan",
+        "behavior",
+        "logging",
+        "jobs",
+        "database",
+        "transcode",
+        "paths",
+        "watch",
+    }
     expected = {
         "jobs.retention_days": (7, "profile:kids"),
         "scan.workers": (4, "profile:movies"),

@@ -122,6 +122,7 @@ def test_unknown_section_lists_the_accepted_sections(home: Path) -> None:
         "scan",
         "tools",
         "transcode",
+        "watch",
     ]
     for section in ("behavior", "jobs", "logging", "scan", "tools"):
         assert section in err.message

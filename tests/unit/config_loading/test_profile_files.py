@@ -212,6 +212,7 @@ def test_list_marks_broken_profiles_invalid_with_their_error(home: Path) -> None
         "default_policy": None,
         "path": str(home / "profiles" / "good.yaml"),
         "extends": None,
+        "roots": [],
         "valid": True,
         "error": None,
     }
