@@ -129,6 +129,15 @@ def test_titles_cleared_and_made_from_the_template() -> None:
     assert [t.title for t in plan.final if t.type == "audio"] == ["English 5.1", "Director", "Commentary"]
 
 
+def test_a_video_title_cleared_keeps_its_hdr_transfer() -> None:
+    """Labels rebuild a track whose title they clear: every other field stays, the HDR
+    transfer included (plan.final is what verification and the catalogue read next)."""
+    hdr = Track(0, "video", "hevc", "und", "Sample", width=3840, height=2160, color_transfer="smpte2084")
+    plan = evaluate([hdr, a(1, "eng")], v2(labels={"clear_titles_matching": ["^Sample$"]}))
+    video = plan.final[0]
+    assert video.title is None and video.color_transfer == "smpte2084" and video.width == 3840
+
+
 def test_min_tracks_forced_and_fonts() -> None:
     policy = v2(
         audio_language_preference=["fre"],

@@ -4,6 +4,7 @@ Pure: tracks in, relabelled tracks and the actions (with reasons) out."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from vpo.media.language_names import NAMES
 from vpo.media.languages import UNDETERMINED
@@ -71,9 +72,7 @@ def relabel(
             kind = "clear_title" if title is None else "set_title"
             actions.append(Action(kind, t.index, t.title, title, title_why))
         if (language, title) != (t.language, t.title):
-            t = Track(
-                t.index, t.type, t.codec, language, title, t.default, t.forced, t.channels, t.width, t.height
-            )
+            t = replace(t, language=language, title=title)
         out.append(t)
     return out, actions
 
