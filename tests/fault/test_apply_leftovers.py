@@ -1,5 +1,5 @@
 """What a `vpo apply` killed at each moment of its replace leaves behind, and how the next
-apply puts it right (policy/recover.py `recover`).
+apply puts it right (edit/recover.py `recover`).
 
 The executor's order: the tool writes `.vpo-tmp-PID-R.EXT` (1), the result is verified,
 the original gets a second name `.NAME.vpo-original-PID.EXT` (2), the result is renamed over
@@ -25,7 +25,7 @@ import pytest
 import media
 from integration.conftest import RunVpo, age_tree
 from integration.scanutil import assert_no_traceback, query
-from vpo.policy import recover
+from vpo.edit import recover
 
 
 def dead_pid() -> int:

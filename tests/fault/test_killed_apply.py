@@ -28,7 +28,7 @@ import media
 from fault.killing import assert_sound, jobs, kill, start, wait_for, wait_group_gone
 from integration.conftest import age_tree
 from integration.scanutil import assert_no_traceback, query, run_vpo
-from vpo.policy.journal import read as read_journal
+from vpo.edit.journal import read as read_journal
 
 POLICY = "schema_version: 1\naudio_language_preference: [eng]\n"
 

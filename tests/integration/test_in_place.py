@@ -102,7 +102,7 @@ def test_an_element_mkvpropedit_moves_to_the_end_is_undone_by_the_journal(
     """Real mkvpropedit, an edit the headers have no room for (a long title): it writes the
     element at the end of the file. Writing the journal back and cutting the file to its
     original length gives the original byte for byte."""
-    from vpo.policy import journal
+    from vpo.edit import journal
 
     path = make_video(tmp_path / "film.mkv", **FLAGS)
     original = path.read_bytes()

@@ -18,7 +18,7 @@ import pytest
 
 from integration.conftest import RunVpo, age_tree
 from integration.scanutil import argv, query
-from vpo.policy.journal import read as read_journal
+from vpo.edit.journal import read as read_journal
 
 POLICY = "schema_version: 1\naudio_language_preference: [eng]\n"
 FLAGS = dict(audio=[("eng", None, False), ("jpn", None, True)], tone=1610)  # mkvpropedit in place

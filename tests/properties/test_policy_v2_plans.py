@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from vpo.media.models import Track
 from vpo.policy.evaluate import evaluate
-from vpo.policy.models_v2 import PolicyV2
+from vpo.policy.models import Policy
 
 LANGS = ["eng", "ger", "fre", "jpn", "und", "ita", "fr"]
 TITLES = [None, None, "Commentary", "Track 2", "movie.mkv", "Forced", "SDH", "English 5.1"]
@@ -58,7 +58,7 @@ def _languages(draw: st.DrawFn) -> list[str] | None:
 
 
 @st.composite
-def policies(draw: st.DrawFn) -> PolicyV2:
+def policies(draw: st.DrawFn) -> Policy:
     doc: dict[str, Any] = {
         "schema_version": 2,
         "audio_language_preference": draw(
@@ -115,7 +115,7 @@ def policies(draw: st.DrawFn) -> PolicyV2:
             )
         ),
     }
-    return PolicyV2.model_validate(doc)
+    return Policy.model_validate(doc)
 
 
 PATHS = st.sampled_from([("Anime/show/e01.mkv",), ("Films/x.mkv",), ()])
@@ -124,7 +124,7 @@ PATHS = st.sampled_from([("Anime/show/e01.mkv",), ("Films/x.mkv",), ()])
 @settings(max_examples=400, deadline=None)
 @given(layouts(), policies(), PATHS)
 def test_plans_keep_a_video_track_and_min_tracks_and_are_idempotent(
-    layout: tuple[str, list[Track]], policy: PolicyV2, paths: tuple[str, ...]
+    layout: tuple[str, list[Track]], policy: Policy, paths: tuple[str, ...]
 ) -> None:
     container, tracks = layout
     plan = evaluate(tracks, policy, container=container, paths=paths)

@@ -69,7 +69,7 @@ def test_log_file_text_lines_are_one_record_each_and_json_keeps_names_exact(
     assert all(RECORD.match(line) or line.startswith(CONTINUED) for line in lines), written
     for key, shown in NAMES_SHOWN.items():
         assert f"file={root}/{shown}" in written, (key, written)  # the context field too
-        assert f"WARNING vpo.policy.apply: {root}/{shown}: rule 1: look at this one" in written, key
+        assert f"WARNING vpo.apply.carry_out: {root}/{shown}: rule 1: look at this one" in written, key
 
     vpo("--log-level", "debug", "--log-json", "--log-file", json_log, "apply", "--policy", policy, root)
     records = [json.loads(line) for line in json_log.read_text().splitlines()]

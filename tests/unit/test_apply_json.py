@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
+from vpo.apply.outcome import FileOutcome
 from vpo.cli.plan_render import _Encoded, file_json
-from vpo.policy.outcome import FileOutcome
 
 SHARED_ACTIONS = [
     {"action": "remove", "kind": "removed", "track": 2, "from": None, "to": None, "reason": "r"}

@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 
 from vpo.media.models import Track
-from vpo.policy.evaluate import Plan, classify, evaluate
+from vpo.policy.categories import classify
+from vpo.policy.evaluate import evaluate
 from vpo.policy.models import Policy
+from vpo.policy.plan import Plan
 
 
 def policy(**fields: Any) -> Policy:

@@ -9,17 +9,17 @@ from typing import Any
 import pytest
 
 from vpo.media.models import Track
-from vpo.policy.conditions import glob
-from vpo.policy.evaluate import evaluate, order_and_flags
+from vpo.policy.evaluate import evaluate
 from vpo.policy.loader import load_policy
 from vpo.policy.models import Policy
-from vpo.policy.models_v2 import PolicyV2
+from vpo.policy.order import order_and_flags
+from vpo.policy.rules import glob
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "policies"
 
 
-def v2(**fields: Any) -> PolicyV2:
-    return PolicyV2.model_validate({"schema_version": 2, **fields})
+def v2(**fields: Any) -> Policy:
+    return Policy.model_validate({"schema_version": 2, **fields})
 
 
 def a(i: int, lang: str, title: str | None = None, *, default: bool = False, channels: int = 2) -> Track:
@@ -129,6 +129,15 @@ def test_titles_cleared_and_made_from_the_template() -> None:
     assert [t.title for t in plan.final if t.type == "audio"] == ["English 5.1", "Director", "Commentary"]
 
 
+def test_a_video_title_cleared_keeps_its_hdr_transfer() -> None:
+    """Labels rebuild a track whose title they clear: every other field stays, the HDR
+    transfer included (plan.final is what verification and the catalogue read next)."""
+    hdr = Track(0, "video", "hevc", "und", "Sample", width=3840, height=2160, color_transfer="smpte2084")
+    plan = evaluate([hdr, a(1, "eng")], v2(labels={"clear_titles_matching": ["^Sample$"]}))
+    video = plan.final[0]
+    assert video.title is None and video.color_transfer == "smpte2084" and video.width == 3840
+
+
 def test_min_tracks_forced_and_fonts() -> None:
     policy = v2(
         audio_language_preference=["fre"],
@@ -171,7 +180,7 @@ VERSION_1 = sorted(p.name for p in EXAMPLES.glob("*.yaml") if "schema_version: 1
 
 def test_every_example_loads_and_the_three_schema_2_ones_are_there() -> None:
     loaded = {p.name: load_policy(p) for p in EXAMPLES.glob("*.yaml")}
-    schema_2 = {n for n, p in loaded.items() if isinstance(p, PolicyV2)}
+    schema_2 = {n for n, p in loaded.items() if p.schema_version == 2}
     assert schema_2 >= {
         "keep-original-and-english.yaml",
         "anime-japanese-english-subs.yaml",
@@ -185,11 +194,11 @@ def test_version_1_examples_plan_as_before(example: str, tmp_path: Path) -> None
     """Loaded as version 1, and as schema 2 with no new keys: both plan exactly as
     version 1's evaluation does, on layouts that make every example act."""
     policy = load_policy(EXAMPLES / example)
-    assert isinstance(policy, Policy) and not isinstance(policy, PolicyV2)
+    assert isinstance(policy, Policy) and policy.schema_version == 1
     text = (EXAMPLES / example).read_text().replace("schema_version: 1", "schema_version: 2")
     (tmp_path / example).write_text(text)
     as_v2 = load_policy(tmp_path / example)
-    assert isinstance(as_v2, PolicyV2)
+    assert isinstance(as_v2, Policy) and as_v2.schema_version == 2
     layouts = [
         [
             V,

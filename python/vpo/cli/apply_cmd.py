@@ -43,9 +43,9 @@ def apply(
     Exit 0: every file complies or was changed; 1: some files failed (each restored);
     2: a policy, profile, settings or tool problem found before any file was touched.
     """
+    from vpo.apply.service import ApplyOptions
+    from vpo.apply.service import apply as run_apply
     from vpo.media.probe import prober_for
-    from vpo.policy.apply import ApplyOptions
-    from vpo.policy.apply import apply as run_apply
     from vpo.policy.loader import load_policy
 
     effective = resolve_settings(ctx, profile=profile, flags={"behavior.keep_backup": keep_backup})

@@ -142,8 +142,8 @@ def settings_for(ctx: typer.Context, *, profile: str | None = None, **flags: Any
 def open_library(settings: Settings, *, creates_jobs: bool = False) -> Database:
     """Open the catalogue; fail abandoned jobs; put back files whose in-place edit was killed;
     purge old jobs before a job-creating command."""
+    from vpo.edit.rollback import roll_back_killed
     from vpo.jobs.maintenance import purge, recover_abandoned
-    from vpo.policy.rollback import roll_back_killed
 
     db = open_database(settings.database_target)
     recover_abandoned(db, max_attempts=settings.transcode.max_attempts)

@@ -27,7 +27,7 @@ def inspect(
         raise typer.BadParameter(f"{prober!r}; choose from {', '.join(BACKENDS)}", param_hint="--prober")
     settings = settings_for(ctx, profile=profile, **{"scan.prober": prober})
     config = prober_for(settings)
-    from vpo.policy.rollback import roll_back_file
+    from vpo.edit.rollback import roll_back_file
 
     roll_back_file(os.fsencode(settings.journal_dir), settings, os.fsencode(os.path.abspath(file)))
     report = inspect_file(os.fsencode(file), config)

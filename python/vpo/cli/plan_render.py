@@ -8,9 +8,9 @@ import sys
 from json.encoder import encode_basestring_ascii as _text  # json's C string encoder
 from typing import Any
 
+from vpo.apply.outcome import ApplyReport, FileOutcome
 from vpo.cli import render
 from vpo.cli.render import safe, table
-from vpo.policy.outcome import ApplyReport, FileOutcome
 from vpo.reports.units import human_size
 
 

@@ -136,7 +136,7 @@ class Settings:
 
     @property
     def journal_dir(self) -> Path:
-        """In-place edits' journals (policy/journal.py)."""
+        """In-place edits' journals (edit/journal.py)."""
         return self.home / "journal"
 
     @property

@@ -1,4 +1,4 @@
-"""The tracks of many files at once, for planning a whole library (policy/planning.py):
+"""The tracks of many files at once, for planning a whole library (apply/planning.py):
 one query per batch of files, each file's tracks as one value that equal layouts share."""
 
 from __future__ import annotations

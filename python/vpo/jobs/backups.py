@@ -22,8 +22,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from vpo.db.connection import Database
+from vpo.edit import journal as journals
 from vpo.media.siblings import kept_for, kept_originals
-from vpo.policy import journal as journals
 from vpo.timeutil import from_iso, to_iso, utcnow
 
 

@@ -21,6 +21,9 @@ from vpo.catalogue import JobStatus, JobType
 from vpo.db import files as files_db
 from vpo.db import jobs as jobs_db
 from vpo.db.connection import Database
+from vpo.edit import journal as journals
+from vpo.edit.fileops import file_lock
+from vpo.edit.restore import restore_journal, restore_kept
 from vpo.errors import UsageError, VpoError
 from vpo.jobs.lifecycle import JobLifecycle
 from vpo.jobs.queries import resolve_id
@@ -28,8 +31,6 @@ from vpo.jobs.tracker import JobTracker
 from vpo.library.written import measure, update_catalogue
 from vpo.media.probe import ProberConfig, probe_file
 from vpo.media.regular_file import NotRegularFileError, require_regular
-from vpo.policy import journal as journals
-from vpo.policy.fileops import file_lock, sync_folder
 
 log = logging.getLogger(__name__)
 
@@ -151,15 +152,9 @@ def _one(
             return item
         with file_lock(path, (st.st_size, st.st_mtime_ns)):
             if journal:
-                pending = journals.claim(os.fsencode(journal))
-                try:
-                    journals.restore(pending, path)
-                except BaseException:
-                    os.replace(pending, os.fsencode(journal))
-                    raise
-                os.unlink(pending)
+                restore_journal(os.fsencode(journal), path)
             else:
-                _put_back(os.fsencode(kept), path, target)  # type: ignore[arg-type]
+                restore_kept(os.fsencode(kept), path, target)  # type: ignore[arg-type]
     except _Refused as exc:
         item.status, item.reason = "refused", exc.reason
         log.warning("undo refused: %s: %s", shown, exc.reason)
@@ -221,19 +216,6 @@ def _check_kept(kept: bytes, details: dict[str, Any], job_type: str) -> None:
         size = details.get("size_before")
     if size is not None and st.st_size != size:
         raise _Refused(f"its kept original {os.fsdecode(kept)} is not the original any more (size)")
-
-
-def _put_back(kept: bytes, path: bytes, target: bytes) -> None:
-    """The kept original takes `target` with one rename. After a container change (`target`
-    is the old name, `path` the converted file's) the original is linked to its old name
-    (never over a file that took it meanwhile) before the converted file goes."""
-    if target == path:
-        os.replace(kept, path)
-    else:
-        os.link(kept, target)
-        os.unlink(path)
-        os.unlink(kept)
-    sync_folder(os.path.dirname(path))
 
 
 def _recatalogue(

@@ -8,7 +8,7 @@ Same directory (a rename is atomic), never a video extension (no scan catalogues
   called: it is the one name a tool (mkvmerge) is given, and mkvtoolnix mangles
   non-ASCII names.
 - `/d/.NAME.vpo-original-PID.EXT`: the original's second name while a remux result
-  takes its place (hidden, with the pid: `policy/recover.py` knows what a dead one is).
+  takes its place (hidden, with the pid: `edit/recover.py` knows what a dead one is).
 - `/d/NAME.EXT.vpo-original` (then `.vpo-original.2`, ...): a kept original, one per
   job that replaced the file (apply's remuxes and transcodes alike), recorded on the job
   (`vpo jobs undo`, `vpo backups`).
@@ -165,7 +165,11 @@ def _hidden_forms(path: bytes, tag: str) -> list[tuple[bytes, bytes]]:
 
 def kept_original(path: bytes) -> bytes:
     """The first free kept-original name of `path`: `NAME.EXT.vpo-original`, then `.2`, ..."""
-    candidate = _kept_bases(path)[-1]
+    return free_name(_kept_bases(path)[-1])
+
+
+def free_name(candidate: bytes) -> bytes:
+    """`candidate`, or the first of `candidate.2`, `candidate.3`, ... that does not exist."""
     name, n = candidate, 1
     while os.path.lexists(name):
         n += 1

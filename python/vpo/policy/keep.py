@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from vpo.media.models import Track
-from vpo.policy.models_v2 import ORIGINAL, PolicyV2
+from vpo.policy.models import ORIGINAL, Keep, Policy
 from vpo.policy.plan import identity
 
 STYLED_SUBTITLES = ("ass", "ssa")
@@ -33,7 +33,7 @@ def is_font(t: Track) -> bool:
 
 def choose(
     tracks: Sequence[Track],
-    policy: PolicyV2,
+    policy: Policy,
     *,
     original: str | None,
     commentary: frozenset[int],
@@ -44,6 +44,8 @@ def choose(
     `keep.subtitles.languages` says `original`: without it, the next evaluation would read
     another original language off the result and drop the subtitles this one kept."""
     keep = policy.keep
+    if _keeps_everything(keep):
+        return Kept({}, ())
     removed: dict[int, str] = {}
     notes: list[str] = []
 
@@ -132,3 +134,17 @@ def choose(
         else:
             removed[t.index] = f"attachment {t.index} is not a font (keep.attachments: {keep.attachments})"
     return Kept(removed, tuple(notes))
+
+
+def _keeps_everything(keep: Keep) -> bool:
+    """Every language, commentary and forced track and every attachment stays: the default
+    (and so every version 1 policy), where there is nothing to look at."""
+    audio, subtitles = keep.audio, keep.subtitles
+    return (
+        audio.languages is None
+        and audio.commentary
+        and subtitles.languages is None
+        and subtitles.forced == "all"
+        and subtitles.commentary
+        and keep.attachments == "all"
+    )

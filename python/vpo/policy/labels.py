@@ -4,11 +4,12 @@ Pure: tracks in, relabelled tracks and the actions (with reasons) out."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from vpo.media.language_names import NAMES
 from vpo.media.languages import UNDETERMINED
 from vpo.media.models import Track
-from vpo.policy.models_v2 import ORIGINAL, Labels
+from vpo.policy.models import ORIGINAL, Labels
 from vpo.policy.plan import Action, identity, regexes
 
 _LAYOUTS = {1: "Mono", 2: "Stereo", 3: "2.1", 6: "5.1", 7: "6.1", 8: "7.1"}
@@ -34,6 +35,8 @@ def relabel(
     """Each track with its planned language and title, and an action per change.
     `original`: the original language's code (None: unknown); `commentary`: indices of
     commentary tracks, whose titles are never replaced by a template."""
+    if _nothing_asked(labels):
+        return list(tracks), []
     clear = list(zip(labels.clear_titles_matching, regexes(tuple(labels.clear_titles_matching))))
     out: list[Track] = []
     actions: list[Action] = []
@@ -69,11 +72,19 @@ def relabel(
             kind = "clear_title" if title is None else "set_title"
             actions.append(Action(kind, t.index, t.title, title, title_why))
         if (language, title) != (t.language, t.title):
-            t = Track(
-                t.index, t.type, t.codec, language, title, t.default, t.forced, t.channels, t.width, t.height
-            )
+            t = replace(t, language=language, title=title)
         out.append(t)
     return out, actions
+
+
+def _nothing_asked(labels: Labels) -> bool:
+    """No label is asked for (the default, and so every version 1 policy): nothing to look at."""
+    return not (
+        labels.untagged_audio
+        or labels.untagged_subtitles
+        or labels.audio_titles
+        or labels.clear_titles_matching
+    )
 
 
 def _format(template: str, language: str, channels: int | None, codec: str | None) -> str:

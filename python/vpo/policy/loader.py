@@ -1,7 +1,7 @@
 """Reading a policy file: ruamel.yaml for file:line, pydantic for the rules.
 
-`schema_version: 1` files are read exactly as before; `schema_version: 2` (SPEC 13) adds
-keep, labels, container and rules."""
+`schema_version: 1` and `schema_version: 2` (SPEC 13: keep, labels, container and rules
+too) are read into the one model; a version 1 file is read exactly as before."""
 
 from __future__ import annotations
 
@@ -14,17 +14,13 @@ from pydantic import BaseModel
 
 from vpo.config.yaml_file import describe_validation, line_of, load_yaml, plain
 from vpo.errors import PolicyError, PolicyNotFoundError
-from vpo.policy.models import Policy
-
-SUPPORTED_VERSIONS = (1, 2)
+from vpo.policy.models import SCHEMA_VERSIONS, Policy
 
 
 def load_policy(path: Path) -> Policy:
-    """The validated policy (a PolicyV2 for version 2), or PolicyError (PolicyNotFoundError)
-    whose message starts with `file:line:` and names the key and the reason."""
+    """The validated policy, or PolicyError (PolicyNotFoundError) whose message starts
+    with `file:line:` and names the key and the reason."""
     from pydantic import ValidationError
-
-    from vpo.policy.models_v2 import PolicyV2
 
     if not path.exists():
         raise PolicyNotFoundError(f"{path}: policy file not found", details={"file": str(path)})
@@ -32,44 +28,46 @@ def load_policy(path: Path) -> Policy:
     if not isinstance(document, dict):
         raise PolicyError(f"{path}: a policy is a mapping of keys to values", details={"file": str(path)})
     version = document.get("schema_version")
-    readable = " or ".join(str(v) for v in SUPPORTED_VERSIONS)
+    readable = " or ".join(str(v) for v in SCHEMA_VERSIONS)
     if version is None:
         raise PolicyError(
             f"{path}: schema_version is missing (this VPO reads schema_version: {readable})",
             details={"file": str(path), "key": "schema_version"},
         )
-    if version not in SUPPORTED_VERSIONS or isinstance(version, bool):
+    if version not in SCHEMA_VERSIONS or isinstance(version, bool):
         line = line_of(document, ("schema_version",))
         raise PolicyError(
             f"{path}:{line}: schema_version: {version!r} is not supported "
             f"(this VPO reads schema_version: {readable})",
             details={"file": str(path), "line": line, "key": "schema_version"},
         )
-    model: type[Policy] = PolicyV2 if version == 2 else Policy
     try:
-        return model.model_validate(plain(document))
+        return Policy.model_validate(plain(document))
     except ValidationError as exc:
         raise describe_validation(
             path,
             document,
             exc,
             error=PolicyError,  # type: ignore[arg-type]
-            accepted=_AcceptedKeys(model),
+            accepted=_AcceptedKeys(Policy, Policy.keys(version)),
         ) from None
 
 
 class _AcceptedKeys(dict[tuple[Any, ...], list[str]]):
     """{location of a mapping: its accepted keys}, worked out from the model on demand,
-    for every level (`rules.0.when.audio`)."""
+    for every level (`rules.0.when.audio`); `top`: the top level's (the file's version's)."""
 
-    def __init__(self, model: type[BaseModel]) -> None:
+    def __init__(self, model: type[BaseModel], top: list[str]) -> None:
         super().__init__()
         self.model = model
+        self.top = sorted(top)
 
     def __bool__(self) -> bool:  # answers for every location, though it holds none
         return True
 
     def get(self, loc: tuple[Any, ...], default: Any = None) -> Any:
+        if not loc:
+            return self.top
         current: Any = self.model
         for part in loc:
             if isinstance(part, int):

@@ -27,6 +27,7 @@ from vpo.db import files as files_db
 from vpo.db import jobs as jobs_db
 from vpo.db import queue as queue_db
 from vpo.db.connection import Database
+from vpo.edit.fileops import remove
 from vpo.errors import ToolError, VpoError
 from vpo.hostpaths import to_catalogue, to_local
 from vpo.jobs.claimed import STOPPED, ClaimedJob
@@ -50,7 +51,7 @@ from vpo.transcode.decide import (
 )
 from vpo.transcode.encoders import encoder_for
 from vpo.transcode.models import TranscodeTarget
-from vpo.transcode.swap import remove, stage, swap, work_output
+from vpo.transcode.swap import stage, swap, work_output
 
 log = logging.getLogger(__name__)
 

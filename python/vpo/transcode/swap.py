@@ -6,7 +6,9 @@ from __future__ import annotations
 import os
 import shutil
 
-from vpo.media.siblings import kept_original, remove_stale_temps
+from vpo.edit.fileops import remove
+from vpo.edit.swap import replace_keeping
+from vpo.media.siblings import free_name, kept_original, remove_stale_temps
 
 
 def swap(path: bytes, temp: bytes, *, keep_original: bool) -> bytes | None:
@@ -17,38 +19,8 @@ def swap(path: bytes, temp: bytes, *, keep_original: bool) -> bytes | None:
         os.replace(temp, path)
         return None
     kept = kept_original(path)  # the one naming scheme of kept originals
-    try:
-        os.link(path, kept)
-    except OSError:  # no hard links here (some network and FUSE file systems): move it aside
-        os.rename(path, kept)
-        try:
-            os.replace(temp, path)
-        except BaseException:
-            os.rename(kept, path)
-            raise
-        return kept
-    try:
-        os.replace(temp, path)
-    except BaseException:
-        remove(kept)
-        raise
+    replace_keeping(path, temp, kept)
     return kept
-
-
-def free_name(candidate: bytes) -> bytes:
-    n = 1
-    name = candidate
-    while os.path.lexists(name):
-        n += 1
-        name = candidate + f".{n}".encode()
-    return name
-
-
-def remove(path: bytes) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
 
 
 def work_output(work_dir: str | None, temp: bytes) -> bytes:

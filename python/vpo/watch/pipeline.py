@@ -93,7 +93,8 @@ def handle(db: Database, target: WatchRoot, files: list[bytes], gone: list[bytes
 
 
 def _apply(db: Database, target: WatchRoot, ids: list[int], result: BatchResult) -> None:
-    from vpo.policy.apply import ApplyOptions, apply
+    from vpo.apply.options import ApplyOptions
+    from vpo.apply.service import apply
     from vpo.policy.loader import load_policy
 
     assert target.policy is not None

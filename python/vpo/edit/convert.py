@@ -16,6 +16,8 @@ import logging
 import os
 
 from vpo.config.settings import ToolsSettings
+from vpo.edit.change import Applied, Change, verified
+from vpo.edit.fileops import ApplyFailed, remove, sync, sync_folder
 from vpo.media import remux
 from vpo.media.fileattrs import same_owner_and_mode
 from vpo.media.mkvmerge_args import Extra, identified_ids
@@ -24,9 +26,6 @@ from vpo.media.probe import ProberConfig
 from vpo.media.regular_file import require_regular
 from vpo.media.siblings import fitting, kept_original, temp_sibling
 from vpo.media.tools import run_tool
-from vpo.policy.executor import Applied, verified
-from vpo.policy.fileops import ApplyFailed, remove, sync, sync_folder
-from vpo.policy.plan import Plan
 
 log = logging.getLogger(__name__)
 
@@ -43,20 +42,20 @@ def convert(
     path: bytes,
     current: list[Track],
     duration: float | None,
-    plan: Plan,
+    change: Change,
     tools: ToolsSettings,
     keep_backup: bool,
     prober: ProberConfig,
 ) -> Applied:
-    assert plan.container is not None
-    target = new_name(path, plan.container)
+    assert change.container is not None
+    target = new_name(path, change.container)
     if os.path.lexists(target):
         raise ApplyFailed(f"cannot convert: {os.fsdecode(os.path.basename(target))} already exists")
     by_index = {t.index: t for t in current}
     temp = temp_sibling(target)
     extras: list[Extra] = []
     try:
-        for index in plan.order:
+        for index in change.order:
             if by_index[index].codec == "mov_text":
                 require_regular(path)  # ffmpeg is given the name: never a FIFO's
                 srt = temp_sibling(os.path.join(os.path.dirname(path), b"subtitle.srt"))
@@ -79,14 +78,22 @@ def convert(
                 )
         ids = identified_ids(current, remux.mkvmerge_identify(tools.mkvmerge, path))
         converted = {e.index for e in extras}
-        for index in plan.order:
+        for index in change.order:
             t = by_index[index]
             if t.type != "attachment" and index not in ids and index not in converted:
                 raise ApplyFailed(f"mkvmerge cannot read track {index} ({t.type} {t.codec}); nothing changed")
         remux.mkvmerge_remux(
-            tools.mkvmerge, path, temp, plan.order, plan.final, current, ids=ids, extras=extras, explicit=True
+            tools.mkvmerge,
+            path,
+            temp,
+            change.order,
+            change.final,
+            current,
+            ids=ids,
+            extras=extras,
+            explicit=True,
         )
-        result = verified(temp, plan, duration, prober)
+        result = verified(temp, change, duration, prober)
         same_owner_and_mode(path, temp)
         sync(temp)
         os.link(temp, target)  # never replaces a file that appeared meanwhile

@@ -13,44 +13,36 @@ Two shapes, one rule: until the result is verified, the original can always be h
   says so and the file is remuxed instead.
 - A reorder or another container (mkvmerge, ffmpeg) writes a hidden temporary file beside
   the original; it is probed and verified, then the original gets a second name (a hard
-  link) and the result takes its place with one rename.
+  link) and the result takes its place with one rename (swap.py).
 
 No temporary file survives a failure. A kill -9 or power loss can leave hidden files (a
 leading dot: scans never catalogue them) or a pending journal; `recover.recover()` and
 `rollback.py`, run by the next command that opens the file, put things right. Sibling
-names are media/siblings.py's; the lock and syncing are in fileops.py.
+names are media/siblings.py's; the lock and syncing are in fileops.py. What to change (a
+Change: the order, the final tracks, the in-place edits, the check of the result) is the
+caller's decision; nothing here decides it.
 """
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
 from dataclasses import dataclass
 
 from vpo.config.settings import ToolsSettings
+from vpo.edit import convert
+from vpo.edit import journal as journals
+from vpo.edit.change import Applied, Change, verified
+from vpo.edit.fileops import ApplyFailed, file_lock, remove, sync, sync_folder
+from vpo.edit.swap import replace_keeping
 from vpo.media import ebml_layout, remux
 from vpo.media.fileattrs import same_owner_and_mode
-from vpo.media.models import ProbeResult, Track
-from vpo.media.probe import ProberConfig, probe_file
+from vpo.media.models import Track
+from vpo.media.probe import ProberConfig
 from vpo.media.regular_file import open_regular_file
 from vpo.media.siblings import hidden_sibling, kept_original, remove_stale_temps, temp_sibling
-from vpo.policy import journal as journals
-from vpo.policy.edits import in_place_edits
-from vpo.policy.evaluate import Plan
-from vpo.policy.fileops import ApplyFailed, file_lock, remove, sync, sync_folder
-from vpo.policy.verify import verify
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Applied:
-    result: ProbeResult
-    method: str
-    backup: bytes | None  # the kept original of a remux
-    journal: journals.Journal | None = None  # an in-place edit's, still pending: see finish_journal
-    path: bytes | None = None  # the file's new name, when a container change renamed it
 
 
 @dataclass(frozen=True)
@@ -62,15 +54,15 @@ class Safety:
     keep: bool = True  # the journal stays as the undo record (originals are kept)
 
 
-def method_for(container: str, plan: Plan, *, in_place: bool = True) -> str:
-    """The tool that carries out `plan`: mkvpropedit (flags on Matroska and WebM, in place),
+def method_for(container: str, change: Change, *, in_place: bool = True) -> str:
+    """The tool that carries out `change`: mkvpropedit (flags on Matroska and WebM, in place),
     mkvmerge (Matroska reorders), ffmpeg (everything else). WebM reorders use ffmpeg's WebM
     muxer: mkvmerge's WebM mode refuses tracks it can only pass through, such as the WebVTT
     subtitles ffmpeg writes, and without it the result would no longer be WebM. Without
     `in_place` (headers that cannot be located, see in_place_problem) the edit is a remux."""
-    if container in remux.MATROSKA and not plan.rewrites and in_place:
+    if container in remux.MATROSKA and not change.rewrites and in_place:
         return "mkvpropedit"
-    if container == "matroska" or plan.container:  # a container change: policy/convert.py
+    if container == "matroska" or change.container:  # a container change: convert.py
         return "mkvmerge"
     return "ffmpeg"
 
@@ -80,7 +72,7 @@ def execute(
     container: str,
     current: list[Track],
     duration: float | None,
-    plan: Plan,
+    change: Change,
     tools: ToolsSettings,
     *,
     keep_backup: bool,
@@ -89,15 +81,15 @@ def execute(
     expected: tuple[int, int] | None = None,
     in_place: bool = True,
 ) -> Applied:
-    """Carry out `plan` on `path`, verified with `prober` (the one the catalogue uses).
+    """Carry out `change` on `path`, verified with `prober` (the one the catalogue uses).
     Raises ApplyFailed or ToolError with the original in place, unchanged."""
     prober = prober or ProberConfig()
-    method = method_for(container, plan, in_place=in_place)
+    method = method_for(container, change, in_place=in_place)
     try:
         with file_lock(path, expected) as lock:
             if method == "mkvpropedit":
-                return _apply_in_place(path, current, duration, plan, tools, prober, safety, lock)
-            return _apply(path, method, current, duration, plan, tools, keep_backup, prober)
+                return _apply_in_place(path, current, duration, change, tools, prober, safety, lock)
+            return _apply(path, method, current, duration, change, tools, keep_backup, prober)
     except OSError as exc:  # a full disk, a read-only directory, ...: the file is intact
         where = os.fsdecode(exc.filename) if isinstance(exc.filename, (str, bytes)) else None
         raise ApplyFailed(f"{exc.strerror or exc}" + (f": {where}" if where else "")) from None
@@ -108,38 +100,24 @@ def _apply(
     method: str,
     current: list[Track],
     duration: float | None,
-    plan: Plan,
+    change: Change,
     tools: ToolsSettings,
     keep_backup: bool,
     prober: ProberConfig,
 ) -> Applied:
     remove_stale_temps(os.path.dirname(path))
-    if plan.container:
-        from vpo.policy import convert
-
-        return convert.convert(path, current, duration, plan, tools, keep_backup, prober)
+    if change.container:
+        return convert.convert(path, current, duration, change, tools, keep_backup, prober)
     temp = temp_sibling(path)
     backup = hidden_sibling(path)
-    moved = False  # True once the original has been renamed to `backup` (no hard links)
     try:
-        _produce(method, path, temp, current, plan, tools)
-        result = verified(temp, plan, duration, prober)
+        _produce(method, path, temp, current, change, tools)
+        result = verified(temp, change, duration, prober)
         same_owner_and_mode(path, temp)
         sync(temp)  # the result's bytes are on disk before any name points at them
-        try:
-            os.link(path, backup)  # the original stays reachable under its name throughout
-        except OSError as exc:
-            if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK):
-                raise
-            os.replace(path, backup)  # no hard links here: a moment without the name
-            moved = True
-        os.replace(temp, path)
+        replace_keeping(path, temp, backup)  # the original stays reachable throughout
     except BaseException:
         remove(temp)
-        if moved and not os.path.exists(path):
-            os.replace(backup, path)
-        elif os.path.exists(path):
-            remove(backup)  # the original never moved; a second name for it is not needed
         raise
     sync_folder(os.path.dirname(path))
     return Applied(result, method, _settle_backup(backup, path, keep_backup))
@@ -161,7 +139,7 @@ def _apply_in_place(
     path: bytes,
     current: list[Track],
     duration: float | None,
-    plan: Plan,
+    change: Change,
     tools: ToolsSettings,
     prober: ProberConfig,
     safety: Safety,
@@ -178,13 +156,11 @@ def _apply_in_place(
     except ebml_layout.NotMatroska as exc:
         raise ApplyFailed(f"cannot edit in place: {exc}") from None
     try:
-        remux.set_properties_in_place(
-            tools.mkvpropedit, path, current, in_place_edits(current, plan), hold=lock
-        )
+        remux.set_properties_in_place(tools.mkvpropedit, path, current, change.edits, hold=lock)
         problem = journals.untouched(journal, path)
         if problem:
             raise ApplyFailed(f"verification failed: {problem}")
-        result = verified(path, plan, duration, prober)
+        result = verified(path, change, duration, prober)
         sync(path)
     except BaseException:
         journals.restore(journal.file, path)  # the original again, byte for byte
@@ -216,25 +192,13 @@ def finish_journal(journal: journals.Journal) -> bytes | None:
 
 
 def _produce(
-    method: str, path: bytes, temp: bytes, current: list[Track], plan: Plan, tools: ToolsSettings
+    method: str, path: bytes, temp: bytes, current: list[Track], change: Change, tools: ToolsSettings
 ) -> None:
     """Write the planned file to `temp` (mkvmerge, ffmpeg); `path` is only read."""
     if method == "mkvmerge":
-        remux.mkvmerge_remux(tools.mkvmerge, path, temp, plan.order, plan.final, current)
+        remux.mkvmerge_remux(tools.mkvmerge, path, temp, change.order, change.final, current)
     else:
-        remux.ffmpeg_remux(tools.ffmpeg, path, temp, plan.order, plan.final, current=current)
-
-
-def verified(path: bytes, plan: Plan, duration: float | None, prober: ProberConfig) -> ProbeResult:
-    """`path` probed and checked against the plan (ApplyFailed when it does not match)."""
-    try:
-        result = probe_file(path, prober)
-    except ValueError as exc:
-        raise ApplyFailed(f"verification failed: cannot read the result ({exc})") from None
-    problem = verify(plan.final, duration, result)
-    if problem:
-        raise ApplyFailed(f"verification failed: {problem}")
-    return result
+        remux.ffmpeg_remux(tools.ffmpeg, path, temp, change.order, change.final, current=current)
 
 
 def _settle_backup(backup: bytes, path: bytes, keep: bool) -> bytes | None:

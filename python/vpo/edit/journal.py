@@ -24,10 +24,10 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from vpo.edit.fileops import sync_folder
 from vpo.media import ebml_layout
 from vpo.media.regular_file import open_regular, open_regular_file
 from vpo.media.siblings import alive
-from vpo.policy.fileops import sync_folder
 
 MAGIC = b"VPOJ1\n"
 SAMPLES = 32

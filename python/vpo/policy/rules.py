@@ -1,4 +1,6 @@
-"""Rules' `when` conditions (schema 2), matched against one file's catalogued facts. Pure."""
+"""Schema 2's rules: their `when` conditions, matched against one file's catalogued facts,
+and what the rules decide for the file (the original language, a warning, skip or fail).
+Pure."""
 
 from __future__ import annotations
 
@@ -6,10 +8,10 @@ import functools
 import operator
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vpo.media.models import Track
-from vpo.policy.models_v2 import ORIGINAL, TrackCondition, When, parse_comparison
+from vpo.policy.models import ORIGINAL, Rule, TrackCondition, When, parse_comparison
 from vpo.policy.plan import identity
 
 _OPS: dict[str, Callable[[int, int], bool]] = {
@@ -33,6 +35,44 @@ class FileFacts:
     paths: tuple[str, ...]  # the file's path under each scan root that holds it
     commentary: frozenset[int]  # indices of commentary tracks (commentary_patterns)
     original: str | None  # the original language known so far (a rule's set), as an identity
+
+
+@dataclass(frozen=True)
+class Ruling:
+    """What the rules decided for one file."""
+
+    facts: FileFacts  # with the original language a rule set
+    original: str | None  # a rule's `set: original_language` (None: no rule set one)
+    source: str | None  # which rule set it
+    warnings: tuple[str, ...]
+    stop: tuple[str, str] | None  # (skip | fail, reason): a rule stopped the evaluation
+
+
+def rule_on(rules: Sequence[Rule], facts: FileFacts) -> Ruling:
+    """The rules in order, each kind of decision taken by the first rule that matches: a
+    `set` of the original language, a warning; `skip` and `fail` stop there."""
+    original, source = None, None
+    warnings: list[str] = []
+    for number, rule in enumerate(rules, 1):
+        if (
+            (rule.set_ is None or original is not None)
+            and rule.action in (None, "warn")
+            and (rule.action is None or warnings)
+        ):
+            continue  # first match per action kind: nothing left for this rule to decide
+        if not matches(rule.when, facts):
+            continue
+        if rule.set_ is not None and original is None:
+            original = rule.set_.original_language
+            source = f"rule {number} (set: original_language)"
+            facts = replace(facts, original=identity(original))
+        if rule.action == "warn" and not warnings:
+            warnings.append(f"rule {number}: {rule.reason}")
+        elif rule.action in ("skip", "fail"):
+            return Ruling(
+                facts, original, source, tuple(warnings), (rule.action, f"rule {number}: {rule.reason}")
+            )
+    return Ruling(facts, original, source, tuple(warnings), None)
 
 
 def matches(when: When, facts: FileFacts) -> bool:

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from vpo.config.settings import Settings
 from vpo.db import jobs as jobs_db
 from vpo.db.connection import Database
-from vpo.policy import journal as journals
-from vpo.policy.fileops import ApplyFailed, lock_if_present, remove, sync_folder
+from vpo.edit import journal as journals
+from vpo.edit.fileops import ApplyFailed, lock_if_present, remove, sync_folder
 
 log = logging.getLogger(__name__)
 

@@ -12,24 +12,26 @@ from __future__ import annotations
 import os
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from vpo.apply.options import ApplyOptions
+from vpo.apply.outcome import FileOutcome
+from vpo.apply.scope import relative_paths
 from vpo.db import files as files_db
 from vpo.db import track_layouts
 from vpo.db.connection import Database
 from vpo.db.files import FileRecord
+from vpo.edit import executor, recover
+from vpo.edit.change import Change
+from vpo.edit.convert import new_name
 from vpo.media.models import Track
 from vpo.media.regular_file import require_regular
-from vpo.policy import recover
-from vpo.policy.conditions import glob
+from vpo.policy.edits import in_place_edits
 from vpo.policy.evaluate import evaluate
 from vpo.policy.models import Policy
-from vpo.policy.outcome import FileOutcome
 from vpo.policy.plan import Plan
-from vpo.policy.scope import relative_paths
-
-if TYPE_CHECKING:
-    from vpo.policy.apply import ApplyOptions
+from vpo.policy.rules import glob
+from vpo.policy.verify import verify
 
 # How many files are planned per batch of track queries.
 BATCH = 2000
@@ -44,6 +46,7 @@ class Layout:
     plan: Plan
     actions: list[dict[str, Any]]  # plan.actions as the JSON's dicts
     extra: dict[str, Any]  # the keys schema 2 adds to a file's JSON
+    change: Change  # the plan as the executor carries it out
     method: str  # the tool that carries the plan out, headers editable in place
 
 
@@ -67,9 +70,7 @@ class Planned:
     def method(self) -> str:
         if self.in_place:
             return self.layout.method
-        from vpo.policy import executor
-
-        return executor.method_for(self.record.container or "", self.plan, in_place=False)
+        return executor.method_for(self.record.container or "", self.layout.change, in_place=False)
 
 
 def plan_files(
@@ -124,8 +125,6 @@ def _plan(
     paths = relative_paths(record.path, roots) if memo.by_path else ()
     planned = Planned(record, memo.plan(layout, record.container, paths), (st.st_size, st.st_mtime_ns))
     if planned.method == "mkvpropedit" and not planned.plan.empty:
-        from vpo.policy import executor
-
         problem = executor.in_place_problem(record.path)
         if problem:
             planned.in_place, planned.note = False, problem
@@ -141,7 +140,7 @@ class _Plans:
     LIMIT = 20_000
 
     def __init__(self, policy: Policy) -> None:
-        from vpo.policy.models_v2 import PolicyV2, When
+        from vpo.policy.models import When
 
         def globs(w: When | None) -> list[str]:
             if w is None:
@@ -150,7 +149,7 @@ class _Plans:
             return ([w.path] if w.path is not None else []) + [g for n in nested for g in globs(n)]
 
         self.policy = policy
-        found = [g for r in policy.rules for g in globs(r.when)] if isinstance(policy, PolicyV2) else []
+        found = [g for r in policy.rules for g in globs(r.when)]
         self.globs = [glob(g) for g in dict.fromkeys(found)]
         self.by_path = bool(self.globs)
         self.plans: dict[tuple[Any, ...], Layout] = {}
@@ -163,18 +162,31 @@ class _Plans:
         if found is None:
             if len(self.plans) >= self.LIMIT:
                 self.plans.clear()
-            from vpo.policy import executor
-
             tracks = [track_layouts.track_from_row(r) for r in track_layouts.layout_rows(rows)]
             plan = evaluate(tracks, self.policy, container=container, paths=paths)
+            change = change_of(tracks, plan)
             found = self.plans[key] = Layout(
                 tracks,
                 plan,
                 [a.to_dict() for a in plan.actions],
                 outcome_extra(plan, self.policy),
-                executor.method_for(container or "", plan),
+                change,
+                executor.method_for(container or "", change),
             )
         return found
+
+
+def change_of(current: list[Track], plan: Plan) -> Change:
+    """The plan in the terms the executor takes, its result checked by the policy's
+    verification (the header edits only for a plan an in-place edit can carry out)."""
+    return Change(
+        order=plan.order,
+        final=plan.final,
+        container=plan.container,
+        rewrites=plan.rewrites,
+        edits={} if plan.empty or plan.rewrites else in_place_edits(current, plan),
+        verify=verify,
+    )
 
 
 class _Leftovers:
@@ -205,9 +217,7 @@ class _Leftovers:
 
 def outcome_extra(plan: Plan, policy: Policy) -> dict[str, Any]:
     """The keys schema 2 adds to a file's JSON (none for version 1 policies)."""
-    from vpo.policy.models_v2 import PolicyV2
-
-    if not isinstance(policy, PolicyV2):
+    if policy.schema_version == 1:
         return {}
     return {
         "original_language": {"code": plan.original_language, "source": plan.original_source},
@@ -221,8 +231,6 @@ def conversion_problem(db: Database, record: FileRecord, plan: Plan) -> str | No
     """Why the file cannot take its new name, if it cannot."""
     if not plan.container:
         return None
-    from vpo.policy.convert import new_name
-
     target = new_name(record.path, plan.container)
     if os.path.lexists(target) or files_db.get_by_path(db.conn, target) is not None:
         return f"cannot convert: {os.fsdecode(os.path.basename(target))} already exists"

@@ -15,8 +15,8 @@ import logging
 import os
 import stat
 
+from vpo.edit.fileops import ApplyFailed, lock_if_present, sync_folder
 from vpo.media.siblings import kept_originals, remove_stale_temps, stale_siblings
-from vpo.policy.fileops import ApplyFailed, lock_if_present, sync_folder
 
 LEGACY_TAG = "backup"  # `.NAME.vpo-backup-PID.EXT`, `NAME.EXT.vpo-backup` of older versions
 

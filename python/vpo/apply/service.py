@@ -1,0 +1,92 @@
+"""`apply`: evaluate a policy against catalogued files and carry out the plans.
+
+Runs on the caller's thread, one file at a time (the tools are IO-bound and a library is
+changed best one file at a time). Every changed file is recorded on one `apply` job.
+"""
+
+from __future__ import annotations
+
+import os
+
+from vpo.apply.carry_out import carry_out
+from vpo.apply.options import ApplyOptions
+from vpo.apply.outcome import ApplyReport, FileOutcome
+from vpo.apply.planning import Planned, plan_files
+from vpo.apply.scope import scan_roots
+from vpo.db.connection import Database
+from vpo.db.files import FileRecord
+from vpo.errors import Interrupted
+from vpo.jobs.tracker import JobTracker
+from vpo.library.targets import Unusable, resolve_targets
+from vpo.logging import file_context
+from vpo.media.tools import require_tools
+
+__all__ = ["ApplyOptions", "ApplyReport", "FileOutcome", "apply", "targets"]
+
+
+def targets(db: Database, options: ApplyOptions) -> list[FileRecord | FileOutcome]:
+    """Catalogued files for each PATH; what VPO cannot touch is reported as failed."""
+    return [
+        FileOutcome(os.fsdecode(t.path), "failed", error=t.reason, file_id=t.file_id)
+        if isinstance(t, Unusable)
+        else t
+        for t in resolve_targets(
+            db, options.paths, extensions=options.extensions, follow_symlinks=options.follow_symlinks
+        )
+    ]
+
+
+def apply(db: Database, options: ApplyOptions) -> ApplyReport:
+    """Plan every file first (pure, cheap), check the tools the plans need, then change the
+    files one by one. Problems found before the first change raise (exit 2); a file that
+    fails is restored and reported, and the rest go on."""
+    roots = scan_roots(db.conn, options.paths)
+    work = plan_files(db, targets(db, options), options, roots)
+    plans = [w for w in work if isinstance(w, Planned) and not w.plan.empty]
+    if not options.dry_run and plans:
+        needed = sorted({w.method for w in plans})
+        if any(w.plan.container for w in plans):
+            needed = sorted({*needed, "mkvmerge", "ffmpeg"})  # mov_text is made SRT with ffmpeg
+        require_tools({name: getattr(options.tools, name) for name in needed})
+
+    tracker = None
+    if not options.dry_run:
+        tracker = JobTracker(
+            db,
+            type="apply",
+            target=[os.fsdecode(os.path.abspath(p)) for p in options.paths],
+            options={"dry_run": False, "keep_backup": options.keep_backup},
+            policy={"path": options.policy_path, **options.policy.model_dump()},
+        )
+    report = ApplyReport(job_id=tracker.id if tracker else None, dry_run=options.dry_run, files=[])
+    try:
+        for item in work:
+            if isinstance(item, FileOutcome):
+                report.files.append(item)
+                if tracker and item.status == "failed":
+                    with db.transaction() as conn:
+                        tracker.add_files(
+                            conn, [(item.file_id, os.fsencode(item.path), "error", {"error": item.error})]
+                        )
+                continue
+            shown = os.fsdecode(item.record.path)
+            token = file_context.set(shown)
+            try:
+                report.files.append(carry_out(db, item, shown, options, tracker))
+            finally:
+                file_context.reset(token)
+            if tracker:
+                tracker.beat()
+    except KeyboardInterrupt:
+        if tracker:
+            tracker.cancel(report.counts())
+        raise Interrupted(
+            "apply interrupted; files already changed are recorded", details={"job_id": report.job_id}
+        ) from None
+    except BaseException as exc:
+        if tracker:
+            tracker.fail(exc, report.counts())
+        raise
+    if tracker:
+        tracker.complete(report.counts())
+    return report
