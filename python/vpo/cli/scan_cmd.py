@@ -10,6 +10,7 @@ import typer
 
 from vpo.cli.context import open_library, resolve_settings
 from vpo.cli.library_paths import paths_or_roots
+from vpo.cli.notifying import from_scan, notifying
 from vpo.cli.options import JsonOpt, ProfileOpt, optional_paths_argument
 from vpo.cli.progress import scan_display
 from vpo.cli.render import print_json, print_summary, safe
@@ -87,16 +88,18 @@ def scan(
             print_summary(f"Scanning {safe(os.fsdecode(root))} ...")
         sys.stdout.flush()  # before the work, not after it
     progress = scan_display(json_out)
-    try:
-        report = run_scan(db, options, progress=progress)
-    finally:
-        if progress:
-            progress.close()
-        db.close()
-    if json_out:
-        print_json(report.to_dict())
-    else:
-        _print_summary(report)
+    with notifying(settings, "scan") as notice:
+        try:
+            report = run_scan(db, options, progress=progress)
+        finally:
+            if progress:
+                progress.close()
+            db.close()
+        if json_out:
+            print_json(report.to_dict())
+        else:
+            _print_summary(report)
+        notice.run = from_scan(report)
     return 1 if report.counts.errors else 0
 
 

@@ -205,6 +205,8 @@ def _sections(path: Path, document: Any, *, allowed_extra: tuple[str, ...], home
                 f"{path}:{line_of(document, (key,))}: {key}: must be a mapping",
                 details={"file": str(path), "key": key},
             )
+        if key == "notify":
+            _remember_notify_urls(section.get("urls"))  # before any error could quote one
         cls = SECTIONS[key]
         try:
             parsed: Any = TypeAdapter(cls).validate_python(_plain(section))
@@ -274,12 +276,38 @@ def _check_value(section: str, key: str, value: Any, raw: Any, cls: type) -> str
         empty = [e for e in value if not e.strip().lstrip(".")]
         if empty:
             return f"an extension cannot be empty (got {list(raw)!r})"
+    if (section, key) == ("notify", "urls"):
+        return _notify_urls_problem(value)
     if (section, key) == ("database", "url") and value is not None:
         from vpo.db.pg_url import url_problem
         from vpo.redact import mask_url
 
         problem = url_problem(value)
         return f"{mask_url(value)}: {problem}" if problem else None
+    return None
+
+
+_APPRISE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
+
+
+def _remember_notify_urls(urls: Any) -> None:
+    """Every notification URL is a secret (its host, path or query may be a token)."""
+    from vpo.redact import remember_secret_url
+
+    for url in urls if isinstance(urls, list) else [urls]:
+        if isinstance(url, str) and url:
+            remember_secret_url(url)
+
+
+def _notify_urls_problem(urls: tuple[str, ...]) -> str | None:
+    """Each URL must look like one Apprise reads (`scheme://...`); Apprise itself is only
+    imported to send, so whether it knows the scheme is said then (and by `vpo doctor`)."""
+    for index, url in enumerate(urls):
+        if not _APPRISE_URL.fullmatch(url.strip()):
+            return (
+                f"entry {index + 1} is not an Apprise URL (SCHEME://..., e.g. json://host/path or "
+                "tgram://TOKEN/CHAT_ID); it is not shown, as it may hold a secret"
+            )
     return None
 
 
@@ -312,7 +340,8 @@ def _warn_if_secret_readable(path: Path, values: Values) -> None:
     from vpo.redact import has_password
 
     url = values.get("database", {}).get("url")
-    if not url or not has_password(url):
+    notify_urls = values.get("notify", {}).get("urls")
+    if not (url and has_password(url)) and not notify_urls:
         return
     try:
         mode = path.stat().st_mode
@@ -322,7 +351,8 @@ def _warn_if_secret_readable(path: Path, values: Values) -> None:
         import logging
 
         logging.getLogger("vpo.config").warning(
-            "%s holds a database password and can be read by other users; chmod 600 it", path
+            "%s holds a secret (a database password or notification URL) and can be read by other users; chmod 600 it",
+            path,
         )
 
 

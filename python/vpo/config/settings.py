@@ -103,6 +103,19 @@ class WatchSettings:
     ignore: tuple[str, ...] = ("*.part", "*.partial", "*.tmp", "*.!qB", ".*")  # names never handled
 
 
+NotifyEvent = Literal["failed", "errors", "changed", "transcoded", "watch_down"]
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """Notifications through Apprise (docs/media-stack.md): one message per command run or
+    watch batch, to every URL in `urls` (each a secret), when it is one of `on`."""
+
+    __pydantic_config__ = FORBID
+    urls: tuple[str, ...] = ()  # Apprise URLs (json://..., tgram://..., mailto://...)
+    on: tuple[NotifyEvent, ...] = ("failed", "errors", "watch_down")  # what went wrong, by default
+
+
 SECTIONS = {
     "tools": ToolsSettings,
     "scan": ScanSettings,
@@ -113,6 +126,7 @@ SECTIONS = {
     "transcode": TranscodeSettings,
     "paths": PathsSettings,
     "watch": WatchSettings,
+    "notify": NotifySettings,
 }
 
 
@@ -127,6 +141,7 @@ class Settings:
     transcode: TranscodeSettings = field(default_factory=TranscodeSettings)
     paths: PathsSettings = field(default_factory=PathsSettings)
     watch: WatchSettings = field(default_factory=WatchSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
     home: Path = field(default_factory=lambda: vpo_home())
 
     @property
