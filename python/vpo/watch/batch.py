@@ -15,6 +15,8 @@ from vpo.db import files as files_db
 from vpo.db import watch as watch_db
 from vpo.db.connection import db_now
 from vpo.errors import Interrupted, RootNotFoundError, UnmountedLibraryError, VpoError
+from vpo.jobs.lifecycle import failed_job
+from vpo.watch import notices
 from vpo.watch.pipeline import BatchResult, handle
 from vpo.watch.settle import Seen
 
@@ -98,12 +100,15 @@ def _run(
                 watch.settling.observe(path, watch.intake.look(path), now)
             return
         watch.failed(exc.message)
+        notices.batch_failed(target, exc.message, failed_job(exc))
     except Interrupted:
         raise  # Ctrl+C: the scan was cancelled and recorded as such; the watcher stops (130)
     except VpoError as exc:
         watch.failed(f"scan of {len(files) + len(gone)} file(s): {exc.message}")
+        notices.batch_failed(target, exc.message, failed_job(exc))
     else:
         _report(watch, result)
+        notices.batch_done(target, result)
     with watch.db.transaction() as conn:
         watch_db.handled(conn, files + gone, db_now(conn))
 

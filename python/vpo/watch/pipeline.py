@@ -34,6 +34,8 @@ class BatchResult:
     apply_job: str | None = None
     catalogued: int = 0  # files the scan added or changed
     queued: int = 0  # transcodes queued
+    applied: int = 0  # files the policy changed
+    errors: list[tuple[str, str]] = field(default_factory=list)  # the scan's files in error: (path, message)
     problems: list[str] = field(default_factory=list)  # apply or transcode trouble, one line each
 
 
@@ -75,7 +77,11 @@ def handle(db: Database, target: WatchRoot, files: list[bytes], gone: list[bytes
     in the result, the catalogue being already right."""
     roots = scan_roots(target.path, files, gone)
     report = scan(db, scan_options(target, roots, frozenset(files), batch=True))
-    result = BatchResult(scan_job=report.job_id, scan_counts=report.counts.to_dict())
+    result = BatchResult(
+        scan_job=report.job_id,
+        scan_counts=report.counts.to_dict(),
+        errors=[(e["path"], e["error"]) for e in report.errors],
+    )
     ids = [
         fid
         for fid, _path, outcome, _ in jobs_db.files_of(db.conn, report.job_id)
@@ -118,6 +124,7 @@ def _apply(db: Database, target: WatchRoot, ids: list[int], result: BatchResult)
         ),
     )
     result.apply_job = report.job_id
+    result.applied = sum(1 for f in report.files if f.status == "changed")
     failed = [f for f in report.files if f.status == "failed"]
     if failed:
         result.problems.append(
