@@ -22,7 +22,11 @@ def endpoint() -> Iterator[Endpoint]:
 
 
 def test_a_watch_batch_sends_one_message_and_a_root_gone_away_another(
-    vpo_home: Path, lib: Path, film: Film, start_watch: Start, endpoint: Endpoint
+    vpo_home: Path,
+    lib: Path,
+    film: Film,
+    start_watch: Start,
+    endpoint: Endpoint,  # noqa: F811
 ) -> None:
     notify = {"urls": [endpoint.url], "on": ["changed", "watch_down"]}
     write_profile(vpo_home, "movies", [lib], extra=f"notify: {json.dumps(notify)}\n")
