@@ -118,6 +118,7 @@ def test_unknown_section_lists_the_accepted_sections(home: Path) -> None:
         "database",
         "jobs",
         "logging",
+        "notify",
         "paths",
         "scan",
         "tools",
