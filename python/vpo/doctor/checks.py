@@ -49,6 +49,10 @@ def run_checks(
     checks += profile_checks(settings)
     checks.append(selection_check(profile, settings_error))
     checks.append(log_file_check(settings))
+    if settings.notify.urls:  # Apprise is loaded only when there is something to check
+        from vpo.notify.checks import notify_check
+
+        checks += [c for c in [notify_check(settings)] if c is not None]
     if settings.paths.map:
         from vpo.doctor.postgres import mapped_root_checks
 

@@ -26,6 +26,9 @@ SEND_TIMEOUT = 20.0  # seconds for all the URLs of one message (each request: Ap
 TROUBLE = (Event.FAILED, Event.ERRORS, Event.WATCH_DOWN)  # sent as a failure, not as news
 
 
+UNKNOWN_URL = "not a URL Apprise knows (see https://github.com/caronc/apprise/wiki)"
+
+
 @dataclass
 class _Outcome:
     url: str
@@ -75,6 +78,13 @@ def _send_all(urls: Sequence[str], message: Message, *, trouble: bool) -> list[_
     return [_Outcome(o.url, o.problem) for o in outcomes]  # as they stand now
 
 
+def apprise_knows(url: str) -> bool:
+    """Whether Apprise reads `url` as one of its services (nothing is sent)."""
+    import apprise
+
+    return bool(apprise.Apprise().add(url))
+
+
 def _send_one(url: str, message: Message, *, trouble: bool) -> str | None:
     """Why `url` did not take the message, or None. Apprise's own log lines (caught here, never
     passed on: they quote the URL) give the reason."""
@@ -83,7 +93,7 @@ def _send_one(url: str, message: Message, *, trouble: bool) -> str | None:
     box = apprise.Apprise(asset=apprise.AppriseAsset(app_id="VPO", app_desc="Video Policy Orchestrator"))
     with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
         if not box.add(url):
-            return "not a URL Apprise knows (see https://github.com/caronc/apprise/wiki)"
+            return UNKNOWN_URL
         kind = apprise.NotifyType.FAILURE if trouble else apprise.NotifyType.SUCCESS
         sent = box.notify(title=message.title, body=message.body, notify_type=kind)
     if sent:

@@ -165,3 +165,20 @@ def test_the_url_is_never_shown(vpo: RunVpo, vpo_home: Path, tmp_path: Path, fil
         assert "json://***" in runs[3].stdout, runs[3]
     finally:
         refusing.close()
+
+
+def test_doctor_checks_each_url_without_sending(vpo: RunVpo, vpo_home: Path, endpoint: Endpoint) -> None:
+    write_config(vpo_home, [endpoint.url, f"nosuchservice://host/{TOKEN}"])
+    doctor = vpo("doctor", "--json")
+    assert doctor.code == 1, doctor
+    check = next(c for c in doctor.json()["checks"] if c["name"] == "notify")
+    assert not check["ok"] and "entry 2 (nosuchservice://***): not a URL Apprise knows" in check["detail"]
+    assert check["data"]["urls"] == ["json://***", "nosuchservice://***"]
+    assert TOKEN not in doctor.stdout + doctor.stderr
+
+    write_config(vpo_home, [endpoint.url])
+    doctor = vpo("doctor")
+    assert (
+        "ok   notify               1 URL(s): json://***; sent on: failed, errors, watch_down" in doctor.stdout
+    )
+    assert endpoint.posts == []  # a doctor run is no news

@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 
 from integration.mediastack.notify_endpoint import Endpoint
-from integration.watching.conftest import Film, Start, film, lib, start_watch  # noqa: F401  (fixtures)
+from integration.watching import conftest as watching
+from integration.watching.conftest import Film, Start
 from integration.watching.helpers import catalogued, copy_in, ready, until, watcher_row, write_profile
+
+lib, film, start_watch = watching.lib, watching.film, watching.start_watch  # the watch tests' fixtures
 
 
 @pytest.fixture
@@ -26,7 +29,7 @@ def test_a_watch_batch_sends_one_message_and_a_root_gone_away_another(
     lib: Path,
     film: Film,
     start_watch: Start,
-    endpoint: Endpoint,  # noqa: F811
+    endpoint: Endpoint,
 ) -> None:
     notify = {"urls": [endpoint.url], "on": ["changed", "watch_down"]}
     write_profile(vpo_home, "movies", [lib], extra=f"notify: {json.dumps(notify)}\n")
