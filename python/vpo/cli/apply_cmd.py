@@ -69,8 +69,8 @@ def apply(
         follow_symlinks=settings.scan.follow_symlinks,
         journal_dir=os.fsencode(settings.journal_dir),
     )
-    db = open_library(settings, creates_jobs=not dry_run)
     with notifying(settings, "apply", dry_run=dry_run) as notice:
+        db = open_library(settings, creates_jobs=not dry_run)
         try:
             report = run_apply(db, options)
         finally:

@@ -63,9 +63,9 @@ def check(
         ffmpeg=settings.tools.ffmpeg,
         prober=prober_for(settings),
     )
-    db = open_library(settings, creates_jobs=True)
-    progress = check_display(json_out)
     with notifying(settings, "check") as notice:
+        db = open_library(settings, creates_jobs=True)
+        progress = check_display(json_out)
         try:
             report = run_check(db, options, progress=progress)
         finally:

@@ -72,7 +72,6 @@ def run_cmd(
         poll=poll,
     )
     settings = settings_for(ctx, profile=profile)
-    open_library(settings, creates_jobs=True).close()  # recover dead workers' jobs, purge old ones
     display = queue_display(json_out)
 
     def tick(running: list[Running], finished: list[Finished]) -> None:
@@ -94,6 +93,7 @@ def run_cmd(
     previous = {sig: signal.signal(sig, on_signal) for sig in stopping}
     with notifying(settings, "jobs run") as notice:
         try:
+            open_library(settings, creates_jobs=True).close()  # recover dead workers' jobs, purge old ones
             report = runner.run()
         finally:
             for sig, handler in previous.items():

@@ -38,8 +38,8 @@ def undo_cmd(
 
     settings = settings_for(ctx, profile=profile)
     prober = prober_for(settings)
-    db = open_library(settings, creates_jobs=not dry_run)
     with notifying(settings, "undo", dry_run=dry_run) as notice:
+        db = open_library(settings, creates_jobs=not dry_run)
         try:
             report = undo(db, job_id, dry_run=dry_run, prober=prober)
         finally:
