@@ -14,7 +14,7 @@ from vpo.apply.planning import Planned, conversion_problem
 from vpo.db import files as files_db
 from vpo.db.connection import Database
 from vpo.edit import executor
-from vpo.edit.change import Applied
+from vpo.edit.change import Applied, Target
 from vpo.edit.fileops import ApplyFailed
 from vpo.errors import VpoError
 from vpo.jobs.tracker import JobTracker
@@ -77,18 +77,21 @@ def _planned(item: Planned, shown: str, problem: str | None) -> FileOutcome:
 
 def _execute(item: Planned, options: ApplyOptions, tracker: JobTracker) -> Applied:
     record = item.record
-    return executor.execute(
+    target = Target(
         record.path,
         record.container or "",
         item.current,
         record.duration,
+        expected=item.stat,
+        in_place=item.in_place,
+    )
+    return executor.execute(
+        target,
         item.layout.change,
         options.tools,
         keep_backup=options.keep_backup,
         safety=executor.Safety(options.journal_dir, tracker.id, keep=options.keep_backup),
         prober=options.prober,
-        expected=item.stat,
-        in_place=item.in_place,
     )
 
 
