@@ -140,17 +140,9 @@ def _record(db: Database, item: Planned, shown: str, done: Applied, tracker: Job
     kept = journal if journal else done.backup
     kept_bytes = _size(done.journal.file) if done.journal and journal else _size(done.backup)
     with db.transaction() as conn:  # a new name goes into files.path with the job's row
+        entry = (path, st.st_size, st.st_mtime_ns, st.st_dev, st.st_ino)
         files_db.update_probe_result(
-            conn,
-            record.id,
-            path=path,
-            size=st.st_size,
-            mtime_ns=st.st_mtime_ns,
-            dev=st.st_dev,
-            ino=st.st_ino,
-            result=done.result,
-            fingerprint=fingerprint,
-            now=now_iso(),
+            conn, record.id, entry, result=done.result, fingerprint=fingerprint, now=now_iso()
         )
         result = {"size": st.st_size, "fingerprint": fingerprint}
         tracker.add_files(
