@@ -1,5 +1,7 @@
-"""The house rules that a reviewer would otherwise have to remember (STYLE.md):
-small files, and imports that point one way (cli -> services -> db/media/config -> leaves)."""
+"""The house rules that a reviewer would otherwise have to remember (STYLE.md): imports that
+point one way (cli -> services -> db/media/config -> leaves), and policy/ that only decides.
+The size of functions (arguments, statements, branches) is ruff's to hold: PLR0913, PLR0915
+and C901 in pyproject.toml. Files are split where their ideas part, at no fixed count."""
 
 from __future__ import annotations
 
@@ -9,12 +11,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-MAX_LINES = 400
-GENERATED = {  # generated data tables, one idea each
-    "python/vpo/media/iso639_data.py",
-    "python/vpo/media/language_names.py",
-}
-
 PACKAGE = ROOT / "python" / "vpo"
 LEAVES = {
     "catalogue",
@@ -32,22 +28,6 @@ LOWER = {"db", "media", "config", "edit"}
 # Modules a layer below their folder (docs/architecture.md): the walker is the one importer
 # of the extension, whose fingerprints whatever changes a file (edit/) reads again.
 LOWER_MODULES = {"vpo.scan.walker"}
-
-
-def sources() -> list[Path]:
-    found = []
-    for folder, pattern in (("python", "*.py"), ("tests", "*.py"), ("bench", "*.py"), ("rust", "*.rs")):
-        found += sorted((ROOT / folder).rglob(pattern))
-    return [p for p in found if ".venv" not in p.parts and "target" not in p.parts]
-
-
-def test_no_source_file_over_400_lines() -> None:
-    long = {
-        str(p.relative_to(ROOT)): n
-        for p in sources()
-        if str(p.relative_to(ROOT)) not in GENERATED and (n := len(p.read_text().splitlines())) > MAX_LINES
-    }
-    assert long == {}, "split these along their seams (one idea per file)"
 
 
 def layer(module: str) -> str:

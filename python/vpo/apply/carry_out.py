@@ -14,7 +14,7 @@ from vpo.apply.planning import Planned, conversion_problem
 from vpo.db import files as files_db
 from vpo.db.connection import Database
 from vpo.edit import executor
-from vpo.edit.change import Applied
+from vpo.edit.change import Applied, Target
 from vpo.edit.fileops import ApplyFailed
 from vpo.errors import VpoError
 from vpo.jobs.tracker import JobTracker
@@ -77,18 +77,21 @@ def _planned(item: Planned, shown: str, problem: str | None) -> FileOutcome:
 
 def _execute(item: Planned, options: ApplyOptions, tracker: JobTracker) -> Applied:
     record = item.record
-    return executor.execute(
+    target = Target(
         record.path,
         record.container or "",
         item.current,
         record.duration,
+        expected=item.stat,
+        in_place=item.in_place,
+    )
+    return executor.execute(
+        target,
         item.layout.change,
         options.tools,
         keep_backup=options.keep_backup,
         safety=executor.Safety(options.journal_dir, tracker.id, keep=options.keep_backup),
         prober=options.prober,
-        expected=item.stat,
-        in_place=item.in_place,
     )
 
 
@@ -137,17 +140,9 @@ def _record(db: Database, item: Planned, shown: str, done: Applied, tracker: Job
     kept = journal if journal else done.backup
     kept_bytes = _size(done.journal.file) if done.journal and journal else _size(done.backup)
     with db.transaction() as conn:  # a new name goes into files.path with the job's row
+        entry = (path, st.st_size, st.st_mtime_ns, st.st_dev, st.st_ino)
         files_db.update_probe_result(
-            conn,
-            record.id,
-            path=path,
-            size=st.st_size,
-            mtime_ns=st.st_mtime_ns,
-            dev=st.st_dev,
-            ino=st.st_ino,
-            result=done.result,
-            fingerprint=fingerprint,
-            now=now_iso(),
+            conn, record.id, entry, result=done.result, fingerprint=fingerprint, now=now_iso()
         )
         result = {"size": st.st_size, "fingerprint": fingerprint}
         tracker.add_files(

@@ -42,22 +42,10 @@ def apply(db: Database, options: ApplyOptions) -> ApplyReport:
     fails is restored and reported, and the rest go on."""
     roots = scan_roots(db.conn, options.paths)
     work = plan_files(db, targets(db, options), options, roots)
-    plans = [w for w in work if isinstance(w, Planned) and not w.plan.empty]
-    if not options.dry_run and plans:
-        needed = sorted({w.method for w in plans})
-        if any(w.plan.container for w in plans):
-            needed = sorted({*needed, "mkvmerge", "ffmpeg"})  # mov_text is made SRT with ffmpeg
-        require_tools({name: getattr(options.tools, name) for name in needed})
-
     tracker = None
     if not options.dry_run:
-        tracker = JobTracker(
-            db,
-            type="apply",
-            target=[os.fsdecode(os.path.abspath(p)) for p in options.paths],
-            options={"dry_run": False, "keep_backup": options.keep_backup},
-            policy={"path": options.policy_path, **options.policy.model_dump()},
-        )
+        _require_tools([w for w in work if isinstance(w, Planned) and not w.plan.empty], options)
+        tracker = _start_job(db, options)
     report = ApplyReport(job_id=tracker.id if tracker else None, dry_run=options.dry_run, files=[])
     try:
         for item in work:
@@ -90,3 +78,23 @@ def apply(db: Database, options: ApplyOptions) -> ApplyReport:
     if tracker:
         tracker.complete(report.counts())
     return report
+
+
+def _require_tools(plans: list[Planned], options: ApplyOptions) -> None:
+    """The tools these plans need are there (ToolMissing, exit 2, before any change)."""
+    if not plans:
+        return
+    needed = sorted({w.method for w in plans})
+    if any(w.plan.container for w in plans):
+        needed = sorted({*needed, "mkvmerge", "ffmpeg"})  # mov_text is made SRT with ffmpeg
+    require_tools({name: getattr(options.tools, name) for name in needed})
+
+
+def _start_job(db: Database, options: ApplyOptions) -> JobTracker:
+    return JobTracker(
+        db,
+        type="apply",
+        target=[os.fsdecode(os.path.abspath(p)) for p in options.paths],
+        options={"dry_run": False, "keep_backup": options.keep_backup},
+        policy={"path": options.policy_path, **options.policy.model_dump()},
+    )
