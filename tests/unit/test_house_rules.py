@@ -1,7 +1,5 @@
 """The house rules that a reviewer would otherwise have to remember (STYLE.md):
-small files, imports that point one way (cli -> services -> db/media/config -> leaves)
-and never in a circle, SQL only in db/, no private name used across modules, and the
-catalogue's enums where a job's type or status is named."""
+small files, and imports that point one way (cli -> services -> db/media/config -> leaves)."""
 
 from __future__ import annotations
 
@@ -259,23 +257,91 @@ def test_no_import_cycles(tree: str) -> None:
 # --------------------------------------------------------------------------- SQL, private names, enums
 
 SQL_CALLS = {"execute", "executemany", "executescript"}
+CONNECTIONS = {"conn", "connection", "cur", "cursor", "db", "sqlite3"}  # what a statement is sent to
+
+
+def calls_in_text(code: str) -> list[ast.Call]:
+    return [node for node in ast.walk(ast.parse(code)) if isinstance(node, ast.Call)]
 
 
 def calls_in(path: Path) -> list[ast.Call]:
-    return [node for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Call)]
+    return calls_in_text(path.read_text())
+
+
+def sends_sql(call: ast.Call) -> bool:
+    """`conn.execute(...)`, `db.conn.executemany(...)`, `anything.execute("SELECT ...")`; not
+    `executor.execute(path, ...)` or a run's `execute(roots)`, which carry out other things."""
+    if not (isinstance(call.func, ast.Attribute) and call.func.attr in SQL_CALLS):
+        return False
+    owner = call.func.value
+    name = owner.attr if isinstance(owner, ast.Attribute) else owner.id if isinstance(owner, ast.Name) else ""
+    text = call.args[0] if call.args else None
+    return (
+        name in CONNECTIONS
+        or isinstance(text, ast.JoinedStr)
+        or (isinstance(text, ast.Constant) and isinstance(text.value, str))
+    )
+
+
+def test_the_sql_finder_tells_statements_from_other_executes() -> None:
+    def finds(code: str) -> bool:
+        return sends_sql(calls_in_text(code)[0])
+
+    assert finds("conn.execute('SELECT 1')") and finds("db.conn.execute(SQL, args)")
+    assert finds("self.conn.executemany(sql, rows)") and finds("cursor.execute(f'DELETE {x}')")
+    assert finds("whatever.execute('UPDATE jobs SET x = 1')")
+    assert not finds("executor.execute(record.path, tools)") and not finds("run.execute(roots)")
 
 
 def test_no_sql_outside_db() -> None:
     """Every statement lives in db/, in a function whose name says what it asks, so each
     engine's SQL is said in one place (STYLE.md, "Say each engine's SQL plainly")."""
     found = [
-        f"{path.relative_to(PACKAGE)}:{call.lineno} .{call.func.attr}()"
+        f"{path.relative_to(PACKAGE)}:{call.lineno} {ast.unparse(call.func)}()"
         for path in sorted(PACKAGE.rglob("*.py"))
         if path.relative_to(PACKAGE).parts[0] != "db"
         for call in calls_in(path)
-        if isinstance(call.func, ast.Attribute) and call.func.attr in SQL_CALLS
+        if sends_sql(call)
     ]
     assert found == [], "move these statements into a db/ module"
+
+
+NAMED_TUPLE_API = {"_make", "_fields", "_asdict", "_replace", "_field_defaults"}  # public, by their docs
+
+
+def is_private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__") and name not in NAMED_TUPLE_API
+
+
+def private_names_used(path: Path) -> list[str]:
+    """`from vpo.x import _name`, and `_name` read off anything imported from vpo
+    (`from vpo.edit import executor` then `executor._verified`)."""
+    tree = ast.parse(path.read_text())
+    imported: set[str] = set()
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "vpo":
+            imported.update(alias.asname or alias.name for alias in node.names)
+            found += [
+                f"{node.lineno} {a.name}" for a in node.names if is_private(a.name) and a.name != "_core"
+            ]
+        elif isinstance(node, ast.Import):
+            imported.update(a.asname or a.name.split(".")[0] for a in node.names if a.name.startswith("vpo"))
+    for node in ast.walk(tree):
+        owner = node.value if isinstance(node, ast.Attribute) else None
+        if isinstance(owner, ast.Name) and owner.id in imported and is_private(node.attr):
+            found.append(f"{node.lineno} {owner.id}.{node.attr}")
+    return found
+
+
+def test_the_private_name_finder_sees_imports_and_attributes(tmp_path: Path) -> None:
+    code = tmp_path / "m.py"
+    code.write_text(
+        "from vpo.cli.jobs_cmd import _complete_job_id\nfrom vpo.edit import executor\n"
+        "from vpo import _core\nfrom vpo.db.files import Known\n"
+        "executor._verified(1)\nKnown._make(())\nself._own = 1\n"
+    )
+    assert private_names_used(code) == ["1 _complete_job_id", "5 executor._verified"]
 
 
 def test_no_private_name_imported_from_another_module() -> None:
@@ -283,12 +349,9 @@ def test_no_private_name_imported_from_another_module() -> None:
     the module it belongs to. The native extension `vpo._core` is private by design and
     has one importer (scan/walker.py)."""
     found = [
-        f"{path.relative_to(PACKAGE)}:{node.lineno} {alias.name}"
+        f"{path.relative_to(PACKAGE)}:{where}"
         for path in sorted(PACKAGE.rglob("*.py"))
-        for node in ast.walk(ast.parse(path.read_text()))
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "vpo"
-        for alias in node.names
-        if alias.name.startswith("_") and not alias.name.startswith("__") and alias.name != "_core"
+        for where in private_names_used(path)
     ]
     assert found == []
 
