@@ -7,19 +7,13 @@ from typing import Annotated
 import typer
 
 from vpo.cli.context import open_library, settings_for
-from vpo.cli.jobs_cmd import _complete_job_id
-from vpo.cli.options import DryRunOpt, JsonOpt, ProfileOpt
+from vpo.cli.options import DryRunOpt, JsonOpt, ProfileOpt, job_id_argument
 from vpo.cli.render import print_json, print_text, safe
 
 
 def undo_cmd(
     ctx: typer.Context,
-    job_id: Annotated[
-        str,
-        typer.Argument(
-            metavar="ID", autocompletion=_complete_job_id, help="An apply or transcode job (4+ characters)."
-        ),
-    ],
+    job_id: Annotated[str, job_id_argument("An apply or transcode job (4+ characters).")],
     dry_run: DryRunOpt = False,
     json_out: JsonOpt = False,
     profile: ProfileOpt = None,

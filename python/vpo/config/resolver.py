@@ -5,19 +5,10 @@ from __future__ import annotations
 
 from dataclasses import fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
+from vpo.config.layers import Layer, Profile
 from vpo.config.settings import SECTIONS, Settings
-
-if TYPE_CHECKING:
-    from vpo.config.loader import Profile
-
-Values = dict[str, dict[str, Any]]  # section -> key -> value
-
-
-class Layer(NamedTuple):
-    source: str  # "config", "profile:NAME" or "cli"
-    values: Values
 
 
 class Effective(NamedTuple):
