@@ -13,9 +13,10 @@ from vpo.apply.options import ApplyOptions
 from vpo.apply.outcome import ApplyReport, FileOutcome
 from vpo.apply.planning import Planned, plan_files
 from vpo.apply.scope import scan_roots
+from vpo.catalogue import JobType
 from vpo.db.connection import Database
 from vpo.db.files import FileRecord
-from vpo.errors import Interrupted
+from vpo.jobs.lifecycle import JobLifecycle
 from vpo.jobs.tracker import JobTracker
 from vpo.library.targets import Unusable, resolve_targets
 from vpo.logging import file_context
@@ -47,37 +48,34 @@ def apply(db: Database, options: ApplyOptions) -> ApplyReport:
         _require_tools([w for w in work if isinstance(w, Planned) and not w.plan.empty], options)
         tracker = _start_job(db, options)
     report = ApplyReport(job_id=tracker.id if tracker else None, dry_run=options.dry_run, files=[])
-    try:
+    with JobLifecycle(tracker, JobType.APPLY) as lifecycle:
+        lifecycle.watch(summary=report.counts, saved="files already changed are recorded")
         for item in work:
-            if isinstance(item, FileOutcome):
-                report.files.append(item)
-                if tracker and item.status == "failed":
-                    with db.transaction() as conn:
-                        tracker.add_files(
-                            conn, [(item.file_id, os.fsencode(item.path), "error", {"error": item.error})]
-                        )
-                continue
-            shown = os.fsdecode(item.record.path)
-            token = file_context.set(shown)
-            try:
-                report.files.append(carry_out(db, item, shown, options, tracker))
-            finally:
-                file_context.reset(token)
-            if tracker:
-                tracker.beat()
-    except KeyboardInterrupt:
-        if tracker:
-            tracker.cancel(report.counts())
-        raise Interrupted(
-            "apply interrupted; files already changed are recorded", details={"job_id": report.job_id}
-        ) from None
-    except BaseException as exc:
-        if tracker:
-            tracker.fail(exc, report.counts())
-        raise
-    if tracker:
-        tracker.complete(report.counts())
+            report.files.append(_one(db, item, options, tracker))
     return report
+
+
+def _one(
+    db: Database, item: Planned | FileOutcome, options: ApplyOptions, tracker: JobTracker | None
+) -> FileOutcome:
+    """One file: a target VPO could not use is recorded as it is; a plan is carried out
+    (or, in a dry run, shown) with the file named in every log record."""
+    if isinstance(item, FileOutcome):
+        if tracker and item.status == "failed":
+            with db.transaction() as conn:
+                tracker.add_files(
+                    conn, [(item.file_id, os.fsencode(item.path), "error", {"error": item.error})]
+                )
+        return item
+    shown = os.fsdecode(item.record.path)
+    token = file_context.set(shown)
+    try:
+        outcome = carry_out(db, item, shown, options, tracker)
+    finally:
+        file_context.reset(token)
+    if tracker:
+        tracker.beat()
+    return outcome
 
 
 def _require_tools(plans: list[Planned], options: ApplyOptions) -> None:
@@ -93,7 +91,7 @@ def _require_tools(plans: list[Planned], options: ApplyOptions) -> None:
 def _start_job(db: Database, options: ApplyOptions) -> JobTracker:
     return JobTracker(
         db,
-        type="apply",
+        type=JobType.APPLY.value,
         target=[os.fsdecode(os.path.abspath(p)) for p in options.paths],
         options={"dry_run": False, "keep_backup": options.keep_backup},
         policy={"path": options.policy_path, **options.policy.model_dump()},
