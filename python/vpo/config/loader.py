@@ -11,12 +11,15 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from vpo.config.integrations import ACCEPTED, raw_secrets, service_problem
 from vpo.config.resolver import Layer, Values
 from vpo.config.roots import KEY as ROOTS_KEY
 from vpo.config.roots import profile_roots
+from vpo.config.secrets import secrets_in, warn_if_readable
 from vpo.config.settings import SECTIONS
 from vpo.config.yaml_file import describe_validation, line_of, load_yaml
 from vpo.errors import ConfigError, PolicyNotFoundError, ProfileNotFoundError
+from vpo.redact import remember_secrets
 
 PROFILE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 PROFILE_KEYS = ("name", "description", "extends", "default_policy")
@@ -197,6 +200,8 @@ def _sections(path: Path, document: Any, *, allowed_extra: tuple[str, ...], home
         section = document[key]
         if section is None:
             continue
+        if key == "integrations":
+            remember_secrets(raw_secrets(section))  # masked even in a validation error
         if key == "paths":
             values[key] = {"map": _path_map(path, document, section)}
             continue
@@ -209,7 +214,7 @@ def _sections(path: Path, document: Any, *, allowed_extra: tuple[str, ...], home
         try:
             parsed: Any = TypeAdapter(cls).validate_python(_plain(section))
         except ValidationError as exc:
-            names = {(key,): [f.name for f in fields(cls)]}
+            names = {(key,): [f.name for f in fields(cls)], **(ACCEPTED if key == "integrations" else {})}
             raise describe_validation(path, document, exc, prefix=(key,), accepted=names) from None
         values[key] = {str(name): getattr(parsed, str(name)) for name in section}
         for name, value in values[key].items():
@@ -231,7 +236,7 @@ def _sections(path: Path, document: Any, *, allowed_extra: tuple[str, ...], home
     for name in ("ffmpeg", "ffprobe", "mkvmerge", "mkvpropedit"):
         if name in values.get("tools", {}) and values["tools"][name].startswith("~"):
             values["tools"][name] = str(Path(values["tools"][name]).expanduser())
-    _warn_if_secret_readable(path, values)
+    warn_if_readable(path, secrets_in(values))
     if values.get("logging", {}).get("file"):
         # A relative log file in a settings file lives under $VPO_HOME, whatever the cwd.
         values["logging"]["file"] = str(home / Path(values["logging"]["file"]).expanduser())
@@ -246,12 +251,14 @@ _AT_LEAST = {
     ("jobs", "retention_days"): 0,
     ("transcode", "max_attempts"): 1,
     ("transcode", "threads"): 0,
+    ("integrations", "retries"): 0,
 }
 _ABOVE = {
     ("scan", "probe_timeout"): 0,
     ("watch", "settle"): 0,
     ("watch", "poll_interval"): 0,
     ("watch", "reconcile_interval"): 0,
+    ("integrations", "timeout"): 0,
 }
 
 
@@ -264,7 +271,7 @@ def _check_value(section: str, key: str, value: Any, raw: Any, cls: type) -> str
         return f"must be {_AT_LEAST[(section, key)]} or more (got {raw!r})"
     if (section, key) in _ABOVE and not value > _ABOVE[(section, key)]:
         return f"must be more than {_ABOVE[(section, key)]} (got {raw!r})"
-    if section == "watch" and kind == "float" and value == float("inf"):
+    if section in ("watch", "integrations") and kind == "float" and value == float("inf"):
         return f"must be a finite number of seconds (got {raw!r})"
     if (section, key) == ("watch", "ignore") and any(not pattern.strip() for pattern in value):
         return f"a pattern cannot be empty (got {list(raw)!r})"
@@ -274,6 +281,8 @@ def _check_value(section: str, key: str, value: Any, raw: Any, cls: type) -> str
         empty = [e for e in value if not e.strip().lstrip(".")]
         if empty:
             return f"an extension cannot be empty (got {list(raw)!r})"
+    if section == "integrations":
+        return service_problem(value)
     if (section, key) == ("database", "url") and value is not None:
         from vpo.db.pg_url import url_problem
         from vpo.redact import mask_url
@@ -305,25 +314,6 @@ def _path_map(path: Path, document: Any, section: Any) -> tuple[tuple[str, str],
             )
         pairs.append((root, local))
     return tuple(pairs)
-
-
-def _warn_if_secret_readable(path: Path, values: Values) -> None:
-    """A database password in a file other users can read: say so (SPEC section 16)."""
-    from vpo.redact import has_password
-
-    url = values.get("database", {}).get("url")
-    if not url or not has_password(url):
-        return
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return
-    if mode & 0o044:
-        import logging
-
-        logging.getLogger("vpo.config").warning(
-            "%s holds a database password and can be read by other users; chmod 600 it", path
-        )
 
 
 def _plain(node: Any) -> Any:
