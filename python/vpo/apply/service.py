@@ -88,5 +88,6 @@ def apply(db: Database, options: ApplyOptions) -> ApplyReport:
             tracker.fail(exc, report.counts())
         raise
     if tracker:
-        tracker.complete(report.counts())
+        report.warnings = options.refresh(report.changed_paths())  # the media stack's; never fails
+        tracker.complete(report.summary())
     return report

@@ -14,16 +14,16 @@ import logging
 import os
 import posixpath
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from vpo.config.integrations import IntegrationsSettings
 from vpo.config.settings import Settings
 from vpo.hostpaths import Mapping, to_catalogue
-from vpo.integrations.arr import ArrClient
-from vpo.integrations.clients import Client, client_for
 from vpo.integrations.hints import Hints
-from vpo.integrations.http import ServiceError
-from vpo.integrations.mediabrowser import MediaBrowserClient
-from vpo.integrations.plex import PlexClient
+
+if TYPE_CHECKING:
+    from vpo.integrations.arr import ArrClient
+    from vpo.integrations.clients import Client
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,10 @@ def refresh_paths(
     services = integrations.configured()
     if not paths or not services:
         return []
+    # only now: httpx is not imported by a run that has nothing to tell anyone
+    from vpo.integrations.clients import client_for
+    from vpo.integrations.http import ServiceError
+
     seen = sorted({os.fsdecode(to_catalogue(os.path.abspath(p), path_map)) for p in paths})
     warnings = []
     for name, service in services:
@@ -59,6 +63,10 @@ def refresh_paths(
 
 
 def _refresh(client: Client, paths: list[str], hints: Hints) -> None:
+    from vpo.integrations.arr import ArrClient
+    from vpo.integrations.mediabrowser import MediaBrowserClient
+    from vpo.integrations.plex import PlexClient
+
     folders = sorted({posixpath.dirname(p) for p in paths})
     if isinstance(client, ArrClient):
         for item_id in _item_ids(client, paths, hints):
