@@ -53,6 +53,10 @@ def run_checks(
         from vpo.doctor.postgres import mapped_root_checks
 
         checks += mapped_root_checks(settings.paths.map)
+    if settings.integrations.configured():
+        from vpo.integrations.checks import integration_checks
+
+        checks += integration_checks(settings)
     return checks
 
 

@@ -86,7 +86,10 @@ def _checked(name: str, response: httpx.Response) -> httpx.Response:
     status = response.status_code
     if status in (401, 403):
         raise ServiceError(
-            name, f"rejected the API key or token (HTTP {status})", rejected=True, reached=True
+            name,
+            f"rejected the {'token' if name == 'plex' else 'API key'} (HTTP {status})",
+            rejected=True,
+            reached=True,
         )
     if status >= 400:
         where = f"{response.request.method} {response.request.url.path}"
