@@ -46,12 +46,7 @@ def _service_check(
         what, folders, extra = _what_it_sees(client)
     except ServiceError as exc:
         data.update(reachable=exc.reached, key_accepted=not exc.rejected and exc.reached)
-        if exc.rejected:
-            detail = (
-                f"{service.url} rejected the {_secret_word(name)} (HTTP 401/403): check integrations.{name}"
-            )
-        else:
-            detail = f"{service.url}: {exc.reason}"
+        detail = f"{service.url}: {exc.reason}" + (f"; check integrations.{name}" if exc.rejected else "")
         return Check(f"integration:{name}", False, detail, data), []
     finally:
         client.close()
