@@ -1,4 +1,5 @@
-"""Secrets in database URLs, masked as `***` in everything VPO prints, logs or stores.
+"""Secrets (database URLs' passwords, the media stack's API keys and tokens), masked as
+`***` in everything VPO prints, logs or stores.
 
 A PostgreSQL URL holds a secret in its user part (`user:password@host`) or in a query
 parameter (`password=`, `sslpassword=`, in any case); a malformed one may hold it anywhere
@@ -10,6 +11,8 @@ password. Three defences, all here, so every printer uses the same rules:
   and errs on the side of masking too much (a port after `user:`, a query with an `@`).
 - `remember(url)`: the URL's secrets join the process's known secrets. Every URL VPO
   resolves from its settings or connects with passes here (cli/context.py, db/postgres.py).
+- `remember_secrets(values)`: bare secrets, e.g. the API keys and tokens under
+  `integrations:` (the config loader passes each here the moment it reads the file).
 - `scrub(text)`: any text with every known secret, every URL-shaped part and every
   `password=value` masked: error messages (cli/render.py), log records (`SecretFilter`,
   installed on every handler by logging.configure), job records (db/jobs.py, db/queue.py).
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote, unquote_plus
 
@@ -119,6 +123,12 @@ def remember(url: str | None = None, *, password: str | None = None) -> None:
     if forms - _known:
         _known.update(forms)
         _by_length[:] = sorted(_known, key=len, reverse=True)
+
+
+def remember_secrets(values: Iterable[str]) -> None:
+    """Add bare secrets (API keys, tokens) to the ones `scrub` masks."""
+    for value in values:
+        remember(password=value)
 
 
 def scrub(text: str) -> str:

@@ -49,9 +49,11 @@ def apply(db: Database, options: ApplyOptions) -> ApplyReport:
         tracker = _start_job(db, options)
     report = ApplyReport(job_id=tracker.id if tracker else None, dry_run=options.dry_run, files=[])
     with JobLifecycle(tracker, JobType.APPLY) as lifecycle:
-        lifecycle.watch(summary=report.counts, saved="files already changed are recorded")
+        lifecycle.watch(summary=report.summary, saved="files already changed are recorded")
         for item in work:
             report.files.append(_one(db, item, options, tracker))
+        if tracker:
+            report.warnings = options.refresh(report.changed_paths())  # the media stack's; never fails
     return report
 
 

@@ -67,6 +67,8 @@ def apply(
         extensions=settings.scan.extensions,
         follow_symlinks=settings.scan.follow_symlinks,
         journal_dir=os.fsencode(settings.journal_dir),
+        integrations=settings.integrations,
+        path_map=settings.paths.map,
     )
     db = open_library(settings, creates_jobs=not dry_run)
     try:

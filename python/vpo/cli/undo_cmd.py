@@ -30,7 +30,7 @@ def undo_cmd(
     prober = prober_for(settings)
     db = open_library(settings, creates_jobs=not dry_run)
     try:
-        report = undo(db, job_id, dry_run=dry_run, prober=prober)
+        report = undo(db, job_id, dry_run=dry_run, prober=prober, settings=settings)
     finally:
         db.close()
     if json_out:

@@ -11,12 +11,15 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
+from vpo.config.integrations import ACCEPTED, raw_secrets, service_problem
 from vpo.config.layers import Layer, Profile, Values
 from vpo.config.roots import KEY as ROOTS_KEY
 from vpo.config.roots import profile_roots
+from vpo.config.secrets import secrets_in, warn_if_readable
 from vpo.config.settings import SECTIONS
 from vpo.config.yaml_file import describe_validation, line_of, load_yaml
 from vpo.errors import ConfigError, PolicyNotFoundError, ProfileNotFoundError
+from vpo.redact import remember_secrets
 
 PROFILE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 PROFILE_KEYS = ("name", "description", "extends", "default_policy")
@@ -183,7 +186,7 @@ def _sections(path: Path, document: Any, *, allowed_extra: tuple[str, ...], home
         if document[key] is not None:
             values[key] = _section(path, document, key)
     _normalise(values, home)
-    _warn_if_secret_readable(path, values)
+    warn_if_readable(path, secrets_in(values))
     return values
 
 
@@ -192,6 +195,8 @@ def _section(path: Path, document: Any, key: str) -> dict[str, Any]:
     from pydantic import TypeAdapter, ValidationError
 
     section = document[key]
+    if key == "integrations":
+        remember_secrets(raw_secrets(section))  # masked even in a validation error
     if key == "paths":
         return {"map": _path_map(path, document, section)}
     if not isinstance(section, dict):
@@ -203,7 +208,9 @@ def _section(path: Path, document: Any, key: str) -> dict[str, Any]:
     try:
         parsed: Any = TypeAdapter(cls).validate_python(_plain(section))
     except ValidationError as exc:
-        names = {(key,): [f.name for f in fields(cls)]}
+        names: dict[tuple[Any, ...], list[str]] = {(key,): [f.name for f in fields(cls)]}
+        if key == "integrations":
+            names.update(ACCEPTED)
         raise describe_validation(path, document, exc, prefix=(key,), accepted=names) from None
     values = {str(name): getattr(parsed, str(name)) for name in section}
     for name, value in values.items():
@@ -240,12 +247,14 @@ _AT_LEAST = {
     ("jobs", "retention_days"): 0,
     ("transcode", "max_attempts"): 1,
     ("transcode", "threads"): 0,
+    ("integrations", "retries"): 0,
 }
 _ABOVE = {
     ("scan", "probe_timeout"): 0,
     ("watch", "settle"): 0,
     ("watch", "poll_interval"): 0,
     ("watch", "reconcile_interval"): 0,
+    ("integrations", "timeout"): 0,
 }
 
 
@@ -258,7 +267,7 @@ def _check_value(section: str, key: str, value: Any, raw: Any, cls: type) -> str
         return f"must be {_AT_LEAST[(section, key)]} or more (got {raw!r})"
     if (section, key) in _ABOVE and not value > _ABOVE[(section, key)]:
         return f"must be more than {_ABOVE[(section, key)]} (got {raw!r})"
-    if section == "watch" and kind == "float" and value == float("inf"):
+    if section in ("watch", "integrations") and kind == "float" and value == float("inf"):
         return f"must be a finite number of seconds (got {raw!r})"
     if (section, key) == ("watch", "ignore") and any(not pattern.strip() for pattern in value):
         return f"a pattern cannot be empty (got {list(raw)!r})"
@@ -268,6 +277,8 @@ def _check_value(section: str, key: str, value: Any, raw: Any, cls: type) -> str
         empty = [e for e in value if not e.strip().lstrip(".")]
         if empty:
             return f"an extension cannot be empty (got {list(raw)!r})"
+    if section == "integrations":
+        return service_problem(value)
     if (section, key) == ("database", "url") and value is not None:
         from vpo.db.pg_url import url_problem
         from vpo.redact import mask_url
@@ -299,25 +310,6 @@ def _path_map(path: Path, document: Any, section: Any) -> tuple[tuple[str, str],
             )
         pairs.append((root, local))
     return tuple(pairs)
-
-
-def _warn_if_secret_readable(path: Path, values: Values) -> None:
-    """A database password in a file other users can read: say so (SPEC section 16)."""
-    from vpo.redact import has_password
-
-    url = values.get("database", {}).get("url")
-    if not url or not has_password(url):
-        return
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return
-    if mode & 0o044:
-        import logging
-
-        logging.getLogger("vpo.config").warning(
-            "%s holds a database password and can be read by other users; chmod 600 it", path
-        )
 
 
 def _plain(node: Any) -> Any:

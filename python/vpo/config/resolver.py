@@ -51,6 +51,9 @@ def as_dict(settings: Settings) -> dict[str, dict[str, Any]]:
     for section in SECTIONS:
         obj = getattr(settings, section)
         out[section] = {f.name: _jsonable(getattr(obj, f.name)) for f in fields(obj)}
+    from vpo.config.integrations import shown
+
+    out["integrations"] = {key: shown(value) for key, value in out["integrations"].items()}  # keys as ***
     if settings.database.url:  # shown, never its password
         from vpo.redact import mask_url
 

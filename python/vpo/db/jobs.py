@@ -115,6 +115,17 @@ def finish(conn: Connection, job: JobRecord) -> None:
     )
 
 
+def add_warnings(conn: Connection, job_id: str, warnings: Sequence[str]) -> None:
+    """Warnings found once a job had finished (the media stack's refreshes, after a
+    transcode replaced its file), added to its summary's `warnings`."""
+    row = conn.execute("SELECT summary FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    if row is None or not warnings:
+        return
+    summary = _load(row[0]) or {}
+    summary["warnings"] = [*summary.get("warnings", []), *(scrub(w) for w in warnings)]
+    conn.execute("UPDATE jobs SET summary = ? WHERE id = ?", (_dump(summary), job_id))
+
+
 def add_files(
     conn: Connection,
     job_id: str,

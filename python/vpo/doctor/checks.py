@@ -40,6 +40,10 @@ def run_checks(
     checks.append(selection_check(profile, settings_error))
     checks.append(log_file_check(settings))
     checks += mapped_root_checks(settings.paths.map)
+    if settings.integrations.configured():
+        from vpo.doctor.integrations import integration_checks
+
+        checks += integration_checks(settings)
     return checks
 
 

@@ -115,6 +115,8 @@ def _apply(db: Database, target: WatchRoot, ids: list[int], result: BatchResult)
             extensions=settings.scan.extensions,
             follow_symlinks=settings.scan.follow_symlinks,
             journal_dir=os.fsencode(settings.journal_dir),
+            integrations=settings.integrations,
+            path_map=settings.paths.map,
         ),
     )
     result.apply_job = report.job_id
