@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from vpo.catalogue import DEFAULT_EXTENSIONS
 from vpo.config.settings import ToolsSettings
+from vpo.integrations.hints import Hints
 from vpo.media.probe import ProberConfig
 from vpo.policy.models import Policy
 
@@ -22,3 +23,4 @@ class ApplyOptions:
     extensions: tuple[str, ...] = DEFAULT_EXTENSIONS  # finds unscanned files under a directory
     follow_symlinks: bool = False
     journal_dir: bytes = b""  # $VPO_HOME/journal: in-place edits' journals
+    refresh_hints: Hints | None = None  # what a hook event told us (ids), for the refreshes
