@@ -5,7 +5,6 @@ real CLI on real tiny media (tests/integration/conftest.py's `vpo`, `vpo_home`,
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
