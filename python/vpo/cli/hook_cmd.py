@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -14,6 +14,12 @@ from vpo.cli.options import JsonOpt, ProfileOpt
 from vpo.cli.render import print_json, print_summary, print_text, safe
 from vpo.config.settings import Settings
 from vpo.errors import ConfigError
+
+if TYPE_CHECKING:
+    from vpo.db.connection import Database
+    from vpo.hook.models import HookReport
+    from vpo.hook.places import Places
+    from vpo.hook.service import Resolve
 
 
 def hook(ctx: typer.Context, json_out: JsonOpt = False, profile: ProfileOpt = None) -> int:
@@ -60,7 +66,7 @@ def _test(ctx: typer.Context, profile: str | None, json_out: bool) -> int:
     return 1 if bad else 0
 
 
-def _places(settings: Settings, override: str | None) -> Any:
+def _places(settings: Settings, override: str | None) -> Places:
     from vpo.config.profiles import list_profiles
     from vpo.hook.places import Library, Places
 
@@ -72,7 +78,7 @@ def _places(settings: Settings, override: str | None) -> Any:
     return Places(libraries, settings.paths.map, override)
 
 
-def _resolver(ctx: typer.Context, override: str | None) -> Any:
+def _resolver(ctx: typer.Context, override: str | None) -> Resolve:
     """A profile's effective settings and default policy, each resolved once."""
     found: dict[str | None, tuple[Settings, Path | None]] = {}
 
@@ -86,11 +92,11 @@ def _resolver(ctx: typer.Context, override: str | None) -> Any:
     return resolve
 
 
-def _open(settings: Settings) -> Any:
+def _open(settings: Settings) -> Database:
     return open_library(settings, creates_jobs=True)
 
 
-def _summary(report: Any) -> None:
+def _summary(report: HookReport) -> None:
     if not report.handled:
         print_summary(f"vpo hook: {report.app} {report.event}: nothing to do")
         return
