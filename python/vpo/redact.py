@@ -1,4 +1,5 @@
-"""Secrets in database URLs, masked as `***` in everything VPO prints, logs or stores.
+"""Secrets (database URLs' passwords, the media stack's API keys and tokens), masked as
+`***` in everything VPO prints, logs or stores.
 
 A PostgreSQL URL holds a secret in its user part (`user:password@host`) or in a query
 parameter (`password=`, `sslpassword=`, in any case); a malformed one may hold it anywhere
@@ -10,6 +11,8 @@ password. Three defences, all here, so every printer uses the same rules:
   and errs on the side of masking too much (a port after `user:`, a query with an `@`).
 - `remember(url)`: the URL's secrets join the process's known secrets. Every URL VPO
   resolves from its settings or connects with passes here (cli/context.py, db/postgres.py).
+- `remember_secrets(values)`: bare secrets, e.g. the API keys and tokens under
+  `integrations:` (the config loader passes each here the moment it reads the file).
 - `remember_secret_url(url)`, `mask_secret_url(url)`: a URL that is a secret as a whole
   (a notification URL: Apprise puts tokens in its host, path or query) is masked whole and
   in each token-like part, since a service's error may quote a part of it alone.
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote, unquote_plus
 
@@ -122,6 +126,12 @@ def remember(url: str | None = None, *, password: str | None = None) -> None:
     if forms - _known:
         _known.update(forms)
         _by_length[:] = sorted(_known, key=len, reverse=True)
+
+
+def remember_secrets(values: Iterable[str]) -> None:
+    """Add bare secrets (API keys, tokens) to the ones `scrub` masks."""
+    for value in values:
+        remember(password=value)
 
 
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*", re.I)

@@ -3,6 +3,7 @@ and the totals. Plain data; the CLI renders it."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,15 @@ class ApplyReport:
     job_id: str | None
     dry_run: bool
     files: list[FileOutcome]
+    warnings: list[str] = field(default_factory=list)  # the media stack's refreshes that failed
+
+    def changed_paths(self) -> list[bytes]:
+        """Where the changed files are now (what the media stack is asked to refresh)."""
+        return [os.fsencode(f.path) for f in self.files if f.status == "changed"]
+
+    def summary(self) -> dict[str, Any]:
+        """The job's summary: the counts, and the warnings when there are any."""
+        return {**self.counts(), **({"warnings": self.warnings} if self.warnings else {})}
 
     def counts(self) -> dict[str, int]:
         out = {"planned": 0, "changed": 0, "unchanged": 0, "failed": 0}
@@ -70,5 +80,6 @@ class ApplyReport:
             "counts": self.counts(),
             "totals": self.totals(),
             "kept_bytes": self.kept_bytes(),
+            "warnings": self.warnings,
         }
         return {**out, "files": [f.to_dict() for f in self.files]} if files else out

@@ -18,7 +18,7 @@ from vpo.apply.options import ApplyOptions
 from vpo.apply.outcome import FileOutcome
 from vpo.apply.scope import relative_paths
 from vpo.db import files as files_db
-from vpo.db import track_layouts
+from vpo.db import original_languages, track_layouts
 from vpo.db.connection import Database
 from vpo.db.files import FileRecord
 from vpo.edit import executor, recover
@@ -86,22 +86,27 @@ def plan_files(
         part = targets[start : start + BATCH]
         ids = [t.id for t in part if isinstance(t, FileRecord)]
         layouts = track_layouts.track_layouts_for(db.conn, ids)
+        # what Radarr or Sonarr said (only schema 2 reads an original language)
+        known = original_languages.known_for(db.conn, ids) if memo.reads_original else {}
         for target in part:
             if isinstance(target, FileOutcome):
                 out.append(target)
             else:
-                out.append(_plan(target, layouts[target.id], options, roots, leftovers, memo))
+                facts = (layouts[target.id], known.get(target.id))
+                out.append(_plan(target, facts, options, roots, leftovers, memo))
     return out
 
 
 def _plan(
     record: FileRecord,
-    layout: Hashable,
+    facts: tuple[Hashable, tuple[str, str] | None],
     options: ApplyOptions,
     roots: tuple[bytes, ...],
     leftovers: _Leftovers,
     memo: _Plans,
 ) -> FileOutcome | Planned:
+    """`facts`: the file's track layout (track_layouts_for) and what Radarr or Sonarr said
+    is its original language."""
     # An apply killed mid-way: the original goes back first (a dry run says what it would do,
     # and plans as if the original were back).
     restored: list[str] = []
@@ -123,7 +128,8 @@ def _plan(
             file_id=record.id,
         )
     paths = relative_paths(record.path, roots) if memo.by_path else ()
-    planned = Planned(record, memo.plan(layout, record.container, paths), (st.st_size, st.st_mtime_ns))
+    layout = memo.plan(facts[0], record.container, paths, facts[1])
+    planned = Planned(record, layout, (st.st_size, st.st_mtime_ns))
     if planned.method == "mkvpropedit" and not planned.plan.empty:
         problem = executor.in_place_problem(record.path)
         if problem:
@@ -149,21 +155,29 @@ class _Plans:
             return ([w.path] if w.path is not None else []) + [g for n in nested for g in globs(n)]
 
         self.policy = policy
+        self.reads_original = policy.reads_original_language
         found = [g for r in policy.rules for g in globs(r.when)]
         self.globs = [glob(g) for g in dict.fromkeys(found)]
         self.by_path = bool(self.globs)
         self.plans: dict[tuple[Any, ...], Layout] = {}
 
-    def plan(self, rows: Hashable, container: str | None, paths: tuple[str, ...]) -> Layout:
-        """The file's tracks (its catalogue rows, as track_layouts.track_layouts_for gives them) and its plan."""
+    def plan(
+        self,
+        rows: Hashable,
+        container: str | None,
+        paths: tuple[str, ...],
+        known: tuple[str, str] | None = None,
+    ) -> Layout:
+        """The file's tracks (its catalogue rows, as track_layouts.track_layouts_for gives
+        them) and its plan; `known`: what Radarr or Sonarr said is its original language."""
         matched = tuple(any(g.fullmatch(p) for p in paths) for g in self.globs)
-        key = (rows, container, matched)
+        key = (rows, container, matched, known)
         found = self.plans.get(key)
         if found is None:
             if len(self.plans) >= self.LIMIT:
                 self.plans.clear()
             tracks = [track_layouts.track_from_row(r) for r in track_layouts.layout_rows(rows)]
-            plan = evaluate(tracks, self.policy, container=container, paths=paths)
+            plan = evaluate(tracks, self.policy, container=container, paths=paths, known_original=known)
             change = change_of(tracks, plan)
             found = self.plans[key] = Layout(
                 tracks,

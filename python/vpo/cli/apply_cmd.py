@@ -46,7 +46,6 @@ def apply(
     """
     from vpo.apply.service import ApplyOptions
     from vpo.apply.service import apply as run_apply
-    from vpo.media.probe import prober_for
     from vpo.policy.loader import load_policy
 
     effective = resolve_settings(ctx, profile=profile, flags={"behavior.keep_backup": keep_backup})
@@ -57,18 +56,8 @@ def apply(
         raise UsageError("no policy: give --policy FILE, or a --profile whose default_policy is set")
     policy_file = Path(policy_path).expanduser().absolute()
     loaded = load_policy(policy_file)
-    options = ApplyOptions(
-        paths=tuple(os.fsencode(p) for p in targets),
-        policy=loaded,
-        policy_path=str(policy_file),
-        dry_run=dry_run,
-        keep_backup=settings.behavior.keep_backup,
-        tools=settings.tools,
-        prober=prober_for(settings),
-        extensions=settings.scan.extensions,
-        follow_symlinks=settings.scan.follow_symlinks,
-        journal_dir=os.fsencode(settings.journal_dir),
-    )
+    paths_given = tuple(os.fsencode(p) for p in targets)
+    options = ApplyOptions.from_settings(settings, paths_given, loaded, str(policy_file), dry_run=dry_run)
     with notifying(settings, "apply", dry_run=dry_run) as notice:
         db = open_library(settings, creates_jobs=not dry_run)
         try:

@@ -28,6 +28,7 @@ from vpo.notify.models import RunSummary
 if TYPE_CHECKING:
     from vpo.apply.outcome import ApplyReport
     from vpo.check.models import CheckReport
+    from vpo.hook.models import HookReport
     from vpo.jobs.undo import UndoReport
     from vpo.scan.models import ScanReport
     from vpo.transcode.runner import RunReport
@@ -127,4 +128,28 @@ def from_queue_run(report: RunReport) -> RunSummary:
         ],
         changed=done,
         transcoded=done,
+    )
+
+
+def from_hook(report: HookReport) -> RunSummary | None:
+    """`vpo hook`: the batches of one Radarr or Sonarr event (None: nothing was to do)."""
+    if not report.handled:
+        return None
+    counts: dict[str, int] = {}
+    errors: list[tuple[str, str]] = [(f"{report.app} {report.event}", p) for p in report.problems]
+    for batch in report.batches:
+        result = batch.result
+        if result is None:
+            continue
+        for key, value in result.scan_counts.items():
+            counts[key] = counts.get(key, 0) + value
+        counts["applied"] = counts.get("applied", 0) + result.applied
+        errors += result.errors
+        errors += [(batch.profile or "hook", problem) for problem in result.problems]
+    return RunSummary(
+        "hook",
+        job_id=next((b.result.scan_job for b in report.batches if b.result and b.result.scan_job), None),
+        counts=counts,
+        errors=errors,
+        changed=any(counts.get(key) for key in (*SCAN_CHANGES, "applied")),
     )

@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from vpo.cli.context import open_library, settings_for
-from vpo.cli.jobs_cmd import _complete_job_id
 from vpo.cli.notifying import from_queue_run, notifying
-from vpo.cli.options import JsonOpt, ProfileOpt
+from vpo.cli.options import JobIdArg, JsonOpt, ProfileOpt
 from vpo.cli.render import print_json, print_summary, safe
 from vpo.reports.units import human_size
 
@@ -140,12 +139,7 @@ def _parse_end_by(text: str):  # type: ignore[no-untyped-def]
 
 def cancel_cmd(
     ctx: typer.Context,
-    job_id: Annotated[
-        str,
-        typer.Argument(
-            metavar="ID", autocompletion=_complete_job_id, help="Job id or a unique prefix (4+ characters)."
-        ),
-    ],
+    job_id: JobIdArg,
     json_out: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> int:
@@ -166,12 +160,7 @@ def cancel_cmd(
 
 def retry_cmd(
     ctx: typer.Context,
-    job_id: Annotated[
-        str,
-        typer.Argument(
-            metavar="ID", autocompletion=_complete_job_id, help="Job id or a unique prefix (4+ characters)."
-        ),
-    ],
+    job_id: JobIdArg,
     json_out: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> int:

@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from vpo.cli.context import open_library, settings_for
-from vpo.cli.jobs_cmd import _complete_job_id
 from vpo.cli.notifying import from_undo, notifying
-from vpo.cli.options import DryRunOpt, JsonOpt, ProfileOpt
+from vpo.cli.options import DryRunOpt, JsonOpt, ProfileOpt, job_id_argument
 from vpo.cli.render import print_json, print_text, safe
 
 if TYPE_CHECKING:
@@ -18,12 +17,7 @@ if TYPE_CHECKING:
 
 def undo_cmd(
     ctx: typer.Context,
-    job_id: Annotated[
-        str,
-        typer.Argument(
-            metavar="ID", autocompletion=_complete_job_id, help="An apply or transcode job (4+ characters)."
-        ),
-    ],
+    job_id: Annotated[str, job_id_argument("An apply or transcode job (4+ characters).")],
     dry_run: DryRunOpt = False,
     json_out: JsonOpt = False,
     profile: ProfileOpt = None,
@@ -41,7 +35,7 @@ def undo_cmd(
     with notifying(settings, "undo", dry_run=dry_run) as notice:
         db = open_library(settings, creates_jobs=not dry_run)
         try:
-            report = undo(db, job_id, dry_run=dry_run, prober=prober)
+            report = undo(db, job_id, dry_run=dry_run, prober=prober, settings=settings)
         finally:
             db.close()
         if json_out:

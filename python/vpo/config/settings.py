@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from vpo.catalogue import DEFAULT_EXTENSIONS
+from vpo.config.integrations import IntegrationsSettings
 
 FORBID = {"extra": "forbid"}  # pydantic config, read only when validating a file
 
@@ -126,6 +127,7 @@ SECTIONS = {
     "transcode": TranscodeSettings,
     "paths": PathsSettings,
     "watch": WatchSettings,
+    "integrations": IntegrationsSettings,
     "notify": NotifySettings,
 }
 
@@ -141,6 +143,7 @@ class Settings:
     transcode: TranscodeSettings = field(default_factory=TranscodeSettings)
     paths: PathsSettings = field(default_factory=PathsSettings)
     watch: WatchSettings = field(default_factory=WatchSettings)
+    integrations: IntegrationsSettings = field(default_factory=IntegrationsSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
     home: Path = field(default_factory=lambda: vpo_home())
 

@@ -29,6 +29,18 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Target:
+    """The file a change is carried out on, as its plan was made for it."""
+
+    path: bytes
+    container: str
+    current: list[Track]  # its tracks, by current index
+    duration: float | None
+    expected: tuple[int, int] | None = None  # (size, mtime_ns): a file changed since fails
+    in_place: bool = True  # False: its headers cannot be edited in place, it is remuxed
+
+
+@dataclass(frozen=True)
 class Applied:
     result: ProbeResult
     method: str

@@ -20,7 +20,7 @@ from vpo.edit.change import Applied, Change, verified
 from vpo.edit.fileops import ApplyFailed, remove, sync, sync_folder
 from vpo.media import remux
 from vpo.media.fileattrs import same_owner_and_mode
-from vpo.media.mkvmerge_args import Extra, identified_ids
+from vpo.media.mkvmerge_args import Extra, Identified, identified_ids
 from vpo.media.models import Track
 from vpo.media.probe import ProberConfig
 from vpo.media.regular_file import require_regular
@@ -89,9 +89,7 @@ def convert(
             change.order,
             change.final,
             current,
-            ids=ids,
-            extras=extras,
-            explicit=True,
+            identified=Identified(ids, extras),
         )
         result = verified(temp, change, duration, prober)
         same_owner_and_mode(path, temp)

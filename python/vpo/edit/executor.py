@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from vpo.config.settings import ToolsSettings
 from vpo.edit import convert
 from vpo.edit import journal as journals
-from vpo.edit.change import Applied, Change, verified
+from vpo.edit.change import Applied, Change, Target, verified
 from vpo.edit.fileops import ApplyFailed, file_lock, remove, sync, sync_folder
 from vpo.edit.swap import replace_keeping
 from vpo.media import ebml_layout, remux
@@ -68,25 +68,21 @@ def method_for(container: str, change: Change, *, in_place: bool = True) -> str:
 
 
 def execute(
-    path: bytes,
-    container: str,
-    current: list[Track],
-    duration: float | None,
+    target: Target,
     change: Change,
     tools: ToolsSettings,
     *,
     keep_backup: bool,
     safety: Safety,
     prober: ProberConfig | None = None,
-    expected: tuple[int, int] | None = None,
-    in_place: bool = True,
 ) -> Applied:
-    """Carry out `change` on `path`, verified with `prober` (the one the catalogue uses).
+    """Carry out `change` on `target`, verified with `prober` (the one the catalogue uses).
     Raises ApplyFailed or ToolError with the original in place, unchanged."""
     prober = prober or ProberConfig()
-    method = method_for(container, change, in_place=in_place)
+    path, current, duration = target.path, target.current, target.duration
+    method = method_for(target.container, change, in_place=target.in_place)
     try:
-        with file_lock(path, expected) as lock:
+        with file_lock(path, target.expected) as lock:
             if method == "mkvpropedit":
                 return _apply_in_place(path, current, duration, change, tools, prober, safety, lock)
             return _apply(path, method, current, duration, change, tools, keep_backup, prober)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vpo.catalogue import JobStatus, JobType
+from vpo.config.settings import Settings
 from vpo.db import files as files_db
 from vpo.db import jobs as jobs_db
 from vpo.db.connection import Database
@@ -25,6 +26,7 @@ from vpo.edit import journal as journals
 from vpo.edit.fileops import file_lock
 from vpo.edit.restore import restore_journal, restore_kept
 from vpo.errors import UsageError, VpoError
+from vpo.integrations.refresh import refresh_changed
 from vpo.jobs.lifecycle import JobLifecycle
 from vpo.jobs.queries import resolve_id
 from vpo.jobs.tracker import JobTracker
@@ -55,6 +57,7 @@ class UndoReport:
     job_id: str | None  # the undo job (None in a dry run)
     dry_run: bool
     files: list[UndoFile] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # the media stack's refreshes that failed
 
     def counts(self) -> dict[str, int]:
         out = {"planned": 0, "restored": 0, "refused": 0}
@@ -68,6 +71,7 @@ class UndoReport:
             "job_id": self.job_id,
             "dry_run": self.dry_run,
             "counts": self.counts(),
+            "warnings": self.warnings,
             "files": [f.to_dict() for f in self.files],
         }
 
@@ -78,7 +82,10 @@ class _Refused(Exception):
         self.reason = reason
 
 
-def undo(db: Database, text: str, *, dry_run: bool, prober: ProberConfig) -> UndoReport:
+def undo(
+    db: Database, text: str, *, dry_run: bool, prober: ProberConfig, settings: Settings | None = None
+) -> UndoReport:
+    """Put back what job `text` changed; `settings`: the media stack to refresh after."""
     job_id = resolve_id(db, text)
     job = jobs_db.get(db.conn, job_id)
     if job is None:
@@ -99,7 +106,11 @@ def undo(db: Database, text: str, *, dry_run: bool, prober: ProberConfig) -> Und
     report = UndoReport(undone_job=job_id, job_id=tracker.id if tracker else None, dry_run=dry_run)
     with JobLifecycle(tracker, JobType.UNDO) as lifecycle:
         lifecycle.watch(
-            summary=lambda: {**report.counts(), "undone_job": job_id},
+            summary=lambda: {
+                **report.counts(),
+                "undone_job": job_id,
+                **({"warnings": report.warnings} if report.warnings else {}),
+            },
             saved="files already put back are recorded",
         )
         for file_id, path, _outcome, details in reversed(rows):
@@ -107,6 +118,10 @@ def undo(db: Database, text: str, *, dry_run: bool, prober: ProberConfig) -> Und
             report.files.append(item)
             if tracker:
                 _record(db, tracker, item, job_id)
+        if tracker and settings is not None:
+            report.warnings = refresh_changed(
+                settings, [os.fsencode(f.path) for f in report.files if f.status == "restored"]
+            )
     return report
 
 

@@ -2,7 +2,8 @@
 -> plan. Pure: no IO, no clock, same input same plan.
 
 In stages (SPEC 13): the rules (skip and fail stop there, `set` names the original
-language), the original language, labels, what to keep, the container, then version 1's
+language), the original language (a rule's, else Radarr's or Sonarr's, else the first audio
+track's), labels, what to keep, the container, then version 1's
 order and default flags on the tracks that stay. A version 1 policy has no rules, labels,
 removals or container: for it the last stage is the whole plan."""
 
@@ -17,7 +18,7 @@ from vpo.policy.keep import Kept, choose
 from vpo.policy.labels import relabel
 from vpo.policy.models import Policy
 from vpo.policy.order import order_and_flags
-from vpo.policy.original import Assumed, Original, carrier_of, original_after, original_language
+from vpo.policy.original import Assumed, Known, Original, carrier_of, original_after, original_language
 from vpo.policy.plan import Action, Plan, identity, regexes
 from vpo.policy.rules import FileFacts, rule_on
 
@@ -28,25 +29,34 @@ def evaluate(
     *,
     container: str | None = None,
     paths: tuple[str, ...] = (),
+    known_original: Known | None = None,
 ) -> Plan:
     """`container` (the catalogue's name for it; None: unknown) adds what that container can
     store: no default flags where they cannot be kept, the mp4/mov muxer's forced default,
     Matroska attachments after every track. `paths`: the file's path under each scan root
-    that holds it, for rules' `path`.
+    that holds it, for rules' `path`. `known_original`: (code, "Radarr" or "Sonarr"), what
+    they know of the file's film or series, the original language unless a rule sets one.
 
     When the original language was read off the first audio track and the plan leaves
     another first audio track (the untagged one removed, say), the plan is made again with
     what the next evaluation will read there, so that a second apply plans nothing (at most
     twice more: each pass can only keep a track the last one kept)."""
-    plan = _evaluate(tracks, policy, container, paths, None)
+    plan = _evaluate(tracks, policy, container, paths, None, known_original)
     for _ in range(2):
-        if plan.original_source is None or plan.original_source.startswith("rule "):
+        if not _read_off_tracks(plan, known_original):
             break
         after = original_after(plan, policy)
         if after is None or _same(after[0], plan.original_language):
             break
-        plan = _evaluate(tracks, policy, container, paths, after)
+        plan = _evaluate(tracks, policy, container, paths, after, known_original)
     return plan
+
+
+def _read_off_tracks(plan: Plan, known: Known | None) -> bool:
+    """Whether the plan's original language was read off a track (which a plan may move),
+    not given by a rule or by Radarr or Sonarr."""
+    source = plan.original_source
+    return source is not None and not source.startswith("rule ") and known is None
 
 
 def _same(one: str | None, other: str | None) -> bool:
@@ -59,10 +69,11 @@ def _evaluate(
     container: str | None,
     paths: tuple[str, ...],
     assumed: Assumed | None,
+    known: Known | None,
 ) -> Plan:
     commented = commentary(tracks, tuple(policy.commentary_patterns))
     ruling = rule_on(policy.rules, FileFacts(tracks, container, paths, commented, None))
-    original = original_language(tracks, policy, ruling, commented, assumed)
+    original = original_language(tracks, policy, ruling, commented, assumed, known)
     if ruling.stop is not None:
         return _stopped(tracks, ruling.stop, original, ruling.warnings)
     labelled, label_actions, kept = _labelled_and_kept(tracks, policy, original, commented)

@@ -182,3 +182,24 @@ def test_doctor_checks_each_url_without_sending(vpo: RunVpo, vpo_home: Path, end
         "ok   notify               1 URL(s): json://***; sent on: failed, errors, watch_down" in doctor.stdout
     )
     assert endpoint.posts == []  # a doctor run is no news
+
+
+def test_a_hook_import_sends_one_message_for_the_event(
+    vpo: RunVpo, vpo_home: Path, endpoint: Endpoint, tmp_path: Path, make_video: Any
+) -> None:
+    """Radarr's import of a film is one run: one message with the scan's counts, however
+    many steps (scan, apply) the hook took; an event with nothing to do sends none."""
+    write_config(vpo_home, [endpoint.url], on=["changed"])
+    film = make_video(tmp_path / "lib" / "Film (2001)" / "Film (2001).mkv")
+    age_tree(film.parent)
+    env = {"radarr_eventtype": "Download", "radarr_moviefile_path": str(film), "radarr_movie_id": "7"}
+    done = vpo("hook", env=env)
+    assert done.code == 0, done
+    assert len(endpoint.messages) == 1, endpoint.posts
+    message = endpoint.messages[0]
+    assert message["title"].startswith("VPO hook on "), message
+    assert "added 1" in message["message"].lower() or "1 added" in message["message"].lower(), message
+
+    nothing = vpo("hook", env={"radarr_eventtype": "Grab"})
+    assert nothing.code == 0, nothing
+    assert len(endpoint.messages) == 1, endpoint.posts

@@ -103,6 +103,7 @@ def test_profiles_show_reports_values_and_sources_per_spec(vpo: RunVpo, layered:
         "transcode",
         "paths",
         "watch",
+        "integrations",
         "notify",
     }
     expected = {

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from vpo.config.settings import Settings
-from vpo.doctor.checks import Check
+from vpo.doctor.models import Check
 from vpo.redact import mask_secret_url
 
 NAME = "notify"
