@@ -10,6 +10,7 @@ import typer
 
 from vpo.cli.context import open_library, resolve_settings
 from vpo.cli.library_paths import paths_or_roots
+from vpo.cli.notifying import from_apply, notifying
 from vpo.cli.options import DryRunOpt, JsonOpt, ProfileOpt, optional_paths_argument
 from vpo.cli.plan_render import print_report, print_report_json
 from vpo.errors import UsageError
@@ -57,13 +58,15 @@ def apply(
     loaded = load_policy(policy_file)
     paths_given = tuple(os.fsencode(p) for p in targets)
     options = ApplyOptions.from_settings(settings, paths_given, loaded, str(policy_file), dry_run=dry_run)
-    db = open_library(settings, creates_jobs=not dry_run)
-    try:
-        report = run_apply(db, options)
-    finally:
-        db.close()
-    if json_out:
-        print_report_json(report)
-    else:
-        print_report(report)
+    with notifying(settings, "apply", dry_run=dry_run) as notice:
+        db = open_library(settings, creates_jobs=not dry_run)
+        try:
+            report = run_apply(db, options)
+        finally:
+            db.close()
+        if json_out:
+            print_report_json(report)
+        else:
+            print_report(report)
+        notice.run = from_apply(report)
     return 1 if any(f.status == "failed" for f in report.files) else 0

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from vpo.cli.context import effective_settings, open_library, resolve_settings, selected_profile
+from vpo.cli.notifying import from_hook, notifying
 from vpo.cli.options import JsonOpt, ProfileOpt
 from vpo.cli.render import print_json, print_summary, print_text, safe
 from vpo.config.settings import Settings
@@ -38,11 +39,13 @@ def hook(ctx: typer.Context, json_out: JsonOpt = False, profile: ProfileOpt = No
 
     base = resolve_settings(ctx, profile=profile)
     override = selected_profile(ctx, profile)
-    report = handle_event(event, _places(base.settings, override), _resolver(ctx, override), _open)
-    if json_out:
-        print_json(report.to_dict())
-    else:
-        _summary(report)
+    with notifying(base.settings, "hook") as notice:
+        report = handle_event(event, _places(base.settings, override), _resolver(ctx, override), _open)
+        if json_out:
+            print_json(report.to_dict())
+        else:
+            _summary(report)
+        notice.run = from_hook(report)
     return 1 if report.problems else 0
 
 

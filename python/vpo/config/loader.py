@@ -197,6 +197,8 @@ def _section(path: Path, document: Any, key: str) -> dict[str, Any]:
     section = document[key]
     if key == "integrations":
         remember_secrets(raw_secrets(section))  # masked even in a validation error
+    if key == "notify" and isinstance(section, dict):
+        _remember_notify_urls(section.get("urls"))  # before any error could quote one
     if key == "paths":
         return {"map": _path_map(path, document, section)}
     if not isinstance(section, dict):
@@ -279,12 +281,38 @@ def _check_value(section: str, key: str, value: Any, raw: Any, cls: type) -> str
             return f"an extension cannot be empty (got {list(raw)!r})"
     if section == "integrations":
         return service_problem(value)
+    if (section, key) == ("notify", "urls"):
+        return _notify_urls_problem(value)
     if (section, key) == ("database", "url") and value is not None:
         from vpo.db.pg_url import url_problem
         from vpo.redact import mask_url
 
         problem = url_problem(value)
         return f"{mask_url(value)}: {problem}" if problem else None
+    return None
+
+
+_APPRISE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
+
+
+def _remember_notify_urls(urls: Any) -> None:
+    """Every notification URL is a secret (its host, path or query may be a token)."""
+    from vpo.redact import remember_secret_url
+
+    for url in urls if isinstance(urls, list) else [urls]:
+        if isinstance(url, str) and url:
+            remember_secret_url(url)
+
+
+def _notify_urls_problem(urls: tuple[str, ...]) -> str | None:
+    """Each URL must look like one Apprise reads (`scheme://...`); Apprise itself is only
+    imported to send, so whether it knows the scheme is said then (and by `vpo doctor`)."""
+    for index, url in enumerate(urls):
+        if not _APPRISE_URL.fullmatch(url.strip()):
+            return (
+                f"entry {index + 1} is not an Apprise URL (SCHEME://..., e.g. json://host/path or "
+                "tgram://TOKEN/CHAT_ID); it is not shown, as it may hold a secret"
+            )
     return None
 
 

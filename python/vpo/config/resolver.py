@@ -58,6 +58,10 @@ def as_dict(settings: Settings) -> dict[str, dict[str, Any]]:
         from vpo.redact import mask_url
 
         out["database"]["url"] = mask_url(settings.database.url)
+    if settings.notify.urls:  # each a secret as a whole: the service's scheme only
+        from vpo.redact import mask_secret_url
+
+        out["notify"]["urls"] = [mask_secret_url(url) for url in settings.notify.urls]
     return out
 
 

@@ -33,6 +33,8 @@ def secrets_in(values: dict[str, dict[str, Any]]) -> list[str]:
             held.append(f"the {name} API key")
         elif isinstance(value, PlexService):
             held.append(f"the {name} token")
+    if values.get("notify", {}).get("urls"):
+        held.append("notification URLs")
     return held
 
 

@@ -104,6 +104,19 @@ class WatchSettings:
     ignore: tuple[str, ...] = ("*.part", "*.partial", "*.tmp", "*.!qB", ".*")  # names never handled
 
 
+NotifyEvent = Literal["failed", "errors", "changed", "transcoded", "watch_down"]
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """Notifications through Apprise (docs/media-stack.md): one message per command run or
+    watch batch, to every URL in `urls` (each a secret), when it is one of `on`."""
+
+    __pydantic_config__ = FORBID
+    urls: tuple[str, ...] = ()  # Apprise URLs (json://..., tgram://..., mailto://...)
+    on: tuple[NotifyEvent, ...] = ("failed", "errors", "watch_down")  # what went wrong, by default
+
+
 SECTIONS = {
     "tools": ToolsSettings,
     "scan": ScanSettings,
@@ -115,6 +128,7 @@ SECTIONS = {
     "paths": PathsSettings,
     "watch": WatchSettings,
     "integrations": IntegrationsSettings,
+    "notify": NotifySettings,
 }
 
 
@@ -130,6 +144,7 @@ class Settings:
     paths: PathsSettings = field(default_factory=PathsSettings)
     watch: WatchSettings = field(default_factory=WatchSettings)
     integrations: IntegrationsSettings = field(default_factory=IntegrationsSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
     home: Path = field(default_factory=lambda: vpo_home())
 
     @property

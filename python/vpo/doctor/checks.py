@@ -44,6 +44,10 @@ def run_checks(
         from vpo.doctor.integrations import integration_checks
 
         checks += integration_checks(settings)
+    if settings.notify.urls:  # Apprise is loaded only when there is something to check
+        from vpo.doctor.notify import notify_check
+
+        checks += [c for c in [notify_check(settings)] if c is not None]
     return checks
 
 

@@ -19,6 +19,8 @@ from vpo.db import files as files_db
 from vpo.db import watch as watch_db
 from vpo.db.connection import db_now
 from vpo.errors import Interrupted, RootNotFoundError, UnmountedLibraryError, VpoError
+from vpo.jobs.lifecycle import failed_job
+from vpo.watch import notices
 from vpo.watch.intake import Intake
 from vpo.watch.pipeline import BatchResult, handle
 from vpo.watch.settle import Seen
@@ -117,13 +119,16 @@ def _run(
                 intake.settling.observe(path, intake.look(path), now)
             return
         outcome.failures.append(exc.message)
+        notices.batch_failed(target, exc.message, failed_job(exc))
     except Interrupted:
         raise  # Ctrl+C: the scan was cancelled and recorded as such; the watcher stops (130)
     except VpoError as exc:
         outcome.failures.append(f"scan of {len(files) + len(gone)} file(s): {exc.message}")
+        notices.batch_failed(target, exc.message, failed_job(exc))
     else:
         outcome.summary = _summary(target.shown, result)
         outcome.failures += result.problems
+        notices.batch_done(target, result)
     with intake.db.transaction() as conn:
         watch_db.handled(conn, files + gone, db_now(conn))
 

@@ -36,6 +36,8 @@ class BatchResult:
     catalogued: int = 0  # files the scan added or changed
     ids: list[int] = field(default_factory=list)  # their file ids
     queued: int = 0  # transcodes queued
+    applied: int = 0  # files the policy changed
+    errors: list[tuple[str, str]] = field(default_factory=list)  # the scan's files in error: (path, message)
     problems: list[str] = field(default_factory=list)  # apply or transcode trouble, one line each
 
 
@@ -87,7 +89,11 @@ def catalogue(db: Database, target: WatchRoot, files: list[bytes], gone: list[by
     """The scan of a batch: `files` catalogued, `gone` recorded missing or moved."""
     roots = scan_roots(target.path, files, gone)
     report = scan(db, scan_options(target, roots, frozenset(files), batch=True))
-    result = BatchResult(scan_job=report.job_id, scan_counts=report.counts.to_dict())
+    result = BatchResult(
+        scan_job=report.job_id,
+        scan_counts=report.counts.to_dict(),
+        errors=[(e["path"], e["error"]) for e in report.errors],
+    )
     result.ids = [
         fid
         for fid, _path, outcome, _ in jobs_db.files_of(db.conn, report.job_id)
@@ -124,6 +130,7 @@ def _apply(db: Database, target: WatchRoot, ids: list[int], result: BatchResult,
         ApplyOptions.from_settings(settings, paths, policy, str(target.policy), refresh_hints=hints),
     )
     result.apply_job = report.job_id
+    result.applied = sum(1 for f in report.files if f.status == "changed")
     failed = [f for f in report.files if f.status == "failed"]
     if failed:
         result.problems.append(

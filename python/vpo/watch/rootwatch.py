@@ -13,6 +13,7 @@ from vpo.db import files as files_db
 from vpo.db.connection import Database
 from vpo.errors import Interrupted, RootNotFoundError, UnmountedLibraryError, VpoError
 from vpo.scan.service import scan
+from vpo.watch import notices
 from vpo.watch.batch import Outcome, settle_batch
 from vpo.watch.intake import Intake
 from vpo.watch.lock import Locks
@@ -258,6 +259,7 @@ class RootWatch:
             message = f"{why}; is it unmounted? Nothing is marked missing; waiting for it to come back"
             log.warning("%s %s", self.target.shown, message)
             self.announce(self.path, f"away: {why}")
+            notices.root_down(self.target, why)
         self.device = None
         self.mode, self.reason = Mode.AWAY, why
         self.locks.set_mode(self.path, Mode.AWAY, why)

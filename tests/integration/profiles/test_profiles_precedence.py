@@ -104,6 +104,7 @@ def test_profiles_show_reports_values_and_sources_per_spec(vpo: RunVpo, layered:
         "paths",
         "watch",
         "integrations",
+        "notify",
     }
     expected = {
         "jobs.retention_days": (7, "profile:kids"),

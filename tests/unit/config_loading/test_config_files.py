@@ -119,6 +119,7 @@ def test_unknown_section_lists_the_accepted_sections(home: Path) -> None:
         "integrations",
         "jobs",
         "logging",
+        "notify",
         "paths",
         "scan",
         "tools",
