@@ -7,6 +7,7 @@ from pathlib import Path
 
 from integration.mediastack.conftest import Hook
 from integration.watching.helpers import DROP_GERMAN, write_profile
+from protocol.arr import FakeArr
 
 
 def _movies(vpo_home: Path, lib: Path) -> Path:
@@ -67,3 +68,22 @@ def test_a_missing_tool_fails(hook: Hook, vpo_home: Path, lib: Path) -> None:
     done = hook("Radarr", "Test")
     assert done.code == 1, done
     assert "Error: tool:mkvpropedit: /nonexistent/mkvpropedit not found" in done.stderr
+
+
+def test_an_integration_that_rejects_the_key_fails(hook: Hook, vpo_home: Path, lib: Path, radarr: FakeArr) -> None:
+    """Radarr answers 401 to a wrong key, as the real one does: Test says so, and exits 1;
+    the right key passes, and the key is shown nowhere."""
+    _movies(vpo_home, lib)
+    config = vpo_home / "config.yaml"
+    config.write_text(f"integrations:\n  radarr: {{url: '{radarr.url}', api_key: 'wrong-key-123456'}}\n")
+    config.chmod(0o600)
+    done = hook("Radarr", "Test")
+    assert done.code == 1, done
+    [line] = [x for x in done.stderr.splitlines() if x.startswith("Error:")]
+    assert line.startswith("Error: integration:radarr:") and "rejected the API key" in line, line
+    assert "wrong-key-123456" not in done.stdout + done.stderr
+
+    config.write_text(f"integrations:\n  radarr: {{url: '{radarr.url}', api_key: '{radarr.key}'}}\n")
+    done = hook("Radarr", "Test")
+    assert done.code == 0, done
+    assert radarr.key not in done.stdout + done.stderr
