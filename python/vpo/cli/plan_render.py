@@ -58,10 +58,13 @@ def _flags(t: dict[str, Any]) -> str:
 
 
 def plan_table(before: list[dict[str, Any]], after: list[dict[str, Any]], order: list[int] | None) -> str:
-    """One row per track as it is now; the AFTER columns say where it goes, or REMOVED."""
+    """One row per track as it is now; the AFTER columns say where it goes, or REMOVED; a
+    track the plan adds (in `order`, not in `before`) has a row marked ADDED."""
     position = {index: pos for pos, index in enumerate(order)} if order is not None else {}
     rows = []
-    for t in before:
+    known = {t["index"] for t in before}
+    added = [{"index": i, "type": "ADDED", "language": ""} for i in (order or ()) if i not in known]
+    for t in [*before, *added]:
         pos = position.get(t["index"]) if order is not None else t["index"]
         if pos is None or pos >= len(after):
             planned = ["REMOVED", "", "", "", ""]
@@ -110,6 +113,8 @@ def print_report(report: Any) -> None:
             )
             if a["action"] == "remove":
                 print_text(f"    remove {target}: {safe(a['reason'].split(': ', 1)[-1])}")
+            elif a["action"] == "add":  # its reason says what, from which track and why
+                print_text(f"    {safe(a['reason'])}")
             else:
                 print_text(
                     f"    {a['action']} {target}: {safe(a['from'])} -> {safe(a['to'])}  ({safe(a['reason'])})"
