@@ -87,6 +87,20 @@ def plan_table(before: list[dict[str, Any]], after: list[dict[str, Any]], order:
     return table(headers, rows)
 
 
+def action_line(a: dict[str, Any]) -> str:
+    """One action of a plan as a person reads it."""
+    target = (
+        f"track {a['track']}"
+        if a["track"] is not None
+        else ("file" if a["action"] == "container" else "tracks")
+    )
+    if a["action"] == "remove":
+        return f"remove {target}: {safe(a['reason'].split(': ', 1)[-1])}"
+    if a["action"] == "add":  # its reason says what, from which track and why
+        return safe(a["reason"])
+    return f"{a['action']} {target}: {safe(a['from'])} -> {safe(a['to'])}  ({safe(a['reason'])})"
+
+
 def print_report(report: Any) -> None:
     # a dry run's plan is what was asked for; a real run's lines are its summary (-q: none)
     print_text = render.print_text if report.dry_run else render.print_summary
@@ -106,19 +120,7 @@ def print_report(report: Any) -> None:
             for line in plan_table(before, after, list(f.order)).splitlines():
                 print_text(f"    {line}")
         for a in f.actions:
-            target = (
-                f"track {a['track']}"
-                if a["track"] is not None
-                else ("file" if a["action"] == "container" else "tracks")
-            )
-            if a["action"] == "remove":
-                print_text(f"    remove {target}: {safe(a['reason'].split(': ', 1)[-1])}")
-            elif a["action"] == "add":  # its reason says what, from which track and why
-                print_text(f"    {safe(a['reason'])}")
-            else:
-                print_text(
-                    f"    {a['action']} {target}: {safe(a['from'])} -> {safe(a['to'])}  ({safe(a['reason'])})"
-                )
+            print_text(f"    {action_line(a)}")
         for n in (*extra.get("notes", ()), *([f.note] if f.note else [])):
             print_text(f"    note: {safe(n)}")
         if f.error:
