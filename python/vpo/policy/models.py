@@ -31,7 +31,7 @@ from vpo.media.languages import ALIASES
 
 SCHEMA_VERSIONS = (1, 2)
 # what version 1 files do not have
-VERSION_2_KEYS = ("keep", "labels", "container", "rules", "audio", "subtitles")
+VERSION_2_KEYS = ("keep", "labels", "container", "rules", "audio")
 ORIGINAL = "original"  # in a language list: the file's original language
 
 CATEGORIES = (
@@ -221,16 +221,6 @@ class AudioSection(_Strict):
     add: list[AudioAdd] = Field(default_factory=list)
 
 
-class SubtitleExtract(_Strict):
-    formats: list[Literal["srt", "ass"]] = Field(default_factory=lambda: ["srt"])  # type: ignore[arg-type]
-    remove: bool = False  # the extracted tracks leave the file in the same remux
-
-
-class SubtitlesSection(_Strict):
-    extract: SubtitleExtract | None = None
-    embed: bool = False  # sidecars NAME.LANG[.forced][.sdh].srt/.ass/.sup become tracks
-
-
 class TrackCondition(_Strict):
     """Some track of the type has every property given; with `count`, the number of
     tracks of the type that have them compares as `count` says."""
@@ -288,7 +278,6 @@ class Policy(_Strict):
     container: Literal["keep", "mkv"] = "keep"
     rules: list[Rule] = Field(default_factory=list)
     audio: AudioSection = Field(default_factory=AudioSection)  # SPEC 19
-    subtitles: SubtitlesSection = Field(default_factory=SubtitlesSection)
 
     @field_validator("track_order")
     @classmethod
