@@ -3,12 +3,13 @@ from which track, and ffmpeg's filter and arguments for it. Pure: edit/additions
 
 The downmixes are fixed matrices (ffmpeg's `pan`, by channel number: libavcodec decodes
 5.1 as FL FR FC LFE SL SR and 7.1 as FL FR FC LFE BL BR SL SR, whatever the codec), never
-ffmpeg's `-ac 2`: that one normalises its matrix so that no sum can exceed full scale
-(every channel divided by 1 + 0.707 + 0.707), which costs 7.7 dB; on the test programme
-(tests/integration/compat) it lands 7.9 LU under the source, where the matrix below lands
-within 0.5 LU (docs/policies.md has the measurements). A limiter (`alimiter`, peak only,
-its delay compensated) catches the peaks that the unnormalised sums push past full scale,
-without the level riding that loudnorm would do.
+ffmpeg's `-ac`: its matrix depends on the encoder's sample format (libswresample
+normalises it, every channel divided by 1 + 0.707 + 0.707, -7.7 dB, when the output is an
+integer format such as PCM or FLAC, and not for float encoders such as AAC), so the same
+policy would land 8 LU apart by codec; a fixed matrix lands the same way for every codec
+(docs/policies.md has the measurements). A limiter (`alimiter`, peak only, its delay
+compensated) catches the peaks that the unnormalised sums push past full scale, without
+the level riding that loudnorm would do.
 
 - `standard`: ITU-R BS.775 coefficients: front 1, centre 0.707, each surround 0.707; LFE
   left out (as EBU R128 leaves it out of the loudness).
