@@ -175,6 +175,7 @@ def _details(
         "original": {"size": record.size, "fingerprint": record.fingerprint},
         "result": result,
         "note": item.note,
+        "commands": list(done.commands),
     }
 
 

@@ -200,6 +200,7 @@ def change_of(current: list[Track], plan: Plan) -> Change:
         rewrites=plan.rewrites,
         edits={} if plan.empty or plan.rewrites else in_place_edits(current, plan),
         verify=verify,
+        added=plan.added,
     )
 
 

@@ -58,10 +58,13 @@ def _flags(t: dict[str, Any]) -> str:
 
 
 def plan_table(before: list[dict[str, Any]], after: list[dict[str, Any]], order: list[int] | None) -> str:
-    """One row per track as it is now; the AFTER columns say where it goes, or REMOVED."""
+    """One row per track as it is now; the AFTER columns say where it goes, or REMOVED; a
+    track the plan adds (in `order`, not in `before`) has a row marked ADDED."""
     position = {index: pos for pos, index in enumerate(order)} if order is not None else {}
     rows = []
-    for t in before:
+    known = {t["index"] for t in before}
+    added = [{"index": i, "type": "ADDED", "language": ""} for i in (order or ()) if i not in known]
+    for t in [*before, *added]:
         pos = position.get(t["index"]) if order is not None else t["index"]
         if pos is None or pos >= len(after):
             planned = ["REMOVED", "", "", "", ""]
@@ -84,6 +87,20 @@ def plan_table(before: list[dict[str, Any]], after: list[dict[str, Any]], order:
     return table(headers, rows)
 
 
+def action_line(a: dict[str, Any]) -> str:
+    """One action of a plan as a person reads it."""
+    target = (
+        f"track {a['track']}"
+        if a["track"] is not None
+        else ("file" if a["action"] == "container" else "tracks")
+    )
+    if a["action"] == "remove":
+        return f"remove {target}: {safe(a['reason'].split(': ', 1)[-1])}"
+    if a["action"] == "add":  # its reason says what, from which track and why
+        return safe(a["reason"])
+    return f"{a['action']} {target}: {safe(a['from'])} -> {safe(a['to'])}  ({safe(a['reason'])})"
+
+
 def print_report(report: Any) -> None:
     # a dry run's plan is what was asked for; a real run's lines are its summary (-q: none)
     print_text = render.print_text if report.dry_run else render.print_summary
@@ -103,17 +120,7 @@ def print_report(report: Any) -> None:
             for line in plan_table(before, after, list(f.order)).splitlines():
                 print_text(f"    {line}")
         for a in f.actions:
-            target = (
-                f"track {a['track']}"
-                if a["track"] is not None
-                else ("file" if a["action"] == "container" else "tracks")
-            )
-            if a["action"] == "remove":
-                print_text(f"    remove {target}: {safe(a['reason'].split(': ', 1)[-1])}")
-            else:
-                print_text(
-                    f"    {a['action']} {target}: {safe(a['from'])} -> {safe(a['to'])}  ({safe(a['reason'])})"
-                )
+            print_text(f"    {action_line(a)}")
         for n in (*extra.get("notes", ()), *([f.note] if f.note else [])):
             print_text(f"    note: {safe(n)}")
         if f.error:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from vpo.edit.fileops import ApplyFailed
 from vpo.edit.journal import Journal
+from vpo.media.downmix import Encoding
 from vpo.media.models import ProbeResult, Track
 from vpo.media.probe import ProberConfig, probe_file
 
@@ -26,6 +27,7 @@ class Change:
     rewrites: bool  # a new file (a remux) is needed, not an in-place edit of the headers
     edits: dict[int, list[tuple[str, str | None]]]  # an in-place edit's: {current index: [(property, value)]}
     verify: Verifier  # whether a result is what `final` says
+    added: tuple[Encoding, ...] = ()  # audio tracks ffmpeg makes, muxed in by the one remux
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class Applied:
     backup: bytes | None  # the kept original of a remux
     journal: Journal | None = None  # an in-place edit's, still pending: see executor.finish_journal
     path: bytes | None = None  # the file's new name, when a container change renamed it
+    commands: tuple[str, ...] = ()  # the tools run, in order (the job's row records them)
 
 
 def verified(path: bytes, change: Change, duration: float | None, prober: ProberConfig) -> ProbeResult:

@@ -16,6 +16,7 @@ import logging
 import os
 
 from vpo.config.settings import ToolsSettings
+from vpo.edit.additions import encode_added, remove_extras
 from vpo.edit.change import Applied, Change, verified
 from vpo.edit.fileops import ApplyFailed, remove, sync, sync_folder
 from vpo.media import remux
@@ -55,8 +56,9 @@ def convert(
     temp = temp_sibling(target)
     extras: list[Extra] = []
     try:
+        extras += encode_added(tools.ffmpeg, path, change.added)
         for index in change.order:
-            if by_index[index].codec == "mov_text":
+            if index in by_index and by_index[index].codec == "mov_text":
                 require_regular(path)  # ffmpeg is given the name: never a FIFO's
                 srt = temp_sibling(os.path.join(os.path.dirname(path), b"subtitle.srt"))
                 extras.append(Extra(index, os.path.basename(srt)))
@@ -79,8 +81,8 @@ def convert(
         ids = identified_ids(current, remux.mkvmerge_identify(tools.mkvmerge, path))
         converted = {e.index for e in extras}
         for index in change.order:
-            t = by_index[index]
-            if t.type != "attachment" and index not in ids and index not in converted:
+            t = by_index.get(index)
+            if t is not None and t.type != "attachment" and index not in ids and index not in converted:
                 raise ApplyFailed(f"mkvmerge cannot read track {index} ({t.type} {t.codec}); nothing changed")
         remux.mkvmerge_remux(
             tools.mkvmerge,
@@ -97,8 +99,7 @@ def convert(
         os.link(temp, target)  # never replaces a file that appeared meanwhile
     finally:
         remove(temp)
-        for e in extras:
-            remove(os.path.join(os.path.dirname(path), e.name))
+        remove_extras(path, extras)
     backup = _retire(path, keep_backup)
     sync_folder(os.path.dirname(path))
     return Applied(result, "mkvmerge", backup, path=target)

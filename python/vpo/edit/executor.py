@@ -27,20 +27,23 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vpo.config.settings import ToolsSettings
 from vpo.edit import convert
 from vpo.edit import journal as journals
+from vpo.edit.additions import encode_added, remove_extras
 from vpo.edit.change import Applied, Change, Target, verified
 from vpo.edit.fileops import ApplyFailed, file_lock, remove, sync, sync_folder
 from vpo.edit.swap import replace_keeping
 from vpo.media import ebml_layout, remux
 from vpo.media.fileattrs import same_owner_and_mode
+from vpo.media.mkvmerge_args import Extra, Identified, matroska_ids
 from vpo.media.models import Track
 from vpo.media.probe import ProberConfig
 from vpo.media.regular_file import open_regular_file
 from vpo.media.siblings import hidden_sibling, kept_original, remove_stale_temps, temp_sibling
+from vpo.media.tools import recording
 
 log = logging.getLogger(__name__)
 
@@ -82,10 +85,12 @@ def execute(
     path, current, duration = target.path, target.current, target.duration
     method = method_for(target.container, change, in_place=target.in_place)
     try:
-        with file_lock(path, target.expected) as lock:
+        with file_lock(path, target.expected) as lock, recording() as ran:
             if method == "mkvpropedit":
-                return _apply_in_place(path, current, duration, change, tools, prober, safety, lock)
-            return _apply(path, method, current, duration, change, tools, keep_backup, prober)
+                done = _apply_in_place(path, current, duration, change, tools, prober, safety, lock)
+            else:
+                done = _apply(path, method, current, duration, change, tools, keep_backup, prober)
+            return replace(done, commands=tuple(ran))
     except OSError as exc:  # a full disk, a read-only directory, ...: the file is intact
         where = os.fsdecode(exc.filename) if isinstance(exc.filename, (str, bytes)) else None
         raise ApplyFailed(f"{exc.strerror or exc}" + (f": {where}" if where else "")) from None
@@ -106,8 +111,10 @@ def _apply(
         return convert.convert(path, current, duration, change, tools, keep_backup, prober)
     temp = temp_sibling(path)
     backup = hidden_sibling(path)
+    extras: list[Extra] = []
     try:
-        _produce(method, path, temp, current, change, tools)
+        extras = encode_added(tools.ffmpeg, path, change.added)
+        _produce(method, path, temp, current, change, tools, extras)
         result = verified(temp, change, duration, prober)
         same_owner_and_mode(path, temp)
         sync(temp)  # the result's bytes are on disk before any name points at them
@@ -115,6 +122,8 @@ def _apply(
     except BaseException:
         remove(temp)
         raise
+    finally:
+        remove_extras(path, extras)
     sync_folder(os.path.dirname(path))
     return Applied(result, method, _settle_backup(backup, path, keep_backup))
 
@@ -188,11 +197,21 @@ def finish_journal(journal: journals.Journal) -> bytes | None:
 
 
 def _produce(
-    method: str, path: bytes, temp: bytes, current: list[Track], change: Change, tools: ToolsSettings
+    method: str,
+    path: bytes,
+    temp: bytes,
+    current: list[Track],
+    change: Change,
+    tools: ToolsSettings,
+    extras: list[Extra],
 ) -> None:
-    """Write the planned file to `temp` (mkvmerge, ffmpeg); `path` is only read."""
+    """Write the planned file to `temp` (mkvmerge, ffmpeg); `path` is only read. `extras`:
+    the added tracks' files, which mkvmerge muxes in."""
     if method == "mkvmerge":
-        remux.mkvmerge_remux(tools.mkvmerge, path, temp, change.order, change.final, current)
+        identified = Identified(matroska_ids(current), extras) if extras else None
+        remux.mkvmerge_remux(
+            tools.mkvmerge, path, temp, change.order, change.final, current, identified=identified
+        )
     else:
         remux.ffmpeg_remux(tools.ffmpeg, path, temp, change.order, change.final, current=current)
 

@@ -21,7 +21,7 @@ _SELECT = {
 class Extra:
     """A track that comes from a file of its own (`name`, relative to mkvmerge's folder)."""
 
-    index: int  # the source track it replaces
+    index: int  # the source track it replaces, or the number of a track added to the file
     name: bytes
 
 
@@ -87,8 +87,8 @@ def build(
     from_extra = {e.index for e in extras}
     args: list[str | bytes] = [mkvmerge, "--quiet", "-o", output, "--command-line-charset", "UTF-8"]
     args += _selection(current, ids, planned, from_extra)
-    tracks = [i for i in order if by_index[i].type != "attachment"]
     file_of = {e.index: n for n, e in enumerate(extras, 1)}
+    tracks = [i for i in order if i in file_of or by_index[i].type != "attachment"]
     args += [
         "--track-order",
         ",".join(f"{file_of[i]}:0" if i in file_of else f"0:{ids[i]}" for i in tracks),
@@ -98,7 +98,8 @@ def build(
             args += _properties(ids[i], planned[i], by_index[i], identified is not None)
     args.append(source)
     for e in extras:
-        args += _properties(0, planned[e.index], by_index[e.index], True)
+        # an added track (not in `current`) is written with every property, as planned
+        args += _properties(0, planned[e.index], by_index.get(e.index, planned[e.index]), True)
         args.append(b"./" + e.name)
     return args
 

@@ -1,11 +1,11 @@
 """The evaluator, the one entry point: tracks + policy (+ the file's container and paths)
 -> plan. Pure: no IO, no clock, same input same plan.
 
-In stages (SPEC 13): the rules (skip and fail stop there, `set` names the original
+In stages (SPEC 13, 18, 19): the rules (skip and fail stop there, `set` names the original
 language), the original language (a rule's, else Radarr's or Sonarr's, else the first audio
-track's), labels, what to keep, the container, then version 1's
-order and default flags on the tracks that stay. A version 1 policy has no rules, labels,
-removals or container: for it the last stage is the whole plan."""
+track's), labels, what to keep, the container, the audio tracks to add, then version 1's
+order and default flags on the tracks that stay and those added. A version 1 policy has no
+rules, labels, additions, removals or container: for it the last stage is the whole plan."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from vpo.media.languages import UNDETERMINED
 from vpo.media.models import Track
+from vpo.policy.audio_add import additions
 from vpo.policy.container import conversion
 from vpo.policy.keep import Kept, choose
 from vpo.policy.labels import relabel
@@ -83,12 +84,16 @@ def _evaluate(
         return _stopped(tracks, ("fail", converted.problem), original, ruling.warnings)
     pinned = original.pinned if original.pinned not in kept.removed else None
     target = converted.target or container
-    ordered = order_and_flags(converted.tracks, policy, container=target, pinned=pinned)
+    added = additions(
+        converted.tracks, policy, original=original.code, commentary=commented, container=target
+    )
+    ordered = order_and_flags([*converted.tracks, *added.tracks], policy, container=target, pinned=pinned)
     return Plan(
         actions=(
             *([converted.action] if converted.action else []),
             *_removals(tracks, kept.removed),
             *label_actions,
+            *added.actions,
             *ordered.actions,
         ),
         order=ordered.order,
@@ -99,7 +104,8 @@ def _evaluate(
         original_language=original.code,
         original_source=original.source,
         warnings=ruling.warnings,
-        notes=kept.notes,
+        notes=kept.notes + added.notes,
+        added=added.encodings,
     )
 
 

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from vpo.media.downmix import Encoding
 from vpo.media.languages import identity as _identity
 from vpo.media.models import Track
 
@@ -20,6 +21,7 @@ KINDS = {
     "set_title": "labels",
     "clear_title": "labels",
     "container": "container",
+    "add": "added",
 }
 
 
@@ -55,6 +57,7 @@ class Plan:
     rule: tuple[str, str] | None = None  # (skip | fail, reason): a rule stopped the evaluation
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())  # what the plan keeps on purpose, and why
+    added: tuple[Encoding, ...] = ()  # audio tracks to make (their indices are in `order`)
 
     @property
     def empty(self) -> bool:
@@ -67,7 +70,7 @@ class Plan:
     @property
     def rewrites(self) -> bool:
         """Whether carrying it out needs a new file (a remux), not an in-place edit."""
-        return self.reorders or bool(self.removed) or self.container is not None
+        return self.reorders or bool(self.removed) or self.container is not None or bool(self.added)
 
 
 @functools.lru_cache(maxsize=64)

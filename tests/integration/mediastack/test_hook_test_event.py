@@ -70,7 +70,9 @@ def test_a_missing_tool_fails(hook: Hook, vpo_home: Path, lib: Path) -> None:
     assert "Error: tool:mkvpropedit: /nonexistent/mkvpropedit not found" in done.stderr
 
 
-def test_an_integration_that_rejects_the_key_fails(hook: Hook, vpo_home: Path, lib: Path, radarr: FakeArr) -> None:
+def test_an_integration_that_rejects_the_key_fails(
+    hook: Hook, vpo_home: Path, lib: Path, radarr: FakeArr
+) -> None:
     """Radarr answers 401 to a wrong key, as the real one does: Test says so, and exits 1;
     the right key passes, and the key is shown nowhere."""
     _movies(vpo_home, lib)
