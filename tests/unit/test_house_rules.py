@@ -23,10 +23,11 @@ LEAVES = {
     "logging",
     "host",
     "redact",
+    "hostpaths",
     "_core",
     "__init__",
 }
-LOWER = {"db", "media", "config", "edit"}
+LOWER = {"db", "media", "config", "edit", "integrations", "notify"}
 # Modules a layer below their folder (docs/architecture.md): the walker is the one importer
 # of the extension, whose fingerprints whatever changes a file (edit/) reads again.
 LOWER_MODULES = {"vpo.scan.walker"}
