@@ -48,6 +48,8 @@ from vpo.media.tools import recording
 
 log = logging.getLogger(__name__)
 
+SIDECARS_ONLY = "sidecars"  # the method of a plan that only writes subtitle sidecars
+
 
 @dataclass(frozen=True)
 class Safety:
@@ -90,7 +92,7 @@ def execute(
             written = write_sidecars(tools.ffmpeg, path, change.extracted)
             try:
                 if not change.rewrites and not change.edits:  # sidecars written, nothing else
-                    done = Applied(verified(path, change, duration, prober), "ffmpeg", None)
+                    done = Applied(verified(path, change, duration, prober), SIDECARS_ONLY, None)
                 elif method == "mkvpropedit":
                     done = _apply_in_place(path, current, duration, change, tools, prober, safety, lock)
                 else:
