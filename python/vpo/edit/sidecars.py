@@ -7,6 +7,7 @@ that took the name meanwhile is never overwritten (the apply fails, nothing is l
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 
@@ -16,6 +17,8 @@ from vpo.media.regular_file import require_regular
 from vpo.media.siblings import kept_original, temp_sibling
 from vpo.media.sidecars import Embedding, Extraction, extract_args
 from vpo.media.tools import run_tool
+
+log = logging.getLogger(__name__)
 
 
 def sidecar_path(path: bytes, suffix: str) -> bytes:
@@ -71,15 +74,20 @@ def retire_embedded(
     path: bytes, embedded: Sequence[Embedding], keep: bool
 ) -> list[tuple[bytes, bytes | None]]:
     """After the remux: each embedded sidecar kept as `NAME.LANG.EXT.vpo-original` (what
-    undo puts back), or removed without originals kept. [(sidecar, kept as or None)]."""
+    undo puts back), or removed without originals kept. [(sidecar, kept as or None)].
+    Runs after the new file is in place, so it never fails the apply: a sidecar that cannot
+    be moved stays where it is (not recorded), and the log says so."""
     out: list[tuple[bytes, bytes | None]] = []
     for e in embedded:
         car = sidecar_path(path, e.suffix)
-        if keep:
-            kept = kept_original(car)
-            os.replace(car, kept)
-            out.append((car, kept))
-        else:
-            remove(car)
-            out.append((car, None))
+        try:
+            kept = kept_original(car) if keep else None
+            if kept is not None:
+                os.replace(car, kept)
+            else:
+                remove(car)
+        except OSError as exc:
+            log.warning("the embedded sidecar %s stays (%s)", os.fsdecode(car), exc.strerror or exc)
+            continue
+        out.append((car, kept))
     return out
