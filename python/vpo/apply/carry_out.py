@@ -176,7 +176,18 @@ def _details(
         "result": result,
         "note": item.note,
         "commands": list(done.commands),
+        "sidecars": [_sidecar(p) for p in done.sidecars],  # written: undo deletes them
+        # muxed in, kept as originals: undo puts them back
+        "embedded": [
+            {"sidecar": os.fsdecode(car), "kept": os.fsdecode(kept) if kept else None}
+            for car, kept in done.embedded
+        ],
     }
+
+
+def _sidecar(path: bytes) -> dict[str, Any]:
+    """A sidecar the job wrote, as undo checks it before deleting it."""
+    return {"path": os.fsdecode(path), "size": _size(path)}
 
 
 def _changed(

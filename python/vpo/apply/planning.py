@@ -82,6 +82,7 @@ def plan_files(
     out: list[FileOutcome | Planned] = []
     leftovers = _Leftovers()
     memo = _Plans(options.policy)
+    sidecars = _Sidecars(options.policy)
     for start in range(0, len(targets), BATCH):
         part = targets[start : start + BATCH]
         ids = [t.id for t in part if isinstance(t, FileRecord)]
@@ -92,21 +93,21 @@ def plan_files(
             if isinstance(target, FileOutcome):
                 out.append(target)
             else:
-                facts = (layouts[target.id], known.get(target.id))
+                facts = (layouts[target.id], known.get(target.id), sidecars.of(target.path))
                 out.append(_plan(target, facts, options, roots, leftovers, memo))
     return out
 
 
 def _plan(
     record: FileRecord,
-    facts: tuple[Hashable, tuple[str, str] | None],
+    facts: tuple[Hashable, tuple[str, str] | None, frozenset[str]],
     options: ApplyOptions,
     roots: tuple[bytes, ...],
     leftovers: _Leftovers,
     memo: _Plans,
 ) -> FileOutcome | Planned:
-    """`facts`: the file's track layout (track_layouts_for) and what Radarr or Sonarr said
-    is its original language."""
+    """`facts`: the file's track layout (track_layouts_for), what Radarr or Sonarr said
+    is its original language, and its sidecars (_Sidecars)."""
     # An apply killed mid-way: the original goes back first (a dry run says what it would do,
     # and plans as if the original were back).
     restored: list[str] = []
@@ -128,7 +129,7 @@ def _plan(
             file_id=record.id,
         )
     paths = relative_paths(record.path, roots) if memo.by_path else ()
-    layout = memo.plan(facts[0], record.container, paths, facts[1])
+    layout = memo.plan(facts[0], record.container, paths, facts[1], facts[2])
     planned = Planned(record, layout, (st.st_size, st.st_mtime_ns))
     if planned.method == "mkvpropedit" and not planned.plan.empty:
         problem = executor.in_place_problem(record.path)
@@ -167,17 +168,26 @@ class _Plans:
         container: str | None,
         paths: tuple[str, ...],
         known: tuple[str, str] | None = None,
+        sidecars: frozenset[str] = frozenset(),
     ) -> Layout:
         """The file's tracks (its catalogue rows, as track_layouts.track_layouts_for gives
-        them) and its plan; `known`: what Radarr or Sonarr said is its original language."""
+        them) and its plan; `known`: what Radarr or Sonarr said is its original language;
+        `sidecars`: the names beside it that start with its `NAME.`, without it."""
         matched = tuple(any(g.fullmatch(p) for p in paths) for g in self.globs)
-        key = (rows, container, matched, known)
+        key = (rows, container, matched, known, sidecars)
         found = self.plans.get(key)
         if found is None:
             if len(self.plans) >= self.LIMIT:
                 self.plans.clear()
             tracks = [track_layouts.track_from_row(r) for r in track_layouts.layout_rows(rows)]
-            plan = evaluate(tracks, self.policy, container=container, paths=paths, known_original=known)
+            plan = evaluate(
+                tracks,
+                self.policy,
+                container=container,
+                paths=paths,
+                known_original=known,
+                sidecars=sidecars,
+            )
             change = change_of(tracks, plan)
             found = self.plans[key] = Layout(
                 tracks,
@@ -201,6 +211,8 @@ def change_of(current: list[Track], plan: Plan) -> Change:
         edits={} if plan.empty or plan.rewrites else in_place_edits(current, plan),
         verify=verify,
         added=plan.added,
+        extracted=plan.extracted,
+        embedded=plan.embedded,
     )
 
 
@@ -228,6 +240,31 @@ class _Leftovers:
             found = any(b"vpo-" in n for n in names)
             self.folders[folder] = found
         return found
+
+
+class _Sidecars:
+    """The sidecar names beside each file (`NAME.eng.srt` beside `NAME.mkv`), for a policy
+    with `subtitles`: each folder listed once (the last one's names are kept: targets come
+    folder by folder). Without `subtitles` nothing is listed."""
+
+    def __init__(self, policy: Policy) -> None:
+        subs = policy.subtitles
+        self.wanted = subs.extract is not None or subs.embed
+        self.folder: bytes | None = None
+        self.names: list[bytes] = []
+
+    def of(self, path: bytes) -> frozenset[str]:
+        if not self.wanted:
+            return frozenset()
+        folder, name = os.path.split(path)
+        if folder != self.folder:
+            try:
+                self.names = os.listdir(folder or b".")
+            except OSError:
+                self.names = []
+            self.folder = folder
+        stem = os.path.splitext(name)[0] + b"."
+        return frozenset(os.fsdecode(n[len(stem) :]) for n in self.names if n.startswith(stem) and n != name)
 
 
 def outcome_extra(plan: Plan, policy: Policy) -> dict[str, Any]:

@@ -85,7 +85,7 @@ def _require_tools(plans: list[Planned], options: ApplyOptions) -> None:
     if not plans:
         return
     needed = sorted({w.method for w in plans})
-    if any(w.plan.container or w.plan.added for w in plans):
+    if any(w.plan.container or w.plan.added or w.plan.extracted or w.plan.embedded for w in plans):
         needed = sorted({*needed, "mkvmerge", "ffmpeg"})  # mov_text -> SRT, added audio: ffmpeg
     require_tools({name: getattr(options.tools, name) for name in needed})
 

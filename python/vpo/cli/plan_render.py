@@ -96,7 +96,7 @@ def action_line(a: dict[str, Any]) -> str:
     )
     if a["action"] == "remove":
         return f"remove {target}: {safe(a['reason'].split(': ', 1)[-1])}"
-    if a["action"] == "add":  # its reason says what, from which track and why
+    if a["action"] in ("add", "extract", "embed"):  # its reason says what, from where, why
         return safe(a["reason"])
     return f"{a['action']} {target}: {safe(a['from'])} -> {safe(a['to'])}  ({safe(a['reason'])})"
 

@@ -12,6 +12,7 @@ from vpo.edit.journal import Journal
 from vpo.media.downmix import Encoding
 from vpo.media.models import ProbeResult, Track
 from vpo.media.probe import ProberConfig, probe_file
+from vpo.media.sidecars import Embedding, Extraction
 
 # (the tracks planned, the file's duration before, the result probed) -> None, or what is wrong
 Verifier = Callable[[Sequence[Track], float | None, ProbeResult], str | None]
@@ -28,6 +29,8 @@ class Change:
     edits: dict[int, list[tuple[str, str | None]]]  # an in-place edit's: {current index: [(property, value)]}
     verify: Verifier  # whether a result is what `final` says
     added: tuple[Encoding, ...] = ()  # audio tracks ffmpeg makes, muxed in by the one remux
+    extracted: tuple[Extraction, ...] = ()  # subtitle sidecars ffmpeg writes first
+    embedded: tuple[Embedding, ...] = ()  # sidecars the one remux muxes in
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class Applied:
     journal: Journal | None = None  # an in-place edit's, still pending: see executor.finish_journal
     path: bytes | None = None  # the file's new name, when a container change renamed it
     commands: tuple[str, ...] = ()  # the tools run, in order (the job's row records them)
+    sidecars: tuple[bytes, ...] = ()  # the subtitle sidecars written (undo deletes them)
+    embedded: tuple[tuple[bytes, bytes | None], ...] = ()  # (sidecar muxed in, kept as; None: removed)
 
 
 def verified(path: bytes, change: Change, duration: float | None, prober: ProberConfig) -> ProbeResult:

@@ -19,6 +19,7 @@ from vpo.config.settings import ToolsSettings
 from vpo.edit.additions import encode_added, remove_extras
 from vpo.edit.change import Applied, Change, verified
 from vpo.edit.fileops import ApplyFailed, remove, sync, sync_folder
+from vpo.edit.sidecars import embedded_extras
 from vpo.media import remux
 from vpo.media.fileattrs import same_owner_and_mode
 from vpo.media.mkvmerge_args import Extra, Identified, identified_ids
@@ -57,6 +58,7 @@ def convert(
     extras: list[Extra] = []
     try:
         extras += encode_added(tools.ffmpeg, path, change.added)
+        embedded = embedded_extras(path, change.embedded)
         for index in change.order:
             if index in by_index and by_index[index].codec == "mov_text":
                 require_regular(path)  # ffmpeg is given the name: never a FIFO's
@@ -91,7 +93,7 @@ def convert(
             change.order,
             change.final,
             current,
-            identified=Identified(ids, extras),
+            identified=Identified(ids, [*extras, *embedded]),
         )
         result = verified(temp, change, duration, prober)
         same_owner_and_mode(path, temp)

@@ -35,6 +35,7 @@ from vpo.edit import journal as journals
 from vpo.edit.additions import encode_added, remove_extras
 from vpo.edit.change import Applied, Change, Target, verified
 from vpo.edit.fileops import ApplyFailed, file_lock, remove, sync, sync_folder
+from vpo.edit.sidecars import embedded_extras, remove_sidecars, retire_embedded, write_sidecars
 from vpo.edit.swap import replace_keeping
 from vpo.media import ebml_layout, remux
 from vpo.media.fileattrs import same_owner_and_mode
@@ -46,6 +47,8 @@ from vpo.media.siblings import hidden_sibling, kept_original, remove_stale_temps
 from vpo.media.tools import recording
 
 log = logging.getLogger(__name__)
+
+SIDECARS_ONLY = "sidecars"  # the method of a plan that only writes subtitle sidecars
 
 
 @dataclass(frozen=True)
@@ -86,11 +89,19 @@ def execute(
     method = method_for(target.container, change, in_place=target.in_place)
     try:
         with file_lock(path, target.expected) as lock, recording() as ran:
-            if method == "mkvpropedit":
-                done = _apply_in_place(path, current, duration, change, tools, prober, safety, lock)
-            else:
-                done = _apply(path, method, current, duration, change, tools, keep_backup, prober)
-            return replace(done, commands=tuple(ran))
+            written = write_sidecars(tools.ffmpeg, path, change.extracted)
+            try:
+                if not change.rewrites and not change.edits:  # sidecars written, nothing else
+                    done = Applied(verified(path, change, duration, prober), SIDECARS_ONLY, None)
+                elif method == "mkvpropedit":
+                    done = _apply_in_place(path, current, duration, change, tools, prober, safety, lock)
+                else:
+                    done = _apply(path, method, current, duration, change, tools, keep_backup, prober)
+            except BaseException:
+                remove_sidecars(written)
+                raise
+            retired = retire_embedded(path, change.embedded, keep_backup)
+            return replace(done, commands=tuple(ran), sidecars=tuple(written), embedded=tuple(retired))
     except OSError as exc:  # a full disk, a read-only directory, ...: the file is intact
         where = os.fsdecode(exc.filename) if isinstance(exc.filename, (str, bytes)) else None
         raise ApplyFailed(f"{exc.strerror or exc}" + (f": {where}" if where else "")) from None
@@ -114,7 +125,9 @@ def _apply(
     extras: list[Extra] = []
     try:
         extras = encode_added(tools.ffmpeg, path, change.added)
-        _produce(method, path, temp, current, change, tools, extras)
+        _produce(
+            method, path, temp, current, change, tools, [*extras, *embedded_extras(path, change.embedded)]
+        )
         result = verified(temp, change, duration, prober)
         same_owner_and_mode(path, temp)
         sync(temp)  # the result's bytes are on disk before any name points at them

@@ -23,8 +23,9 @@ from vpo.db import files as files_db
 from vpo.db import jobs as jobs_db
 from vpo.db.connection import Database
 from vpo.edit import journal as journals
+from vpo.edit.executor import SIDECARS_ONLY
 from vpo.edit.fileops import file_lock
-from vpo.edit.restore import restore_journal, restore_kept
+from vpo.edit.restore import restore_journal, restore_kept, restore_sidecars
 from vpo.errors import UsageError, VpoError
 from vpo.integrations.refresh import refresh_changed
 from vpo.jobs.lifecycle import JobLifecycle
@@ -157,7 +158,7 @@ def _one(
             _check_journal(os.fsencode(journal), path)
         elif kept:
             _check_kept(os.fsencode(kept), details, job_type)
-        else:
+        elif details.get("method") != SIDECARS_ONLY:  # sidecars alone: nothing else to put back
             raise _Refused("the job kept no original of it (--no-keep-backup or delete_original)")
         if target != path and os.path.lexists(target):
             raise _Refused(
@@ -168,8 +169,9 @@ def _one(
         with file_lock(path, (st.st_size, st.st_mtime_ns)):
             if journal:
                 restore_journal(os.fsencode(journal), path)
-            else:
-                restore_kept(os.fsencode(kept), path, target)  # type: ignore[arg-type]
+            elif kept:
+                restore_kept(os.fsencode(kept), path, target)
+            restore_sidecars(details)
     except _Refused as exc:
         item.status, item.reason = "refused", exc.reason
         log.warning("undo refused: %s: %s", shown, exc.reason)

@@ -3,7 +3,8 @@
 
 In stages (SPEC 13, 18, 19): the rules (skip and fail stop there, `set` names the original
 language), the original language (a rule's, else Radarr's or Sonarr's, else the first audio
-track's), labels, what to keep, the container, the audio tracks to add, then version 1's
+track's), labels, what to keep, the container, the audio tracks to add, the subtitle
+sidecars to write and to embed, then version 1's
 order and default flags on the tracks that stay and those added. A version 1 policy has no
 rules, labels, additions, removals or container: for it the last stage is the whole plan."""
 
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 
 from vpo.media.languages import UNDETERMINED
 from vpo.media.models import Track
-from vpo.policy.audio_add import additions
+from vpo.policy.audio_add import ADDED_BASE, additions
 from vpo.policy.container import conversion
 from vpo.policy.keep import Kept, choose
 from vpo.policy.labels import relabel
@@ -22,6 +23,7 @@ from vpo.policy.order import order_and_flags
 from vpo.policy.original import Assumed, Known, Original, carrier_of, original_after, original_language
 from vpo.policy.plan import Action, Plan, identity, regexes
 from vpo.policy.rules import FileFacts, rule_on
+from vpo.policy.subtitle_files import embeddings, extractions
 
 
 def evaluate(
@@ -31,8 +33,10 @@ def evaluate(
     container: str | None = None,
     paths: tuple[str, ...] = (),
     known_original: Known | None = None,
+    sidecars: frozenset[str] = frozenset(),
 ) -> Plan:
-    """`container` (the catalogue's name for it; None: unknown) adds what that container can
+    """`sidecars`: the names beside the file that start with its `NAME.`, without it
+    (`eng.srt`), for `subtitles`. `container` (the catalogue's name for it; None: unknown) adds what that container can
     store: no default flags where they cannot be kept, the mp4/mov muxer's forced default,
     Matroska attachments after every track. `paths`: the file's path under each scan root
     that holds it, for rules' `path`. `known_original`: (code, "Radarr" or "Sonarr"), what
@@ -42,14 +46,14 @@ def evaluate(
     another first audio track (the untagged one removed, say), the plan is made again with
     what the next evaluation will read there, so that a second apply plans nothing (at most
     twice more: each pass can only keep a track the last one kept)."""
-    plan = _evaluate(tracks, policy, container, paths, None, known_original)
+    plan = _evaluate(tracks, policy, container, paths, None, known_original, sidecars)
     for _ in range(2):
         if not _read_off_tracks(plan, known_original):
             break
         after = original_after(plan, policy)
         if after is None or _same(after[0], plan.original_language):
             break
-        plan = _evaluate(tracks, policy, container, paths, after, known_original)
+        plan = _evaluate(tracks, policy, container, paths, after, known_original, sidecars)
     return plan
 
 
@@ -71,6 +75,7 @@ def _evaluate(
     paths: tuple[str, ...],
     assumed: Assumed | None,
     known: Known | None,
+    sidecars: frozenset[str],
 ) -> Plan:
     commented = commentary(tracks, tuple(policy.commentary_patterns))
     ruling = rule_on(policy.rules, FileFacts(tracks, container, paths, commented, None))
@@ -79,6 +84,10 @@ def _evaluate(
         return _stopped(tracks, ruling.stop, original, ruling.warnings)
     labelled, label_actions, kept = _labelled_and_kept(tracks, policy, original, commented)
     remaining = [t for t in labelled if t.index not in kept.removed]
+    extracted = extractions(remaining, policy, sidecars)
+    if extracted.removed:
+        remaining = [t for t in remaining if t.index not in extracted.removed]
+    removed = {**kept.removed, **(extracted.removed or {})}
     converted = conversion(remaining, policy.container, container)
     if converted.problem is not None:
         return _stopped(tracks, ("fail", converted.problem), original, ruling.warnings)
@@ -87,25 +96,33 @@ def _evaluate(
     added = additions(
         converted.tracks, policy, original=original.code, commentary=commented, container=target
     )
-    ordered = order_and_flags([*converted.tracks, *added.tracks], policy, container=target, pinned=pinned)
+    embedded = embeddings(
+        converted.tracks, policy, sidecars, container=target, first=ADDED_BASE + len(added.tracks)
+    )
+    new = [*added.tracks, *embedded.tracks]
+    ordered = order_and_flags([*converted.tracks, *new], policy, container=target, pinned=pinned)
     return Plan(
         actions=(
             *([converted.action] if converted.action else []),
-            *_removals(tracks, kept.removed),
+            *extracted.actions,
+            *_removals(tracks, removed),
             *label_actions,
             *added.actions,
+            *embedded.actions,
             *ordered.actions,
         ),
         order=ordered.order,
         final=ordered.final,
         categories=ordered.categories,
-        removed=tuple(sorted(kept.removed)),
+        removed=tuple(sorted(removed)),
         container=converted.target,
         original_language=original.code,
         original_source=original.source,
         warnings=ruling.warnings,
-        notes=kept.notes + added.notes,
+        notes=kept.notes + extracted.notes + added.notes + embedded.notes,
         added=added.encodings,
+        extracted=extracted.extractions,
+        embedded=embedded.embeddings,
     )
 
 

@@ -31,7 +31,7 @@ from vpo.media.languages import ALIASES
 
 SCHEMA_VERSIONS = (1, 2)
 # what version 1 files do not have
-VERSION_2_KEYS = ("keep", "labels", "container", "rules", "audio")
+VERSION_2_KEYS = ("keep", "labels", "container", "rules", "audio", "subtitles")
 ORIGINAL = "original"  # in a language list: the file's original language
 
 CATEGORIES = (
@@ -221,6 +221,34 @@ class AudioSection(_Strict):
     add: list[AudioAdd] = Field(default_factory=list)
 
 
+class SubtitleExtract(_Strict):
+    """`subtitles.extract` (SPEC 19): the kept subtitle tracks written as sidecar files."""
+
+    formats: list[Literal["srt", "ass"]] = Field(default_factory=lambda: ["srt"])  # type: ignore[arg-type]
+    remove: bool = False  # the extracted tracks leave the file in the plan's one remux
+
+    @field_validator("formats")
+    @classmethod
+    def _some(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("formats needs srt, ass or both")
+        return value
+
+
+class SubtitlesSection(_Strict):
+    extract: SubtitleExtract | None = None
+    embed: bool = False  # sidecars NAME.LANG[.forced][.sdh].(srt|ass|sup) become tracks
+
+    @model_validator(mode="after")
+    def _not_both_ways(self) -> SubtitlesSection:
+        if self.embed and self.extract is not None and self.extract.remove:
+            raise ValueError(
+                "extract.remove and embed undo each other: every apply would take the "
+                "subtitles out and put them back"
+            )
+        return self
+
+
 class TrackCondition(_Strict):
     """Some track of the type has every property given; with `count`, the number of
     tracks of the type that have them compares as `count` says."""
@@ -278,6 +306,7 @@ class Policy(_Strict):
     container: Literal["keep", "mkv"] = "keep"
     rules: list[Rule] = Field(default_factory=list)
     audio: AudioSection = Field(default_factory=AudioSection)  # SPEC 19
+    subtitles: SubtitlesSection = Field(default_factory=SubtitlesSection)  # SPEC 19
 
     @field_validator("track_order")
     @classmethod
