@@ -84,7 +84,7 @@ test: install lint ## Set up everything, then lint and run the Rust and Python t
 	PATH="$$HOME/.cargo/bin:$$PATH" cargo test -q --no-default-features
 	$(BIN)/python -m mypy.stubtest vpo._core   # the hand-written _core.pyi matches the extension
 	$(BIN)/python -m mypy                      # type-check the package ([tool.mypy] in pyproject.toml)
-	$(BIN)/python -m pytest -q -m "not slow" -n $(TEST_WORKERS)
+	$(BIN)/python -m pytest -q -m "not slow" -n $(TEST_WORKERS) --durations=15   # the slowest, to keep the run short
 	$(MAKE) --no-print-directory test-postgresql
 
 .PHONY: test-all
@@ -96,14 +96,15 @@ test-all: install lint ## Like test, plus the slow fault-injection trials and ev
 	$(MAKE) --no-print-directory test-postgresql-all
 
 # The CLI suites again, every catalogue on a throwaway PostgreSQL server. `make test`: the
-# main commands' (scan, apply, undo, jobs, profiles, report, transcode, watch; all of them
-# would take the default run past ten minutes on 2 cores). `make test-all`: every suite that
+# main commands' (scan, apply, undo, jobs, profiles, report, transcode; all of them would
+# take the default run past ten minutes on 2 cores; the watcher and the hook meet PostgreSQL
+# in the default run through their `engines` tests). `make test-all`: every suite that
 # uses the catalogue; the few tests about the SQLite file itself are marked `sqlite_only` and
 # skipped there.
 PG_SUITES = tests/integration/scanning tests/integration/test_scan_first.py \
 	tests/integration/applying tests/integration/test_undo.py tests/integration/jobs \
 	tests/integration/profiles tests/integration/transcoding tests/integration/test_report.py \
-	tests/integration/test_everyday.py tests/integration/watching
+	tests/integration/test_everyday.py
 PG_ALL_SUITES = tests/integration tests/security tests/fault \
 	tests/properties/test_file_names.py tests/properties/test_since_and_ids.py
 .PHONY: test-postgresql

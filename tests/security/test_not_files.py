@@ -27,7 +27,11 @@ def run(vpo: RunVpo, *args: Any) -> Any:
     return done.json()
 
 
-@pytest.mark.parametrize("flags", [[], ["--full"], ["--verify-hash"]], ids=["incremental", "full", "hash"])
+@pytest.mark.parametrize(
+    "flags",
+    [[], pytest.param(["--full"], marks=pytest.mark.slow), ["--verify-hash"]],  # full: the same walk
+    ids=["incremental", "full", "hash"],
+)
 def test_scan_reports_the_fifo_as_that_files_error(
     lib: Lib, vpo: RunVpo, vpo_home: Path, guard: Guard, flags: list[str]
 ) -> None:

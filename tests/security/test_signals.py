@@ -59,7 +59,12 @@ def wait_stuck(home: Path, proc: Any) -> None:
 
 @pytest.mark.parametrize(
     "command",
-    [["scan", "--full"], ["check"], ["inspect", "good"], ["jobs", "run"]],
+    [
+        ["scan", "--full"],
+        pytest.param(["check"], marks=pytest.mark.slow),  # probe workers, as scan's
+        ["inspect", "good"],
+        ["jobs", "run"],
+    ],
     ids=["scan", "check", "inspect", "jobs-run"],
 )
 def test_sigterm_while_a_probe_is_stuck(
