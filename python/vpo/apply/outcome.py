@@ -3,11 +3,13 @@ and the totals. Plain data; the CLI renders it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from vpo.media.models import Track
+
+STATUSES = ("planned", "changed", "unchanged", "failed")
 
 
 @dataclass
@@ -39,29 +41,64 @@ class FileOutcome:
 
 
 @dataclass
+class _Tally:
+    """What the outcomes add up to (the report's counts, totals and kept bytes)."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
+    removed: int = 0
+    saved: int = 0
+    kept: int = 0
+
+    def add(self, outcome: FileOutcome) -> None:
+        self.counts[outcome.status] += 1
+        if outcome.status in ("changed", "planned"):
+            self.removed += len(outcome.removed)
+            self.saved += outcome.bytes_saved
+        self.kept += outcome.kept_bytes
+
+
+@dataclass
 class ApplyReport:
+    """The run's outcomes, added one by one (`add`): kept in `files`, or, with a `sink`,
+    handed to it and only counted, so that a run over a whole library holds no outcome
+    per file (SPEC section 20)."""
+
     job_id: str | None
     dry_run: bool
     files: list[FileOutcome]
+    sink: Callable[[FileOutcome], None] | None = None
+    _streamed: _Tally = field(default_factory=_Tally)
+
+    def add(self, outcome: FileOutcome) -> None:
+        if self.sink is None:
+            self.files.append(outcome)
+        else:
+            self._streamed.add(outcome)
+            self.sink(outcome)
+
+    def _tally(self) -> _Tally:
+        tally = _Tally(
+            dict(self._streamed.counts), self._streamed.removed, self._streamed.saved, self._streamed.kept
+        )
+        for f in self.files:
+            tally.add(f)
+        return tally
 
     def counts(self) -> dict[str, int]:
-        out = {"planned": 0, "changed": 0, "unchanged": 0, "failed": 0}
-        for f in self.files:
-            out[f.status] += 1
-        return out
+        return self._tally().counts
 
     def totals(self) -> dict[str, int]:
         """What the changes (or, in a dry run, the plans) add up to."""
-        done = [f for f in self.files if f.status in ("changed", "planned")]
+        tally = self._tally()
         return {
-            "files_changed": len(done),
-            "tracks_removed": sum(len(f.removed) for f in done),
-            "bytes_saved": sum(f.bytes_saved for f in done),
+            "files_changed": tally.counts["changed"] + tally.counts["planned"],
+            "tracks_removed": tally.removed,
+            "bytes_saved": tally.saved,
         }
 
     def kept_bytes(self) -> int:
         """Disk the kept originals and journals of this apply hold."""
-        return sum(f.kept_bytes for f in self.files)
+        return self._tally().kept
 
     def to_dict(self, *, files: bool = True) -> dict[str, Any]:
         out = {

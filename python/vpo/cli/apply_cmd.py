@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from contextlib import nullcontext
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -11,7 +13,7 @@ import typer
 from vpo.cli.context import open_library, resolve_settings
 from vpo.cli.library_paths import paths_or_roots
 from vpo.cli.options import DryRunOpt, JsonOpt, ProfileOpt, optional_paths_argument
-from vpo.cli.plan_render import print_report, print_report_json
+from vpo.cli.plan_render import json_lines, print_file, print_totals
 from vpo.errors import UsageError
 
 
@@ -68,13 +70,16 @@ def apply(
         follow_symlinks=settings.scan.follow_symlinks,
         journal_dir=os.fsencode(settings.journal_dir),
     )
-    db = open_library(settings, creates_jobs=not dry_run)
-    try:
-        report = run_apply(db, options)
-    finally:
-        db.close()
-    if json_out:
-        print_report_json(report)
-    else:
-        print_report(report)
-    return 1 if any(f.status == "failed" for f in report.files) else 0
+    # Each file's outcome is written as it comes, never held: JSON lines wait in a
+    # temporary file for the counts that come first in the document.
+    with json_lines() if json_out else nullcontext() as lines:
+        db = open_library(settings, creates_jobs=not dry_run)
+        try:
+            report = run_apply(db, options, sink=lines or partial(print_file, dry_run=dry_run))
+        finally:
+            db.close()
+        if lines is not None:
+            lines.print(report)
+        else:
+            print_totals(report)
+    return 1 if report.counts()["failed"] else 0

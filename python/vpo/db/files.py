@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 from vpo.catalogue import Known, ScanStatus
@@ -312,6 +312,25 @@ def files_under(conn: Connection, root: bytes) -> list[FileRecord]:
     where, args = _under(root)
     rows = conn.execute(f"SELECT {_RECORD_COLUMNS} FROM files WHERE {where} ORDER BY path", args)
     return [FileRecord(*row) for row in rows]
+
+
+def iter_files_under(conn: Connection, root: bytes, page: int = 2000) -> Iterator[FileRecord]:
+    """`files_under`, read a page at a time (each page a search of the path index after
+    the last path of the one before): never the whole tree in memory, and no statement
+    left open between pages for the caller's own queries and writes."""
+    columns = f"SELECT {_RECORD_COLUMNS} FROM files"
+    yield from (FileRecord(*row) for row in conn.execute(f"{columns} WHERE path = ?", (root,)))
+    lo, hi = under_range(root)
+    rows = conn.execute(
+        f"{columns} WHERE path >= ? AND path < ? ORDER BY path LIMIT ?", (lo, hi, page)
+    ).fetchall()
+    while rows:
+        yield from (FileRecord(*row) for row in rows)
+        if len(rows) < page:
+            return
+        rows = conn.execute(
+            f"{columns} WHERE path > ? AND path < ? ORDER BY path LIMIT ?", (rows[-1][1], hi, page)
+        ).fetchall()
 
 
 def tracks_of(conn: Connection, file_id: int) -> list[Track]:
