@@ -100,12 +100,31 @@ def count_present_under(conn: Connection, root: bytes) -> int:
     ).fetchone()[0]
 
 
-def move_candidates(conn: Connection, size: int, fingerprint: str) -> list[tuple[int, bytes, str]]:
-    """(id, path, scan_status) of catalogued files with this size and sampled fingerprint."""
-    return conn.execute(
-        "SELECT id, path, scan_status FROM files WHERE size = ? AND fingerprint = ? ORDER BY id",
+def prints_of(conn: Connection, ids: list[int]) -> list[tuple[int, int, str | None]]:
+    """(id, size, sampled fingerprint) of these files, by id."""
+    found: list[tuple[int, int, str | None]] = []
+    for chunk in chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        found += conn.execute(
+            f"SELECT id, size, fingerprint FROM files WHERE id IN ({marks})", chunk
+        ).fetchall()
+    return sorted(found)
+
+
+def any_missing(conn: Connection) -> bool:
+    return (
+        conn.execute("SELECT EXISTS (SELECT 1 FROM files WHERE scan_status = 'missing')").fetchone()[0] == 1
+    )
+
+
+def missing_with_print(conn: Connection, size: int, fingerprint: str) -> tuple[int, bytes] | None:
+    """(id, path) of the first missing file with this size and sampled fingerprint."""
+    row = conn.execute(
+        "SELECT id, path FROM files WHERE size = ? AND fingerprint = ? AND scan_status = 'missing' "
+        "ORDER BY id LIMIT 1",
         (size, fingerprint),
-    ).fetchall()
+    ).fetchone()
+    return (row[0], bytes(row[1])) if row else None
 
 
 def upsert_probed(
