@@ -208,19 +208,63 @@ def apply_rows(tree: Path, home: Path, count: int, repeat: int) -> list[Result]:
     with scratch_dir("million-apply-") as tmp:
         policy = tmp / "v2.yaml"
         policy.write_text(V2_POLICY)
-        argv = [VPO, "apply", "--policy", policy, "--dry-run", "--json", tree]
-        out = tmp / "out.json"
-        with open(out, "wb") as fh:  # untimed: the output is what it should be
-            res = run_proc(argv, env=vpo_env(home), capture=True, discard_stderr=True)
-            fh.write(res.stdout)
-        size_mb = out.stat().st_size / 2**20
+        out = tmp / "out.json"  # to a file, as a person would keep it (sh execs vpo: wait4 sees vpo)
+        argv = [
+            "sh",
+            "-c",
+            f'exec "$0" "$@" > {out}',
+            VPO,
+            "apply",
+            "--policy",
+            policy,
+            "--dry-run",
+            "--json",
+            tree,
+        ]
         runs = [run_proc(argv, env=vpo_env(home), discard_stderr=True) for _ in range(repeat)]
+        with open(out, "rb") as fh:
+            head = fh.read(4096).decode()
+            fh.seek(0)
+            files = sum(1 for line in fh if line.startswith(b'    {"path"'))
+        if '"dry_run": true' not in head or files != count:
+            raise RuntimeError(f"apply --dry-run --json: {files:,} files, head {head[:500]}")
+        size_mb = out.stat().st_size / 2**20
     seconds, rss = Stats([r.seconds for r in runs]), Stats([r.maxrss_mb for r in runs])
     return [
         _row(f"apply --dry-run --json, schema 2 [{count:,}]", seconds, "s", "<= 60 s", seconds.median <= 60,
-             notes=[f"{size_mb:.0f} MB of output"]),
+             notes=[f"{size_mb:.0f} MB of output, written to a file"]),
         _row(f"apply --dry-run --json, peak RSS [{count:,}]", rss, "MB", "<= 800 MB", rss.max <= 800),
     ]  # fmt: skip
+
+
+def _copy_files(seed: Path, url: str, env: dict[str, str]) -> float:
+    """The `files` rows of the SQLite catalogue into a PostgreSQL one made by VPO (what a
+    no-change rescan reads; `vpo db migrate-to` copies every table, row by row, ~2 ms a
+    file here). Returns the seconds it took."""
+    import sqlite3
+    import time
+
+    import psycopg
+
+    t0 = time.perf_counter()
+    run_proc([VPO, "jobs", "list"], env=env)  # the schema, by VPO's migrations
+    src = sqlite3.connect(seed)
+    with psycopg.connect(url) as pg:
+        theirs = {
+            r[0]
+            for r in pg.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'files'"
+            )
+        }
+        columns = ", ".join(r[1] for r in src.execute("PRAGMA table_info(files)") if r[1] in theirs)
+        with pg.cursor().copy(f"COPY files ({columns}) FROM STDIN") as copy:
+            for row in src.execute(f"SELECT {columns} FROM files"):
+                copy.write_row(row)
+        pg.execute("SELECT setval(pg_get_serial_sequence('files', 'id'), (SELECT max(id) FROM files))")
+    with psycopg.connect(url, autocommit=True) as pg:
+        pg.execute("ANALYZE files")
+    src.close()
+    return time.perf_counter() - t0
 
 
 def postgres_row(tree: Path, seed: Path, count: int, repeat: int) -> Result:
@@ -233,9 +277,9 @@ def postgres_row(tree: Path, seed: Path, count: int, repeat: int) -> Result:
     try:
         with vpo_home(seed) as home:
             url = cluster.new_database()
-            log(f"copying {count:,} files to PostgreSQL (vpo db migrate-to)")
-            moved = run_proc([VPO, "db", "migrate-to", url], env=vpo_env(home), discard_stderr=True)
             pg_env = {**vpo_env(home), "VPO_DATABASE_URL": url}
+            log(f"copying {count:,} files to PostgreSQL (COPY)")
+            copied = _copy_files(seed, url, pg_env)
 
             def scan(env: dict[str, str]) -> float:
                 res = run_proc([VPO, "scan", "--json", tree], env=env, capture=True, discard_stderr=True)
@@ -253,7 +297,7 @@ def postgres_row(tree: Path, seed: Path, count: int, repeat: int) -> Result:
     ratio = stats["pg"].median / stats["sqlite"].median
     return _row(f"no-change rescan on PostgreSQL [{count:,}]", stats["pg"], "s", "<= 1.3x SQLite", ratio <= 1.3,
                 baseline_name="SQLite", baseline=stats["sqlite"], ratio=ratio, ratio_label="x SQLite",
-                notes=[f"vpo db migrate-to: {moved.seconds:.0f} s"])  # fmt: skip
+                notes=[f"{count:,} catalogue rows copied by COPY in {copied:.0f} s"])  # fmt: skip
 
 
 def _top_imports(stderr: bytes, n: int = 8) -> str:
