@@ -55,7 +55,7 @@ from common import (
     vpo_env,
     vpo_home,
 )
-from million_setup import catalogue, first_scan, jobs_history, link_tree
+from million_setup import catalogue, copy_files_to_postgres, first_scan, jobs_history, link_tree
 from policy_v2 import V2_POLICY
 from trees import unlink_copy, warm_tree
 
@@ -237,36 +237,6 @@ def apply_rows(tree: Path, home: Path, count: int, repeat: int) -> list[Result]:
     ]  # fmt: skip
 
 
-def _copy_files(seed: Path, url: str, env: dict[str, str]) -> float:
-    """The `files` rows of the SQLite catalogue into a PostgreSQL one made by VPO (what a
-    no-change rescan reads; `vpo db migrate-to` copies every table, row by row, ~2 ms a
-    file here). Returns the seconds it took."""
-    import sqlite3
-    import time
-
-    import psycopg
-
-    t0 = time.perf_counter()
-    run_proc([VPO, "jobs", "list"], env=env)  # the schema, by VPO's migrations
-    src = sqlite3.connect(seed)
-    with psycopg.connect(url) as pg:
-        theirs = {
-            r[0]
-            for r in pg.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = 'files'"
-            )
-        }
-        columns = ", ".join(r[1] for r in src.execute("PRAGMA table_info(files)") if r[1] in theirs)
-        with pg.cursor().copy(f"COPY files ({columns}) FROM STDIN") as copy:
-            for row in src.execute(f"SELECT {columns} FROM files"):
-                copy.write_row(row)
-        pg.execute("SELECT setval(pg_get_serial_sequence('files', 'id'), (SELECT max(id) FROM files))")
-    with psycopg.connect(url, autocommit=True) as pg:
-        pg.execute("ANALYZE files")
-    src.close()
-    return time.perf_counter() - t0
-
-
 def postgres_row(tree: Path, seed: Path, count: int, repeat: int) -> Result:
     import pgserver
 
@@ -279,7 +249,7 @@ def postgres_row(tree: Path, seed: Path, count: int, repeat: int) -> Result:
             url = cluster.new_database()
             pg_env = {**vpo_env(home), "VPO_DATABASE_URL": url}
             log(f"copying {count:,} files to PostgreSQL (COPY)")
-            copied = _copy_files(seed, url, pg_env)
+            copied = copy_files_to_postgres(seed, url, pg_env)
 
             def scan(env: dict[str, str]) -> float:
                 res = run_proc([VPO, "scan", "--json", tree], env=env, capture=True, discard_stderr=True)
