@@ -12,6 +12,7 @@ Every figure is the median of several runs (min-max in brackets).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -20,7 +21,9 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -34,6 +37,9 @@ from common import (
     vpo_home,
 )
 from trees import copy_tree, link_tree, media_tree, warm_tree
+
+if TYPE_CHECKING:
+    from vpo.db.connection import Database
 
 T = time.perf_counter
 
@@ -162,13 +168,8 @@ print(json.dumps({"import vpo.cli.app (typer, command modules)": t1 - t0,
 
 
 def rescan(repeat: int = 5) -> None:
-    from vpo.catalogue import DEFAULT_EXTENSIONS
     from vpo.config.settings import Settings
-    from vpo.db import files as files_db
     from vpo.db.connection import open_database
-    from vpo.media.probe import ProberConfig
-    from vpo.scan import diff, service, walker
-    from vpo.scan.models import ScanOptions
 
     seed = WORK / "links-100x1000.catalog" / "library.db"
     if not (WORK / "links-100x1000.catalog.ok").exists():
@@ -179,63 +180,7 @@ def rescan(repeat: int = 5) -> None:
     print("== no-change rescan of 100,000 files, phases (in-process unless marked CLI)")
     with vpo_home(seed=seed) as home:
         db = open_database(Settings(home=home).database_target)  # migrates the seed copy first
-        exts = DEFAULT_EXTENSIONS
-        known: dict = {}
-
-        def load() -> None:
-            known.clear()
-            known.update(files_db.load_known(db.conn, root))
-
-        def walk() -> None:
-            with walker.walk(root, extensions=exts) as batches:
-                for _entries, _errors in batches:
-                    pass
-
-        def walk_plan() -> None:
-            k = dict(known)
-            with walker.walk(root, extensions=exts) as batches:
-                for entries, _errors in batches:
-                    diff.plan_batch(entries, k)
-
-        sql, params = files_db.trusted_query(root)
-        trusted = walker.Trusted(str(home / "library.db"), sql, params)
-        empty = WORK / "tmp" / "empty-root"
-        empty.mkdir(parents=True, exist_ok=True)
-
-        def rows_only() -> None:
-            with walker.walk(os.fsencode(empty), extensions=exts, trusted=trusted) as batches:
-                for _entries, _errors in batches:
-                    pass
-
-        def walk_trusted() -> None:
-            with walker.walk(root, extensions=exts, trusted=trusted) as batches:
-                for entries, _errors in batches:
-                    assert not entries
-                assert batches.unchanged == 100_000
-
-        opts = ScanOptions(roots=(root,), workers=2, prober=ProberConfig())
-
-        def svc() -> None:
-            report = service.scan(db, opts)
-            assert report.counts.skipped == 100_000, report.counts
-
-        def svc_python_only() -> None:
-            real = walker.can_read_catalogue
-            walker.can_read_catalogue = lambda: False  # type: ignore[assignment]
-            try:
-                svc()
-            finally:
-                walker.can_read_catalogue = real  # type: ignore[assignment]
-
-        rows = [
-            ("files_db.load_known (7 columns -> dict of 100k tuples)", load),
-            ("walker.walk alone (Rust, all batches to Python)", walk),
-            ("walk + diff.plan_batch on every batch (Python compares)", walk_plan),
-            ("Rust reads the 100k trusted rows alone (empty root)", rows_only),
-            ("walker.walk with trusted rows (Rust compares, Python gets nothing)", walk_trusted),
-            ("service.scan total, as shipped (walker filters)", svc),
-            ("service.scan total, filter off (load_known, Python compares)", svc_python_only),
-        ]
+        rows = _walk_phases(db, root, home) + _service_phases(db, root)
         samples: dict[str, list[float]] = {label: [] for label, _ in rows}
         for _ in range(repeat):  # round-robin, so load spikes hit every row alike
             for label, fn in rows:
@@ -251,19 +196,111 @@ def rescan(repeat: int = 5) -> None:
     print(f"  {'find DIR -printf ... > /dev/null':70s} {_ms(find)}")
 
 
+def _walk_phases(db: Database, root: bytes, home: Path) -> list[tuple[str, Callable[[], None]]]:
+    """The rescan's parts below the service: the catalogue read, the walk, the comparison
+    in Python, and the walker comparing against the trusted rows itself."""
+    from vpo.catalogue import DEFAULT_EXTENSIONS as exts
+    from vpo.db import files as files_db
+    from vpo.scan import diff, walker
+
+    known: dict = {}
+
+    def load() -> None:
+        known.clear()
+        known.update(files_db.load_known(db.conn, root))
+
+    def walk() -> None:
+        with walker.walk(root, extensions=exts) as batches:
+            for _entries, _errors in batches:
+                pass
+
+    def walk_plan() -> None:
+        k = dict(known)
+        with walker.walk(root, extensions=exts) as batches:
+            for entries, _errors in batches:
+                diff.plan_batch(entries, k)
+
+    sql, params = files_db.trusted_query(root)
+    trusted = walker.Trusted(str(home / "library.db"), sql, params)
+    empty = WORK / "tmp" / "empty-root"
+    empty.mkdir(parents=True, exist_ok=True)
+
+    def rows_only() -> None:
+        with walker.walk(os.fsencode(empty), extensions=exts, trusted=trusted) as batches:
+            for _entries, _errors in batches:
+                pass
+
+    def walk_trusted() -> None:
+        with walker.walk(root, extensions=exts, trusted=trusted) as batches:
+            for entries, _errors in batches:
+                assert not entries
+            assert batches.unchanged == 100_000
+
+    return [
+        ("files_db.load_known (7 columns -> dict of 100k tuples)", load),
+        ("walker.walk alone (Rust, all batches to Python)", walk),
+        ("walk + diff.plan_batch on every batch (Python compares)", walk_plan),
+        ("Rust reads the 100k trusted rows alone (empty root)", rows_only),
+        ("walker.walk with trusted rows (Rust compares, Python gets nothing)", walk_trusted),
+    ]
+
+
+def _service_phases(db: Database, root: bytes) -> list[tuple[str, Callable[[], None]]]:
+    """The scan service whole, with the walker's filter and with the filter off."""
+    from vpo.media.probe import ProberConfig
+    from vpo.scan import service, walker
+    from vpo.scan.models import ScanOptions
+
+    opts = ScanOptions(roots=(root,), workers=2, prober=ProberConfig())
+
+    def svc() -> None:
+        report = service.scan(db, opts)
+        assert report.counts.skipped == 100_000, report.counts
+
+    def svc_python_only() -> None:
+        real = walker.can_read_catalogue
+        walker.can_read_catalogue = lambda: False  # type: ignore[assignment]
+        try:
+            svc()
+        finally:
+            walker.can_read_catalogue = real  # type: ignore[assignment]
+
+    return [
+        ("service.scan total, as shipped (walker filters)", svc),
+        ("service.scan total, filter off (load_known, Python compares)", svc_python_only),
+    ]
+
+
 # ------------------------------------------------------------------------------ incremental
 
 
 def incremental(repeat: int = 5) -> None:
-    from vpo.config.settings import Settings
-    from vpo.db.connection import open_database
-    from vpo.media.probe import ProberConfig
-    from vpo.scan import service
-    from vpo.scan.models import ScanOptions
-
     print("== SC-001 incremental scan (1,000 files, 10 changed), phases")
     source = media_tree(1000)
-    probe_target = next(source.rglob("*.mkv"))
+    spawn, imp = _worker_start(next(source.rglob("*.mkv")), repeat)
+    marks: dict[str, float] = {}
+    phases: dict[str, list[float]] = defaultdict(list)
+    nochange, changed, cli_changed = [], [], []
+    with _marking_probe_pool(marks):
+        for _ in range(repeat):
+            times = _incremental_once(source, marks, phases)
+            nochange.append(times[0])
+            changed.append(times[1])
+            cli_changed.append(times[2])
+    print(f"  {'probe worker: spawn, import av, probe 1 file, exit':70s} {_ms(spawn)}")
+    label = '  of which python -c "import av" (process start included)'
+    print(f"  {label:70s} {_ms(imp)}")
+    print(f"  {'service.scan, no file changed (walk + diff of 1,000)':70s} {_ms(nochange)}")
+    print(f"  {'service.scan, 10 files changed (2 workers spawned)':70s} {_ms(changed)}")
+    for label, samples in phases.items():
+        print(f"    {label:68s} {_ms(samples)}")
+    print(f"  {'CLI vpo scan, 10 files changed (whole process)':70s} {_ms(cli_changed)}")
+
+
+def _worker_start(probe_target: Path, repeat: int) -> tuple[list[float], list[float]]:
+    """Seconds of a probe worker's whole life for one file, and of `python -c "import av"`."""
+    from vpo.media.probe import ProberConfig
+
     config = json.dumps(ProberConfig()._asdict())
     line = config + "\n" + os.fsencode(probe_target).hex() + "\n"
     spawn = []
@@ -281,10 +318,15 @@ def incremental(repeat: int = 5) -> None:
         t0 = T()
         subprocess.run([VENV_PYTHON, "-c", "import av"], check=True)
         imp.append(T() - t0)
+    return spawn, imp
+
+
+@contextlib.contextmanager
+def _marking_probe_pool(marks: dict[str, float]) -> Iterator[None]:
+    """ProbePool notes in `marks` when the first file is submitted, the first and last
+    results arrive, and how long closing takes."""
     from vpo.media.probe_pool import ProbePool
 
-    marks: dict[str, float] = {}
-    phases: dict[str, list[float]] = defaultdict(list)
     orig_submit, orig_get, orig_close = ProbePool.submit, ProbePool.get, ProbePool.close
 
     def submit(self, item, path):  # type: ignore[no-untyped-def]
@@ -304,55 +346,65 @@ def incremental(repeat: int = 5) -> None:
         marks["close"] = T() - t0
 
     ProbePool.submit, ProbePool.get, ProbePool.close = submit, get, close  # type: ignore[method-assign]
-    nochange, changed, cli_changed = [], [], []
-    for _ in range(repeat):
-        with copy_tree(source, "bd-") as tree, vpo_home() as home:
-            warm_tree(tree)
-            opts = ScanOptions(roots=(os.fsencode(tree),), workers=2, prober=ProberConfig())
-            db = open_database(Settings(home=home).database_target)
-            service.scan(db, opts)
-            t0 = T()
-            service.scan(db, opts)
-            nochange.append(T() - t0)
-            files = sorted(p for p in tree.rglob("*") if p.is_file())
-            for p in files[::100][:10]:
-                with open(p, "ab") as fh:
-                    fh.write(b"\0" * 16)
-            marks.clear()
-            t0 = T()
-            report = service.scan(db, opts)
-            end = T()
-            changed.append(end - t0)
-            phases["scan start -> first file submitted (job row, load_known, walk, diff)"].append(
-                marks["first_submit"] - t0
-            )
-            phases["first submit -> first result (worker spawn + import av + 1 probe)"].append(
-                marks["first_result"] - marks["first_submit"]
-            )
-            phases["first result -> last result (the other 9 probes)"].append(
-                marks["last_result"] - marks["first_result"]
-            )
-            phases["ProbePool.close (workers told to exit, waited for)"].append(marks["close"])
-            phases["rest (writer flush, missing, job completion)"].append(
-                end - marks["last_result"] - marks["close"]
-            )
-            assert report.counts.scanned == 10, report.counts
-            db.close()
-            for p in files[50::100][:10]:
-                with open(p, "ab") as fh:
-                    fh.write(b"\0" * 16)
-            res = run_proc([VPO, "scan", "--json", tree], env=vpo_env(home), capture=True)
-            cli_changed.append(res.seconds)
-            assert json.loads(res.stdout)["counts"]["scanned"] >= 10
-    print(f"  {'probe worker: spawn, import av, probe 1 file, exit':70s} {_ms(spawn)}")
-    label = '  of which python -c "import av" (process start included)'
-    print(f"  {label:70s} {_ms(imp)}")
-    print(f"  {'service.scan, no file changed (walk + diff of 1,000)':70s} {_ms(nochange)}")
-    print(f"  {'service.scan, 10 files changed (2 workers spawned)':70s} {_ms(changed)}")
-    for label, samples in phases.items():
-        print(f"    {label:68s} {_ms(samples)}")
-    print(f"  {'CLI vpo scan, 10 files changed (whole process)':70s} {_ms(cli_changed)}")
-    ProbePool.submit, ProbePool.get, ProbePool.close = orig_submit, orig_get, orig_close  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        ProbePool.submit, ProbePool.get, ProbePool.close = orig_submit, orig_get, orig_close  # type: ignore[method-assign]
+
+
+def _incremental_once(
+    source: Path, marks: dict[str, float], phases: dict[str, list[float]]
+) -> tuple[float, float, float]:
+    """On a fresh copy: seconds of a no-change scan, of a scan with 10 files changed (its
+    phases added to `phases`), and of the CLI's scan with 10 other files changed."""
+    from vpo.config.settings import Settings
+    from vpo.db.connection import open_database
+    from vpo.media.probe import ProberConfig
+    from vpo.scan import service
+    from vpo.scan.models import ScanOptions
+
+    with copy_tree(source, "bd-") as tree, vpo_home() as home:
+        warm_tree(tree)
+        opts = ScanOptions(roots=(os.fsencode(tree),), workers=2, prober=ProberConfig())
+        db = open_database(Settings(home=home).database_target)
+        service.scan(db, opts)
+        t0 = T()
+        service.scan(db, opts)
+        nochange = T() - t0
+        files = sorted(p for p in tree.rglob("*") if p.is_file())
+        _touch(files[::100][:10])
+        marks.clear()
+        t0 = T()
+        report = service.scan(db, opts)
+        end = T()
+        _add_phases(phases, marks, t0, end)
+        assert report.counts.scanned == 10, report.counts
+        db.close()
+        _touch(files[50::100][:10])
+        res = run_proc([VPO, "scan", "--json", tree], env=vpo_env(home), capture=True)
+        assert json.loads(res.stdout)["counts"]["scanned"] >= 10
+    return nochange, end - t0, res.seconds
+
+
+def _touch(files: list[Path]) -> None:
+    """Change each file (16 bytes more)."""
+    for p in files:
+        with open(p, "ab") as fh:
+            fh.write(b"\0" * 16)
+
+
+def _add_phases(phases: dict[str, list[float]], marks: dict[str, float], t0: float, end: float) -> None:
+    phases["scan start -> first file submitted (job row, load_known, walk, diff)"].append(
+        marks["first_submit"] - t0
+    )
+    phases["first submit -> first result (worker spawn + import av + 1 probe)"].append(
+        marks["first_result"] - marks["first_submit"]
+    )
+    phases["first result -> last result (the other 9 probes)"].append(
+        marks["last_result"] - marks["first_result"]
+    )
+    phases["ProbePool.close (workers told to exit, waited for)"].append(marks["close"])
+    phases["rest (writer flush, missing, job completion)"].append(end - marks["last_result"] - marks["close"])
 
 
 def main() -> None:

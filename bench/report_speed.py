@@ -52,27 +52,13 @@ def _video(rng: random.Random) -> tuple[str, int, int, str | None]:
     return codec, width, height, transfer
 
 
-def build_seed(count: int) -> Path:
-    """The seed library.db (cached under bench/.work)."""
-    home = WORK / f"report-{count}"
-    db_path = home / "library.db"
-    meta = WORK / f"report-{count}.json"
-    sys.path.insert(0, str(REPO / "python"))
-    from vpo.db.migrations import LATEST
-
-    if db_path.exists() and meta.exists() and json.loads(meta.read_text()).get("schema") == LATEST:
-        return db_path
-    shutil.rmtree(home, ignore_errors=True)
-    home.mkdir(parents=True)
-    log(f"report: building a catalogue of {count:,} files in {home}")
-    from vpo.db.connection import open_database  # the real schema, every migration applied
+def _files(count: int, rng: random.Random, now: datetime) -> tuple[list[tuple], list[tuple]]:
+    """The `files` rows (with their track summaries) and the `tracks` rows."""
     from vpo.media.models import Track
     from vpo.media.track_summary import EMPTY, summarize
 
-    db = open_database(db_path)
-    rng = random.Random(17)
-    now = datetime.now(timezone.utc)
-    files, tracks = [], []
+    files: list[tuple] = []
+    tracks: list[tuple] = []
     for i in range(1, count + 1):
         root = rng.choice(("movies", "tv", "anime", "kids"))
         container, ext = rng.choices(
@@ -90,24 +76,38 @@ def build_seed(count: int) -> Path:
         )  # fmt: skip
         if status == "error":
             continue
-        first = len(tracks)
-        codec, width, height, transfer = _video(rng)
-        tracks.append((i, 0, "video", codec, "und", None, 1, 0, None, width, height, transfer))
-        idx = 1
-        for _ in range(rng.choices((1, 2, 3), (50, 35, 15))[0]):
-            acodec = rng.choices(("aac", "ac3", "eac3", "dts", "truehd", "opus"), (35, 25, 15, 12, 8, 5))[0]
-            channels = rng.choices((2, 6, 8, 1), (45, 40, 10, 5))[0]
-            lang = rng.choices(LANGS, (50, 15, 8, 7, 6, 3, 3, 2, 2, 2, 1, 1))[0]
-            tracks.append((i, idx, "audio", acodec, lang, None, int(idx == 1), 0, channels, None, None, None))
-            idx += 1
-        for _ in range(rng.choices((0, 1, 2, 3, 4), (20, 35, 25, 12, 8))[0]):
-            lang = rng.choices(LANGS, (40, 10, 10, 8, 8, 5, 5, 4, 4, 3, 2, 1))[0]
-            tracks.append((i, idx, "subtitle", "subrip", lang, None, 0, 0, None, None, None, None))
-            idx += 1
+        mine = _tracks(i, rng)
+        tracks += mine
         # The summary columns, as db/files.py:replace_tracks writes them.
-        mine = [Track(t[1], t[2], t[3], t[4], channels=t[8], width=t[9], height=t[10], color_transfer=t[11])
-                for t in tracks[first:]]  # fmt: skip
-        files[-1] = files[-1][:12] + tuple(summarize(mine))
+        summary = summarize(
+            [Track(t[1], t[2], t[3], t[4], channels=t[8], width=t[9], height=t[10], color_transfer=t[11]) for t in mine]
+        )  # fmt: skip
+        files[-1] = files[-1][:12] + tuple(summary)
+    return files, tracks
+
+
+def _tracks(i: int, rng: random.Random) -> list[tuple]:
+    """File `i`'s `tracks` rows: a video, 1-3 audio and 0-4 subtitle tracks."""
+    codec, width, height, transfer = _video(rng)
+    rows: list[tuple] = [(i, 0, "video", codec, "und", None, 1, 0, None, width, height, transfer)]
+    idx = 1
+    for _ in range(rng.choices((1, 2, 3), (50, 35, 15))[0]):
+        acodec = rng.choices(("aac", "ac3", "eac3", "dts", "truehd", "opus"), (35, 25, 15, 12, 8, 5))[0]
+        channels = rng.choices((2, 6, 8, 1), (45, 40, 10, 5))[0]
+        lang = rng.choices(LANGS, (50, 15, 8, 7, 6, 3, 3, 2, 2, 2, 1, 1))[0]
+        rows.append((i, idx, "audio", acodec, lang, None, int(idx == 1), 0, channels, None, None, None))
+        idx += 1
+    for _ in range(rng.choices((0, 1, 2, 3, 4), (20, 35, 25, 12, 8))[0]):
+        lang = rng.choices(LANGS, (40, 10, 10, 8, 8, 5, 5, 4, 4, 3, 2, 1))[0]
+        rows.append((i, idx, "subtitle", "subrip", lang, None, 0, 0, None, None, None, None))
+        idx += 1
+    return rows
+
+
+def _jobs(
+    count: int, rng: random.Random, now: datetime, files: list[tuple]
+) -> tuple[list[tuple], list[tuple]]:
+    """2,000 `jobs` rows over 60 days and the `job_files` rows of 3,000 transcoded files."""
     jobs, job_files = [], []
     for _ in range(2000):
         kind = rng.choices(("scan", "apply", "transcode"), (60, 10, 30))[0]
@@ -126,6 +126,29 @@ def build_seed(count: int) -> Path:
                     "size_after": after,
                 }
                 job_files.append((job_id, fid, files[fid - 1][1], "transcoded", json.dumps(details)))
+    return jobs, job_files
+
+
+def build_seed(count: int) -> Path:
+    """The seed library.db (cached under bench/.work)."""
+    home = WORK / f"report-{count}"
+    db_path = home / "library.db"
+    meta = WORK / f"report-{count}.json"
+    sys.path.insert(0, str(REPO / "python"))
+    from vpo.db.migrations import LATEST
+
+    if db_path.exists() and meta.exists() and json.loads(meta.read_text()).get("schema") == LATEST:
+        return db_path
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    log(f"report: building a catalogue of {count:,} files in {home}")
+    from vpo.db.connection import open_database  # the real schema, every migration applied
+
+    db = open_database(db_path)
+    rng = random.Random(17)
+    now = datetime.now(timezone.utc)
+    files, tracks = _files(count, rng, now)
+    jobs, job_files = _jobs(count, rng, now, files)
     with db.transaction() as conn:
         conn.executemany(
             "INSERT INTO files (id, path, size, mtime_ns, container, duration, fingerprint, scan_status, "

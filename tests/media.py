@@ -155,15 +155,7 @@ def make_video(
     args += ["-f", "lavfi", "-i", f"{pattern}=size={width}x{height}:rate={fps}:duration={duration}"]
     args += ["-f", "lavfi", "-i", f"sine=frequency={tone}:sample_rate=8000:duration={duration}"]
     with tempfile.TemporaryDirectory(prefix="vpo-media-") as tmp:
-        if subs_t:
-            srt = Path(tmp, "subs.srt")
-            srt.write_text(_srt(duration, "Hello from VPO"), encoding="utf-8")
-            args += ["-i", str(srt)]
-        for i, a in enumerate(atts_t):
-            att = Path(tmp, f"att{i}.ttf")
-            att.write_bytes(b"\x00\x01\x00\x00 not a real font " + a.filename.encode())
-            args += ["-attach", str(att)]
-
+        args += _file_inputs(Path(tmp), subs_t, atts_t, duration)
         args += ["-map", "0:v"]
         for _ in audio_t:
             args += ["-map", "1:a"]
@@ -174,42 +166,69 @@ def make_video(
             args += ["-c:a", *_ENCODERS[acodec]]
         if subs_t:
             args += ["-c:s", *_ENCODERS[scodec]]
-
-        def disposition(default: bool, forced: bool) -> str:
-            flags = [n for n, on in (("default", default), ("forced", forced)) if on]
-            return "+".join(flags) or "0"
-
-        meta = ["-metadata", f"comment={_ID_PLACEHOLDER.decode()}"]
-        if video_title is not None:
-            meta += ["-metadata:s:v:0", f"title={video_title}"]
-        if video_language is not None:
-            meta += ["-metadata:s:v:0", f"language={video_language}"]
-        meta += ["-disposition:v:0", disposition(video_default, False)]
         for i, a in enumerate(audio_t):
             args += [f"-ac:a:{i}", str(a.channels)]
-            if a.language is not None:
-                meta += [f"-metadata:s:a:{i}", f"language={a.language}"]
-            if a.title is not None:
-                meta += [f"-metadata:s:a:{i}", f"title={a.title}"]
-            meta += [f"-disposition:a:{i}", disposition(a.default, a.forced)]
-        for i, s in enumerate(subs_t):
-            if s.language is not None:
-                meta += [f"-metadata:s:s:{i}", f"language={s.language}"]
-            if s.title is not None:
-                meta += [f"-metadata:s:s:{i}", f"title={s.title}"]
-            meta += [f"-disposition:s:{i}", disposition(s.default, s.forced)]
-        for i, a in enumerate(atts_t):
-            meta += [f"-metadata:s:t:{i}", "mimetype=application/x-truetype-font"]
-            meta += [f"-metadata:s:t:{i}", f"filename={a.filename}"]
-            if a.title is not None:
-                meta += [f"-metadata:s:t:{i}", f"title={a.title}"]
-        args += meta
+        args += ["-metadata", f"comment={_ID_PLACEHOLDER.decode()}"]
+        args += _video_metadata(video_title, video_language, video_default)
+        args += _stream_metadata(audio_t, subs_t, atts_t)
         if muxer in ("matroska", "webm"):
             args += ["-default_mode", "passthrough"]  # keep exactly the flags set above
         args += ["-f", muxer, os.fsdecode(dest)]
         dest.parent.mkdir(parents=True, exist_ok=True)
         _run(args)
     return dest
+
+
+def _file_inputs(
+    tmp: Path, subs_t: Sequence[SubtitleSpec], atts_t: Sequence[AttachmentSpec], duration: float
+) -> list[str]:
+    """ffmpeg's inputs from files written in `tmp`: one SRT for the subtitles, a fake
+    font per attachment."""
+    args = []
+    if subs_t:
+        srt = tmp / "subs.srt"
+        srt.write_text(_srt(duration, "Hello from VPO"), encoding="utf-8")
+        args += ["-i", str(srt)]
+    for i, a in enumerate(atts_t):
+        att = tmp / f"att{i}.ttf"
+        att.write_bytes(b"\x00\x01\x00\x00 not a real font " + a.filename.encode())
+        args += ["-attach", str(att)]
+    return args
+
+
+def _disposition(default: bool, forced: bool) -> str:
+    flags = [n for n, on in (("default", default), ("forced", forced)) if on]
+    return "+".join(flags) or "0"
+
+
+def _video_metadata(title: str | None, language: str | None, default: bool) -> list[str]:
+    meta = []
+    if title is not None:
+        meta += ["-metadata:s:v:0", f"title={title}"]
+    if language is not None:
+        meta += ["-metadata:s:v:0", f"language={language}"]
+    return [*meta, "-disposition:v:0", _disposition(default, False)]
+
+
+def _stream_metadata(
+    audio_t: Sequence[AudioSpec], subs_t: Sequence[SubtitleSpec], atts_t: Sequence[AttachmentSpec]
+) -> list[str]:
+    """Every audio and subtitle track's language, title and disposition (each set
+    explicitly), and every attachment's MIME type, file name and title."""
+    meta: list[str] = []
+    for kind, specs in (("a", audio_t), ("s", subs_t)):
+        for i, t in enumerate(specs):
+            if t.language is not None:
+                meta += [f"-metadata:s:{kind}:{i}", f"language={t.language}"]
+            if t.title is not None:
+                meta += [f"-metadata:s:{kind}:{i}", f"title={t.title}"]
+            meta += [f"-disposition:{kind}:{i}", _disposition(t.default, t.forced)]
+    for i, a in enumerate(atts_t):
+        meta += [f"-metadata:s:t:{i}", "mimetype=application/x-truetype-font"]
+        meta += [f"-metadata:s:t:{i}", f"filename={a.filename}"]
+        if a.title is not None:
+            meta += [f"-metadata:s:t:{i}", f"title={a.title}"]
+    return meta
 
 
 def probe_tracks(path: Path) -> tuple[ExpectedTrack, ...]:

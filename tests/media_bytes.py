@@ -1,5 +1,5 @@
 """Byte-level helpers of the test media: unique copies of a master (its media id rewritten)
-and deliberately damaged copies. Part of media.py, split out at 400 lines."""
+and deliberately damaged copies (media.py re-exports them)."""
 
 from __future__ import annotations
 

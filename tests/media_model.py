@@ -1,5 +1,5 @@
 """The test corpus's model: what a generated file is and which tracks ffprobe will report
-for it (the rules are in media.py's docstring). Part of media.py, split out at 400 lines."""
+for it (the rules are in media.py's docstring, which re-exports these names)."""
 
 from __future__ import annotations
 

@@ -62,3 +62,10 @@ def make_private_folders(folder: Path) -> None:
         except FileExistsError:  # made meanwhile, by another process
             if not part.is_dir():
                 raise NotADirectoryError(f"{part} is not a directory") from None
+
+
+def within(path: str, folder: str) -> bool:
+    """Whether `path` is `folder` or inside it, as plain strings (`/a/tv2` is not in `/a/tv`)."""
+    folder = folder.rstrip("/") or "/"
+    path = path.rstrip("/") or "/"
+    return path == folder or path.startswith(folder if folder == "/" else folder + "/")

@@ -1,4 +1,5 @@
-"""Secrets in database URLs, masked as `***` in everything VPO prints, logs or stores.
+"""Secrets (database URLs' passwords, the media stack's API keys and tokens), masked as
+`***` in everything VPO prints, logs or stores.
 
 A PostgreSQL URL holds a secret in its user part (`user:password@host`) or in a query
 parameter (`password=`, `sslpassword=`, in any case); a malformed one may hold it anywhere
@@ -10,6 +11,11 @@ password. Three defences, all here, so every printer uses the same rules:
   and errs on the side of masking too much (a port after `user:`, a query with an `@`).
 - `remember(url)`: the URL's secrets join the process's known secrets. Every URL VPO
   resolves from its settings or connects with passes here (cli/context.py, db/postgres.py).
+- `remember_secrets(values)`: bare secrets, e.g. the API keys and tokens under
+  `integrations:` (the config loader passes each here the moment it reads the file).
+- `remember_secret_url(url)`, `mask_secret_url(url)`: a URL that is a secret as a whole
+  (a notification URL: Apprise puts tokens in its host, path or query) is masked whole and
+  in each token-like part, since a service's error may quote a part of it alone.
 - `scrub(text)`: any text with every known secret, every URL-shaped part and every
   `password=value` masked: error messages (cli/render.py), log records (`SecretFilter`,
   installed on every handler by logging.configure), job records (db/jobs.py, db/queue.py).
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote, unquote_plus
 
@@ -119,6 +126,42 @@ def remember(url: str | None = None, *, password: str | None = None) -> None:
     if forms - _known:
         _known.update(forms)
         _by_length[:] = sorted(_known, key=len, reverse=True)
+
+
+def remember_secrets(values: Iterable[str]) -> None:
+    """Add bare secrets (API keys, tokens) to the ones `scrub` masks."""
+    for value in values:
+        remember(password=value)
+
+
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*", re.I)
+_URL_PARTS = re.compile(r"[/:@?&=#,;+]")
+_HOST_LIKE = re.compile(r"(?:[a-z0-9-]+\.)+[a-z0-9-]+", re.I)  # a host name or an IPv4 address
+TOKEN_MIN = 8  # shorter parts of a secret URL (a port, `api`, a chat id) are not masked alone
+
+
+def _token_like(part: str) -> bool:
+    """A part of a secret URL that is masked wherever it appears: long enough, not a host
+    name, and not a plain lower-case word (`webhooks`, `notify`)."""
+    if len(part) < TOKEN_MIN or _HOST_LIKE.fullmatch(part):
+        return False
+    return not part.replace("-", "").isalpha() or not part.islower()
+
+
+def remember_secret_url(url: str) -> None:
+    """`url`, whose every part may be a secret (a notification URL), joins the known
+    secrets whole, with its user-part password and with each token-like part."""
+    remember(url, password=url)
+    _, sep, rest = url.partition("://")
+    for part in _URL_PARTS.split(rest if sep else url):
+        if _token_like(part):
+            remember(password=part)
+
+
+def mask_secret_url(url: str) -> str:
+    """A secret URL as it may be shown: its scheme (which service) and `***`."""
+    scheme, sep, _ = url.partition("://")
+    return f"{scheme}://{MASK}" if sep and _SCHEME.fullmatch(scheme) else MASK
 
 
 def scrub(text: str) -> str:

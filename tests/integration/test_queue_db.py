@@ -38,15 +38,8 @@ def catalogue(db: Database, *names: str) -> list[bytes]:
         for n, path in enumerate(paths):
             files_db.upsert_probed(
                 conn,
-                path=path,
-                size=1000,
-                mtime_ns=1,
-                dev=1,
-                ino=n,
-                result=H264,
-                error=None,
-                fingerprint=f"fp{n}",
-                content_hash=None,
+                (path, 1000, 1, 1, n),
+                files_db.Measured(H264, None, f"fp{n}"),
                 racy=False,
                 now=now_iso(),
             )

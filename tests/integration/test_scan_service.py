@@ -110,15 +110,8 @@ def test_missing_files_moved_by_another_process_are_left_alone(tmp_path: Path, p
             for name in (b"a", b"b", b"c"):
                 ids[name], _ = files_db.upsert_probed(
                     conn,
-                    path=b"/lib/%s.mkv" % name,
-                    size=1,
-                    mtime_ns=1,
-                    dev=1,
-                    ino=1,
-                    result=RESULT,
-                    error=None,
-                    fingerprint=None,
-                    content_hash=None,
+                    (b"/lib/%s.mkv" % name, 1, 1, 1, 1),
+                    files_db.Measured(RESULT, None, None),
                     racy=False,
                     now=now_iso(),
                 )
@@ -126,12 +119,8 @@ def test_missing_files_moved_by_another_process_are_left_alone(tmp_path: Path, p
             assert files_db.move_file(
                 conn,
                 ids[b"a"],
+                (b"/lib/moved.mkv", 1, 1, 1, 1),
                 old_path=b"/lib/a.mkv",
-                new_path=b"/lib/moved.mkv",
-                size=1,
-                mtime_ns=1,
-                dev=1,
-                ino=1,
                 racy=False,
                 now=now_iso(),
             )

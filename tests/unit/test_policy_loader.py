@@ -156,7 +156,12 @@ def test_a_missing_file_is_its_own_error(tmp_path: Path) -> None:
 
 def test_examples_exist() -> None:
     names = sorted(p.name for p in EXAMPLES.glob("*.yaml"))
-    assert {"english-first.yaml", "anime-japanese-first.yaml", "no-commentary-defaults.yaml"} <= set(names)
+    assert {
+        "english-first.yaml",
+        "anime-japanese-first.yaml",
+        "no-commentary-defaults.yaml",
+        "plays-everywhere.yaml",
+    } <= set(names)
 
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)

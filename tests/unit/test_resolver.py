@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from vpo.catalogue import DEFAULT_EXTENSIONS
-from vpo.config.resolver import Layer, as_dict, cli_layer, resolve
+from vpo.config.layers import Layer
+from vpo.config.resolver import as_dict, cli_layer, resolve
 from vpo.config.settings import SECTIONS, Settings
 
 HOME = Path("/nonexistent/vpo-home")
@@ -115,7 +116,7 @@ def test_a_false_flag_is_a_given_flag() -> None:
 
 
 def test_settings_carry_home_and_the_profile_given() -> None:
-    from vpo.config.loader import Profile
+    from vpo.config.layers import Profile
 
     prof = Profile(
         name="kids",

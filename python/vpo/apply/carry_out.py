@@ -11,14 +11,13 @@ from typing import Any
 from vpo.apply.options import ApplyOptions
 from vpo.apply.outcome import FileOutcome
 from vpo.apply.planning import Planned, conversion_problem
-from vpo.db import files as files_db
 from vpo.db.connection import Database
 from vpo.edit import executor
-from vpo.edit.change import Applied
+from vpo.edit.change import Applied, Target
 from vpo.edit.fileops import ApplyFailed
 from vpo.errors import VpoError
 from vpo.jobs.tracker import JobTracker
-from vpo.timeutil import now_iso
+from vpo.library.written import measure, update_catalogue
 
 log = logging.getLogger(__name__)
 
@@ -77,18 +76,21 @@ def _planned(item: Planned, shown: str, problem: str | None) -> FileOutcome:
 
 def _execute(item: Planned, options: ApplyOptions, tracker: JobTracker) -> Applied:
     record = item.record
-    return executor.execute(
+    target = Target(
         record.path,
         record.container or "",
         item.current,
         record.duration,
+        expected=item.stat,
+        in_place=item.in_place,
+    )
+    return executor.execute(
+        target,
         item.layout.change,
         options.tools,
         keep_backup=options.keep_backup,
         safety=executor.Safety(options.journal_dir, tracker.id, keep=options.keep_backup),
         prober=options.prober,
-        expected=item.stat,
-        in_place=item.in_place,
     )
 
 
@@ -127,32 +129,16 @@ def _failed(db: Database, item: Planned, shown: str, exc: VpoError, tracker: Job
 def _record(db: Database, item: Planned, shown: str, done: Applied, tracker: JobTracker) -> FileOutcome:
     """The result into the catalogue and the job's row into its history, in one
     transaction; then the journal of an in-place edit becomes its undo record (or goes)."""
-    from vpo.scan.walker import fingerprints
-
     record = item.record
     path = done.path or record.path
-    st = os.stat(path)
-    fingerprint = fingerprints([path])[0][0]
+    written = measure(path)
     journal = executor.journal_name(done.journal) if done.journal else None
     kept = journal if journal else done.backup
     kept_bytes = _size(done.journal.file) if done.journal and journal else _size(done.backup)
     with db.transaction() as conn:  # a new name goes into files.path with the job's row
-        files_db.update_probe_result(
-            conn,
-            record.id,
-            path=path,
-            size=st.st_size,
-            mtime_ns=st.st_mtime_ns,
-            dev=st.st_dev,
-            ino=st.st_ino,
-            result=done.result,
-            fingerprint=fingerprint,
-            now=now_iso(),
-        )
-        result = {"size": st.st_size, "fingerprint": fingerprint}
-        tracker.add_files(
-            conn, [(record.id, path, "applied", _details(item, done, path, journal, kept_bytes, result))]
-        )
+        update_catalogue(conn, record.id, path, written, done.result)
+        details = _details(item, done, path, journal, kept_bytes, written.summary())
+        tracker.add_files(conn, [(record.id, path, "applied", details)])
     if done.journal:
         executor.finish_journal(done.journal)
     log.info(
@@ -163,7 +149,7 @@ def _record(db: Database, item: Planned, shown: str, done: Applied, tracker: Job
         f"{kept_bytes:,}",
         f" in {os.fsdecode(kept)}" if kept else "",
     )
-    return _changed(item, shown, done, path, st.st_size, kept_bytes)
+    return _changed(item, shown, done, path, written.size, kept_bytes)
 
 
 def _details(
@@ -189,7 +175,19 @@ def _details(
         "original": {"size": record.size, "fingerprint": record.fingerprint},
         "result": result,
         "note": item.note,
+        "commands": list(done.commands),
+        "sidecars": [_sidecar(p) for p in done.sidecars],  # written: undo deletes them
+        # muxed in, kept as originals: undo puts them back
+        "embedded": [
+            {"sidecar": os.fsdecode(car), "kept": os.fsdecode(kept) if kept else None}
+            for car, kept in done.embedded
+        ],
     }
+
+
+def _sidecar(path: bytes) -> dict[str, Any]:
+    """A sidecar the job wrote, as undo checks it before deleting it."""
+    return {"path": os.fsdecode(path), "size": _size(path)}
 
 
 def _changed(

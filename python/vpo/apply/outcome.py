@@ -3,6 +3,7 @@ and the totals. Plain data; the CLI renders it."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,9 +49,15 @@ class _Tally:
     removed: int = 0
     saved: int = 0
     kept: int = 0
+    changed: list[str] = field(default_factory=list)  # paths of the files changed
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, why) of those that failed
 
     def add(self, outcome: FileOutcome) -> None:
         self.counts[outcome.status] += 1
+        if outcome.status == "changed":
+            self.changed.append(outcome.path)
+        elif outcome.status == "failed":
+            self.failed.append((outcome.path, outcome.error or "failed"))
         if outcome.status in ("changed", "planned"):
             self.removed += len(outcome.removed)
             self.saved += outcome.bytes_saved
@@ -67,6 +74,7 @@ class ApplyReport:
     dry_run: bool
     files: list[FileOutcome]
     sink: Callable[[FileOutcome], None] | None = None
+    warnings: list[str] = field(default_factory=list)  # the media stack's refreshes that failed
     _streamed: _Tally = field(default_factory=_Tally)
 
     def add(self, outcome: FileOutcome) -> None:
@@ -77,12 +85,30 @@ class ApplyReport:
             self.sink(outcome)
 
     def _tally(self) -> _Tally:
+        streamed = self._streamed
         tally = _Tally(
-            dict(self._streamed.counts), self._streamed.removed, self._streamed.saved, self._streamed.kept
+            dict(streamed.counts),
+            streamed.removed,
+            streamed.saved,
+            streamed.kept,
+            list(streamed.changed),
+            list(streamed.failed),
         )
         for f in self.files:
             tally.add(f)
         return tally
+
+    def changed_paths(self) -> list[bytes]:
+        """Where the changed files are now (what the media stack is asked to refresh)."""
+        return [os.fsencode(path) for path in self._tally().changed]
+
+    def failures(self) -> list[tuple[str, str]]:
+        """(path, why) of each file that failed."""
+        return self._tally().failed
+
+    def summary(self) -> dict[str, Any]:
+        """The job's summary: the counts, and the warnings when there are any."""
+        return {**self.counts(), **({"warnings": self.warnings} if self.warnings else {})}
 
     def counts(self) -> dict[str, int]:
         return self._tally().counts
@@ -107,5 +133,6 @@ class ApplyReport:
             "counts": self.counts(),
             "totals": self.totals(),
             "kept_bytes": self.kept_bytes(),
+            "warnings": self.warnings,
         }
         return {**out, "files": [f.to_dict() for f in self.files]} if files else out

@@ -19,7 +19,7 @@ from vpo.apply.options import ApplyOptions
 from vpo.apply.outcome import FileOutcome
 from vpo.apply.scope import relative_paths
 from vpo.db import files as files_db
-from vpo.db import track_layouts
+from vpo.db import original_languages, track_layouts
 from vpo.db.connection import Database
 from vpo.db.files import FileRecord
 from vpo.edit import executor, recover
@@ -84,25 +84,31 @@ def plan_files(
     (one query for their tracks), so a library is never planned whole in memory."""
     leftovers = _Leftovers()
     memo = _Plans(options.policy)
+    sidecars = _Sidecars(options.policy)
     pending = iter(targets)
     while part := list(islice(pending, BATCH)):
         ids = [t.id for t in part if isinstance(t, FileRecord)]
         layouts = track_layouts.track_layouts_for(db.conn, ids)
+        # what Radarr or Sonarr said (only schema 2 reads an original language)
+        known = original_languages.known_for(db.conn, ids) if memo.reads_original else {}
         for target in part:
             if isinstance(target, FileOutcome):
                 yield target
             else:
-                yield _plan(target, layouts[target.id], options, roots, leftovers, memo)
+                facts = (layouts[target.id], known.get(target.id), sidecars.of(target.path))
+                yield _plan(target, facts, options, roots, leftovers, memo)
 
 
 def _plan(
     record: FileRecord,
-    layout: Hashable,
+    facts: tuple[Hashable, tuple[str, str] | None, frozenset[str]],
     options: ApplyOptions,
     roots: tuple[bytes, ...],
     leftovers: _Leftovers,
     memo: _Plans,
 ) -> FileOutcome | Planned:
+    """`facts`: the file's track layout (track_layouts_for), what Radarr or Sonarr said
+    is its original language, and its sidecars (_Sidecars)."""
     # An apply killed mid-way: the original goes back first (a dry run says what it would do,
     # and plans as if the original were back).
     restored: list[str] = []
@@ -124,7 +130,8 @@ def _plan(
             file_id=record.id,
         )
     paths = relative_paths(record.path, roots) if memo.by_path else ()
-    planned = Planned(record, memo.plan(layout, record.container, paths), (st.st_size, st.st_mtime_ns))
+    layout = memo.plan(facts[0], record.container, paths, facts[1], facts[2])
+    planned = Planned(record, layout, (st.st_size, st.st_mtime_ns))
     if planned.method == "mkvpropedit" and not planned.plan.empty:
         problem = executor.in_place_problem(record.path)
         if problem:
@@ -150,21 +157,38 @@ class _Plans:
             return ([w.path] if w.path is not None else []) + [g for n in nested for g in globs(n)]
 
         self.policy = policy
+        self.reads_original = policy.reads_original_language
         found = [g for r in policy.rules for g in globs(r.when)]
         self.globs = [glob(g) for g in dict.fromkeys(found)]
         self.by_path = bool(self.globs)
         self.plans: dict[tuple[Any, ...], Layout] = {}
 
-    def plan(self, rows: Hashable, container: str | None, paths: tuple[str, ...]) -> Layout:
-        """The file's tracks (its catalogue rows, as track_layouts.track_layouts_for gives them) and its plan."""
+    def plan(
+        self,
+        rows: Hashable,
+        container: str | None,
+        paths: tuple[str, ...],
+        known: tuple[str, str] | None = None,
+        sidecars: frozenset[str] = frozenset(),
+    ) -> Layout:
+        """The file's tracks (its catalogue rows, as track_layouts.track_layouts_for gives
+        them) and its plan; `known`: what Radarr or Sonarr said is its original language;
+        `sidecars`: the names beside it that start with its `NAME.`, without it."""
         matched = tuple(any(g.fullmatch(p) for p in paths) for g in self.globs)
-        key = (rows, container, matched)
+        key = (rows, container, matched, known, sidecars)
         found = self.plans.get(key)
         if found is None:
             if len(self.plans) >= self.LIMIT:
                 self.plans.clear()
             tracks = [track_layouts.track_from_row(r) for r in track_layouts.layout_rows(rows)]
-            plan = evaluate(tracks, self.policy, container=container, paths=paths)
+            plan = evaluate(
+                tracks,
+                self.policy,
+                container=container,
+                paths=paths,
+                known_original=known,
+                sidecars=sidecars,
+            )
             change = change_of(tracks, plan)
             found = self.plans[key] = Layout(
                 tracks,
@@ -187,6 +211,9 @@ def change_of(current: list[Track], plan: Plan) -> Change:
         rewrites=plan.rewrites,
         edits={} if plan.empty or plan.rewrites else in_place_edits(current, plan),
         verify=verify,
+        added=plan.added,
+        extracted=plan.extracted,
+        embedded=plan.embedded,
     )
 
 
@@ -214,6 +241,31 @@ class _Leftovers:
             found = any(b"vpo-" in n for n in names)
             self.folders[folder] = found
         return found
+
+
+class _Sidecars:
+    """The sidecar names beside each file (`NAME.eng.srt` beside `NAME.mkv`), for a policy
+    with `subtitles`: each folder listed once (the last one's names are kept: targets come
+    folder by folder). Without `subtitles` nothing is listed."""
+
+    def __init__(self, policy: Policy) -> None:
+        subs = policy.subtitles
+        self.wanted = subs.extract is not None or subs.embed
+        self.folder: bytes | None = None
+        self.names: list[bytes] = []
+
+    def of(self, path: bytes) -> frozenset[str]:
+        if not self.wanted:
+            return frozenset()
+        folder, name = os.path.split(path)
+        if folder != self.folder:
+            try:
+                self.names = os.listdir(folder or b".")
+            except OSError:
+                self.names = []
+            self.folder = folder
+        stem = os.path.splitext(name)[0] + b"."
+        return frozenset(os.fsdecode(n[len(stem) :]) for n in self.names if n.startswith(stem) and n != name)
 
 
 def outcome_extra(plan: Plan, policy: Policy) -> dict[str, Any]:

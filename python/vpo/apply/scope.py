@@ -3,22 +3,17 @@ scan root that holds it (the roots of every scan, plus the directories given to 
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from vpo.db.dialect import Connection
+from vpo.db import jobs as jobs_db
+from vpo.db.dialect import Connection
 
 
 def scan_roots(conn: Connection, extra: Iterable[bytes] = ()) -> tuple[bytes, ...]:
     roots = {os.path.abspath(p) for p in extra if os.path.isdir(p)}
-    for (target,) in conn.execute("SELECT DISTINCT target FROM jobs WHERE type = 'scan'"):
-        try:
-            roots.update(os.fsencode(p) for p in json.loads(target))
-        except (ValueError, TypeError):
-            continue
+    for target in jobs_db.scan_targets(conn):
+        roots.update(os.fsencode(p) for p in target)
     return tuple(sorted(roots))
 
 

@@ -14,9 +14,10 @@ from vpo.apply.options import ApplyOptions
 from vpo.apply.outcome import ApplyReport, FileOutcome
 from vpo.apply.planning import Planned, plan_files
 from vpo.apply.scope import scan_roots
+from vpo.catalogue import JobType
 from vpo.db.connection import Database
 from vpo.db.files import FileRecord
-from vpo.errors import Interrupted
+from vpo.jobs.lifecycle import JobLifecycle
 from vpo.jobs.tracker import JobTracker
 from vpo.library.targets import Unusable, iter_targets
 from vpo.logging import file_context
@@ -46,53 +47,59 @@ def apply(
     With a `sink`, each outcome is handed to it and not kept (ApplyReport.add)."""
     roots = scan_roots(db.conn, options.paths)
     work: Iterable[FileOutcome | Planned] = plan_files(db, targets(db, options), options, roots)
-    if not options.dry_run:
-        work = list(work)
-        plans = [w for w in work if isinstance(w, Planned) and not w.plan.empty]
-        if plans:
-            needed = sorted({w.method for w in plans})
-            if any(w.plan.container for w in plans):
-                needed = sorted({*needed, "mkvmerge", "ffmpeg"})  # mov_text is made SRT with ffmpeg
-            require_tools({name: getattr(options.tools, name) for name in needed})
-
     tracker = None
     if not options.dry_run:
-        tracker = JobTracker(
-            db,
-            type="apply",
-            target=[os.fsdecode(os.path.abspath(p)) for p in options.paths],
-            options={"dry_run": False, "keep_backup": options.keep_backup},
-            policy={"path": options.policy_path, **options.policy.model_dump()},
-        )
+        work = list(work)  # every plan before the first change
+        _require_tools([w for w in work if isinstance(w, Planned) and not w.plan.empty], options)
+        tracker = _start_job(db, options)
     report = ApplyReport(job_id=tracker.id if tracker else None, dry_run=options.dry_run, files=[], sink=sink)
-    try:
+    with JobLifecycle(tracker, JobType.APPLY) as lifecycle:
+        lifecycle.watch(summary=report.summary, saved="files already changed are recorded")
         for item in work:
-            if isinstance(item, FileOutcome):
-                report.add(item)
-                if tracker and item.status == "failed":
-                    with db.transaction() as conn:
-                        tracker.add_files(
-                            conn, [(item.file_id, os.fsencode(item.path), "error", {"error": item.error})]
-                        )
-                continue
-            shown = os.fsdecode(item.record.path)
-            token = file_context.set(shown)
-            try:
-                report.add(carry_out(db, item, shown, options, tracker))
-            finally:
-                file_context.reset(token)
-            if tracker:
-                tracker.beat()
-    except KeyboardInterrupt:
+            report.add(_one(db, item, options, tracker))
         if tracker:
-            tracker.cancel(report.counts())
-        raise Interrupted(
-            "apply interrupted; files already changed are recorded", details={"job_id": report.job_id}
-        ) from None
-    except BaseException as exc:
-        if tracker:
-            tracker.fail(exc, report.counts())
-        raise
-    if tracker:
-        tracker.complete(report.counts())
+            report.warnings = options.refresh(report.changed_paths())  # the media stack's; never fails
     return report
+
+
+def _one(
+    db: Database, item: Planned | FileOutcome, options: ApplyOptions, tracker: JobTracker | None
+) -> FileOutcome:
+    """One file: a target VPO could not use is recorded as it is; a plan is carried out
+    (or, in a dry run, shown) with the file named in every log record."""
+    if isinstance(item, FileOutcome):
+        if tracker and item.status == "failed":
+            with db.transaction() as conn:
+                tracker.add_files(
+                    conn, [(item.file_id, os.fsencode(item.path), "error", {"error": item.error})]
+                )
+        return item
+    shown = os.fsdecode(item.record.path)
+    token = file_context.set(shown)
+    try:
+        outcome = carry_out(db, item, shown, options, tracker)
+    finally:
+        file_context.reset(token)
+    if tracker:
+        tracker.beat()
+    return outcome
+
+
+def _require_tools(plans: list[Planned], options: ApplyOptions) -> None:
+    """The tools these plans need are there (ToolMissing, exit 2, before any change)."""
+    if not plans:
+        return
+    needed = sorted({w.method for w in plans})
+    if any(w.plan.container or w.plan.added or w.plan.extracted or w.plan.embedded for w in plans):
+        needed = sorted({*needed, "mkvmerge", "ffmpeg"})  # mov_text -> SRT, added audio: ffmpeg
+    require_tools({name: getattr(options.tools, name) for name in needed})
+
+
+def _start_job(db: Database, options: ApplyOptions) -> JobTracker:
+    return JobTracker(
+        db,
+        type=JobType.APPLY.value,
+        target=[os.fsdecode(os.path.abspath(p)) for p in options.paths],
+        options={"dry_run": False, "keep_backup": options.keep_backup},
+        policy={"path": options.policy_path, **options.policy.model_dump()},
+    )

@@ -169,6 +169,12 @@ def _register_watch(root: typer.Typer) -> None:
     root.add_typer(watch_cmd.app, name="watch")
 
 
+def _register_hook(root: typer.Typer) -> None:
+    from vpo.cli import hook_cmd
+
+    root.command("hook", cls=Command)(hook_cmd.hook)
+
+
 def _register_db(root: typer.Typer) -> None:
     from vpo.cli import db_cmd
 
@@ -190,6 +196,7 @@ COMMANDS = {
     "profiles": _register_profiles,
     "policy": _register_policy,
     "watch": _register_watch,
+    "hook": _register_hook,
     "db": _register_db,
 }
 

@@ -12,6 +12,7 @@ import typer
 
 from vpo.cli.context import open_library, resolve_settings
 from vpo.cli.library_paths import paths_or_roots
+from vpo.cli.notifying import from_apply, notifying
 from vpo.cli.options import DryRunOpt, JsonOpt, ProfileOpt, optional_paths_argument
 from vpo.cli.plan_render import json_lines, print_file, print_totals
 from vpo.errors import UsageError
@@ -47,7 +48,6 @@ def apply(
     """
     from vpo.apply.service import ApplyOptions
     from vpo.apply.service import apply as run_apply
-    from vpo.media.probe import prober_for
     from vpo.policy.loader import load_policy
 
     effective = resolve_settings(ctx, profile=profile, flags={"behavior.keep_backup": keep_backup})
@@ -58,28 +58,20 @@ def apply(
         raise UsageError("no policy: give --policy FILE, or a --profile whose default_policy is set")
     policy_file = Path(policy_path).expanduser().absolute()
     loaded = load_policy(policy_file)
-    options = ApplyOptions(
-        paths=tuple(os.fsencode(p) for p in targets),
-        policy=loaded,
-        policy_path=str(policy_file),
-        dry_run=dry_run,
-        keep_backup=settings.behavior.keep_backup,
-        tools=settings.tools,
-        prober=prober_for(settings),
-        extensions=settings.scan.extensions,
-        follow_symlinks=settings.scan.follow_symlinks,
-        journal_dir=os.fsencode(settings.journal_dir),
-    )
+    paths_given = tuple(os.fsencode(p) for p in targets)
+    options = ApplyOptions.from_settings(settings, paths_given, loaded, str(policy_file), dry_run=dry_run)
     # Each file's outcome is written as it comes, never held: JSON lines wait in a
     # temporary file for the counts that come first in the document.
-    with json_lines() if json_out else nullcontext() as lines:
-        db = open_library(settings, creates_jobs=not dry_run)
-        try:
-            report = run_apply(db, options, sink=lines or partial(print_file, dry_run=dry_run))
-        finally:
-            db.close()
-        if lines is not None:
-            lines.print(report)
-        else:
-            print_totals(report)
+    with notifying(settings, "apply", dry_run=dry_run) as notice:
+        with json_lines() if json_out else nullcontext() as lines:
+            db = open_library(settings, creates_jobs=not dry_run)
+            try:
+                report = run_apply(db, options, sink=lines or partial(print_file, dry_run=dry_run))
+            finally:
+                db.close()
+            if lines is not None:
+                lines.print(report)
+            else:
+                print_totals(report)
+        notice.run = from_apply(report)
     return 1 if report.counts()["failed"] else 0

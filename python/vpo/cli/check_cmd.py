@@ -9,6 +9,7 @@ import typer
 
 from vpo.cli.context import open_library, resolve_settings
 from vpo.cli.library_paths import paths_or_roots
+from vpo.cli.notifying import from_check, notifying
 from vpo.cli.options import JsonOpt, ProfileOpt
 from vpo.cli.progress import check_display
 from vpo.cli.render import print_json, print_text, safe
@@ -62,18 +63,20 @@ def check(
         ffmpeg=settings.tools.ffmpeg,
         prober=prober_for(settings),
     )
-    db = open_library(settings, creates_jobs=True)
-    progress = check_display(json_out)
-    try:
-        report = run_check(db, options, progress=progress)
-    finally:
-        if progress:
-            progress.close()
-        db.close()
-    if json_out:
-        print_json(report.to_dict())
-    else:
-        _print_summary(report)
+    with notifying(settings, "check") as notice:
+        db = open_library(settings, creates_jobs=True)
+        progress = check_display(json_out)
+        try:
+            report = run_check(db, options, progress=progress)
+        finally:
+            if progress:
+                progress.close()
+            db.close()
+        if json_out:
+            print_json(report.to_dict())
+        else:
+            _print_summary(report)
+        notice.run = from_check(report)
     return 1 if report.counts.failed else 0
 
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import typer
 
-from vpo.config.resolver import Effective, Layer
+from vpo.config.layers import Layer
+from vpo.config.resolver import Effective
 from vpo.config.settings import Settings
 from vpo.db.connection import Database, open_database
 from vpo.errors import ConfigError

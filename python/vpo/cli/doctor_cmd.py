@@ -11,7 +11,8 @@ from vpo.errors import ConfigError
 
 
 def doctor(ctx: typer.Context, json_out: JsonOpt = False, profile: ProfileOpt = None) -> int:
-    """Check tools and their versions, PyAV, the extension, the database, config and profiles.
+    """Check tools and their versions, PyAV, the extension, the database, config, profiles
+    and integrations (reachable, key accepted, what each sees).
 
     Exit 0 when everything is sound, 1 when something needs attention. Unlike other
     commands, a broken config.yaml or profile is reported here rather than stopping it.

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from vpo.cli.context import open_library, settings_for
-from vpo.cli.options import Command, DryRunOpt, JsonOpt, ProfileOpt
+from vpo.cli.options import Command, DryRunOpt, JobIdArg, JsonOpt, ProfileOpt
 from vpo.cli.render import (
     duration,
     indent,
@@ -32,27 +32,6 @@ def _complete_status(incomplete: str) -> list[str]:
 
 def _complete_type(incomplete: str) -> list[str]:
     return [t for t in TYPES if t.startswith(incomplete)]
-
-
-def _complete_job_id(incomplete: str) -> list[str]:
-    try:
-        import os
-
-        from vpo.config.settings import Settings
-        from vpo.db import jobs as jobs_db
-        from vpo.db.connection import open_database
-
-        url = os.environ.get("VPO_DATABASE_URL")
-        path = Settings().database_path
-        if not url and not path.exists():  # pressing Tab must not create a library
-            return []
-        db = open_database(url or path)
-        try:
-            return jobs_db.ids_with_prefix(db.conn, incomplete.lower(), limit=50)
-        finally:
-            db.close()
-    except Exception:
-        return []
 
 
 @app.command("list", cls=Command)
@@ -132,12 +111,7 @@ def _status(job) -> str:  # type: ignore[no-untyped-def]
 @app.command("show", cls=Command)
 def show_cmd(
     ctx: typer.Context,
-    job_id: Annotated[
-        str,
-        typer.Argument(
-            metavar="ID", autocompletion=_complete_job_id, help="Job id or a unique prefix (4+ characters)."
-        ),
-    ],
+    job_id: JobIdArg,
     all_files: Annotated[bool, typer.Option("--all", help="List every affected file (text mode).")] = False,
     json_out: JsonOpt = False,
     profile: ProfileOpt = None,

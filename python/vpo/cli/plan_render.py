@@ -89,10 +89,13 @@ def _flags(t: dict[str, Any]) -> str:
 
 
 def plan_table(before: list[dict[str, Any]], after: list[dict[str, Any]], order: list[int] | None) -> str:
-    """One row per track as it is now; the AFTER columns say where it goes, or REMOVED."""
+    """One row per track as it is now; the AFTER columns say where it goes, or REMOVED; a
+    track the plan adds (in `order`, not in `before`) has a row marked ADDED."""
     position = {index: pos for pos, index in enumerate(order)} if order is not None else {}
     rows = []
-    for t in before:
+    known = {t["index"] for t in before}
+    added = [{"index": i, "type": "ADDED", "language": ""} for i in (order or ()) if i not in known]
+    for t in [*before, *added]:
         pos = position.get(t["index"]) if order is not None else t["index"]
         if pos is None or pos >= len(after):
             planned = ["REMOVED", "", "", "", ""]
@@ -142,6 +145,7 @@ def print_file(f: FileOutcome, *, dry_run: bool) -> None:
 
 
 def _action_line(a: dict[str, Any]) -> str:
+    """One action of a plan as a person reads it."""
     target = (
         f"track {a['track']}"
         if a["track"] is not None
@@ -149,6 +153,8 @@ def _action_line(a: dict[str, Any]) -> str:
     )
     if a["action"] == "remove":
         return f"remove {target}: {safe(a['reason'].split(': ', 1)[-1])}"
+    if a["action"] in ("add", "extract", "embed"):  # its reason says what, from where, why
+        return safe(a["reason"])
     return f"{a['action']} {target}: {safe(a['from'])} -> {safe(a['to'])}  ({safe(a['reason'])})"
 
 

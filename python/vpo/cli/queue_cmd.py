@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from vpo.cli.context import open_library, settings_for
-from vpo.cli.jobs_cmd import _complete_job_id
-from vpo.cli.options import JsonOpt, ProfileOpt
+from vpo.cli.notifying import from_queue_run, notifying
+from vpo.cli.options import JobIdArg, JsonOpt, ProfileOpt
 from vpo.cli.render import print_json, print_summary, safe
 from vpo.reports.units import human_size
+
+if TYPE_CHECKING:
+    from vpo.transcode.runner import RunReport
 
 
 def run_cmd(
@@ -68,7 +71,6 @@ def run_cmd(
         poll=poll,
     )
     settings = settings_for(ctx, profile=profile)
-    open_library(settings, creates_jobs=True).close()  # recover dead workers' jobs, purge old ones
     display = queue_display(json_out)
 
     def tick(running: list[Running], finished: list[Finished]) -> None:
@@ -88,31 +90,37 @@ def run_cmd(
 
     stopping = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # SIGHUP: the terminal went away
     previous = {sig: signal.signal(sig, on_signal) for sig in stopping}
-    try:
-        report = runner.run()
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        if display:
-            display.close()
-    if report.stopped_by in {sig.name for sig in stopping}:
-        error = Interrupted(
-            f"stopped by {report.stopped_by}; running jobs were put back in the queue",
-            details=report.to_dict(),
-        )
-        error.exit_code = 128 + signal.Signals[report.stopped_by].value  # 130, 143, 129
-        raise error
-    if json_out:
-        print_json(report.to_dict())
-    else:
-        for job in report.jobs:
-            print_summary(
-                f"{job['status']:<10} {str(job['id'])[:8]}"
-                + (f"  {safe(job['error'])}" if job["error"] else "")
+    with notifying(settings, "jobs run") as notice:
+        try:
+            open_library(settings, creates_jobs=True).close()  # recover dead workers' jobs, purge old ones
+            report = runner.run()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            if display:
+                display.close()
+        if report.stopped_by in {sig.name for sig in stopping}:
+            error = Interrupted(
+                f"stopped by {report.stopped_by}; running jobs were put back in the queue",
+                details=report.to_dict(),
             )
-        print_summary(f"{len(report.jobs)} job(s) run; stopped: {report.stopped_by}")
-        print_summary(f"originals kept for undo: {human_size(report.kept_bytes())}")
+            error.exit_code = 128 + signal.Signals[report.stopped_by].value  # 130, 143, 129
+            raise error
+        if json_out:
+            print_json(report.to_dict())
+        else:
+            _print(report)
+        notice.run = from_queue_run(report)
     return 1 if any(j["status"] == "failed" for j in report.jobs) else 0
+
+
+def _print(report: RunReport) -> None:
+    for job in report.jobs:
+        print_summary(
+            f"{job['status']:<10} {str(job['id'])[:8]}" + (f"  {safe(job['error'])}" if job["error"] else "")
+        )
+    print_summary(f"{len(report.jobs)} job(s) run; stopped: {report.stopped_by}")
+    print_summary(f"originals kept for undo: {human_size(report.kept_bytes())}")
 
 
 def _parse_end_by(text: str):  # type: ignore[no-untyped-def]
@@ -131,12 +139,7 @@ def _parse_end_by(text: str):  # type: ignore[no-untyped-def]
 
 def cancel_cmd(
     ctx: typer.Context,
-    job_id: Annotated[
-        str,
-        typer.Argument(
-            metavar="ID", autocompletion=_complete_job_id, help="Job id or a unique prefix (4+ characters)."
-        ),
-    ],
+    job_id: JobIdArg,
     json_out: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> int:
@@ -157,12 +160,7 @@ def cancel_cmd(
 
 def retry_cmd(
     ctx: typer.Context,
-    job_id: Annotated[
-        str,
-        typer.Argument(
-            metavar="ID", autocompletion=_complete_job_id, help="Job id or a unique prefix (4+ characters)."
-        ),
-    ],
+    job_id: JobIdArg,
     json_out: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> int:

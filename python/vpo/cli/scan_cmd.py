@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from vpo.cli.context import open_library, resolve_settings
 from vpo.cli.library_paths import paths_or_roots
+from vpo.cli.notifying import from_scan, notifying
 from vpo.cli.options import JsonOpt, ProfileOpt, optional_paths_argument
 from vpo.cli.progress import scan_display
 from vpo.cli.render import print_json, print_summary, safe
+
+if TYPE_CHECKING:
+    from vpo.config.settings import Settings
+    from vpo.scan.models import ScanOptions, ScanReport
 
 
 def scan(
@@ -50,7 +55,6 @@ def scan(
     """Catalogue the video files under PATH; only new or changed files are probed."""
     from vpo.media.probe import BACKENDS, prober_for
     from vpo.scan.models import ScanOptions
-    from vpo.scan.service import scan as run_scan
 
     if prober is not None and prober not in BACKENDS:
         raise typer.BadParameter(f"{prober!r}; choose from {', '.join(BACKENDS)}", param_hint="--prober")
@@ -77,7 +81,16 @@ def scan(
         workers=settings.workers(),
         prober=prober_for(settings, scanning=True),
     )
+    with notifying(settings, "scan") as notice:  # from the catalogue's opening on
+        report = _scan(settings, options, json_out)
+        notice.run = from_scan(report)
+    return 1 if report.counts.errors else 0
+
+
+def _scan(settings: Settings, options: ScanOptions, json_out: bool) -> ScanReport:
+    """Open the catalogue, scan, print the report."""
     from vpo.scan.roots import check_file_roots, normalize_roots
+    from vpo.scan.service import scan as run_scan
 
     db = open_library(settings, creates_jobs=True)
     roots = normalize_roots(list(options.roots), must_exist=False)
@@ -97,7 +110,7 @@ def scan(
         print_json(report.to_dict())
     else:
         _print_summary(report)
-    return 1 if report.counts.errors else 0
+    return report
 
 
 def _split(values: list[str]) -> tuple[str, ...]:

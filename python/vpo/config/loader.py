@@ -7,32 +7,22 @@ where every effective value came from.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
-from vpo.config.resolver import Layer, Values
+from vpo.config.integrations import ACCEPTED, raw_secrets, service_problem
+from vpo.config.layers import Layer, Profile, Values
 from vpo.config.roots import KEY as ROOTS_KEY
 from vpo.config.roots import profile_roots
+from vpo.config.secrets import secrets_in, warn_if_readable
 from vpo.config.settings import SECTIONS
 from vpo.config.yaml_file import describe_validation, line_of, load_yaml
 from vpo.errors import ConfigError, PolicyNotFoundError, ProfileNotFoundError
+from vpo.redact import remember_secrets
 
 PROFILE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 PROFILE_KEYS = ("name", "description", "extends", "default_policy")
-
-
-@dataclass(frozen=True)
-class Profile:
-    name: str
-    path: Path
-    description: str | None
-    extends: str | None
-    default_policy: Path | None
-    layer: Layer
-    document: dict[str, Any] = field(default_factory=dict)  # as written, plain dicts and lists
-    document_node: Any = field(default=None, repr=False, compare=False)  # ruamel's, for line numbers
-    roots: tuple[str, ...] = ()  # the profile's library (config/roots.py); not inherited
 
 
 def config_path(home: Path) -> Path:
@@ -182,8 +172,7 @@ def _require_mapping(path: Path, document: Any, loc: tuple[Any, ...]) -> None:
 
 
 def _sections(path: Path, document: Any, *, allowed_extra: tuple[str, ...], home: Path) -> Values:
-    from pydantic import TypeAdapter, ValidationError
-
+    """The settings a file sets, validated section by section, then normalised."""
     accepted = sorted([*SECTIONS, *allowed_extra])
     values: Values = {}
     for key in document:
@@ -194,48 +183,62 @@ def _sections(path: Path, document: Any, *, allowed_extra: tuple[str, ...], home
                 f"{path}:{line_of(document, (key,))}: unknown key {key!r}; accepted keys: {', '.join(accepted)}",
                 details={"file": str(path), "key": str(key), "accepted": accepted},
             )
-        section = document[key]
-        if section is None:
-            continue
-        if key == "paths":
-            values[key] = {"map": _path_map(path, document, section)}
-            continue
-        if not isinstance(section, dict):
+        if document[key] is not None:
+            values[key] = _section(path, document, key)
+    _normalise(values, home)
+    warn_if_readable(path, secrets_in(values))
+    return values
+
+
+def _section(path: Path, document: Any, key: str) -> dict[str, Any]:
+    """One section's keys, each validated by its dataclass field's type and limits."""
+    from pydantic import TypeAdapter, ValidationError
+
+    section = document[key]
+    if key == "integrations":
+        remember_secrets(raw_secrets(section))  # masked even in a validation error
+    if key == "notify" and isinstance(section, dict):
+        _remember_notify_urls(section.get("urls"))  # before any error could quote one
+    if key == "paths":
+        return {"map": _path_map(path, document, section)}
+    if not isinstance(section, dict):
+        raise ConfigError(
+            f"{path}:{line_of(document, (key,))}: {key}: must be a mapping",
+            details={"file": str(path), "key": key},
+        )
+    cls = SECTIONS[key]
+    try:
+        parsed: Any = TypeAdapter(cls).validate_python(_plain(section))
+    except ValidationError as exc:
+        names: dict[tuple[Any, ...], list[str]] = {(key,): [f.name for f in fields(cls)]}
+        if key == "integrations":
+            names.update(ACCEPTED)
+        raise describe_validation(path, document, exc, prefix=(key,), accepted=names) from None
+    values = {str(name): getattr(parsed, str(name)) for name in section}
+    for name, value in values.items():
+        problem = _check_value(key, name, value, section[name], cls)
+        if problem is not None:
+            line = line_of(document, (key, name))
             raise ConfigError(
-                f"{path}:{line_of(document, (key,))}: {key}: must be a mapping",
-                details={"file": str(path), "key": key},
+                f"{path}:{line}: {key}.{name}: {problem}",
+                details={"file": str(path), "line": line, "key": f"{key}.{name}", "reason": problem},
             )
-        cls = SECTIONS[key]
-        try:
-            parsed: Any = TypeAdapter(cls).validate_python(_plain(section))
-        except ValidationError as exc:
-            names = {(key,): [f.name for f in fields(cls)]}
-            raise describe_validation(path, document, exc, prefix=(key,), accepted=names) from None
-        values[key] = {str(name): getattr(parsed, str(name)) for name in section}
-        for name, value in values[key].items():
-            problem = _check_value(key, name, value, section[name], cls)
-            if problem is not None:
-                raise ConfigError(
-                    f"{path}:{line_of(document, (key, name))}: {key}.{name}: {problem}",
-                    details={
-                        "file": str(path),
-                        "line": line_of(document, (key, name)),
-                        "key": f"{key}.{name}",
-                        "reason": problem,
-                    },
-                )
-    if "scan" in values and "extensions" in values["scan"]:
+    return values
+
+
+def _normalise(values: Values, home: Path) -> None:
+    """Extensions without dots in lower case, `~` expanded in tool paths, a relative log file
+    under $VPO_HOME (whatever the current directory)."""
+    if "extensions" in values.get("scan", {}):
         values["scan"]["extensions"] = tuple(
             e.strip().lstrip(".").lower() for e in values["scan"]["extensions"]
         )
+    tools = values.get("tools", {})
     for name in ("ffmpeg", "ffprobe", "mkvmerge", "mkvpropedit"):
-        if name in values.get("tools", {}) and values["tools"][name].startswith("~"):
-            values["tools"][name] = str(Path(values["tools"][name]).expanduser())
-    _warn_if_secret_readable(path, values)
+        if name in tools and tools[name].startswith("~"):
+            tools[name] = str(Path(tools[name]).expanduser())
     if values.get("logging", {}).get("file"):
-        # A relative log file in a settings file lives under $VPO_HOME, whatever the cwd.
         values["logging"]["file"] = str(home / Path(values["logging"]["file"]).expanduser())
-    return values
 
 
 # Limits pydantic's types do not express (settings.py stays free of pydantic imports).
@@ -246,12 +249,14 @@ _AT_LEAST = {
     ("jobs", "retention_days"): 0,
     ("transcode", "max_attempts"): 1,
     ("transcode", "threads"): 0,
+    ("integrations", "retries"): 0,
 }
 _ABOVE = {
     ("scan", "probe_timeout"): 0,
     ("watch", "settle"): 0,
     ("watch", "poll_interval"): 0,
     ("watch", "reconcile_interval"): 0,
+    ("integrations", "timeout"): 0,
 }
 
 
@@ -264,7 +269,7 @@ def _check_value(section: str, key: str, value: Any, raw: Any, cls: type) -> str
         return f"must be {_AT_LEAST[(section, key)]} or more (got {raw!r})"
     if (section, key) in _ABOVE and not value > _ABOVE[(section, key)]:
         return f"must be more than {_ABOVE[(section, key)]} (got {raw!r})"
-    if section == "watch" and kind == "float" and value == float("inf"):
+    if section in ("watch", "integrations") and kind == "float" and value == float("inf"):
         return f"must be a finite number of seconds (got {raw!r})"
     if (section, key) == ("watch", "ignore") and any(not pattern.strip() for pattern in value):
         return f"a pattern cannot be empty (got {list(raw)!r})"
@@ -274,12 +279,40 @@ def _check_value(section: str, key: str, value: Any, raw: Any, cls: type) -> str
         empty = [e for e in value if not e.strip().lstrip(".")]
         if empty:
             return f"an extension cannot be empty (got {list(raw)!r})"
+    if section == "integrations":
+        return service_problem(value)
+    if (section, key) == ("notify", "urls"):
+        return _notify_urls_problem(value)
     if (section, key) == ("database", "url") and value is not None:
         from vpo.db.pg_url import url_problem
         from vpo.redact import mask_url
 
         problem = url_problem(value)
         return f"{mask_url(value)}: {problem}" if problem else None
+    return None
+
+
+_APPRISE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
+
+
+def _remember_notify_urls(urls: Any) -> None:
+    """Every notification URL is a secret (its host, path or query may be a token)."""
+    from vpo.redact import remember_secret_url
+
+    for url in urls if isinstance(urls, list) else [urls]:
+        if isinstance(url, str) and url:
+            remember_secret_url(url)
+
+
+def _notify_urls_problem(urls: tuple[str, ...]) -> str | None:
+    """Each URL must look like one Apprise reads (`scheme://...`); Apprise itself is only
+    imported to send, so whether it knows the scheme is said then (and by `vpo doctor`)."""
+    for index, url in enumerate(urls):
+        if not _APPRISE_URL.fullmatch(url.strip()):
+            return (
+                f"entry {index + 1} is not an Apprise URL (SCHEME://..., e.g. json://host/path or "
+                "tgram://TOKEN/CHAT_ID); it is not shown, as it may hold a secret"
+            )
     return None
 
 
@@ -305,25 +338,6 @@ def _path_map(path: Path, document: Any, section: Any) -> tuple[tuple[str, str],
             )
         pairs.append((root, local))
     return tuple(pairs)
-
-
-def _warn_if_secret_readable(path: Path, values: Values) -> None:
-    """A database password in a file other users can read: say so (SPEC section 16)."""
-    from vpo.redact import has_password
-
-    url = values.get("database", {}).get("url")
-    if not url or not has_password(url):
-        return
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return
-    if mode & 0o044:
-        import logging
-
-        logging.getLogger("vpo.config").warning(
-            "%s holds a database password and can be read by other users; chmod 600 it", path
-        )
 
 
 def _plain(node: Any) -> Any:

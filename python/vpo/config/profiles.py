@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vpo.config.layers import Layer
 from vpo.config.loader import PROFILE_NAME, load_config_layer, profile_chain, profiles_dir
-from vpo.config.resolver import Layer, as_dict, resolve
+from vpo.config.resolver import as_dict, resolve
 from vpo.errors import ConfigError
 from vpo.redact import remember, scrub_tree
 

@@ -5,19 +5,10 @@ from __future__ import annotations
 
 from dataclasses import fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
+from vpo.config.layers import Layer, Profile
 from vpo.config.settings import SECTIONS, Settings
-
-if TYPE_CHECKING:
-    from vpo.config.loader import Profile
-
-Values = dict[str, dict[str, Any]]  # section -> key -> value
-
-
-class Layer(NamedTuple):
-    source: str  # "config", "profile:NAME" or "cli"
-    values: Values
 
 
 class Effective(NamedTuple):
@@ -60,10 +51,17 @@ def as_dict(settings: Settings) -> dict[str, dict[str, Any]]:
     for section in SECTIONS:
         obj = getattr(settings, section)
         out[section] = {f.name: _jsonable(getattr(obj, f.name)) for f in fields(obj)}
+    from vpo.config.integrations import shown
+
+    out["integrations"] = {key: shown(value) for key, value in out["integrations"].items()}  # keys as ***
     if settings.database.url:  # shown, never its password
         from vpo.redact import mask_url
 
         out["database"]["url"] = mask_url(settings.database.url)
+    if settings.notify.urls:  # each a secret as a whole: the service's scheme only
+        from vpo.redact import mask_secret_url
+
+        out["notify"]["urls"] = [mask_secret_url(url) for url in settings.notify.urls]
     return out
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from vpo.catalogue import DEFAULT_EXTENSIONS
+from vpo.config.integrations import IntegrationsSettings
 
 FORBID = {"extra": "forbid"}  # pydantic config, read only when validating a file
 
@@ -103,6 +104,19 @@ class WatchSettings:
     ignore: tuple[str, ...] = ("*.part", "*.partial", "*.tmp", "*.!qB", ".*")  # names never handled
 
 
+NotifyEvent = Literal["failed", "errors", "changed", "transcoded", "watch_down"]
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """Notifications through Apprise (docs/media-stack.md): one message per command run or
+    watch batch, to every URL in `urls` (each a secret), when it is one of `on`."""
+
+    __pydantic_config__ = FORBID
+    urls: tuple[str, ...] = ()  # Apprise URLs (json://..., tgram://..., mailto://...)
+    on: tuple[NotifyEvent, ...] = ("failed", "errors", "watch_down")  # what went wrong, by default
+
+
 SECTIONS = {
     "tools": ToolsSettings,
     "scan": ScanSettings,
@@ -113,6 +127,8 @@ SECTIONS = {
     "transcode": TranscodeSettings,
     "paths": PathsSettings,
     "watch": WatchSettings,
+    "integrations": IntegrationsSettings,
+    "notify": NotifySettings,
 }
 
 
@@ -127,6 +143,8 @@ class Settings:
     transcode: TranscodeSettings = field(default_factory=TranscodeSettings)
     paths: PathsSettings = field(default_factory=PathsSettings)
     watch: WatchSettings = field(default_factory=WatchSettings)
+    integrations: IntegrationsSettings = field(default_factory=IntegrationsSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
     home: Path = field(default_factory=lambda: vpo_home())
 
     @property

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from vpo.db import sqlite_dialect
 from vpo.db.dialect import Connection, Dialect
-from vpo.db.migrations import migrate
+from vpo.db.migrations import LATEST, statements
 from vpo.db.sqlite_dialect import BUSY_TIMEOUT_MS
-from vpo.errors import DatabaseError, PasswordRequiredError
+from vpo.errors import DatabaseError, PasswordRequiredError, SchemaTooNewError
+from vpo.timeutil import now_iso
 
 # SQLite's default SQLITE_MAX_VARIABLE_NUMBER is 32766 since 3.32; stay well below.
 MAX_VARIABLES = 900
@@ -138,6 +139,34 @@ def _prepare(db: Database, *, details: dict[str, str]) -> None:
     except BaseException:
         db.close()
         raise
+
+
+def migrate(db: Database) -> int:
+    """Bring the schema to LATEST, and the engine's own objects up to date; refuse a
+    database written by a newer VPO."""
+    dialect = db.dialect
+    current = dialect.schema_version(db.conn)
+    if current > LATEST:
+        raise SchemaTooNewError(
+            f"database {db.label} has schema version {current}, newer than this VPO "
+            f"understands ({LATEST}); upgrade VPO",
+            details={"path": db.label, "schema_version": current, "supported": LATEST},
+        )
+    if current == LATEST and not dialect.objects_outdated(db.conn):
+        return current
+    with db.transaction() as conn:
+        # Re-read inside the write lock: another process may have migrated meanwhile.
+        current = dialect.schema_version(conn)
+        for version in range(current + 1, LATEST + 1):
+            for statement in statements(dialect.migrations[version - 1]):
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                (version, now_iso()),
+            )
+            dialect.stamp_version(conn, version)
+        dialect.upkeep(conn)
+    return LATEST
 
 
 def describe_sqlite_error(path: Path | str | None, exc: sqlite3.Error) -> str:

@@ -65,6 +65,7 @@ class Dialect(ABC):
     """One engine's way of saying what the engines say differently."""
 
     name: str  # "sqlite" or "postgresql"
+    product: str  # as people write it: "SQLite", "PostgreSQL"
     migrations: tuple[str, ...]  # the script of each schema version (db/migrations.py runs them)
     # Can the Rust walker read this catalogue's trusted rows itself? (A SQLite file: yes.)
     walker_reads_catalogue: bool

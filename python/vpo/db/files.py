@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
-from vpo.catalogue import Known, ScanStatus
+from vpo.catalogue import Entry, Known, ScanStatus
 from vpo.db.connection import chunks
 from vpo.db.dialect import Connection
 from vpo.media.models import ProbeResult, Track
@@ -127,22 +127,23 @@ def missing_with_print(conn: Connection, size: int, fingerprint: str) -> tuple[i
     return (row[0], bytes(row[1])) if row else None
 
 
+class Measured(NamedTuple):
+    """What reading a file found: its tracks (None: unreadable, `error` says why), its
+    sampled fingerprint (scan/walker.py) and its content hash, when one was computed."""
+
+    result: ProbeResult | None
+    error: str | None
+    fingerprint: str | None
+    content_hash: str | None = None
+
+
 def upsert_probed(
-    conn: Connection,
-    *,
-    path: bytes,
-    size: int,
-    mtime_ns: int,
-    dev: int,
-    ino: int,
-    result: ProbeResult | None,
-    error: str | None,
-    fingerprint: str | None,
-    content_hash: str | None,
-    racy: bool,
-    now: str,
+    conn: Connection, entry: Entry, measured: Measured, *, racy: bool, now: str
 ) -> tuple[int, bool]:
-    """Write what a probe found; returns (file id, whether the row is new). Tracks replaced."""
+    """Write what a probe found of the file `entry` (the walk's stat of it); returns (file
+    id, whether the row is new). Tracks replaced."""
+    path, size, mtime_ns, dev, ino = entry
+    result = measured.result
     existing = conn.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
     values = (
         size,
@@ -151,10 +152,10 @@ def upsert_probed(
         ino,
         result.container if result else None,
         result.duration_seconds if result else None,
-        fingerprint,
-        content_hash,
+        measured.fingerprint,
+        measured.content_hash,
         (ScanStatus.OK if result else ScanStatus.ERROR).value,
-        error,
+        measured.error,
         int(racy),
         now,
     )
@@ -208,20 +209,12 @@ def replace_tracks(conn: Connection, file_id: int, tracks: Sequence[Track]) -> N
 
 
 def update_probe_result(
-    conn: Connection,
-    file_id: int,
-    *,
-    path: bytes,
-    size: int,
-    mtime_ns: int,
-    dev: int,
-    ino: int,
-    result: ProbeResult,
-    fingerprint: str | None,
-    now: str,
+    conn: Connection, file_id: int, entry: Entry, *, result: ProbeResult, fingerprint: str | None, now: str
 ) -> None:
-    """After VPO itself rewrote a file (apply, transcode): new stat and tracks, no rescan.
-    racy = 1: the file was just written, so the next scan checks it once more."""
+    """After VPO itself rewrote a file (apply, transcode): its new path and stat (`entry`)
+    and tracks, no rescan. racy = 1: the file was just written, so the next scan checks it
+    once more."""
+    path, size, mtime_ns, dev, ino = entry
     conn.execute(
         "UPDATE files SET path = ?, size = ?, mtime_ns = ?, dev = ?, ino = ?, container = ?, "
         "duration = ?, scan_status = 'ok', scan_error = NULL, content_hash = NULL, fingerprint = ?, "
@@ -286,22 +279,12 @@ def delete_files(conn: Connection, ids: Iterable[int]) -> None:
         conn.execute(f"DELETE FROM files WHERE id IN ({','.join('?' * len(part))})", part)
 
 
-def move_file(
-    conn: Connection,
-    file_id: int,
-    *,
-    old_path: bytes,
-    new_path: bytes,
-    size: int,
-    mtime_ns: int,
-    dev: int,
-    ino: int,
-    racy: bool,
-    now: str,
-) -> bool:
-    """Give a file its new path; False if another process moved or re-added it meanwhile.
+def move_file(conn: Connection, file_id: int, entry: Entry, *, old_path: bytes, racy: bool, now: str) -> bool:
+    """Give a file its new path and stat (`entry`, the walk's); False if another process
+    moved or re-added it meanwhile.
 
     Inside a savepoint: on PostgreSQL a failed statement would abort the whole transaction."""
+    new_path, size, mtime_ns, dev, ino = entry
     conn.execute("SAVEPOINT move_file")
     try:
         cur = conn.execute(

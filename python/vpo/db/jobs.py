@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from vpo.db.connection import chunks
 from vpo.db.dialect import Connection
@@ -115,6 +115,17 @@ def finish(conn: Connection, job: JobRecord) -> None:
     )
 
 
+def add_warnings(conn: Connection, job_id: str, warnings: Sequence[str]) -> None:
+    """Warnings found once a job had finished (the media stack's refreshes, after a
+    transcode replaced its file), added to its summary's `warnings`."""
+    row = conn.execute("SELECT summary FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    if row is None or not warnings:
+        return
+    summary = _load(row[0]) or {}
+    summary["warnings"] = [*summary.get("warnings", []), *(scrub(w) for w in warnings)]
+    conn.execute("UPDATE jobs SET summary = ? WHERE id = ?", (_dump(summary), job_id))
+
+
 def add_files(
     conn: Connection,
     job_id: str,
@@ -129,6 +140,56 @@ def add_files(
 def get(conn: Connection, job_id: str) -> JobRecord | None:
     row = conn.execute(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
     return _record(row) if row else None
+
+
+def exists(conn: Connection, job_id: str) -> bool:
+    return conn.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone() is not None
+
+
+def summary_of(conn: Connection, job_id: str) -> dict[str, Any]:
+    """A job's summary ({} when it has none, or none that reads as one)."""
+    row = conn.execute("SELECT summary FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    try:
+        summary = _load(row[0]) if row else None
+    except ValueError:
+        return {}
+    return summary if isinstance(summary, dict) else {}
+
+
+def scan_targets(conn: Connection) -> list[list[str]]:
+    """The roots of every scan ever run (each scan job's target), as stored; a target that
+    does not read as a list of paths is left out."""
+    out = []
+    for (target,) in conn.execute("SELECT DISTINCT target FROM jobs WHERE type = 'scan'"):
+        try:
+            roots = _load(target)
+        except ValueError:
+            continue
+        if isinstance(roots, list) and all(isinstance(r, str) for r in roots):
+            out.append(roots)
+    return out
+
+
+class ChangedFile(NamedTuple):
+    """A file an apply or a transcode changed: its details may name a kept original or journal."""
+
+    job_id: str
+    job_type: str
+    finished: str  # when the job finished (created, if it never did)
+    path: bytes
+    details: dict[str, Any]
+
+
+def changed_files(conn: Connection) -> list[ChangedFile]:
+    """Every file applies and transcodes changed, oldest job first, in each job's order."""
+    rows = conn.execute(
+        "SELECT j.id, j.type, coalesce(j.finished_at, j.created_at), jf.path, jf.details "
+        "FROM job_files jf JOIN jobs j ON j.id = jf.job_id "
+        "WHERE (j.type = 'apply' AND jf.outcome = 'applied') "
+        "OR (j.type = 'transcode' AND jf.outcome = 'transcoded') "
+        "ORDER BY j.created_at, jf.rowid"
+    )
+    return [ChangedFile(r[0], r[1], r[2], bytes(r[3]), _load(r[4]) or {}) for r in rows]
 
 
 def ids_with_prefix(conn: Connection, prefix: str, limit: int = 20) -> list[str]:

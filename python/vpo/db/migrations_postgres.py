@@ -251,6 +251,18 @@ CREATE INDEX watch_files_waiting ON watch_files (root, waiting_since);
 CREATE INDEX watch_files_handled ON watch_files (root, handled_at);
 """
 
+# What Radarr and Sonarr know of a file's film or series (SPEC section 18): its original
+# language (ISO 639-2/B) and who said so, a source of a plan's original language after a
+# rule's `set` (db/original_languages.py). Written by `vpo hook` and the API lookups.
+V_ORIGINAL_LANGUAGES = """
+CREATE TABLE original_languages (
+    file_id     BIGINT PRIMARY KEY REFERENCES files (id) ON DELETE CASCADE,
+    language    TEXT COLLATE "C" NOT NULL,
+    source      TEXT COLLATE "C" NOT NULL,     -- Radarr or Sonarr
+    updated_at  TEXT COLLATE "C" NOT NULL
+);
+"""
+
 
 POSTGRESQL: tuple[str, ...] = (
     V1,
@@ -262,6 +274,7 @@ POSTGRESQL: tuple[str, ...] = (
     V_WORKERS,
     V_PG_REPORT_FUNCTIONS,
     V_WATCH,
+    V_ORIGINAL_LANGUAGES,
 )
 
 # PostgreSQL's own objects, beside the shared schema: functions are not versioned. Each

@@ -256,6 +256,18 @@ CREATE INDEX watch_files_waiting ON watch_files (root, waiting_since);
 CREATE INDEX watch_files_handled ON watch_files (root, handled_at);
 """
 
+# What Radarr and Sonarr know of a file's film or series (SPEC section 18): its original
+# language (ISO 639-2/B) and who said so, a source of a plan's original language after a
+# rule's `set` (db/original_languages.py). Written by `vpo hook` and the API lookups.
+V_ORIGINAL_LANGUAGES = """
+CREATE TABLE original_languages (
+    file_id     INTEGER PRIMARY KEY REFERENCES files (id) ON DELETE CASCADE,
+    language    TEXT NOT NULL,
+    source      TEXT NOT NULL,                 -- Radarr or Sonarr
+    updated_at  TEXT NOT NULL
+);
+"""
+
 
 # After V_JOB_KINDS: its rebuild of `jobs` names every column it keeps.
 SQLITE: tuple[str, ...] = (
@@ -268,4 +280,5 @@ SQLITE: tuple[str, ...] = (
     V_WORKERS,
     V_PG_REPORT_FUNCTIONS,
     V_WATCH,
+    V_ORIGINAL_LANGUAGES,
 )

@@ -37,6 +37,7 @@ _DESCRIBE = (
 
 class PostgresDialect(Dialect):
     name = "postgresql"
+    product = "PostgreSQL"
     migrations = SCRIPTS
     walker_reads_catalogue = False  # the walker reads a SQLite file only
     claims_take_write_lock = False

@@ -18,6 +18,7 @@ BUSY_TIMEOUT_MS = 60_000
 
 class SqliteDialect(Dialect):
     name = "sqlite"
+    product = "SQLite"
     migrations = SCRIPTS
     walker_reads_catalogue = True
     claims_take_write_lock = True

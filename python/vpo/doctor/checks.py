@@ -10,10 +10,11 @@ import shlex
 import shutil
 import subprocess
 import time
-from dataclasses import asdict, dataclass
 from typing import Any
 
 from vpo.config.settings import Settings
+from vpo.doctor.database import database_check
+from vpo.doctor.models import Check
 from vpo.errors import VpoError
 from vpo.media.children import tool_preexec
 
@@ -27,17 +28,6 @@ _VERSION_ARGS = {
 }
 
 
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
-    data: dict[str, Any]
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
 def run_checks(
     settings: Settings, *, profile: str | None = None, settings_error: VpoError | None = None
 ) -> list[Check]:
@@ -49,10 +39,15 @@ def run_checks(
     checks += profile_checks(settings)
     checks.append(selection_check(profile, settings_error))
     checks.append(log_file_check(settings))
-    if settings.paths.map:
-        from vpo.doctor.postgres import mapped_root_checks
+    checks += mapped_root_checks(settings.paths.map)
+    if settings.integrations.configured():
+        from vpo.doctor.integrations import integration_checks
 
-        checks += mapped_root_checks(settings.paths.map)
+        checks += integration_checks(settings)
+    if settings.notify.urls:  # Apprise is loaded only when there is something to check
+        from vpo.doctor.notify import notify_check
+
+        checks += [c for c in [notify_check(settings)] if c is not None]
     return checks
 
 
@@ -131,59 +126,6 @@ def extension_check() -> Check:
         return Check("extension", False, f"cannot load vpo._core: {exc} (rebuild: make install)", {})
 
 
-def database_check(settings: Settings) -> Check:
-    """Read-only: doctor never creates, migrates or locks the catalogue it inspects."""
-    import sqlite3
-
-    from vpo.db.health import counts, health
-    from vpo.db.migrations import LATEST
-    from vpo.db.sqlite_dialect import connect_read_only
-
-    if settings.database.url:
-        from vpo.doctor.postgres import postgres_check
-
-        return postgres_check(settings.database.url)
-    path = settings.database_path
-    data: dict[str, Any] = {"path": str(path), "supported_schema": LATEST}
-    if not path.exists():
-        return Check("database", True, f"{path} (not created yet)", data)
-    try:
-        conn = connect_read_only(path, timeout=5)
-    except sqlite3.Error as exc:
-        return Check("database", False, f"{path}: cannot open: {exc}", data)
-    try:
-        version, integrity, _ = health(conn)
-        data.update(schema_version=version, integrity=integrity)
-        if version > LATEST:
-            return Check(
-                "database",
-                False,
-                f"{path}: schema {version} is newer than this VPO supports ({LATEST}); upgrade VPO",
-                data,
-            )
-        if version == 0:
-            return Check(
-                "database",
-                integrity == "ok",
-                f"{path}: empty (created on first use), integrity {integrity}",
-                data,
-            )
-        files, jobs = counts(conn)
-    except sqlite3.Error as exc:  # a damaged or foreign file
-        return Check("database", False, f"{path}: {exc} (is it a VPO database?)", data)
-    finally:
-        conn.close()
-    data.update(files=files, jobs=jobs)
-    ok = integrity == "ok"
-    pending = f", migrates to {LATEST} on next use" if version < LATEST else ""
-    return Check(
-        "database",
-        ok,
-        f"{path}: schema {version}{pending}, {files:,} files, {jobs:,} jobs, integrity {integrity}",
-        data,
-    )
-
-
 def config_check(settings: Settings) -> Check:
     from vpo.config.loader import config_path, load_config_layer
 
@@ -239,3 +181,14 @@ def log_file_check(settings: Settings) -> Check:
             "log file", False, f"cannot open {path} ({exc.strerror or exc}): VPO logs to stderr instead", data
         )
     return Check("log file", True, str(path), data)
+
+
+def mapped_root_checks(mapping: tuple[tuple[str, str], ...]) -> list[Check]:
+    """On a worker host: each `paths` mount point exists (a library not mounted is a job
+    this host will leave to others)."""
+    checks = []
+    for root, local in mapping:
+        ok = os.path.isdir(local)
+        detail = f"{root} -> {local}" + ("" if ok else " (not found: not mounted?)")
+        checks.append(Check(f"paths:{root}", ok, detail, {"catalogue_root": root, "local": local}))
+    return checks

@@ -16,11 +16,13 @@ import logging
 import os
 
 from vpo.config.settings import ToolsSettings
+from vpo.edit.additions import encode_added, remove_extras
 from vpo.edit.change import Applied, Change, verified
 from vpo.edit.fileops import ApplyFailed, remove, sync, sync_folder
+from vpo.edit.sidecars import embedded_extras
 from vpo.media import remux
 from vpo.media.fileattrs import same_owner_and_mode
-from vpo.media.mkvmerge_args import Extra, identified_ids
+from vpo.media.mkvmerge_args import Extra, Identified, identified_ids
 from vpo.media.models import Track
 from vpo.media.probe import ProberConfig
 from vpo.media.regular_file import require_regular
@@ -55,8 +57,10 @@ def convert(
     temp = temp_sibling(target)
     extras: list[Extra] = []
     try:
+        extras += encode_added(tools.ffmpeg, path, change.added)
+        embedded = embedded_extras(path, change.embedded)
         for index in change.order:
-            if by_index[index].codec == "mov_text":
+            if index in by_index and by_index[index].codec == "mov_text":
                 require_regular(path)  # ffmpeg is given the name: never a FIFO's
                 srt = temp_sibling(os.path.join(os.path.dirname(path), b"subtitle.srt"))
                 extras.append(Extra(index, os.path.basename(srt)))
@@ -79,8 +83,8 @@ def convert(
         ids = identified_ids(current, remux.mkvmerge_identify(tools.mkvmerge, path))
         converted = {e.index for e in extras}
         for index in change.order:
-            t = by_index[index]
-            if t.type != "attachment" and index not in ids and index not in converted:
+            t = by_index.get(index)
+            if t is not None and t.type != "attachment" and index not in ids and index not in converted:
                 raise ApplyFailed(f"mkvmerge cannot read track {index} ({t.type} {t.codec}); nothing changed")
         remux.mkvmerge_remux(
             tools.mkvmerge,
@@ -89,9 +93,7 @@ def convert(
             change.order,
             change.final,
             current,
-            ids=ids,
-            extras=extras,
-            explicit=True,
+            identified=Identified(ids, [*extras, *embedded]),
         )
         result = verified(temp, change, duration, prober)
         same_owner_and_mode(path, temp)
@@ -99,8 +101,7 @@ def convert(
         os.link(temp, target)  # never replaces a file that appeared meanwhile
     finally:
         remove(temp)
-        for e in extras:
-            remove(os.path.join(os.path.dirname(path), e.name))
+        remove_extras(path, extras)
     backup = _retire(path, keep_backup)
     sync_folder(os.path.dirname(path))
     return Applied(result, "mkvmerge", backup, path=target)

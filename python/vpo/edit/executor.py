@@ -27,22 +27,28 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vpo.config.settings import ToolsSettings
 from vpo.edit import convert
 from vpo.edit import journal as journals
-from vpo.edit.change import Applied, Change, verified
+from vpo.edit.additions import encode_added, remove_extras
+from vpo.edit.change import Applied, Change, Target, verified
 from vpo.edit.fileops import ApplyFailed, file_lock, remove, sync, sync_folder
+from vpo.edit.sidecars import embedded_extras, remove_sidecars, retire_embedded, write_sidecars
 from vpo.edit.swap import replace_keeping
 from vpo.media import ebml_layout, remux
 from vpo.media.fileattrs import same_owner_and_mode
+from vpo.media.mkvmerge_args import Extra, Identified, matroska_ids
 from vpo.media.models import Track
 from vpo.media.probe import ProberConfig
 from vpo.media.regular_file import open_regular_file
 from vpo.media.siblings import hidden_sibling, kept_original, remove_stale_temps, temp_sibling
+from vpo.media.tools import recording
 
 log = logging.getLogger(__name__)
+
+SIDECARS_ONLY = "sidecars"  # the method of a plan that only writes subtitle sidecars
 
 
 @dataclass(frozen=True)
@@ -68,28 +74,34 @@ def method_for(container: str, change: Change, *, in_place: bool = True) -> str:
 
 
 def execute(
-    path: bytes,
-    container: str,
-    current: list[Track],
-    duration: float | None,
+    target: Target,
     change: Change,
     tools: ToolsSettings,
     *,
     keep_backup: bool,
     safety: Safety,
     prober: ProberConfig | None = None,
-    expected: tuple[int, int] | None = None,
-    in_place: bool = True,
 ) -> Applied:
-    """Carry out `change` on `path`, verified with `prober` (the one the catalogue uses).
+    """Carry out `change` on `target`, verified with `prober` (the one the catalogue uses).
     Raises ApplyFailed or ToolError with the original in place, unchanged."""
     prober = prober or ProberConfig()
-    method = method_for(container, change, in_place=in_place)
+    path, current, duration = target.path, target.current, target.duration
+    method = method_for(target.container, change, in_place=target.in_place)
     try:
-        with file_lock(path, expected) as lock:
-            if method == "mkvpropedit":
-                return _apply_in_place(path, current, duration, change, tools, prober, safety, lock)
-            return _apply(path, method, current, duration, change, tools, keep_backup, prober)
+        with file_lock(path, target.expected) as lock, recording() as ran:
+            written = write_sidecars(tools.ffmpeg, path, change.extracted)
+            try:
+                if not change.rewrites and not change.edits:  # sidecars written, nothing else
+                    done = Applied(verified(path, change, duration, prober), SIDECARS_ONLY, None)
+                elif method == "mkvpropedit":
+                    done = _apply_in_place(path, current, duration, change, tools, prober, safety, lock)
+                else:
+                    done = _apply(path, method, current, duration, change, tools, keep_backup, prober)
+            except BaseException:
+                remove_sidecars(written)
+                raise
+            retired = retire_embedded(path, change.embedded, keep_backup)
+            return replace(done, commands=tuple(ran), sidecars=tuple(written), embedded=tuple(retired))
     except OSError as exc:  # a full disk, a read-only directory, ...: the file is intact
         where = os.fsdecode(exc.filename) if isinstance(exc.filename, (str, bytes)) else None
         raise ApplyFailed(f"{exc.strerror or exc}" + (f": {where}" if where else "")) from None
@@ -110,8 +122,12 @@ def _apply(
         return convert.convert(path, current, duration, change, tools, keep_backup, prober)
     temp = temp_sibling(path)
     backup = hidden_sibling(path)
+    extras: list[Extra] = []
     try:
-        _produce(method, path, temp, current, change, tools)
+        extras = encode_added(tools.ffmpeg, path, change.added)
+        _produce(
+            method, path, temp, current, change, tools, [*extras, *embedded_extras(path, change.embedded)]
+        )
         result = verified(temp, change, duration, prober)
         same_owner_and_mode(path, temp)
         sync(temp)  # the result's bytes are on disk before any name points at them
@@ -119,6 +135,8 @@ def _apply(
     except BaseException:
         remove(temp)
         raise
+    finally:
+        remove_extras(path, extras)
     sync_folder(os.path.dirname(path))
     return Applied(result, method, _settle_backup(backup, path, keep_backup))
 
@@ -192,11 +210,21 @@ def finish_journal(journal: journals.Journal) -> bytes | None:
 
 
 def _produce(
-    method: str, path: bytes, temp: bytes, current: list[Track], change: Change, tools: ToolsSettings
+    method: str,
+    path: bytes,
+    temp: bytes,
+    current: list[Track],
+    change: Change,
+    tools: ToolsSettings,
+    extras: list[Extra],
 ) -> None:
-    """Write the planned file to `temp` (mkvmerge, ffmpeg); `path` is only read."""
+    """Write the planned file to `temp` (mkvmerge, ffmpeg); `path` is only read. `extras`:
+    the added tracks' files, which mkvmerge muxes in."""
     if method == "mkvmerge":
-        remux.mkvmerge_remux(tools.mkvmerge, path, temp, change.order, change.final, current)
+        identified = Identified(matroska_ids(current), extras) if extras else None
+        remux.mkvmerge_remux(
+            tools.mkvmerge, path, temp, change.order, change.final, current, identified=identified
+        )
     else:
         remux.ffmpeg_remux(tools.ffmpeg, path, temp, change.order, change.final, current=current)
 

@@ -23,6 +23,7 @@ import os
 from dataclasses import dataclass
 
 from vpo.config.settings import Settings
+from vpo.db import files as files_db
 from vpo.db import jobs as jobs_db
 from vpo.db.connection import Database
 from vpo.edit import journal as journals
@@ -89,8 +90,8 @@ def _settle(journal: journals.Journal, db: Database | None) -> str | None:
         return None
     now = (st.st_size, st.st_mtime_ns)
     if db is not None and now != (journal.size, journal.mtime_ns):
-        row = db.conn.execute("SELECT size, mtime_ns FROM files WHERE path = ?", (journal.path,)).fetchone()
-        if row is not None and tuple(row) == now:  # the verified result, recorded
+        row = files_db.get_by_path(db.conn, journal.path)
+        if row is not None and (row.size, row.mtime_ns) == now:  # the verified result, recorded
             if journal.keep:
                 os.replace(journal.file, journals.keep_as_undo(journal))
             else:
@@ -100,15 +101,15 @@ def _settle(journal: journals.Journal, db: Database | None) -> str | None:
     journals.restore(journal.file, journal.path)
     remove(journal.file)
     if db is not None and journal.job_id is not None:
-        row = db.conn.execute("SELECT id FROM files WHERE path = ?", (journal.path,)).fetchone()
+        row = files_db.get_by_path(db.conn, journal.path)
         with db.transaction() as conn:
-            if conn.execute("SELECT 1 FROM jobs WHERE id = ?", (journal.job_id,)).fetchone():
+            if jobs_db.exists(conn, journal.job_id):
                 jobs_db.add_files(
                     conn,
                     journal.job_id,
                     [
                         (
-                            row[0] if row else None,
+                            row.id if row else None,
                             journal.path,
                             "rolled_back",
                             {"journal_bytes": journal.saved_bytes, "killed_pid": journal.pid},

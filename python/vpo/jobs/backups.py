@@ -13,7 +13,6 @@ original whose file is gone, or that is the file itself (a second name), stays t
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import stat
@@ -21,6 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from vpo.catalogue import JobType
+from vpo.db import jobs as jobs_db
 from vpo.db.connection import Database
 from vpo.edit import journal as journals
 from vpo.media.siblings import kept_for, kept_originals
@@ -74,31 +75,40 @@ class Listing:
         return doc
 
 
-_ROWS = (
-    "SELECT j.id, j.type, coalesce(j.finished_at, j.created_at), jf.path, jf.details "
-    "FROM job_files jf JOIN jobs j ON j.id = jf.job_id "
-    "WHERE (j.type = 'apply' AND jf.outcome = 'applied') OR (j.type = 'transcode' AND jf.outcome = 'transcoded') "
-    "ORDER BY j.created_at, jf.rowid"
-)
-
-
 def list_kept(db: Database, journal_dir: bytes, paths: tuple[bytes, ...] = ()) -> list[Kept]:
     roots = tuple(os.path.abspath(p) for p in paths)
     now = utcnow()
     found: dict[bytes, Kept] = {}
-    for job_id, job_type, when, file, details_text in db.conn.execute(_ROWS):
-        details = json.loads(details_text) if details_text else {}
-        names = [("journal", details.get("journal"))]
-        names.append(("original", details.get("backup" if job_type == "apply" else "original")))
-        for kind, name in names:
+    for kept in _named_by_jobs(db, now):
+        found.setdefault(kept.path, kept)
+    for kept in _journals(journal_dir, now, found):
+        found[kept.path] = kept
+    for root in roots:
+        for kept in _kept_under(root, now, found):
+            found[kept.path] = kept
+    return [k for k in found.values() if not roots or any(_under(k.file, r) for r in roots)]
+
+
+def _named_by_jobs(db: Database, now: datetime) -> list[Kept]:
+    """The kept originals and journals the applies' and transcodes' file rows name, oldest job first."""
+    out = []
+    for row in jobs_db.changed_files(db.conn):
+        original = row.details.get("backup" if row.job_type == JobType.APPLY else "original")
+        for kind, name in (("journal", row.details.get("journal")), ("original", original)):
             if name:
-                kept = _kept(kind, os.fsencode(name), bytes(file), job_id, when, now)
+                kept = _kept(kind, os.fsencode(name), row.path, row.job_id, row.finished, now)
                 if kept is not None:
-                    found.setdefault(kept.path, kept)
+                    out.append(kept)
+    return out
+
+
+def _journals(journal_dir: bytes, now: datetime, found: dict[bytes, Kept]) -> list[Kept]:
+    """The journals in the journal folder no job row names (their job was purged)."""
     try:
         entries = sorted(os.listdir(journal_dir))
     except OSError:
-        entries = []
+        return []
+    out = []
     for entry in entries:
         full = os.path.join(journal_dir, entry)
         if full in found or not entry.endswith(b".vpoj"):
@@ -109,15 +119,20 @@ def list_kept(db: Database, journal_dir: bytes, paths: tuple[bytes, ...] = ()) -
             continue
         kept = _kept("journal", full, header.path, header.job_id, None, now)
         if kept is not None:
-            found[full] = kept
-    for root in roots:
-        for path in _kept_names_under(root):
-            if path not in found:
-                file = kept_for(path) if _ORIGINAL.search(path) else _KEPT_NAME.sub(b"", path)
-                kept = _kept("original", path, file, None, None, now)
-                if kept is not None:
-                    found[path] = kept
-    return [k for k in found.values() if not roots or any(_under(k.file, r) for r in roots)]
+            out.append(kept)
+    return out
+
+
+def _kept_under(root: bytes, now: datetime, found: dict[bytes, Kept]) -> list[Kept]:
+    """The kept originals at or under `root` no job row names (purged jobs, older VPOs' backups)."""
+    out = []
+    for path in _kept_names_under(root):
+        if path not in found:
+            file = kept_for(path) if _ORIGINAL.search(path) else _KEPT_NAME.sub(b"", path)
+            kept = _kept("original", path, file, None, None, now)
+            if kept is not None:
+                out.append(kept)
+    return out
 
 
 def clean(

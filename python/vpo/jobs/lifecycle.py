@@ -63,6 +63,15 @@ class JobRecorder(Protocol):
     ) -> None: ...
 
 
+_FAILED_JOB = "vpo_failed_job"  # set on an exception that failed a job: that job's id
+
+
+def failed_job(exc: BaseException) -> str | None:
+    """The id of the job `exc` failed, if it failed one (a notification names it)."""
+    value = exc.__dict__.get(_FAILED_JOB)
+    return value if isinstance(value, str) else None
+
+
 def _no_summary() -> Summary:
     return {}
 
@@ -119,6 +128,8 @@ class JobLifecycle:
             self._cancelled(counts)  # raises Interrupted
         if self.job is not None:
             self.job.fail(exc, counts, context=self._context())
+            if failed_job(exc) is None:  # the innermost job is the one that failed
+                exc.__dict__[_FAILED_JOB] = self.job.id
         # info: the CLI reports the failure itself; the log file keeps it with the counts
         log.info("%s failed: %s", self.what, exc, extra={"operation": self.what, "counts": counts})
 

@@ -18,13 +18,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vpo.catalogue import JobStatus, JobType
+from vpo.config.settings import Settings
 from vpo.db import files as files_db
 from vpo.db import jobs as jobs_db
 from vpo.db.connection import Database
 from vpo.edit import journal as journals
+from vpo.edit.executor import SIDECARS_ONLY
 from vpo.edit.fileops import file_lock
-from vpo.edit.restore import restore_journal, restore_kept
+from vpo.edit.restore import restore_journal, restore_kept, restore_sidecars
 from vpo.errors import UsageError, VpoError
+from vpo.integrations.refresh import refresh_changed
 from vpo.jobs.lifecycle import JobLifecycle
 from vpo.jobs.queries import resolve_id
 from vpo.jobs.tracker import JobTracker
@@ -55,6 +58,7 @@ class UndoReport:
     job_id: str | None  # the undo job (None in a dry run)
     dry_run: bool
     files: list[UndoFile] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # the media stack's refreshes that failed
 
     def counts(self) -> dict[str, int]:
         out = {"planned": 0, "restored": 0, "refused": 0}
@@ -68,6 +72,7 @@ class UndoReport:
             "job_id": self.job_id,
             "dry_run": self.dry_run,
             "counts": self.counts(),
+            "warnings": self.warnings,
             "files": [f.to_dict() for f in self.files],
         }
 
@@ -78,7 +83,10 @@ class _Refused(Exception):
         self.reason = reason
 
 
-def undo(db: Database, text: str, *, dry_run: bool, prober: ProberConfig) -> UndoReport:
+def undo(
+    db: Database, text: str, *, dry_run: bool, prober: ProberConfig, settings: Settings | None = None
+) -> UndoReport:
+    """Put back what job `text` changed; `settings`: the media stack to refresh after."""
     job_id = resolve_id(db, text)
     job = jobs_db.get(db.conn, job_id)
     if job is None:
@@ -99,7 +107,11 @@ def undo(db: Database, text: str, *, dry_run: bool, prober: ProberConfig) -> Und
     report = UndoReport(undone_job=job_id, job_id=tracker.id if tracker else None, dry_run=dry_run)
     with JobLifecycle(tracker, JobType.UNDO) as lifecycle:
         lifecycle.watch(
-            summary=lambda: {**report.counts(), "undone_job": job_id},
+            summary=lambda: {
+                **report.counts(),
+                "undone_job": job_id,
+                **({"warnings": report.warnings} if report.warnings else {}),
+            },
             saved="files already put back are recorded",
         )
         for file_id, path, _outcome, details in reversed(rows):
@@ -107,6 +119,10 @@ def undo(db: Database, text: str, *, dry_run: bool, prober: ProberConfig) -> Und
             report.files.append(item)
             if tracker:
                 _record(db, tracker, item, job_id)
+        if tracker and settings is not None:
+            report.warnings = refresh_changed(
+                settings, [os.fsencode(f.path) for f in report.files if f.status == "restored"]
+            )
     return report
 
 
@@ -142,7 +158,7 @@ def _one(
             _check_journal(os.fsencode(journal), path)
         elif kept:
             _check_kept(os.fsencode(kept), details, job_type)
-        else:
+        elif details.get("method") != SIDECARS_ONLY:  # sidecars alone: nothing else to put back
             raise _Refused("the job kept no original of it (--no-keep-backup or delete_original)")
         if target != path and os.path.lexists(target):
             raise _Refused(
@@ -153,8 +169,9 @@ def _one(
         with file_lock(path, (st.st_size, st.st_mtime_ns)):
             if journal:
                 restore_journal(os.fsencode(journal), path)
-            else:
-                restore_kept(os.fsencode(kept), path, target)  # type: ignore[arg-type]
+            elif kept:
+                restore_kept(os.fsencode(kept), path, target)
+            restore_sidecars(details)
     except _Refused as exc:
         item.status, item.reason = "refused", exc.reason
         log.warning("undo refused: %s: %s", shown, exc.reason)

@@ -49,15 +49,7 @@ def update_catalogue(
     """The row of `file_id` now describes `written` at `path` with the tracks of `result`
     (racy, so the next scan looks at it once more; see db/files.py)."""
     st = written.stat
+    entry = (path, st.st_size, st.st_mtime_ns, st.st_dev, st.st_ino)
     files_db.update_probe_result(
-        conn,
-        file_id,
-        path=path,
-        size=st.st_size,
-        mtime_ns=st.st_mtime_ns,
-        dev=st.st_dev,
-        ino=st.st_ino,
-        result=result,
-        fingerprint=written.fingerprint,
-        now=now_iso(),
+        conn, file_id, entry, result=result, fingerprint=written.fingerprint, now=now_iso()
     )

@@ -21,8 +21,18 @@ _SELECT = {
 class Extra:
     """A track that comes from a file of its own (`name`, relative to mkvmerge's folder)."""
 
-    index: int  # the source track it replaces
+    index: int  # the source track it replaces, or the number of a track added to the file
     name: bytes
+
+
+@dataclass(frozen=True)
+class Identified:
+    """A source in another container, as `mkvmerge -J` identified it: its tracks' mkvmerge
+    ids (identified_ids) and the tracks brought in from files of their own. Every language,
+    name and forced flag is written: the container's own may not carry over."""
+
+    ids: dict[int, int]
+    extras: Sequence[Extra] = ()
 
 
 def matroska_ids(current: Sequence[Track]) -> dict[int, int]:
@@ -64,17 +74,42 @@ def build(
     order: Sequence[int],
     final: Sequence[Track],
     current: Sequence[Track],
-    ids: dict[int, int],
-    extras: Sequence[Extra] = (),
-    explicit: bool = False,
+    identified: Identified | None = None,
 ) -> list[str | bytes]:
     """`order`: current indices of the tracks that stay, in their planned order; `final`:
-    their planned layout. Languages, names and the forced flag are written where they
-    change (every one with `explicit`, e.g. from another container); default flags always."""
+    their planned layout; `identified`: for a source that is not Matroska. Languages, names
+    and the forced flag are written where they change (every one for an identified
+    source); default flags always."""
+    ids = identified.ids if identified is not None else matroska_ids(current)
+    extras = identified.extras if identified is not None else ()
     by_index = {t.index: t for t in current}
     planned = {i: final[pos] for pos, i in enumerate(order)}
-    from_extra = {e.index: e for e in extras}
+    from_extra = {e.index for e in extras}
     args: list[str | bytes] = [mkvmerge, "--quiet", "-o", output, "--command-line-charset", "UTF-8"]
+    args += _selection(current, ids, planned, from_extra)
+    file_of = {e.index: n for n, e in enumerate(extras, 1)}
+    tracks = [i for i in order if i in file_of or by_index[i].type != "attachment"]
+    args += [
+        "--track-order",
+        ",".join(f"{file_of[i]}:0" if i in file_of else f"0:{ids[i]}" for i in tracks),
+    ]
+    for i in tracks:
+        if i not in from_extra:
+            args += _properties(ids[i], planned[i], by_index[i], identified is not None)
+    args.append(source)
+    for e in extras:
+        # an added track (not in `current`) is written with every property, as planned
+        args += _properties(0, planned[e.index], by_index.get(e.index, planned[e.index]), True)
+        args.append(b"./" + e.name)
+    return args
+
+
+def _selection(
+    current: Sequence[Track], ids: dict[int, int], planned: dict[int, Track], from_extra: set[int]
+) -> list[str | bytes]:
+    """The options that leave out the tracks and attachments not `planned` (none when all
+    of a kind stay). Tracks replaced by a file of their own are not counted."""
+    args: list[str | bytes] = []
     for kind, (option, none) in _SELECT.items():
         listed = [t for t in current if t.type == kind and t.index in ids and t.index not in from_extra]
         if not listed:
@@ -87,28 +122,17 @@ def build(
         keep = [ids[t.index] for t in attachments if t.index in planned]
         if len(keep) < len(attachments):
             args += ["--attachments", ",".join(map(str, keep))] if keep else ["-M"]
-
-    def properties(tid: int, want: Track, was: Track, every: bool) -> list[str | bytes]:
-        out: list[str | bytes] = ["--default-track-flag", f"{tid}:{int(want.default)}"]
-        if every or want.forced != was.forced:
-            out += ["--forced-display-flag", f"{tid}:{int(want.forced)}"]
-        if every or want.language != was.language:
-            out += ["--language", f"{tid}:{want.language}"]
-        if every or want.title != was.title:
-            out += ["--track-name", f"{tid}:{want.title or ''}".encode("utf-8", "surrogateescape")]
-        return out
-
-    tracks = [i for i in order if by_index[i].type != "attachment"]
-    file_of = {e.index: n for n, e in enumerate(extras, 1)}
-    args += [
-        "--track-order",
-        ",".join(f"{file_of[i]}:0" if i in file_of else f"0:{ids[i]}" for i in tracks),
-    ]
-    for i in tracks:
-        if i not in from_extra:
-            args += properties(ids[i], planned[i], by_index[i], explicit)
-    args.append(source)
-    for e in extras:
-        args += properties(0, planned[e.index], by_index[e.index], True)
-        args.append(b"./" + e.name)
     return args
+
+
+def _properties(tid: int, want: Track, was: Track, every: bool) -> list[str | bytes]:
+    """Track `tid`'s default flag, and its forced flag, language and name where they
+    change (`every`: all of them)."""
+    out: list[str | bytes] = ["--default-track-flag", f"{tid}:{int(want.default)}"]
+    if every or want.forced != was.forced:
+        out += ["--forced-display-flag", f"{tid}:{int(want.forced)}"]
+    if every or want.language != was.language:
+        out += ["--language", f"{tid}:{want.language}"]
+    if every or want.title != was.title:
+        out += ["--track-name", f"{tid}:{want.title or ''}".encode("utf-8", "surrogateescape")]
+    return out

@@ -103,13 +103,12 @@ def mkvmerge_remux(
     final: Sequence[Track],
     current: Sequence[Track],
     *,
-    ids: dict[int, int] | None = None,
-    extras: Sequence[mkvmerge_args.Extra] = (),
-    explicit: bool = False,
+    identified: mkvmerge_args.Identified | None = None,
 ) -> None:
     """`dst`: an ASCII name in the directory of `src`. mkvmerge track ids are the stream
-    indices of the tracks of a Matroska source (attachments numbered apart), or `ids` for
-    another container; tracks not in `order` are left out (see mkvmerge_args.build)."""
+    indices of the tracks of a Matroska source (attachments numbered apart), or those
+    `identified` gives for another container; tracks not in `order` are left out (see
+    mkvmerge_args.build)."""
     folder, name = os.path.split(dst)
     if not name.isascii() or name.startswith((b"-", b"@")):
         raise ValueError(f"mkvmerge output name must be plain ASCII: {name!r}")
@@ -121,9 +120,7 @@ def mkvmerge_remux(
             order=order,
             final=final,
             current=current,
-            ids=ids if ids is not None else mkvmerge_args.matroska_ids(current),
-            extras=extras,
-            explicit=explicit,
+            identified=identified,
         )
         run_tool(args, warning_code=1, pass_fds=(fd,), cwd=folder or b".", env=_MKVTOOLNIX_ENV)
 

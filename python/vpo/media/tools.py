@@ -7,7 +7,9 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from vpo.errors import ToolError
 from vpo.media.children import tool_preexec
@@ -15,6 +17,20 @@ from vpo.media.children import tool_preexec
 log = logging.getLogger(__name__)
 
 Arg = str | bytes
+
+# The commands run while `recording()` is open (a job's row records them: what ran, in order).
+_RECORDED: ContextVar[list[str] | None] = ContextVar("vpo_recorded_commands", default=None)
+
+
+@contextmanager
+def recording() -> Iterator[list[str]]:
+    """Every tool run inside the block, as its command line shows in the log, in order."""
+    ran: list[str] = []
+    token = _RECORDED.set(ran)
+    try:
+        yield ran
+    finally:
+        _RECORDED.reset(token)
 
 
 def run_tool(
@@ -39,6 +55,9 @@ def run_tool(
     name = os.path.basename(os.fsdecode(argv[0]))
     shown = " ".join(_shown(a) for a in argv)
     log.debug("running %s", shown, extra={"operation": name, "command": shown})
+    recorded = _RECORDED.get()
+    if recorded is not None:
+        recorded.append(shown)
     started = time.monotonic()
     try:
         child = subprocess.Popen(

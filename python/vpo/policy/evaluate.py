@@ -1,10 +1,12 @@
 """The evaluator, the one entry point: tracks + policy (+ the file's container and paths)
 -> plan. Pure: no IO, no clock, same input same plan.
 
-In stages (SPEC 13): the rules (skip and fail stop there, `set` names the original
-language), the original language, labels, what to keep, the container, then version 1's
-order and default flags on the tracks that stay. A version 1 policy has no rules, labels,
-removals or container: for it the last stage is the whole plan."""
+In stages (SPEC 13, 18, 19): the rules (skip and fail stop there, `set` names the original
+language), the original language (a rule's, else Radarr's or Sonarr's, else the first audio
+track's), labels, what to keep, the container, the audio tracks to add, the subtitle
+sidecars to write and to embed, then version 1's
+order and default flags on the tracks that stay and those added. A version 1 policy has no
+rules, labels, additions, removals or container: for it the last stage is the whole plan."""
 
 from __future__ import annotations
 
@@ -12,14 +14,16 @@ from collections.abc import Sequence
 
 from vpo.media.languages import UNDETERMINED
 from vpo.media.models import Track
+from vpo.policy.audio_add import ADDED_BASE, additions
 from vpo.policy.container import conversion
 from vpo.policy.keep import Kept, choose
 from vpo.policy.labels import relabel
 from vpo.policy.models import Policy
 from vpo.policy.order import order_and_flags
-from vpo.policy.original import Assumed, Original, carrier_of, original_after, original_language
+from vpo.policy.original import Assumed, Known, Original, carrier_of, original_after, original_language
 from vpo.policy.plan import Action, Plan, identity, regexes
 from vpo.policy.rules import FileFacts, rule_on
+from vpo.policy.subtitle_files import embeddings, extractions
 
 
 def evaluate(
@@ -28,25 +32,36 @@ def evaluate(
     *,
     container: str | None = None,
     paths: tuple[str, ...] = (),
+    known_original: Known | None = None,
+    sidecars: frozenset[str] = frozenset(),
 ) -> Plan:
-    """`container` (the catalogue's name for it; None: unknown) adds what that container can
+    """`sidecars`: the names beside the file that start with its `NAME.`, without it
+    (`eng.srt`), for `subtitles`. `container` (the catalogue's name for it; None: unknown) adds what that container can
     store: no default flags where they cannot be kept, the mp4/mov muxer's forced default,
     Matroska attachments after every track. `paths`: the file's path under each scan root
-    that holds it, for rules' `path`.
+    that holds it, for rules' `path`. `known_original`: (code, "Radarr" or "Sonarr"), what
+    they know of the file's film or series, the original language unless a rule sets one.
 
     When the original language was read off the first audio track and the plan leaves
     another first audio track (the untagged one removed, say), the plan is made again with
     what the next evaluation will read there, so that a second apply plans nothing (at most
     twice more: each pass can only keep a track the last one kept)."""
-    plan = _evaluate(tracks, policy, container, paths, None)
+    plan = _evaluate(tracks, policy, container, paths, None, known_original, sidecars)
     for _ in range(2):
-        if plan.original_source is None or plan.original_source.startswith("rule "):
+        if not _read_off_tracks(plan, known_original):
             break
         after = original_after(plan, policy)
         if after is None or _same(after[0], plan.original_language):
             break
-        plan = _evaluate(tracks, policy, container, paths, after)
+        plan = _evaluate(tracks, policy, container, paths, after, known_original, sidecars)
     return plan
+
+
+def _read_off_tracks(plan: Plan, known: Known | None) -> bool:
+    """Whether the plan's original language was read off a track (which a plan may move),
+    not given by a rule or by Radarr or Sonarr."""
+    source = plan.original_source
+    return source is not None and not source.startswith("rule ") and known is None
 
 
 def _same(one: str | None, other: str | None) -> bool:
@@ -59,36 +74,55 @@ def _evaluate(
     container: str | None,
     paths: tuple[str, ...],
     assumed: Assumed | None,
+    known: Known | None,
+    sidecars: frozenset[str],
 ) -> Plan:
     commented = commentary(tracks, tuple(policy.commentary_patterns))
     ruling = rule_on(policy.rules, FileFacts(tracks, container, paths, commented, None))
-    original = original_language(tracks, policy, ruling, commented, assumed)
+    original = original_language(tracks, policy, ruling, commented, assumed, known)
     if ruling.stop is not None:
         return _stopped(tracks, ruling.stop, original, ruling.warnings)
     labelled, label_actions, kept = _labelled_and_kept(tracks, policy, original, commented)
     remaining = [t for t in labelled if t.index not in kept.removed]
+    extracted = extractions(remaining, policy, sidecars)
+    if extracted.removed:
+        remaining = [t for t in remaining if t.index not in extracted.removed]
+    removed = {**kept.removed, **(extracted.removed or {})}
     converted = conversion(remaining, policy.container, container)
     if converted.problem is not None:
         return _stopped(tracks, ("fail", converted.problem), original, ruling.warnings)
     pinned = original.pinned if original.pinned not in kept.removed else None
     target = converted.target or container
-    ordered = order_and_flags(converted.tracks, policy, container=target, pinned=pinned)
+    added = additions(
+        converted.tracks, policy, original=original.code, commentary=commented, container=target
+    )
+    embedded = embeddings(
+        converted.tracks, policy, sidecars, container=target, first=ADDED_BASE + len(added.tracks)
+    )
+    new = [*added.tracks, *embedded.tracks]
+    ordered = order_and_flags([*converted.tracks, *new], policy, container=target, pinned=pinned)
     return Plan(
         actions=(
             *([converted.action] if converted.action else []),
-            *_removals(tracks, kept.removed),
+            *extracted.actions,
+            *_removals(tracks, removed),
             *label_actions,
+            *added.actions,
+            *embedded.actions,
             *ordered.actions,
         ),
         order=ordered.order,
         final=ordered.final,
         categories=ordered.categories,
-        removed=tuple(sorted(kept.removed)),
+        removed=tuple(sorted(removed)),
         container=converted.target,
         original_language=original.code,
         original_source=original.source,
         warnings=ruling.warnings,
-        notes=kept.notes,
+        notes=kept.notes + extracted.notes + added.notes + embedded.notes,
+        added=added.encodings,
+        extracted=extracted.extractions,
+        embedded=embedded.embeddings,
     )
 
 

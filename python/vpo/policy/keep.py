@@ -48,55 +48,85 @@ def choose(
         return Kept({}, ())
     removed: dict[int, str] = {}
     notes: list[str] = []
-
-    def wanted(languages: list[str] | None) -> tuple[set[str] | None, str]:
-        if languages is None:
-            return None, ""
-        ids = {
-            identity(original) if x == ORIGINAL and original else identity(x)
-            for x in languages
-            if x != ORIGINAL or original
-        }
-        shown = ", ".join(f"original={original or 'unknown'}" if x == ORIGINAL else x for x in languages)
-        return ids, shown
-
-    audio_langs, audio_shown = wanted(keep.audio.languages)
     audio = [t for t in tracks if t.type == "audio"]
-    for t in audio:
-        if t.index in commentary and not keep.audio.commentary:
-            removed[t.index] = f"audio track {t.index} is commentary (keep.audio.commentary: false)"
-        elif audio_langs is not None and identity(t.language) not in audio_langs:
-            removed[t.index] = (
-                f"audio language {t.language} is not kept (keep.audio.languages: {audio_shown})"
-            )
+    _drop_audio(audio, keep, original, commentary, removed)
     if carrier in removed and ORIGINAL in (keep.subtitles.languages or ()):
         notes.append(
             f"keep track {carrier} although {removed.pop(carrier)}: it carries the original "
             f"language ({original or 'unknown'}), which keep.subtitles.languages refers to"
         )
-    kept_audio = [t for t in audio if t.index not in removed]
-    short = keep.audio.min_tracks - len(kept_audio)
-    if short > 0:
-        prefs = [identity(c) for c in policy.audio_language_preference]
+    kept_audio = _restore_min_tracks(audio, policy, commentary, removed, notes)
+    _drop_subtitles(tracks, keep, original, commentary, {identity(t.language) for t in kept_audio}, removed)
+    _drop_attachments(tracks, keep, removed, notes)
+    return Kept(removed, tuple(notes))
 
-        def rank(t: Track) -> tuple[int, int, int, int]:
-            lang = identity(t.language)
-            return (
-                int(t.index in commentary),
-                prefs.index(lang) if lang in prefs else len(prefs),
-                int(not t.default),
-                t.index,
-            )
 
-        for t in sorted((t for t in audio if t.index in removed), key=rank)[:short]:
-            notes.append(
-                f"keep track {t.index} although {removed.pop(t.index)}: "
-                f"keep.audio.min_tracks is {keep.audio.min_tracks}"
-            )
-            kept_audio.append(t)
-    kept_audio_langs = {identity(t.language) for t in kept_audio}
+def _wanted(languages: list[str] | None, original: str | None) -> tuple[set[str] | None, str]:
+    """A `keep.*.languages` list as language identities (`original` read as the original
+    language, dropped when it is unknown) and as shown in a reason; None: every language."""
+    if languages is None:
+        return None, ""
+    ids = {
+        identity(original) if x == ORIGINAL and original else identity(x)
+        for x in languages
+        if x != ORIGINAL or original
+    }
+    shown = ", ".join(f"original={original or 'unknown'}" if x == ORIGINAL else x for x in languages)
+    return ids, shown
 
-    sub_langs, sub_shown = wanted(keep.subtitles.languages)
+
+def _drop_audio(
+    audio: list[Track], keep: Keep, original: str | None, commentary: frozenset[int], removed: dict[int, str]
+) -> None:
+    """Adds to `removed` the audio tracks `keep.audio` drops: commentary, other languages."""
+    langs, shown = _wanted(keep.audio.languages, original)
+    for t in audio:
+        if t.index in commentary and not keep.audio.commentary:
+            removed[t.index] = f"audio track {t.index} is commentary (keep.audio.commentary: false)"
+        elif langs is not None and identity(t.language) not in langs:
+            removed[t.index] = f"audio language {t.language} is not kept (keep.audio.languages: {shown})"
+
+
+def _restore_min_tracks(
+    audio: list[Track], policy: Policy, commentary: frozenset[int], removed: dict[int, str], notes: list[str]
+) -> list[Track]:
+    """The audio tracks that stay: those not in `removed`, plus the best-ranked removed ones
+    (taken back out of `removed`, with a note) while fewer than `keep.audio.min_tracks` stay."""
+    min_tracks = policy.keep.audio.min_tracks
+    kept = [t for t in audio if t.index not in removed]
+    short = min_tracks - len(kept)
+    if short <= 0:
+        return kept
+    prefs = [identity(c) for c in policy.audio_language_preference]
+
+    def rank(t: Track) -> tuple[int, int, int, int]:
+        lang = identity(t.language)
+        return (
+            int(t.index in commentary),
+            prefs.index(lang) if lang in prefs else len(prefs),
+            int(not t.default),
+            t.index,
+        )
+
+    for t in sorted((t for t in audio if t.index in removed), key=rank)[:short]:
+        notes.append(
+            f"keep track {t.index} although {removed.pop(t.index)}: keep.audio.min_tracks is {min_tracks}"
+        )
+        kept.append(t)
+    return kept
+
+
+def _drop_subtitles(
+    tracks: Sequence[Track],
+    keep: Keep,
+    original: str | None,
+    commentary: frozenset[int],
+    kept_audio_langs: set[str],
+    removed: dict[int, str],
+) -> None:
+    """Adds to `removed` the subtitle tracks `keep.subtitles` drops: forced ones by `forced`
+    alone, then commentary, then other languages."""
+    langs, shown = _wanted(keep.subtitles.languages, original)
     for t in tracks:
         if t.type != "subtitle":
             continue
@@ -110,17 +140,23 @@ def choose(
                 )
         elif t.index in commentary and not keep.subtitles.commentary:
             removed[t.index] = f"subtitle track {t.index} is commentary (keep.subtitles.commentary: false)"
-        elif sub_langs is not None and identity(t.language) not in sub_langs:
+        elif langs is not None and identity(t.language) not in langs:
             removed[t.index] = (
-                f"subtitle language {t.language} is not kept (keep.subtitles.languages: {sub_shown})"
+                f"subtitle language {t.language} is not kept (keep.subtitles.languages: {shown})"
             )
 
+
+def _drop_attachments(tracks: Sequence[Track], keep: Keep, removed: dict[int, str], notes: list[str]) -> None:
+    """Adds to `removed` the attachments `keep.attachments` drops; fonts stay while styled
+    (ASS/SSA) subtitles remain, whatever it says."""
+    if keep.attachments == "all":
+        return
     styled = any(
         t.type == "subtitle" and (t.codec or "").lower() in STYLED_SUBTITLES and t.index not in removed
         for t in tracks
     )
     for t in tracks:
-        if t.type != "attachment" or keep.attachments == "all":
+        if t.type != "attachment":
             continue
         if is_font(t):
             if styled:
@@ -133,7 +169,6 @@ def choose(
             removed[t.index] = f"attachment {t.index} is a font and no styled (ASS/SSA) subtitles remain"
         else:
             removed[t.index] = f"attachment {t.index} is not a font (keep.attachments: {keep.attachments})"
-    return Kept(removed, tuple(notes))
 
 
 def _keeps_everything(keep: Keep) -> bool:

@@ -60,7 +60,7 @@ def relabel(
         wanted = labels.audio_titles
         retitle = wanted is not None and t.type == "audio" and t.index not in commentary
         if wanted is not None and retitle and (wanted.when == "always" or not title):
-            made = _format(wanted.template, language, t.channels, t.codec)
+            made = render_title(wanted.template, language, t.channels, t.codec)
             if made and made != title:
                 title_why = (f"{title_why}; " if title_why else "") + (
                     f"labels.audio_titles ({wanted.when}): {wanted.template!r} gives {made!r}"
@@ -87,7 +87,7 @@ def _nothing_asked(labels: Labels) -> bool:
     )
 
 
-def _format(template: str, language: str, channels: int | None, codec: str | None) -> str:
+def render_title(template: str, language: str, channels: int | None, codec: str | None) -> str:
     text = template.format(
         language_name=language_name(language),
         language=language,

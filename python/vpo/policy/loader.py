@@ -14,7 +14,8 @@ from pydantic import BaseModel
 
 from vpo.config.yaml_file import describe_validation, line_of, load_yaml, plain
 from vpo.errors import PolicyError, PolicyNotFoundError
-from vpo.policy.models import SCHEMA_VERSIONS, Policy
+from vpo.policy.models import ORIGINAL, SCHEMA_VERSIONS, Policy
+from vpo.policy.plan import identity
 
 
 def load_policy(path: Path) -> Policy:
@@ -42,7 +43,7 @@ def load_policy(path: Path) -> Policy:
             details={"file": str(path), "line": line, "key": "schema_version"},
         )
     try:
-        return Policy.model_validate(plain(document))
+        policy = Policy.model_validate(plain(document))
     except ValidationError as exc:
         raise describe_validation(
             path,
@@ -51,6 +52,32 @@ def load_policy(path: Path) -> Policy:
             error=PolicyError,  # type: ignore[arg-type]
             accepted=_AcceptedKeys(Policy, Policy.keys(version)),
         ) from None
+    _check_sources(policy, path, document)
+    return policy
+
+
+def _check_sources(policy: Policy, path: Path, document: Any) -> None:
+    """An `audio.add` whose `from` language can never be a kept track (keep.audio.languages
+    lists neither it nor `original`) would never add anything: refused here, with file, line
+    and key. A language some file may lack is the plan's business (a note per file)."""
+    kept = policy.keep.audio.languages
+    if kept is None or ORIGINAL in kept:
+        return
+    ids = {identity(k) for k in kept}
+    for n, add in enumerate(policy.audio.add):
+        wanted = add.from_.language
+        if wanted != ORIGINAL and identity(wanted) not in ids:
+            loc = ("audio", "add", n, "from", "language")
+            line = line_of(document, loc)
+            key = ".".join(map(str, loc))
+            reason = (
+                f"{wanted} is never a kept audio language (keep.audio.languages: {', '.join(kept)}), "
+                "so there is never a track to make this one from"
+            )
+            raise PolicyError(
+                f"{path}:{line}: {key}: {reason}",
+                details={"file": str(path), "line": line, "key": key, "reason": reason},
+            )
 
 
 class _AcceptedKeys(dict[tuple[Any, ...], list[str]]):

@@ -30,7 +30,8 @@ from pydantic_core import PydanticCustomError
 from vpo.media.languages import ALIASES
 
 SCHEMA_VERSIONS = (1, 2)
-VERSION_2_KEYS = ("keep", "labels", "container", "rules")  # what version 1 files do not have
+# what version 1 files do not have
+VERSION_2_KEYS = ("keep", "labels", "container", "rules", "audio", "subtitles")
 ORIGINAL = "original"  # in a language list: the file's original language
 
 CATEGORIES = (
@@ -179,6 +180,75 @@ class Labels(_Strict):
     clear_titles_matching: list[Pattern] = Field(default_factory=list)
 
 
+_BITRATE = re.compile(r"^\d+(\.\d+)?[kKmM]?$")
+ADD_CODECS = ("aac", "ac3", "eac3", "opus")
+ADD_CHANNELS = (2, 6)
+
+
+class AddFrom(_Strict):
+    language: KeepLanguage = ORIGINAL  # the best kept track of this language is the source
+
+
+class AudioAdd(_Strict):
+    """One track `audio.add` makes from a kept track when none of its language fits (SPEC 19)."""
+
+    codec: Literal["aac", "ac3", "eac3", "opus"]
+    channels: int = 2
+    bitrate: str | None = None  # None: the encoder's own choice for the channels
+    from_: AddFrom = Field(default_factory=AddFrom, alias="from")
+    when: Literal["missing"] = "missing"
+    downmix: Literal["standard", "dialogue", "night"] = "standard"
+    title: Template = "{language_name} {channel_layout}"
+
+    @field_validator("channels", mode="before")
+    @classmethod
+    def _two_or_six(cls, value: Any) -> Any:
+        if isinstance(value, bool) or value not in ADD_CHANNELS:
+            raise PydanticCustomError(
+                "channels", f"channels {value!r} cannot be added: an added track has 2 or 6 channels"
+            )
+        return value
+
+    @field_validator("bitrate")
+    @classmethod
+    def _bitrate(cls, value: str | None) -> str | None:
+        if value is not None and not _BITRATE.match(value):
+            raise PydanticCustomError("bitrate", f"{value!r} is not a bitrate (use e.g. 192k)")
+        return value
+
+
+class AudioSection(_Strict):
+    add: list[AudioAdd] = Field(default_factory=list)
+
+
+class SubtitleExtract(_Strict):
+    """`subtitles.extract` (SPEC 19): the kept subtitle tracks written as sidecar files."""
+
+    formats: list[Literal["srt", "ass"]] = Field(default_factory=lambda: ["srt"])  # type: ignore[arg-type]
+    remove: bool = False  # the extracted tracks leave the file in the plan's one remux
+
+    @field_validator("formats")
+    @classmethod
+    def _some(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("formats needs srt, ass or both")
+        return value
+
+
+class SubtitlesSection(_Strict):
+    extract: SubtitleExtract | None = None
+    embed: bool = False  # sidecars NAME.LANG[.forced][.sdh].(srt|ass|sup) become tracks
+
+    @model_validator(mode="after")
+    def _not_both_ways(self) -> SubtitlesSection:
+        if self.embed and self.extract is not None and self.extract.remove:
+            raise ValueError(
+                "extract.remove and embed undo each other: every apply would take the "
+                "subtitles out and put them back"
+            )
+        return self
+
+
 class TrackCondition(_Strict):
     """Some track of the type has every property given; with `count`, the number of
     tracks of the type that have them compares as `count` says."""
@@ -235,6 +305,8 @@ class Policy(_Strict):
     labels: Labels = Field(default_factory=Labels)
     container: Literal["keep", "mkv"] = "keep"
     rules: list[Rule] = Field(default_factory=list)
+    audio: AudioSection = Field(default_factory=AudioSection)  # SPEC 19
+    subtitles: SubtitlesSection = Field(default_factory=SubtitlesSection)  # SPEC 19
 
     @field_validator("track_order")
     @classmethod
@@ -284,7 +356,11 @@ class Policy(_Strict):
 
     def uses_original(self) -> bool:
         """Whether any key refers to the file's original language."""
-        langs = [*(self.keep.audio.languages or ()), *(self.keep.subtitles.languages or ())]
+        langs = [
+            *(self.keep.audio.languages or ()),
+            *(self.keep.subtitles.languages or ()),
+            *(a.from_.language for a in self.audio.add),
+        ]
         return ORIGINAL in langs or ORIGINAL in (self.labels.untagged_audio, self.labels.untagged_subtitles)
 
 

@@ -1,6 +1,7 @@
 """Schema 2's original language of a file, which `original` in `keep` and `labels` refers
-to: a rule's `set: original_language`, else the language of the first audio track (not a
-commentary) as catalogued. Pure.
+to: a rule's `set: original_language`, else what Radarr or Sonarr know of the file's film
+or series (`known`, read from the catalogue by the caller), else the language of the first
+audio track (not a commentary) as catalogued. Pure.
 
 The track it is read from carries it: it stays the first audio track, so the next
 evaluation reads the same original language off the result and changes nothing."""
@@ -30,6 +31,10 @@ class Original:
 # of the audio track it reads it from)
 Assumed = tuple[str | None, int]
 
+# (an ISO 639-2 code, who said so: "Radarr" or "Sonarr"): what the catalogue holds of the
+# file's film or series (db/original_languages.py)
+Known = tuple[str, str]
+
 
 def original_language(
     tracks: Sequence[Track],
@@ -37,14 +42,18 @@ def original_language(
     ruling: Ruling,
     commentary: frozenset[int],
     assumed: Assumed | None = None,
+    known: Known | None = None,
 ) -> Original:
     """`commentary`: indices of the commentary tracks, which are never read. `assumed`: what
     the first audio track a first plan leaves says (see `evaluate`), read instead of the
-    first audio track."""
+    first audio track. `known`: what Radarr or Sonarr said, which no track layout changes
+    (the next evaluation is given it again), so no track carries it."""
     if ruling.original is not None:
         return Original(ruling.original, ruling.source, from_rule=True)
     if not policy.reads_original_language:
         return Original(None, None)
+    if known is not None:
+        return Original(known[0], f"from {known[1]}")
     if assumed is not None:
         code, carrier = assumed
         pinned = carrier if policy.uses_original() else None

@@ -7,8 +7,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from vpo.media.downmix import Encoding
 from vpo.media.languages import identity as _identity
 from vpo.media.models import Track
+from vpo.media.sidecars import Embedding, Extraction
 
 # What each action does, grouped as the JSON's `kind` (SPEC 10 keys stay as they were).
 KINDS = {
@@ -20,6 +22,9 @@ KINDS = {
     "set_title": "labels",
     "clear_title": "labels",
     "container": "container",
+    "add": "added",
+    "extract": "extracted",
+    "embed": "embedded",
 }
 
 
@@ -55,6 +60,9 @@ class Plan:
     rule: tuple[str, str] | None = None  # (skip | fail, reason): a rule stopped the evaluation
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())  # what the plan keeps on purpose, and why
+    added: tuple[Encoding, ...] = ()  # audio tracks to make (their indices are in `order`)
+    extracted: tuple[Extraction, ...] = ()  # subtitle tracks written as sidecars first
+    embedded: tuple[Embedding, ...] = ()  # sidecars muxed in (their indices are in `order`)
 
     @property
     def empty(self) -> bool:
@@ -67,7 +75,13 @@ class Plan:
     @property
     def rewrites(self) -> bool:
         """Whether carrying it out needs a new file (a remux), not an in-place edit."""
-        return self.reorders or bool(self.removed) or self.container is not None
+        return (
+            self.reorders
+            or bool(self.removed)
+            or self.container is not None
+            or bool(self.added)
+            or bool(self.embedded)
+        )
 
 
 @functools.lru_cache(maxsize=64)

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from vpo.catalogue import JobType, Known, ScanStatus
+from vpo.catalogue import JobStatus, JobType, Known, ScanStatus
 from vpo.db import checks as checks_db
 from vpo.db import files as files_db
 from vpo.db.connection import Database
@@ -84,7 +84,7 @@ def scan(
         )
     return ScanReport(
         job_id=tracker.id,
-        status="completed",
+        status=JobStatus.COMPLETED.value,
         roots=[os.fsdecode(r) for r in roots],
         incremental=run.incremental,
         counts=run.counts,

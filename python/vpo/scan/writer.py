@@ -55,22 +55,12 @@ class ScanWriter:
 
     def move(self, file_id: int, old_path: bytes, entry: Entry) -> bool:
         """Record a move now, in its own transaction; False if another process got there first."""
-        path, size, mtime_ns, dev, ino = entry
         with self.db.transaction() as conn:
             done = files_db.move_file(
-                conn,
-                file_id,
-                old_path=old_path,
-                new_path=path,
-                size=size,
-                mtime_ns=mtime_ns,
-                dev=dev,
-                ino=ino,
-                racy=is_racy(mtime_ns, self.start_ns),
-                now=now_iso(),
+                conn, file_id, entry, old_path=old_path, racy=is_racy(entry[2], self.start_ns), now=now_iso()
             )
             if done:
-                self.tracker.add_files(conn, [(file_id, path, "moved", {"from": os.fsdecode(old_path)})])
+                self.tracker.add_files(conn, [(file_id, entry[0], "moved", {"from": os.fsdecode(old_path)})])
         return done
 
     def hashes(self, pairs: list[tuple[str, int]]) -> None:
@@ -111,25 +101,17 @@ class ScanWriter:
         job_rows: list[tuple[int | None, bytes, str, dict[str, Any] | None]] = []
         for kind, payload in ops:
             if kind == "probed":
-                path, size, mtime_ns, dev, ino = payload.entry
+                path, _size, mtime_ns, _dev, _ino = payload.entry
                 # A racy file re-checked and found as it was is not a change: no job row.
                 was = files_db.tracks_of(conn, payload.known_id) if payload.why == RACY_REASON else ()
                 confirmed = racy_confirmed(
                     payload.why, was, payload.result.tracks if payload.result else None
                 )
+                measured = files_db.Measured(
+                    payload.result, payload.error, payload.fingerprint, payload.content_hash
+                )
                 file_id, is_new = files_db.upsert_probed(
-                    conn,
-                    path=path,
-                    size=size,
-                    mtime_ns=mtime_ns,
-                    dev=dev,
-                    ino=ino,
-                    result=payload.result,
-                    error=payload.error,
-                    fingerprint=payload.fingerprint,
-                    content_hash=payload.content_hash,
-                    racy=is_racy(mtime_ns, self.start_ns),
-                    now=now,
+                    conn, payload.entry, measured, racy=is_racy(mtime_ns, self.start_ns), now=now
                 )
                 if payload.error is not None:  # counted by the scan, with the walk's errors
                     job_rows.append((file_id, path, "error", {"error": payload.error}))

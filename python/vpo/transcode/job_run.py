@@ -30,6 +30,7 @@ from vpo.db.connection import Database
 from vpo.edit.fileops import remove
 from vpo.errors import ToolError, VpoError
 from vpo.hostpaths import to_catalogue, to_local
+from vpo.integrations.refresh import refresh_changed
 from vpo.jobs.claimed import STOPPED, ClaimedJob
 from vpo.jobs.lifecycle import JobLifecycle
 from vpo.library.written import Written, measure, update_catalogue
@@ -188,10 +189,18 @@ class JobRun:
                 return "skipped", None
             self._replace(record, path, temp, Encoded(before, after, target, encoder), source)
             leftovers = []
+            self._refresh(path)
             return "completed", None
         finally:
             for leftover in leftovers:
                 remove(leftover)
+
+    def _refresh(self, path: bytes) -> None:
+        """The media stack is told the file changed; what failed is a warning on the job."""
+        warnings = refresh_changed(self.settings, [path])
+        if warnings:
+            with self.db.transaction() as conn:
+                jobs_db.add_warnings(conn, self.job_id, warnings)
 
     def _threads(self) -> int | None:
         """ffmpeg's decoder and encoder threads: `transcode.threads`, or (0, the default)

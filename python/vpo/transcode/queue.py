@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from vpo.catalogue import DEFAULT_EXTENSIONS
+from vpo.catalogue import DEFAULT_EXTENSIONS, JobStatus, JobType
 from vpo.db import files as files_db
 from vpo.db import jobs as jobs_db
 from vpo.db import queue as queue_db
@@ -96,8 +96,8 @@ def queue_transcodes(
             continue
         job = JobRecord(
             id=str(uuid.uuid4()),
-            type="transcode",
-            status="queued",
+            type=JobType.TRANSCODE.value,
+            status=JobStatus.QUEUED.value,
             target=[shown],
             options={**target.to_dict(), "file_id": item.id},
             created_at="",  # set below, by the database's clock (the queue's order)

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from vpo.config.settings import Settings
+from vpo.db import jobs as jobs_db
 from vpo.db import queue as queue_db
 from vpo.db.connection import Database, describe_sqlite_error, open_database
 from vpo.errors import DatabaseError
@@ -279,11 +280,4 @@ class QueueRunner:
 
 def _kept_bytes(db: Database, job_id: str) -> int:
     """What the original a finished transcode kept holds (its summary says)."""
-    import json
-
-    row = db.conn.execute("SELECT summary FROM jobs WHERE id = ?", (job_id,)).fetchone()
-    try:
-        summary = json.loads(row[0]) if row and row[0] else {}
-    except ValueError:
-        return 0
-    return int(summary.get("kept_bytes") or 0) if isinstance(summary, dict) else 0
+    return int(jobs_db.summary_of(db.conn, job_id).get("kept_bytes") or 0)

@@ -4,22 +4,26 @@ catalogue, and what really changed handed to the pipeline (watch/pipeline.py).
 A file whose size and mtime equal its catalogue row is dropped without any job: that is
 how VPO's own changes (apply, transcode, undo: each updates the row with the file) never
 start another round, and how an event that changed nothing costs nothing.
+
+The batch only says what it came to (`Outcome`); the root (watch/rootwatch.py) acts on it:
+goes away, records a failure, announces the summary.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from vpo.db import files as files_db
 from vpo.db import watch as watch_db
 from vpo.db.connection import db_now
 from vpo.errors import Interrupted, RootNotFoundError, UnmountedLibraryError, VpoError
+from vpo.jobs.lifecycle import failed_job
+from vpo.watch import notices
+from vpo.watch.intake import Intake
 from vpo.watch.pipeline import BatchResult, handle
 from vpo.watch.settle import Seen
-
-if TYPE_CHECKING:
-    from vpo.watch.rootwatch import RootWatch
 
 log = logging.getLogger(__name__)
 
@@ -34,36 +38,47 @@ SAID = (
 )
 
 
-def settle_batch(watch: RootWatch, now: float) -> bool:
-    """Handle what is due; False when nothing was (the caller stops asking)."""
-    due = watch.settling.due(now, limit=MAX_BATCH)
+@dataclass
+class Outcome:
+    """What one batch came to."""
+
+    away: str | None = None  # the root cannot be worked on (unmounted?): why
+    failures: list[str] = field(default_factory=list)
+    summary: str | None = None  # what was done, said once
+
+
+def settle_batch(intake: Intake, absent: Callable[[], str | None], now: float) -> Outcome | None:
+    """Handle what is due; None when nothing was (the caller stops asking). `absent` says
+    why the root cannot be worked on now (None: it is there)."""
+    settling = intake.settling
+    due = settling.due(now, limit=MAX_BATCH)
     if not due:
-        return False
-    why = watch.absent()
+        return None
+    why = absent()
     if why is not None:
-        watch.go_away(why)  # a file "gone" because its share was unmounted is not deleted
-        return False
+        return Outcome(away=why)  # a file "gone" because its share was unmounted is not deleted
     settled: dict[bytes, Seen] = {}
     for path, _ in due:
-        seen = watch.intake.look(path)
-        if watch.settling.confirm(path, seen, now):
+        seen = intake.look(path)
+        if settling.confirm(path, seen, now):
             settled[path] = seen
+    outcome = Outcome()
     if not settled:
-        return True  # all changed again: they wait once more
-    files, gone, needless = _against_catalogue(watch, settled)
+        return outcome  # all changed again: they wait once more
+    files, gone, needless = _against_catalogue(intake, settled)
     if files or gone:
-        _run(watch, files, gone, settled, now)
+        _run(intake, absent, (files, gone), settled, now, outcome)
     if needless:
-        with watch.db.transaction() as conn:
+        with intake.db.transaction() as conn:
             watch_db.dropped(conn, needless)
-    return True
+    return outcome
 
 
 def _against_catalogue(
-    watch: RootWatch, settled: dict[bytes, Seen]
+    intake: Intake, settled: dict[bytes, Seen]
 ) -> tuple[list[bytes], list[bytes], list[bytes]]:
     """(files to catalogue, catalogued files gone, paths that need nothing)."""
-    known = files_db.known_for(watch.db.conn, list(settled))
+    known = files_db.known_for(intake.db.conn, list(settled))
     files: list[bytes] = []
     gone: list[bytes] = []
     needless: list[bytes] = []
@@ -79,36 +94,46 @@ def _against_catalogue(
 
 
 def _run(
-    watch: RootWatch, files: list[bytes], gone: list[bytes], settled: dict[bytes, Seen], now: float
+    intake: Intake,
+    absent: Callable[[], str | None],
+    changed: tuple[list[bytes], list[bytes]],
+    settled: dict[bytes, Seen],
+    now: float,
+    outcome: Outcome,
 ) -> None:
-    target = watch.target
+    """Catalogue the changed files and the gone ones (`changed`), and what follows."""
+    target, (files, gone) = intake.target, changed
     try:
-        result = handle(watch.db, target, files, gone)
+        result = handle(intake.db, target, files, gone)
     except (UnmountedLibraryError, RootNotFoundError) as exc:
-        why = watch.absent()
+        why = absent()
         if why is not None:
             for path, seen in settled.items():
-                watch.settling.observe(path, seen, now)  # handled when the root is back
-            watch.go_away(why)
+                intake.settling.observe(path, seen, now)  # handled when the root is back
+            outcome.away = why
             return
         if isinstance(exc, RootNotFoundError):
             # a file went away between the look and the scan: it settles again, as a deletion
             log.info("%s: %s; trying again once it settles", target.shown, exc.message)
             for path in settled:
-                watch.settling.observe(path, watch.intake.look(path), now)
+                intake.settling.observe(path, intake.look(path), now)
             return
-        watch.failed(exc.message)
+        outcome.failures.append(exc.message)
+        notices.batch_failed(target, exc.message, failed_job(exc))
     except Interrupted:
         raise  # Ctrl+C: the scan was cancelled and recorded as such; the watcher stops (130)
     except VpoError as exc:
-        watch.failed(f"scan of {len(files) + len(gone)} file(s): {exc.message}")
+        outcome.failures.append(f"scan of {len(files) + len(gone)} file(s): {exc.message}")
+        notices.batch_failed(target, exc.message, failed_job(exc))
     else:
-        _report(watch, result)
-    with watch.db.transaction() as conn:
+        outcome.summary = _summary(target.shown, result)
+        outcome.failures += result.problems
+        notices.batch_done(target, result)
+    with intake.db.transaction() as conn:
         watch_db.handled(conn, files + gone, db_now(conn))
 
 
-def _report(watch: RootWatch, result: BatchResult) -> None:
+def _summary(shown: str, result: BatchResult) -> str:
     counts = result.scan_counts
     done = [f"{counts.get(key, 0)} {label}" for key, label in SAID if counts.get(key)]
     parts = [f"scan job {(result.scan_job or '-')[:8]}: {', '.join(done) or 'nothing new'}"]
@@ -119,10 +144,8 @@ def _report(watch: RootWatch, result: BatchResult) -> None:
     summary = ", ".join(parts)
     log.info(
         "%s: %s",
-        watch.target.shown,
+        shown,
         summary,
         extra={"operation": "watch", "scan_job": result.scan_job, "apply_job": result.apply_job},
     )
-    watch.announce(watch.path, summary)
-    for problem in result.problems:
-        watch.failed(problem)
+    return summary

@@ -14,6 +14,7 @@ from vpo.db import files as files_db
 from vpo.db import jobs as jobs_db
 from vpo.db.connection import Database
 from vpo.errors import Interrupted, VpoError
+from vpo.integrations.hints import Hints
 from vpo.media.probe import prober_for
 from vpo.scan.models import ScanOptions
 from vpo.scan.service import scan
@@ -33,7 +34,10 @@ class BatchResult:
     scan_counts: dict[str, int] = field(default_factory=dict)  # the scan's summary counts
     apply_job: str | None = None
     catalogued: int = 0  # files the scan added or changed
+    ids: list[int] = field(default_factory=list)  # their file ids
     queued: int = 0  # transcodes queued
+    applied: int = 0  # files the policy changed
+    errors: list[tuple[str, str]] = field(default_factory=list)  # the scan's files in error: (path, message)
     problems: list[str] = field(default_factory=list)  # apply or transcode trouble, one line each
 
 
@@ -68,31 +72,49 @@ def scan_options(
     )
 
 
-def handle(db: Database, target: WatchRoot, files: list[bytes], gone: list[bytes]) -> BatchResult:
+def handle(
+    db: Database, target: WatchRoot, files: list[bytes], gone: list[bytes], *, hints: Hints | None = None
+) -> BatchResult:
     """Catalogue `files` (settled, differing from the catalogue) and record `gone` (settled
     deletions of catalogued files); then the policy. A failing scan raises (the caller
     decides: an unmounted root, a database problem); trouble with the policy is reported
-    in the result, the catalogue being already right."""
+    in the result, the catalogue being already right. `hints`: what a hook event told us
+    (`vpo hook`), for the refreshes after apply."""
+    result = catalogue(db, target, files, gone)
+    apply_policy(db, target, result, hints=hints)
+    return result
+
+
+def catalogue(db: Database, target: WatchRoot, files: list[bytes], gone: list[bytes]) -> BatchResult:
+    """The scan of a batch: `files` catalogued, `gone` recorded missing or moved."""
     roots = scan_roots(target.path, files, gone)
     report = scan(db, scan_options(target, roots, frozenset(files), batch=True))
-    result = BatchResult(scan_job=report.job_id, scan_counts=report.counts.to_dict())
-    ids = [
+    result = BatchResult(
+        scan_job=report.job_id,
+        scan_counts=report.counts.to_dict(),
+        errors=[(e["path"], e["error"]) for e in report.errors],
+    )
+    result.ids = [
         fid
         for fid, _path, outcome, _ in jobs_db.files_of(db.conn, report.job_id)
         if outcome in CATALOGUED and fid is not None
     ]
-    result.catalogued = len(ids)
-    if ids and target.policy is not None and target.settings.watch.apply:
+    result.catalogued = len(result.ids)
+    return result
+
+
+def apply_policy(db: Database, target: WatchRoot, result: BatchResult, *, hints: Hints | None = None) -> None:
+    """The profile's default policy on what the scan added or changed (when `watch.apply`)."""
+    if result.ids and target.policy is not None and target.settings.watch.apply:
         try:
-            _apply(db, target, ids, result)
+            _apply(db, target, result.ids, result, hints)
         except Interrupted:
             raise
         except VpoError as exc:
             result.problems.append(f"policy {target.policy}: {exc.message}")
-    return result
 
 
-def _apply(db: Database, target: WatchRoot, ids: list[int], result: BatchResult) -> None:
+def _apply(db: Database, target: WatchRoot, ids: list[int], result: BatchResult, hints: Hints | None) -> None:
     from vpo.apply.options import ApplyOptions
     from vpo.apply.service import apply
     from vpo.policy.loader import load_policy
@@ -105,19 +127,10 @@ def _apply(db: Database, target: WatchRoot, ids: list[int], result: BatchResult)
         return  # gone again since the scan
     report = apply(
         db,
-        ApplyOptions(
-            paths=paths,
-            policy=policy,
-            policy_path=str(target.policy),
-            keep_backup=settings.behavior.keep_backup,
-            tools=settings.tools,
-            prober=prober_for(settings),
-            extensions=settings.scan.extensions,
-            follow_symlinks=settings.scan.follow_symlinks,
-            journal_dir=os.fsencode(settings.journal_dir),
-        ),
+        ApplyOptions.from_settings(settings, paths, policy, str(target.policy), refresh_hints=hints),
     )
     result.apply_job = report.job_id
+    result.applied = sum(1 for f in report.files if f.status == "changed")
     failed = [f for f in report.files if f.status == "failed"]
     if failed:
         result.problems.append(

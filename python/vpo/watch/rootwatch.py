@@ -13,7 +13,8 @@ from vpo.db import files as files_db
 from vpo.db.connection import Database
 from vpo.errors import Interrupted, RootNotFoundError, UnmountedLibraryError, VpoError
 from vpo.scan.service import scan
-from vpo.watch.batch import settle_batch
+from vpo.watch import notices
+from vpo.watch.batch import Outcome, settle_batch
 from vpo.watch.intake import Intake
 from vpo.watch.lock import Locks
 from vpo.watch.models import Mode, WatchRoot
@@ -160,8 +161,19 @@ class RootWatch:
             self.reconcile(now)
         if now >= self.next_poll:
             self.poll_now(now)
-        while not stopping() and self.mode != Mode.AWAY and settle_batch(self, now):
-            pass
+        while not stopping() and self.mode != Mode.AWAY:
+            outcome = settle_batch(self.intake, self.absent, now)
+            if outcome is None:
+                break
+            self._after(outcome)
+
+    def _after(self, batch: Outcome) -> None:
+        if batch.summary is not None:
+            self.announce(self.path, batch.summary)
+        for problem in batch.failures:
+            self.failed(problem)
+        if batch.away is not None:
+            self.go_away(batch.away)
 
     def reconcile(self, now: float) -> None:
         """An incremental scan of the root that probes nothing: deletions and files back
@@ -247,6 +259,7 @@ class RootWatch:
             message = f"{why}; is it unmounted? Nothing is marked missing; waiting for it to come back"
             log.warning("%s %s", self.target.shown, message)
             self.announce(self.path, f"away: {why}")
+            notices.root_down(self.target, why)
         self.device = None
         self.mode, self.reason = Mode.AWAY, why
         self.locks.set_mode(self.path, Mode.AWAY, why)

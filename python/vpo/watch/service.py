@@ -21,8 +21,9 @@ from typing import Any
 
 from vpo.db import watch as watch_db
 from vpo.db.connection import Database
-from vpo.errors import RootWatchedError, VpoError
+from vpo.errors import Interrupted, RootWatchedError, VpoError
 from vpo.timeutil import to_local_display
+from vpo.watch import notices
 from vpo.watch.lock import Heartbeat, Locks
 from vpo.watch.models import WatchRoot
 from vpo.watch.rootwatch import Announce, RootWatch
@@ -73,8 +74,18 @@ class WatchService:
                 self._step()
             log.info("watch stopped (SIGTERM)")
             return 0
+        except Interrupted:
+            raise  # Ctrl+C: stopped on purpose
+        except Exception as exc:
+            failure = exc.message if isinstance(exc, VpoError) else f"{type(exc).__name__}: {exc}"
+            notices.watcher_stopped(self._targets() or targets, failure)
+            raise
         finally:
             self._shutdown(previous)
+
+    def _targets(self) -> list[WatchRoot]:
+        """The roots this watcher watches or waits for now."""
+        return [w.target for w in self.watches.values()] + list(self.waiting.values())
 
     # -- signals ------------------------------------------------------------------------------
 

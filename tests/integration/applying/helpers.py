@@ -1,6 +1,4 @@
-"""Helpers of the apply tests (test_apply_plans, test_apply_safety).
-
-Split out of test_apply.py when it passed 400 lines."""
+"""Helpers of the apply tests (test_apply_plans, test_apply_safety)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,4 @@
-"""Helpers of the jobs tests (test_jobs_scans, test_jobs_history, test_jobs_abandoned_and_purge).
-
-Split out of test_jobs.py when it passed 400 lines."""
+"""Helpers of the jobs tests (test_jobs_scans, test_jobs_history, test_jobs_abandoned_and_purge)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,4 @@
-"""Helpers of the profiles tests (test_profiles_precedence, test_profiles_commands).
-
-Split out of test_profiles.py when it passed 400 lines."""
+"""Helpers of the profiles tests (test_profiles_precedence, test_profiles_commands)."""
 
 from __future__ import annotations
 

@@ -103,6 +103,8 @@ def test_profiles_show_reports_values_and_sources_per_spec(vpo: RunVpo, layered:
         "transcode",
         "paths",
         "watch",
+        "integrations",
+        "notify",
     }
     expected = {
         "jobs.retention_days": (7, "profile:kids"),

@@ -1,6 +1,4 @@
-"""Helpers of the scan_incremental tests (test_rescan_changes, test_rescan_edges).
-
-Split out of test_scan_incremental.py when it passed 400 lines."""
+"""Helpers of the scan_incremental tests (test_rescan_changes, test_rescan_edges)."""
 
 from __future__ import annotations
 

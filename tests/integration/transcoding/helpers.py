@@ -1,6 +1,4 @@
-"""Helpers of the transcode tests (test_transcode_queue, test_transcode_runs).
-
-Split out of test_transcode.py when it passed 400 lines."""
+"""Helpers of the transcode tests (test_transcode_queue, test_transcode_runs)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,4 @@
-"""Helpers and fixtures of the config_loader tests (test_config_files, test_profile_files).
-
-Split out of test_config_loader.py when it passed 400 lines."""
+"""Helpers and fixtures of the config_loader tests (test_config_files, test_profile_files)."""
 
 from __future__ import annotations
 

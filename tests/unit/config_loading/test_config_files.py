@@ -116,8 +116,10 @@ def test_unknown_section_lists_the_accepted_sections(home: Path) -> None:
     assert err.details["accepted"] == [
         "behavior",
         "database",
+        "integrations",
         "jobs",
         "logging",
+        "notify",
         "paths",
         "scan",
         "tools",
