@@ -48,14 +48,7 @@ impl Unchanged {
     /// Read `(path BLOB, size INTEGER, mtime_ns INTEGER)` rows of `sql` (with
     /// blob parameters `params`) from the database at `db`, read-only.
     pub fn load(db: &Path, sql: &str, params: &[Vec<u8>]) -> rusqlite::Result<Unchanged> {
-        let conn = Connection::open_with_flags(
-            db,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        conn.busy_timeout(Duration::from_secs(30))?;
-        // Read pages through a memory map rather than a copy per page (one pass over
-        // an index of ~100 bytes a row; SQLite falls back to reads where it cannot map).
-        conn.pragma_update(None, "mmap_size", 1_i64 << 30)?;
+        let conn = open_catalogue(db)?;
         let mut stmt = conn.prepare(sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
         let mut known = Unchanged::default();
@@ -161,6 +154,20 @@ impl Unchanged {
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
+}
+
+/// The catalogue, read-only, its pages read into SQLite's own small cache and never
+/// memory-mapped (whatever the SQLite build's default): the index's pages lie among the
+/// table's, and the kernel maps the neighbours of each page faulted in, so a map made
+/// the whole file resident (900 MB of a no-change rescan's peak at 1,000,000 files).
+fn open_catalogue(db: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        db,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(Duration::from_secs(30))?;
+    conn.pragma_update(None, "mmap_size", 0_i64)?;
+    Ok(conn)
 }
 
 #[cfg(test)]

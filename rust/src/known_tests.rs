@@ -115,3 +115,20 @@ fn a_missing_database_is_an_error_not_an_empty_snapshot() {
     let err = Unchanged::load(Path::new("/nonexistent/vpo.db"), "SELECT 1, 2, 3", &[]);
     assert!(err.is_err());
 }
+
+#[test]
+fn the_catalogue_is_never_memory_mapped() {
+    let dir = std::env::temp_dir().join(format!("vpo-known-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("library.db");
+    Connection::open(&db)
+        .unwrap()
+        .execute_batch("PRAGMA mmap_size = 268435456; CREATE TABLE t (x)")
+        .unwrap();
+    let mapped: i64 = open_catalogue(&db)
+        .unwrap()
+        .pragma_query_value(None, "mmap_size", |row| row.get(0))
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(mapped, 0);
+}

@@ -4,11 +4,13 @@ and the totals. Plain data; the CLI renders it."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from vpo.media.models import Track
+
+STATUSES = ("planned", "changed", "unchanged", "failed")
 
 
 @dataclass
@@ -40,38 +42,89 @@ class FileOutcome:
 
 
 @dataclass
+class _Tally:
+    """What the outcomes add up to (the report's counts, totals and kept bytes)."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
+    removed: int = 0
+    saved: int = 0
+    kept: int = 0
+    changed: list[str] = field(default_factory=list)  # paths of the files changed
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, why) of those that failed
+
+    def add(self, outcome: FileOutcome) -> None:
+        self.counts[outcome.status] += 1
+        if outcome.status == "changed":
+            self.changed.append(outcome.path)
+        elif outcome.status == "failed":
+            self.failed.append((outcome.path, outcome.error or "failed"))
+        if outcome.status in ("changed", "planned"):
+            self.removed += len(outcome.removed)
+            self.saved += outcome.bytes_saved
+        self.kept += outcome.kept_bytes
+
+
+@dataclass
 class ApplyReport:
+    """The run's outcomes, added one by one (`add`): kept in `files`, or, with a `sink`,
+    handed to it and only counted, so that a run over a whole library holds no outcome
+    per file (SPEC section 20)."""
+
     job_id: str | None
     dry_run: bool
     files: list[FileOutcome]
+    sink: Callable[[FileOutcome], None] | None = None
     warnings: list[str] = field(default_factory=list)  # the media stack's refreshes that failed
+    _streamed: _Tally = field(default_factory=_Tally)
+
+    def add(self, outcome: FileOutcome) -> None:
+        if self.sink is None:
+            self.files.append(outcome)
+        else:
+            self._streamed.add(outcome)
+            self.sink(outcome)
+
+    def _tally(self) -> _Tally:
+        streamed = self._streamed
+        tally = _Tally(
+            dict(streamed.counts),
+            streamed.removed,
+            streamed.saved,
+            streamed.kept,
+            list(streamed.changed),
+            list(streamed.failed),
+        )
+        for f in self.files:
+            tally.add(f)
+        return tally
 
     def changed_paths(self) -> list[bytes]:
         """Where the changed files are now (what the media stack is asked to refresh)."""
-        return [os.fsencode(f.path) for f in self.files if f.status == "changed"]
+        return [os.fsencode(path) for path in self._tally().changed]
+
+    def failures(self) -> list[tuple[str, str]]:
+        """(path, why) of each file that failed."""
+        return self._tally().failed
 
     def summary(self) -> dict[str, Any]:
         """The job's summary: the counts, and the warnings when there are any."""
         return {**self.counts(), **({"warnings": self.warnings} if self.warnings else {})}
 
     def counts(self) -> dict[str, int]:
-        out = {"planned": 0, "changed": 0, "unchanged": 0, "failed": 0}
-        for f in self.files:
-            out[f.status] += 1
-        return out
+        return self._tally().counts
 
     def totals(self) -> dict[str, int]:
         """What the changes (or, in a dry run, the plans) add up to."""
-        done = [f for f in self.files if f.status in ("changed", "planned")]
+        tally = self._tally()
         return {
-            "files_changed": len(done),
-            "tracks_removed": sum(len(f.removed) for f in done),
-            "bytes_saved": sum(f.bytes_saved for f in done),
+            "files_changed": tally.counts["changed"] + tally.counts["planned"],
+            "tracks_removed": tally.removed,
+            "bytes_saved": tally.saved,
         }
 
     def kept_bytes(self) -> int:
         """Disk the kept originals and journals of this apply hold."""
-        return sum(f.kept_bytes for f in self.files)
+        return self._tally().kept
 
     def to_dict(self, *, files: bool = True) -> dict[str, Any]:
         out = {

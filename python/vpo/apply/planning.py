@@ -10,8 +10,9 @@ apply leaves behind (a hidden `.…vpo-…` name) is there at all; only then doe
 from __future__ import annotations
 
 import os
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from vpo.apply.options import ApplyOptions
@@ -75,27 +76,27 @@ class Planned:
 
 def plan_files(
     db: Database,
-    targets: Sequence[FileRecord | FileOutcome],
+    targets: Iterable[FileRecord | FileOutcome],
     options: ApplyOptions,
     roots: tuple[bytes, ...],
-) -> list[FileOutcome | Planned]:
-    out: list[FileOutcome | Planned] = []
+) -> Iterator[FileOutcome | Planned]:
+    """Each target planned, in order, as it is taken: BATCH targets at a time are read
+    (one query for their tracks), so a library is never planned whole in memory."""
     leftovers = _Leftovers()
     memo = _Plans(options.policy)
     sidecars = _Sidecars(options.policy)
-    for start in range(0, len(targets), BATCH):
-        part = targets[start : start + BATCH]
+    pending = iter(targets)
+    while part := list(islice(pending, BATCH)):
         ids = [t.id for t in part if isinstance(t, FileRecord)]
         layouts = track_layouts.track_layouts_for(db.conn, ids)
         # what Radarr or Sonarr said (only schema 2 reads an original language)
         known = original_languages.known_for(db.conn, ids) if memo.reads_original else {}
         for target in part:
             if isinstance(target, FileOutcome):
-                out.append(target)
+                yield target
             else:
                 facts = (layouts[target.id], known.get(target.id), sidecars.of(target.path))
-                out.append(_plan(target, facts, options, roots, leftovers, memo))
-    return out
+                yield _plan(target, facts, options, roots, leftovers, memo)
 
 
 def _plan(

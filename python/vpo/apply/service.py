@@ -7,6 +7,7 @@ changed best one file at a time). Every changed file is recorded on one `apply` 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable, Iterator
 
 from vpo.apply.carry_out import carry_out
 from vpo.apply.options import ApplyOptions
@@ -18,40 +19,44 @@ from vpo.db.connection import Database
 from vpo.db.files import FileRecord
 from vpo.jobs.lifecycle import JobLifecycle
 from vpo.jobs.tracker import JobTracker
-from vpo.library.targets import Unusable, resolve_targets
+from vpo.library.targets import Unusable, iter_targets
 from vpo.logging import file_context
 from vpo.media.tools import require_tools
 
 __all__ = ["ApplyOptions", "ApplyReport", "FileOutcome", "apply", "targets"]
 
 
-def targets(db: Database, options: ApplyOptions) -> list[FileRecord | FileOutcome]:
+def targets(db: Database, options: ApplyOptions) -> Iterator[FileRecord | FileOutcome]:
     """Catalogued files for each PATH; what VPO cannot touch is reported as failed."""
-    return [
+    return (
         FileOutcome(os.fsdecode(t.path), "failed", error=t.reason, file_id=t.file_id)
         if isinstance(t, Unusable)
         else t
-        for t in resolve_targets(
+        for t in iter_targets(
             db, options.paths, extensions=options.extensions, follow_symlinks=options.follow_symlinks
         )
-    ]
+    )
 
 
-def apply(db: Database, options: ApplyOptions) -> ApplyReport:
+def apply(
+    db: Database, options: ApplyOptions, sink: Callable[[FileOutcome], None] | None = None
+) -> ApplyReport:
     """Plan every file first (pure, cheap), check the tools the plans need, then change the
     files one by one. Problems found before the first change raise (exit 2); a file that
-    fails is restored and reported, and the rest go on."""
+    fails is restored and reported, and the rest go on. A dry run plans as it goes.
+    With a `sink`, each outcome is handed to it and not kept (ApplyReport.add)."""
     roots = scan_roots(db.conn, options.paths)
-    work = plan_files(db, targets(db, options), options, roots)
+    work: Iterable[FileOutcome | Planned] = plan_files(db, targets(db, options), options, roots)
     tracker = None
     if not options.dry_run:
+        work = list(work)  # every plan before the first change
         _require_tools([w for w in work if isinstance(w, Planned) and not w.plan.empty], options)
         tracker = _start_job(db, options)
-    report = ApplyReport(job_id=tracker.id if tracker else None, dry_run=options.dry_run, files=[])
+    report = ApplyReport(job_id=tracker.id if tracker else None, dry_run=options.dry_run, files=[], sink=sink)
     with JobLifecycle(tracker, JobType.APPLY) as lifecycle:
         lifecycle.watch(summary=report.summary, saved="files already changed are recorded")
         for item in work:
-            report.files.append(_one(db, item, options, tracker))
+            report.add(_one(db, item, options, tracker))
         if tracker:
             report.warnings = options.refresh(report.changed_paths())  # the media stack's; never fails
     return report

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from contextlib import nullcontext
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -12,7 +14,7 @@ from vpo.cli.context import open_library, resolve_settings
 from vpo.cli.library_paths import paths_or_roots
 from vpo.cli.notifying import from_apply, notifying
 from vpo.cli.options import DryRunOpt, JsonOpt, ProfileOpt, optional_paths_argument
-from vpo.cli.plan_render import print_report, print_report_json
+from vpo.cli.plan_render import json_lines, print_file, print_totals
 from vpo.errors import UsageError
 
 
@@ -58,15 +60,18 @@ def apply(
     loaded = load_policy(policy_file)
     paths_given = tuple(os.fsencode(p) for p in targets)
     options = ApplyOptions.from_settings(settings, paths_given, loaded, str(policy_file), dry_run=dry_run)
+    # Each file's outcome is written as it comes, never held: JSON lines wait in a
+    # temporary file for the counts that come first in the document.
     with notifying(settings, "apply", dry_run=dry_run) as notice:
-        db = open_library(settings, creates_jobs=not dry_run)
-        try:
-            report = run_apply(db, options)
-        finally:
-            db.close()
-        if json_out:
-            print_report_json(report)
-        else:
-            print_report(report)
+        with json_lines() if json_out else nullcontext() as lines:
+            db = open_library(settings, creates_jobs=not dry_run)
+            try:
+                report = run_apply(db, options, sink=lines or partial(print_file, dry_run=dry_run))
+            finally:
+                db.close()
+            if lines is not None:
+                lines.print(report)
+            else:
+                print_totals(report)
         notice.run = from_apply(report)
-    return 1 if any(f.status == "failed" for f in report.files) else 0
+    return 1 if report.counts()["failed"] else 0

@@ -1,7 +1,7 @@
 """The command line read before Typer is loaded: which subcommand it asks for.
 
-`cli/main.py` needs this before importing anything heavy (to start the spare probe worker
-for `scan`), and `cli/app.py` to register only the command being run.
+`cli/app.py` needs it to register only the command being run (importing every command's
+module would cost each command the start-up of all of them).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from vpo.cli import stopping
-from vpo.cli.argv import hoist_global_flags, subcommand
+from vpo.cli.argv import hoist_global_flags
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -23,10 +23,6 @@ def main(argv: list[str] | None = None) -> None:
 
         sys.stdout.write(f"vpo {__version__}\n")
         sys.exit(0)
-    if subcommand(args) == "scan" and not {"--help", "-h"} & set(args):
-        from vpo.media import standby
-
-        standby.start()  # a probe worker loads while the CLI does; see media/standby.py
     code = run(args, json_mode)
     try:
         sys.stdout.flush()
@@ -44,9 +40,6 @@ def _leave(code: int) -> None:
     import logging
 
     stopping.ignore()
-    standby = sys.modules.get("vpo.media.standby")  # loaded only if the command started it
-    if standby is not None:
-        standby.discard()
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         try:

@@ -94,7 +94,7 @@ def from_apply(report: ApplyReport) -> RunSummary | None:
         "apply",
         job_id=report.job_id,
         counts=counts,
-        errors=[(f.path, f.error or "failed") for f in report.files if f.status == "failed"],
+        errors=report.failures(),
         changed=counts["changed"] > 0,
     )
 

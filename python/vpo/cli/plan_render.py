@@ -4,9 +4,13 @@ every action with its reason, and the totals of a run."""
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from json.encoder import encode_basestring_ascii as _text  # json's C string encoder
-from typing import Any
+from typing import Any, TextIO
 
 from vpo.apply.outcome import ApplyReport, FileOutcome
 from vpo.cli import render
@@ -14,21 +18,45 @@ from vpo.cli.render import safe, table
 from vpo.reports.units import human_size
 
 
-def print_report_json(report: ApplyReport) -> None:
-    """The apply document, one line per file: the same JSON as print_json of
-    `report.to_dict()`, keys in the same order, but built for 100,000 files (an indented
-    document is encoded in Python, 5 s of such a dry run): each file's own values go through
-    json's C encoder, and the actions and schema 2 keys that the files sharing a plan share
-    are encoded once. Non-UTF-8 names leave as `\\udcXX` escapes."""
-    document = report.to_dict(files=False)
-    head = json.dumps(document, indent=2, ensure_ascii=True)
-    shared = _Encoded()
-    body = ",\n".join("    " + file_json(f, shared) for f in report.files)
-    sys.stdout.write(head[:-2] + ',\n  "files": [\n' + body + ("\n" if body else "") + "  ]\n}\n")
+class JsonLines:
+    """The apply document, one line per file, written as the outcomes come (an
+    ApplyReport's sink): the same JSON as print_json of `report.to_dict()`, keys in the
+    same order. The lines wait in a temporary file, not in memory, until the counts that
+    come before them are known (a dry run of 1,000,000 files writes 600 MB). Built for
+    large runs: each file's own values go through json's C encoder, and the actions and
+    schema 2 keys that the files sharing a plan share are encoded once (an indented
+    document is encoded in Python, 5 s of a dry run of 100,000). Non-UTF-8 names leave
+    as `\\udcXX` escapes."""
+
+    def __init__(self, spool: TextIO) -> None:
+        self.spool = spool
+        self.shared = _Encoded()
+        self.separator = "    "
+
+    def __call__(self, f: FileOutcome) -> None:
+        self.spool.write(self.separator + file_json(f, self.shared))
+        self.separator = ",\n    "
+
+    def print(self, report: ApplyReport) -> None:
+        head = json.dumps(report.to_dict(files=False), indent=2, ensure_ascii=True)
+        sys.stdout.write(head[:-2] + ',\n  "files": [\n')
+        self.spool.seek(0)
+        shutil.copyfileobj(self.spool, sys.stdout, 1 << 20)
+        sys.stdout.write(("\n" if self.separator != "    " else "") + "  ]\n}\n")
+
+
+@contextmanager
+def json_lines() -> Iterator[JsonLines]:
+    """A JsonLines over a temporary file, removed at the end."""
+    with tempfile.TemporaryFile("w+", encoding="ascii") as spool:
+        yield JsonLines(spool)
 
 
 class _Encoded:
-    """JSON of values shared by many files (the same list or dict object), encoded once."""
+    """JSON of values shared by many files (the same list or dict object), encoded once;
+    forgotten past LIMIT values, as the planner's memo forgets its layouts."""
+
+    LIMIT = 50_000
 
     def __init__(self) -> None:
         self.done: dict[int, tuple[object, str]] = {}
@@ -36,15 +64,18 @@ class _Encoded:
     def __call__(self, value: list[Any] | dict[str, Any]) -> str:
         found = self.done.get(id(value))
         if found is None or found[0] is not value:
+            if len(self.done) >= self.LIMIT:
+                self.done.clear()
             found = self.done[id(value)] = (value, json.dumps(value))
         return found[1]
 
 
 def file_json(f: FileOutcome, shared: _Encoded) -> str:
-    """`json.dumps(f.to_dict())`, from pieces (see print_report_json)."""
+    """`json.dumps(f.to_dict())`, from pieces (see JsonLines)."""
     extra = ", " + shared(f.extra)[1:-1] if f.extra else ""
+    actions = shared(f.actions) if f.actions else "[]"
     return (
-        f'{{"path": {_text(f.path)}, "status": {_text(f.status)}, "actions": {shared(f.actions)}, '
+        f'{{"path": {_text(f.path)}, "status": {_text(f.status)}, "actions": {actions}, '
         f'"error": {_maybe(f.error)}, "note": {_maybe(f.note)}, "kept_bytes": {int(f.kept_bytes)}{extra}}}'
     )
 
@@ -87,7 +118,33 @@ def plan_table(before: list[dict[str, Any]], after: list[dict[str, Any]], order:
     return table(headers, rows)
 
 
-def action_line(a: dict[str, Any]) -> str:
+def print_file(f: FileOutcome, *, dry_run: bool) -> None:
+    """One file's outcome: as a report's file, or as it comes (an ApplyReport's sink)."""
+    # a dry run's plan is what was asked for; a real run's lines are its summary (-q: none)
+    print_text = render.print_text if dry_run else render.print_summary
+    print_text(f"{f.status.upper():<9} {safe(f.path)}")
+    extra = f.extra
+    if extra.get("original_language"):
+        o = extra["original_language"]
+        print_text(f"    original language: {safe(o['code'] or 'unknown')} ({safe(o['source'])})")
+    if extra.get("rule"):
+        print_text(f"    rule: {extra['rule']['action']}: {safe(extra['rule']['reason'])}")
+    for w in extra.get("warnings", ()):
+        print_text(f"    warning: {safe(w)}")
+    if f.before and f.after and f.actions and f.order is not None:
+        before = [t.to_dict() for t in f.before]
+        after = [t.to_dict() for t in f.after]
+        for line in plan_table(before, after, list(f.order)).splitlines():
+            print_text(f"    {line}")
+    for a in f.actions:
+        print_text(f"    {_action_line(a)}")
+    for n in (*extra.get("notes", ()), *([f.note] if f.note else [])):
+        print_text(f"    note: {safe(n)}")
+    if f.error:
+        print_text(f"    error: {safe(f.error)}")
+
+
+def _action_line(a: dict[str, Any]) -> str:
     """One action of a plan as a person reads it."""
     target = (
         f"track {a['track']}"
@@ -101,30 +158,9 @@ def action_line(a: dict[str, Any]) -> str:
     return f"{a['action']} {target}: {safe(a['from'])} -> {safe(a['to'])}  ({safe(a['reason'])})"
 
 
-def print_report(report: Any) -> None:
-    # a dry run's plan is what was asked for; a real run's lines are its summary (-q: none)
+def print_totals(report: ApplyReport) -> None:
+    """The run's counts and totals, after its files."""
     print_text = render.print_text if report.dry_run else render.print_summary
-    for f in report.files:
-        print_text(f"{f.status.upper():<9} {safe(f.path)}")
-        extra = f.extra
-        if extra.get("original_language"):
-            o = extra["original_language"]
-            print_text(f"    original language: {safe(o['code'] or 'unknown')} ({safe(o['source'])})")
-        if extra.get("rule"):
-            print_text(f"    rule: {extra['rule']['action']}: {safe(extra['rule']['reason'])}")
-        for w in extra.get("warnings", ()):
-            print_text(f"    warning: {safe(w)}")
-        if f.before and f.after and f.actions and f.order is not None:
-            before = [t.to_dict() for t in f.before]
-            after = [t.to_dict() for t in f.after]
-            for line in plan_table(before, after, list(f.order)).splitlines():
-                print_text(f"    {line}")
-        for a in f.actions:
-            print_text(f"    {action_line(a)}")
-        for n in (*extra.get("notes", ()), *([f.note] if f.note else [])):
-            print_text(f"    note: {safe(n)}")
-        if f.error:
-            print_text(f"    error: {safe(f.error)}")
     c = report.counts()
     totals = report.totals()
     tail = f" (job {report.job_id[:8]})" if report.job_id else " (dry run: nothing changed)"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 from vpo.catalogue import Entry, Known, ScanStatus
@@ -100,12 +100,31 @@ def count_present_under(conn: Connection, root: bytes) -> int:
     ).fetchone()[0]
 
 
-def move_candidates(conn: Connection, size: int, fingerprint: str) -> list[tuple[int, bytes, str]]:
-    """(id, path, scan_status) of catalogued files with this size and sampled fingerprint."""
-    return conn.execute(
-        "SELECT id, path, scan_status FROM files WHERE size = ? AND fingerprint = ? ORDER BY id",
+def prints_of(conn: Connection, ids: list[int]) -> list[tuple[int, int, str | None]]:
+    """(id, size, sampled fingerprint) of these files, by id."""
+    found: list[tuple[int, int, str | None]] = []
+    for chunk in chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        found += conn.execute(
+            f"SELECT id, size, fingerprint FROM files WHERE id IN ({marks})", chunk
+        ).fetchall()
+    return sorted(found)
+
+
+def any_missing(conn: Connection) -> bool:
+    return (
+        conn.execute("SELECT EXISTS (SELECT 1 FROM files WHERE scan_status = 'missing')").fetchone()[0] == 1
+    )
+
+
+def missing_with_print(conn: Connection, size: int, fingerprint: str) -> tuple[int, bytes] | None:
+    """(id, path) of the first missing file with this size and sampled fingerprint."""
+    row = conn.execute(
+        "SELECT id, path FROM files WHERE size = ? AND fingerprint = ? AND scan_status = 'missing' "
+        "ORDER BY id LIMIT 1",
         (size, fingerprint),
-    ).fetchall()
+    ).fetchone()
+    return (row[0], bytes(row[1])) if row else None
 
 
 class Measured(NamedTuple):
@@ -295,6 +314,25 @@ def files_under(conn: Connection, root: bytes) -> list[FileRecord]:
     where, args = _under(root)
     rows = conn.execute(f"SELECT {_RECORD_COLUMNS} FROM files WHERE {where} ORDER BY path", args)
     return [FileRecord(*row) for row in rows]
+
+
+def iter_files_under(conn: Connection, root: bytes, page: int = 2000) -> Iterator[FileRecord]:
+    """`files_under`, read a page at a time (each page a search of the path index after
+    the last path of the one before): never the whole tree in memory, and no statement
+    left open between pages for the caller's own queries and writes."""
+    columns = f"SELECT {_RECORD_COLUMNS} FROM files"
+    yield from (FileRecord(*row) for row in conn.execute(f"{columns} WHERE path = ?", (root,)))
+    lo, hi = under_range(root)
+    rows = conn.execute(
+        f"{columns} WHERE path >= ? AND path < ? ORDER BY path LIMIT ?", (lo, hi, page)
+    ).fetchall()
+    while rows:
+        yield from (FileRecord(*row) for row in rows)
+        if len(rows) < page:
+            return
+        rows = conn.execute(
+            f"{columns} WHERE path > ? AND path < ? ORDER BY path LIMIT ?", (rows[-1][1], hi, page)
+        ).fetchall()
 
 
 def tracks_of(conn: Connection, file_id: int) -> list[Track]:

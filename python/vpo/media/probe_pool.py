@@ -3,6 +3,8 @@
 Threads: N feeder threads, each owning one `probe_worker` child; the caller's thread submits
 items and collects results. A child that crashes or overruns the timeout is killed (SIGTERM,
 then SIGKILL), the file gets an error, and a fresh child takes the next file.
+Nothing starts before the first file is submitted: a scan that probes nothing starts no
+thread and no process (SPEC section 20).
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ import queue
 import select
 import signal
 import subprocess
+import sys
 import threading
 import time
 from typing import Any, NamedTuple
 
-from vpo.media import standby
 from vpo.media.models import ProbeResult
 from vpo.media.probe import ProberConfig
 from vpo.media.tools import stop_child
@@ -141,24 +143,13 @@ class ProbePool:
             self._discard(child)
 
     def _spawn(self) -> subprocess.Popen[bytes]:
-        """A worker: the spare one `vpo scan` started while it loaded, or a new one."""
-        config = json.dumps(self.config._asdict()).encode() + b"\n"
-        spare = standby.take()
-        if spare is not None:
-            try:
-                child = self._configure(spare, config)
-                log.debug("probe worker %d: the spare one started with the command", child.pid)
-                return child
-            except OSError:  # it died since; the next one is started here
-                self._discard(spare)
-        child = self._configure(standby.spawn_worker(preload=False), config)
-        log.debug("probe worker %d: started", child.pid)
-        return child
-
-    def _configure(self, child: subprocess.Popen[bytes], config: bytes) -> subprocess.Popen[bytes]:
+        """A worker, started when a file first needs probing (never for a scan that
+        probes nothing), configured by its first line."""
+        child = spawn_worker()
         with self._lock:
             self._children.add(child)
-        child.stdin.write(config)  # type: ignore[union-attr]
+        child.stdin.write(json.dumps(self.config._asdict()).encode() + b"\n")  # type: ignore[union-attr]
+        log.debug("probe worker %d: started", child.pid)
         return child
 
     def _discard(self, child: subprocess.Popen[bytes]) -> int | None:
@@ -189,6 +180,21 @@ class _LineReader:
             self.buf += chunk
         line, self.buf = self.buf.split(b"\n", 1)
         return line
+
+
+def spawn_worker() -> subprocess.Popen[bytes]:
+    """A probe worker (`vpo.media.probe_worker`), waiting for its configuration on stdin."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "vpo.media.probe_worker", "--parent", str(os.getpid())],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        close_fds=True,
+        # Its own session: a terminal's Ctrl+C reaches only VPO, which stops the workers
+        # itself. A worker whose parent dies is killed (it arms PR_SET_PDEATHSIG itself,
+        # media/children.py: no preexec_fn), or sees EOF on stdin and exits.
+        start_new_session=True,
+    )
 
 
 def _stop(child: subprocess.Popen[bytes]) -> int | None:

@@ -42,15 +42,13 @@ def _die_with_parent(args: list[str]) -> None:
 
 
 def _load_pyav() -> None:
-    """Load libav once, before the first request (a no-op the second time)."""
+    """Load libav before the first request."""
     import av  # noqa: F401
 
 
 def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent(sys.argv[1:])
-    if "--preload-pyav" in sys.argv[1:]:
-        _load_pyav()  # a spare worker (media.standby): before it knows its configuration
     lines = iter(sys.stdin.buffer)
     first = next(lines, b"")
     if first:

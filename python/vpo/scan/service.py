@@ -23,6 +23,7 @@ from vpo.media.probe_pool import ProbeOutcome, ProbePool
 from vpo.scan import walker
 from vpo.scan.diff import BatchPlan, hash_verdict, hold_back, in_scope, plan_batch, split_remaining
 from vpo.scan.models import ScanCounts, ScanOptions, ScanProgress, ScanReport
+from vpo.scan.moves import Moves
 from vpo.scan.roots import check_file_roots, normalize_roots, vanished_roots
 from vpo.scan.writer import Probed, ScanWriter, record_missing
 
@@ -294,22 +295,16 @@ class _ScanRun:
         already: list[tuple[int, bytes]],
     ) -> list[tuple[int, bytes]]:
         """A new file with the size and fingerprint of a vanished one is that file, moved."""
-        vanished = dict(newly)
+        moves = Moves(self.db.conn, dict(newly))
         for entry, fingerprint, content_hash in deferred:
-            match = None
-            if fingerprint is not None:
-                candidates = files_db.move_candidates(self.db.conn, entry[1], fingerprint)
-                # a file gone in this scan first; then one that went missing earlier
-                match = next(((fid, old) for fid, old, _ in candidates if fid in vanished), None) or next(
-                    ((fid, old) for fid, old, status in candidates if status == ScanStatus.MISSING), None
-                )
+            match = moves.find(entry[1], fingerprint) if fingerprint is not None else None
             if match and self.writer.move(match[0], match[1], entry):
-                vanished.pop(match[0], None)
+                moves.taken(match[0])
                 already[:] = [a for a in already if a[0] != match[0]]
                 self.counts.moved += 1
             else:
                 self._submit(_Item(entry, None, None, fingerprint, content_hash))
-        return list(vanished.items())
+        return list(moves.vanished.items())
 
     def _submit(self, item: _Item) -> None:
         if self._first_probe is None:
