@@ -132,6 +132,7 @@ def big_download(quick: bool) -> list[Result]:
             dest.parent.mkdir()
             shutil.copyfile(source, dest)
             os.utime(dest, (dest.stat().st_mtime - 3600,) * 2)
+            os.sync()  # the copy's write-back is set-up: it must not land in the apply's fsync
             done = run_proc([VPO, "--log-json", "-vv", "hook"], env=_hook_env(home, "Download", dest))
             walls.append(done.seconds)
             tools.append(_tool_seconds(done.stderr, "mkvpropedit"))
