@@ -89,7 +89,8 @@ def test_the_html_report_is_private_unless_asked(
     done = vpo("report", "--json", "--html", shared, "--mode", "644")
     assert done.code == 0 and done.json()["html"] == str(shared), done
     assert mode_of(shared) == 0o644
-    assert sorted(os.listdir(tmp_path)) == ["lib", "report.html", "shared.html", "vpo-home"]  # no temp left
+    left = set(os.listdir(tmp_path)) - {"lib", "report.html", "shared.html", "vpo-home"}
+    assert left == set()  # no temp left (VPO_HOME holds no catalogue file on PostgreSQL)
 
 
 def test_a_bad_report_mode_is_a_usage_error(

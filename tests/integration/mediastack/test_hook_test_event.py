@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from integration.mediastack.conftest import Hook
 from integration.watching.helpers import DROP_GERMAN, write_profile
 from protocol.arr import FakeArr
@@ -46,6 +48,7 @@ def test_a_policy_that_does_not_load_fails(hook: Hook, vpo_home: Path, lib: Path
     assert "policy:movies" in done.stderr
 
 
+@pytest.mark.sqlite_only  # the catalogue's file; on PostgreSQL it lives on the server
 def test_a_catalogue_that_cannot_be_opened_fails(hook: Hook, vpo_home: Path, lib: Path) -> None:
     _movies(vpo_home, lib)
     (vpo_home / "library.db").mkdir(parents=True)  # the catalogue's path is taken by a folder
