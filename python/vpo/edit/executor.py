@@ -89,7 +89,7 @@ def execute(
     method = method_for(target.container, change, in_place=target.in_place)
     try:
         with file_lock(path, target.expected) as lock, recording() as ran:
-            written = write_sidecars(tools.ffmpeg, path, change.extracted)
+            written = write_sidecars(tools, path, change.extracted)
             try:
                 if not change.rewrites and not change.edits:  # sidecars written, nothing else
                     done = Applied(verified(path, change, duration, prober), SIDECARS_ONLY, None)

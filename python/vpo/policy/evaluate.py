@@ -84,7 +84,7 @@ def _evaluate(
         return _stopped(tracks, ruling.stop, original, ruling.warnings)
     labelled, label_actions, kept = _labelled_and_kept(tracks, policy, original, commented)
     remaining = [t for t in labelled if t.index not in kept.removed]
-    extracted = extractions(remaining, policy, sidecars)
+    extracted = extractions(remaining, policy, sidecars, container=container)
     if extracted.removed:
         remaining = [t for t in remaining if t.index not in extracted.removed]
     removed = {**kept.removed, **(extracted.removed or {})}
