@@ -1,9 +1,7 @@
 """`subtitles.extract` and `subtitles.embed` through the real CLI on generated media (SPEC
 19): sidecars written and read back, never over an existing file, a second apply plans
 nothing, undo deletes what a job wrote and puts embedded sidecars back; bad policies.
-
-This ffmpeg has no PGS encoder (and encodes no bitmap subtitles from text), so no PGS or
-VobSub source can be generated here: `.sup` extraction is not tested end to end."""
+Image subtitles (PGS, VobSub) have their own module: test_image_subtitles.py."""
 
 from __future__ import annotations
 
