@@ -3,7 +3,8 @@
 come in as names (without the file's `NAME.`), listed by the caller.
 
 An extraction never overwrites a file: a name that exists (or that an earlier track of the
-same plan takes) leaves its track where it is, with a note. `remove: true` removes the
+same plan takes) leaves its track where it is, with a note when `remove: true` asked for
+it to go (without removal the note would repeat on every apply after the first). `remove: true` removes the
 tracks written, in the plan's one remux; a track that cannot be written (DVB, VobSub in a
 file mkvextract cannot read) is never removed. VobSub is written as two files (`.idx`
 and `.sub`): both names must be free, and a VobSub sidecar is embedded only with both. A sidecar is embedded unless a kept track already is what it would become
@@ -30,7 +31,7 @@ from vpo.media.sidecars import (
 )
 from vpo.policy.container import MATROSKA_FAMILY
 from vpo.policy.models import Policy
-from vpo.policy.plan import Action, identity
+from vpo.policy.plan import Action, identity, shown_index
 
 EMBEDS_TO = (None, "matroska")  # the containers sidecars are muxed into (None: not known)
 
@@ -74,8 +75,9 @@ def extractions(
         suffix = suffix_for(t.language, t.forced, is_sdh(t.title), how[0])
         names = halves(suffix)
         if taken.intersection(names):
-            shown = " or ".join(f"NAME.{n}" for n in names if n in taken)
-            notes.append(f"subtitles.extract: {shown} exists, not overwritten; track {t.index} stays")
+            if wanted.remove:  # without removal the track stays anyway: nothing to say
+                shown = " or ".join(f"NAME.{n}" for n in names if n in taken)
+                notes.append(f"subtitles.extract: {shown} exists, not overwritten; track {t.index} stays")
             continue
         taken.update(names)
         out.append(Extraction(t.index, suffix, how[1]))
@@ -132,7 +134,9 @@ def embeddings(
         title = SDH_TITLE if car.sdh else None
         tracks.append(Track(index, "subtitle", codec, car.language, title, forced=car.forced))
         out.append(Embedding(index, suffix))
-        reason = f"embed NAME.{suffix} as a {codec} {car.language} track: subtitles.embed"
+        reason = (
+            f"embed NAME.{suffix} ({shown_index(index)}) as a {codec} {car.language} track: subtitles.embed"
+        )
         to = {"codec": codec, "language": car.language, "forced": car.forced, "sdh": car.sdh, "index": index}
         actions.append(Action("embed", None, suffix, to, reason))
     return Embedded(tuple(tracks), tuple(out), tuple(actions), tuple(notes))

@@ -108,6 +108,11 @@ def test_image_subtitles_extracted_and_removed_then_embedded_come_back(
     assert _subtitles(film) == []  # removed in the same remux
     (idx,) = _probe(root / "film.spa.idx")
     assert idx["codec_name"] == "dvd_subtitle" and int(idx["nb_read_packets"]) == BITMAPS, idx
+    (tmp_path / "embed.yaml").write_text(EMBED)
+    dry = run_vpo(home(tmp_path), "apply", "--policy", tmp_path / "embed.yaml", "--dry-run", root)
+    (reorder,) = [line for line in dry.stdout.splitlines() if "reorder tracks:" in line]
+    assert "new1" in reorder and "1000" not in reorder, dry  # the tracks to add, as a person reads them
+    assert "new4  ADDED" in dry.stdout and "1003" not in dry.stdout, dry
     embedded = only(apply(tmp_path, EMBED))
     assert embedded["status"] == "changed", embedded
     assert _subtitles(film) == before

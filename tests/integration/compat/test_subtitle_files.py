@@ -130,3 +130,11 @@ def test_bad_subtitles_keys_are_named_with_file_line_and_key(tmp_path: Path) -> 
         err = run_vpo(home(tmp_path), "policy", "check", path)
         assert err.code == 2 and f"{path}:{line}: {key}" in err.stderr and reason in err.stderr, err
         assert "Traceback" not in err.stderr
+
+
+def test_extracting_again_without_removal_plans_nothing_and_says_nothing(tmp_path: Path, make_video) -> None:  # type: ignore[no-untyped-def]
+    root = _film(tmp_path, make_video)
+    assert only(apply(tmp_path, EXTRACT % "false"))["status"] == "changed"
+    again = only(apply(tmp_path, EXTRACT % "false"))
+    assert again["status"] == "unchanged" and again["actions"] == [] and again["notes"] == [], again
+    assert len(_subtitles(root / "film.mkv")) == 3
