@@ -123,11 +123,11 @@ def _apply(
     temp = temp_sibling(path)
     backup = hidden_sibling(path)
     extras: list[Extra] = []
+    links: list[bytes] = []
     try:
         extras = encode_added(tools.ffmpeg, path, change.added)
-        _produce(
-            method, path, temp, current, change, tools, [*extras, *embedded_extras(path, change.embedded)]
-        )
+        embedded, links = embedded_extras(path, change.embedded)
+        _produce(method, path, temp, current, change, tools, [*extras, *embedded])
         result = verified(temp, change, duration, prober)
         same_owner_and_mode(path, temp)
         sync(temp)  # the result's bytes are on disk before any name points at them
@@ -137,6 +137,7 @@ def _apply(
         raise
     finally:
         remove_extras(path, extras)
+        remove_sidecars(links)
     sync_folder(os.path.dirname(path))
     return Applied(result, method, _settle_backup(backup, path, keep_backup))
 

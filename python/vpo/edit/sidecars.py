@@ -86,15 +86,28 @@ def remove_sidecars(paths: Sequence[bytes]) -> None:
         remove(p)
 
 
-def embedded_extras(path: bytes, embedded: Sequence[Embedding]) -> list[Extra]:
-    """The sidecars to mux in, as mkvmerge takes them (names relative to `path`'s folder;
-    mkvmerge reads a VobSub `.idx`'s `.sub` itself)."""
-    extras = []
-    for e in embedded:
-        for name in halves(e.suffix):
-            require_regular(sidecar_path(path, name))
-        extras.append(Extra(e.index, os.path.basename(sidecar_path(path, e.suffix))))
-    return extras
+def embedded_extras(path: bytes, embedded: Sequence[Embedding]) -> tuple[list[Extra], list[bytes]]:
+    """The sidecars to mux in, as mkvmerge takes them, and the links made for it (the
+    caller removes them once the remux is done). mkvtoolnix mangles a non-ASCII name, so
+    each sidecar is handed over as a plain ASCII hidden symbolic link to it beside it
+    (`.vpo-tmp-PID-RANDOM.srt`); a VobSub `.idx` and `.sub` share the link's stem, as
+    mkvmerge finds the `.sub` by the `.idx`'s name."""
+    extras: list[Extra] = []
+    links: list[bytes] = []
+    try:
+        for e in embedded:
+            temp = temp_sibling(sidecar_path(path, e.suffix))
+            for name in halves(e.suffix):
+                car = sidecar_path(path, name)
+                require_regular(car)
+                link = os.path.splitext(temp)[0] + os.path.splitext(car)[1]
+                os.symlink(os.path.basename(car), link)
+                links.append(link)
+            extras.append(Extra(e.index, os.path.basename(temp)))
+    except BaseException:
+        remove_sidecars(links)
+        raise
+    return extras, links
 
 
 def retire_embedded(

@@ -27,9 +27,9 @@ BITMAPS = len(media_pgs.CAPTIONS)  # VobSub packets: one per caption shown
 MakeFilm = Callable[[Path, list[ImageSub]], Path]
 
 
-def _film(tmp_path: Path, make_image_film: MakeFilm, subs: list[ImageSub]) -> Path:
+def _film(tmp_path: Path, make_image_film: MakeFilm, subs: list[ImageSub], name: str = "film.mkv") -> Path:
     root = tmp_path / "lib"
-    make_image_film(root / "film.mkv", subs)
+    make_image_film(root / name, subs)
     age_tree(root)
     assert run_vpo(home(tmp_path), "scan", root).code == 0
     return root
@@ -148,15 +148,14 @@ def test_an_existing_sup_or_sub_is_never_overwritten_and_its_track_stays(
 def test_undo_deletes_both_files_of_a_vobsub_sidecar_and_puts_embedded_ones_back(
     tmp_path: Path, make_image_film: MakeFilm
 ) -> None:
-    root = _film(tmp_path, make_image_film, [ImageSub("fre", forced=True, codec="vobsub")])
-    film = root / "film.mkv"
+    """The film's name is not ASCII: mkvtoolnix, which would mangle it, never sees it."""
+    root = _film(tmp_path, make_image_film, [ImageSub("fre", forced=True, codec="vobsub")], "Amélie.mkv")
+    film = root / "Amélie.mkv"
+    pair = ["Amélie.fre.forced.idx", "Amélie.fre.forced.sub"]
     written = apply(tmp_path, EXTRACT % "false")
     assert only(written)["status"] == "changed"
     (row,) = job_rows(tmp_path, written.json()["job_id"])
-    assert sorted(Path(s["path"]).name for s in row["sidecars"]) == [
-        "film.fre.forced.idx",
-        "film.fre.forced.sub",
-    ]
+    assert sorted(Path(s["path"]).name for s in row["sidecars"]) == pair
     assert run_vpo(home(tmp_path), "jobs", "undo", written.json()["job_id"]).code == 0
     assert _sidecars(root) == []
     # extracted and removed, embedded, then each undone in turn
@@ -164,10 +163,11 @@ def test_undo_deletes_both_files_of_a_vobsub_sidecar_and_puts_embedded_ones_back
     assert only(extracted)["status"] == "changed"
     embedded = apply(tmp_path, EMBED)
     assert only(embedded)["status"] == "changed"
-    assert _sidecars(root) == []
+    assert _sidecars(root) == [] and _subtitles(film) == [("dvd_subtitle", "fre", True, BITMAPS)]
+    assert not [p for p in root.iterdir() if p.name.startswith(".")]  # no link left behind
     undone = run_vpo(home(tmp_path), "jobs", "undo", embedded.json()["job_id"])
     assert undone.code == 0, undone
-    assert _sidecars(root) == ["film.fre.forced.idx", "film.fre.forced.sub"]  # put back
+    assert _sidecars(root) == pair  # put back
     assert _subtitles(film) == []
     undone = run_vpo(home(tmp_path), "jobs", "undo", extracted.json()["job_id"])
     assert undone.code == 0, undone
