@@ -18,7 +18,7 @@ help: ## List the targets
 system-deps: ## Install ffmpeg, mkvtoolnix, Chromium (HTML report test), SQLite's and a C compiler's files, PostgreSQL (for its tests), Rust, when missing (apt)
 	@missing=""; \
 	command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing="$$missing ffmpeg"; \
-	command -v mkvmerge >/dev/null && command -v mkvpropedit >/dev/null || missing="$$missing mkvtoolnix"; \
+	command -v mkvmerge >/dev/null && command -v mkvpropedit >/dev/null && command -v mkvextract >/dev/null || missing="$$missing mkvtoolnix"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
 	command -v cc >/dev/null || missing="$$missing build-essential"; \

@@ -9,7 +9,7 @@ import os
 import shutil
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,6 +104,29 @@ def _normalised(dest: Path, kwargs: dict[str, object]) -> tuple:
     args["subtitles"] = media.subtitle_specs(args["subtitles"])  # type: ignore[arg-type]
     args["attachments"] = media.attachment_specs(args["attachments"])  # type: ignore[arg-type]
     return tuple(sorted(args.items()))
+
+
+@pytest.fixture(scope="session")
+def make_image_film(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """`make_image_film(dest, subs) -> dest`: a 1 s Matroska film (video, English stereo)
+    with one bitmap subtitle track per `media_pgs.ImageSub` in `subs` (PGS or VobSub, see
+    tests/media_pgs.py). Each layout is made once per run and then copied, each copy with
+    its own media id."""
+    import media_pgs
+
+    cache = tmp_path_factory.mktemp("image-films")
+    base = media.make_video(cache / "base.mkv", duration=1.0)
+    done: dict[tuple, Path] = {}
+    ids = itertools.count(1 << 41)
+
+    def make(dest: Path, subs: Sequence[media_pgs.ImageSub]) -> Path:
+        key = tuple(subs)
+        if key not in done:
+            done[key] = media_pgs.add_image_subtitles(base, cache / f"film{len(done)}.mkv", subs)
+        media.copy_unique(done[key], dest, next(ids))
+        return Path(dest)
+
+    return make
 
 
 @pytest.fixture(scope="session")

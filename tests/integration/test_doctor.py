@@ -17,7 +17,7 @@ import media
 from integration.conftest import Result, RunVpo
 from integration.scanutil import assert_no_traceback
 
-TOOLS = ("ffmpeg", "ffprobe", "mkvmerge", "mkvpropedit")
+TOOLS = ("ffmpeg", "ffprobe", "mkvmerge", "mkvpropedit", "mkvextract")
 
 
 def write(path: Path, text: str) -> Path:
@@ -180,11 +180,12 @@ def test_text_output_one_line_per_check(vpo: RunVpo, vpo_home: Path) -> None:
     assert result.code == 1, result
     lines = result.stdout.splitlines()
     names = [line[5:].split()[0] for line in lines]
-    assert names[:6] == [
+    assert names[:7] == [
         "tool:ffmpeg",
         "tool:ffprobe",
         "tool:mkvmerge",
         "tool:mkvpropedit",
+        "tool:mkvextract",
         "pyav",
         "extension",
     ]

@@ -92,6 +92,8 @@ def _require_tools(plans: list[Planned], options: ApplyOptions) -> None:
     needed = sorted({w.method for w in plans})
     if any(w.plan.container or w.plan.added or w.plan.extracted or w.plan.embedded for w in plans):
         needed = sorted({*needed, "mkvmerge", "ffmpeg"})  # mov_text -> SRT, added audio: ffmpeg
+    if any(e.by_mkvextract for w in plans for e in w.plan.extracted):
+        needed = sorted({*needed, "mkvextract"})  # VobSub sidecars
     require_tools({name: getattr(options.tools, name) for name in needed})
 
 

@@ -15,6 +15,7 @@ from typing import Any, TextIO
 from vpo.apply.outcome import ApplyReport, FileOutcome
 from vpo.cli import render
 from vpo.cli.render import safe, table
+from vpo.policy.plan import shown_index
 from vpo.reports.units import human_size
 
 
@@ -104,7 +105,7 @@ def plan_table(before: list[dict[str, Any]], after: list[dict[str, Any]], order:
             planned = [str(pos), a.get("codec") or "-", a["language"], a.get("title") or "", _flags(a)]
         rows.append(
             [
-                str(t["index"]),
+                shown_index(t["index"]),
                 t["type"],
                 t.get("codec") or "-",
                 t["language"],
@@ -155,6 +156,9 @@ def _action_line(a: dict[str, Any]) -> str:
         return f"remove {target}: {safe(a['reason'].split(': ', 1)[-1])}"
     if a["action"] in ("add", "extract", "embed"):  # its reason says what, from where, why
         return safe(a["reason"])
+    if a["action"] == "reorder":  # tracks the plan adds by their `new` names, not numbers
+        was, now = (f"[{', '.join(shown_index(i) for i in a[k])}]" for k in ("from", "to"))
+        return f"reorder {target}: {was} -> {now}  ({safe(a['reason'])})"
     return f"{a['action']} {target}: {safe(a['from'])} -> {safe(a['to'])}  ({safe(a['reason'])})"
 
 

@@ -234,7 +234,7 @@ def _normalise(values: Values, home: Path) -> None:
             e.strip().lstrip(".").lower() for e in values["scan"]["extensions"]
         )
     tools = values.get("tools", {})
-    for name in ("ffmpeg", "ffprobe", "mkvmerge", "mkvpropedit"):
+    for name in ("ffmpeg", "ffprobe", "mkvmerge", "mkvpropedit", "mkvextract"):
         if name in tools and tools[name].startswith("~"):
             tools[name] = str(Path(tools[name]).expanduser())
     if values.get("logging", {}).get("file"):

@@ -25,6 +25,7 @@ class ToolsSettings:
     ffprobe: str = "ffprobe"
     mkvmerge: str = "mkvmerge"
     mkvpropedit: str = "mkvpropedit"
+    mkvextract: str = "mkvextract"
 
 
 @dataclass(frozen=True)

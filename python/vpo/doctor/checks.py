@@ -25,6 +25,7 @@ _VERSION_ARGS = {
     "ffprobe": ["-version"],
     "mkvmerge": ["--version"],
     "mkvpropedit": ["--version"],
+    "mkvextract": ["--version"],
 }
 
 

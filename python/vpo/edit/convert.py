@@ -19,7 +19,7 @@ from vpo.config.settings import ToolsSettings
 from vpo.edit.additions import encode_added, remove_extras
 from vpo.edit.change import Applied, Change, verified
 from vpo.edit.fileops import ApplyFailed, remove, sync, sync_folder
-from vpo.edit.sidecars import embedded_extras
+from vpo.edit.sidecars import embedded_extras, remove_sidecars
 from vpo.media import remux
 from vpo.media.fileattrs import same_owner_and_mode
 from vpo.media.mkvmerge_args import Extra, Identified, identified_ids
@@ -56,9 +56,10 @@ def convert(
     by_index = {t.index: t for t in current}
     temp = temp_sibling(target)
     extras: list[Extra] = []
+    links: list[bytes] = []
     try:
         extras += encode_added(tools.ffmpeg, path, change.added)
-        embedded = embedded_extras(path, change.embedded)
+        embedded, links = embedded_extras(path, change.embedded)
         for index in change.order:
             if index in by_index and by_index[index].codec == "mov_text":
                 require_regular(path)  # ffmpeg is given the name: never a FIFO's
@@ -102,6 +103,7 @@ def convert(
     finally:
         remove(temp)
         remove_extras(path, extras)
+        remove_sidecars(links)
     backup = _retire(path, keep_backup)
     sync_folder(os.path.dirname(path))
     return Applied(result, "mkvmerge", backup, path=target)

@@ -89,7 +89,7 @@ def execute(
     method = method_for(target.container, change, in_place=target.in_place)
     try:
         with file_lock(path, target.expected) as lock, recording() as ran:
-            written = write_sidecars(tools.ffmpeg, path, change.extracted)
+            written = write_sidecars(tools, path, change.extracted)
             try:
                 if not change.rewrites and not change.edits:  # sidecars written, nothing else
                     done = Applied(verified(path, change, duration, prober), SIDECARS_ONLY, None)
@@ -123,11 +123,11 @@ def _apply(
     temp = temp_sibling(path)
     backup = hidden_sibling(path)
     extras: list[Extra] = []
+    links: list[bytes] = []
     try:
         extras = encode_added(tools.ffmpeg, path, change.added)
-        _produce(
-            method, path, temp, current, change, tools, [*extras, *embedded_extras(path, change.embedded)]
-        )
+        embedded, links = embedded_extras(path, change.embedded)
+        _produce(method, path, temp, current, change, tools, [*extras, *embedded])
         result = verified(temp, change, duration, prober)
         same_owner_and_mode(path, temp)
         sync(temp)  # the result's bytes are on disk before any name points at them
@@ -137,6 +137,7 @@ def _apply(
         raise
     finally:
         remove_extras(path, extras)
+        remove_sidecars(links)
     sync_folder(os.path.dirname(path))
     return Applied(result, method, _settle_backup(backup, path, keep_backup))
 

@@ -11,7 +11,7 @@ from vpo.config.settings import Settings
 from vpo.doctor.checks import Check, profile_checks, tool_check
 from vpo.errors import VpoError
 
-TOOLS = ("ffprobe", "mkvpropedit", "mkvmerge", "ffmpeg")
+TOOLS = ("ffprobe", "mkvpropedit", "mkvmerge", "mkvextract", "ffmpeg")
 
 
 def hook_checks(settings: Settings, *, settings_error: VpoError | None = None) -> list[Check]:

@@ -2,9 +2,10 @@
 
 - `set_flags_in_place`: mkvpropedit edits Matroska headers in place (no remux).
 - `mkvmerge_remux`: Matroska with a new track order, written to `dst`.
+- `mkvextract_track`: one Matroska track written to a file of its own (VobSub sidecars).
 - `ffmpeg_remux`: any other container (WebM included), stream copy (`-map` every stream),
   written to `dst`.
-Each takes the current tracks and the planned layout (`final`, `order`).
+The remuxes take the current tracks and the planned layout (`final`, `order`).
 
 File names never reach a tool as options or in a form it could misread. ffmpeg gets
 `file:`-prefixed absolute paths (a leading `-` or a `:` is not special, bytes pass through
@@ -129,6 +130,18 @@ def mkvmerge_identify(mkvmerge: str, src: bytes) -> str:
     """`mkvmerge -J` of `src` (its JSON text)."""
     with _descriptor(src, os.O_RDONLY) as (source, fd):
         return run_tool([mkvmerge, "-J", source], pass_fds=(fd,), env=_MKVTOOLNIX_ENV)
+
+
+def mkvextract_track(mkvextract: str, src: bytes, dst: bytes, track_id: int) -> None:
+    """Track `track_id` (its mkvmerge id) of the Matroska file `src` written to `dst`, an
+    ASCII name in any folder (a VobSub track: `dst` ending in `.idx`, its bitmaps beside it
+    as the same name ending in `.sub`)."""
+    folder, name = os.path.split(dst)
+    if not name.isascii() or name.startswith((b"-", b"@")):
+        raise ValueError(f"mkvextract output name must be plain ASCII: {name!r}")
+    with _descriptor(src, os.O_RDONLY) as (source, fd):
+        args: list[str | bytes] = [mkvextract, source, "tracks", f"{track_id}:./".encode() + name]
+        run_tool(args, warning_code=1, pass_fds=(fd,), cwd=folder or b".", env=_MKVTOOLNIX_ENV)
 
 
 def ffmpeg_remux(

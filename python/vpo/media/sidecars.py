@@ -1,6 +1,7 @@
 """Subtitle sidecar files (policy `subtitles`, SPEC 19): their names
 `NAME.LANG[.forced][.sdh].EXT` beside `NAME.mkv`, what a subtitle track becomes as one,
-and ffmpeg's arguments that write it. Pure: edit/sidecars.py runs them.
+and ffmpeg's arguments that write it (mkvextract writes VobSub: media/remux.py). Pure:
+edit/sidecars.py runs them.
 
 Names are handled without the file's `NAME.` (a suffix such as `eng.forced.srt`): a plan
 made for one layout of tracks and sidecars then fits every file that has them."""
@@ -12,13 +13,15 @@ from dataclasses import dataclass
 
 TEXT = frozenset({"subrip", "srt", "ass", "ssa", "mov_text", "webvtt", "text"})
 ASS = frozenset({"ass", "ssa"})
-# image subtitles written as they are, by their own extension (VobSub's .idx/.sub needs
-# mkvextract, which VPO does not run: a VobSub track stays in the file)
-IMAGE = {"hdmv_pgs_subtitle": "sup"}
+# image subtitles written as they are, by their own extension: PGS by ffmpeg (`.sup`),
+# VobSub by mkvextract as `.idx` + `.sub` (ffmpeg cannot write them; from Matroska only)
+IMAGE = {"hdmv_pgs_subtitle": "sup", "dvd_subtitle": "idx"}
+PAIRED = {"idx": "sub"}  # a sidecar's extension -> that of its second half (VobSub's bitmaps)
+MKVEXTRACTED = frozenset({"idx"})  # the extensions mkvextract writes (from Matroska)
 # a sidecar's extension -> the codec of the track it becomes
-EMBEDDED_CODECS = {"srt": "subrip", "ass": "ass", "sup": "hdmv_pgs_subtitle"}
+EMBEDDED_CODECS = {"srt": "subrip", "ass": "ass", "sup": "hdmv_pgs_subtitle", "idx": "dvd_subtitle"}
 _SIDECAR = re.compile(
-    r"^(?P<lang>[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)(?P<forced>\.forced)?(?P<sdh>\.sdh)?\.(?P<ext>srt|ass|sup)$"
+    r"^(?P<lang>[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)(?P<forced>\.forced)?(?P<sdh>\.sdh)?\.(?P<ext>srt|ass|sup|idx)$"
 )
 _SDH = re.compile(r"\bSDH\b", re.IGNORECASE)
 SDH_TITLE = "SDH"  # the title an embedded `.sdh` sidecar's track gets (how SDH is told apart)
@@ -30,7 +33,12 @@ class Extraction:
 
     index: int
     suffix: str  # e.g. eng.forced.srt
-    codec: str  # ffmpeg's subtitle codec for it: srt, or copy (ASS kept, PGS)
+    codec: str  # ffmpeg's subtitle codec for it: srt, or copy (ASS kept, PGS, VobSub)
+
+    @property
+    def by_mkvextract(self) -> bool:
+        """Written by mkvextract (VobSub's `.idx` + `.sub`), not by ffmpeg."""
+        return self.suffix.rsplit(".", 1)[1] in MKVEXTRACTED
 
 
 @dataclass(frozen=True)
@@ -46,7 +54,7 @@ class Sidecar:
     language: str
     forced: bool
     sdh: bool
-    ext: str  # srt | ass | sup
+    ext: str  # srt | ass | sup | idx
 
 
 def parse(suffix: str) -> Sidecar | None:
@@ -60,6 +68,13 @@ def parse(suffix: str) -> Sidecar | None:
 def is_sdh(title: str | None) -> bool:
     """Whether a track's title marks it as subtitles for the deaf and hard of hearing."""
     return bool(title and _SDH.search(title))
+
+
+def halves(suffix: str) -> tuple[str, ...]:
+    """The names (without `NAME.`) sidecar `suffix` is written as: `eng.idx` is
+    (`eng.idx`, `eng.sub`), any other one itself."""
+    stem, ext = suffix.rsplit(".", 1)
+    return (suffix, f"{stem}.{PAIRED[ext]}") if ext in PAIRED else (suffix,)
 
 
 def suffix_for(language: str, forced: bool, sdh: bool, ext: str) -> str:
@@ -81,7 +96,8 @@ def extension(codec: str | None, formats: tuple[str, ...]) -> tuple[str, str] | 
 
 def extract_args(ffmpeg: str, src: bytes, dst: bytes, e: Extraction) -> list[str | bytes]:
     """ffmpeg's arguments: subtitle track `e.index` of `src` written alone to `dst` (both
-    absolute, `file:`-prefixed by the caller)."""
+    absolute, `file:`-prefixed by the caller). Not for VobSub (media/remux.py's
+    mkvextract_track writes it)."""
     fmt = {"srt": "srt", "ass": "ass", "sup": "sup"}[e.suffix.rsplit(".", 1)[1]]
     return [ffmpeg, "-nostdin", "-v", "error", "-y", "-i", src, "-map", f"0:{e.index}",
             "-map_metadata", "-1", "-c:s", e.codec, "-f", fmt, dst]  # fmt: skip

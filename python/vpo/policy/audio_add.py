@@ -19,9 +19,8 @@ from vpo.media.downmix import Encoding
 from vpo.media.models import Track
 from vpo.policy.labels import channel_layout, relabel, render_title
 from vpo.policy.models import ORIGINAL, AudioAdd, Policy
-from vpo.policy.plan import Action, identity
+from vpo.policy.plan import ADDED_BASE, Action, identity, shown_index
 
-ADDED_BASE = 1000  # added tracks are numbered from here in a plan's `order`
 COMPATIBLE = {"aac": {"aac"}, "ac3": {"ac3"}, "eac3": {"eac3", "ac3"}, "opus": {"opus"}}
 ADDS_TO = (None, "matroska")  # the containers a track is added to (None: not known, in tests)
 
@@ -104,7 +103,8 @@ def _one(
     )
     codecs = "/".join(sorted(COMPATIBLE[add.codec]))
     reason = (
-        f"add {add.codec} {channel_layout(add.channels)} {source.language} {title!r} from track "
+        f"add {add.codec} {channel_layout(add.channels)} {source.language} {title!r} "
+        f"({shown_index(index)}) from track "
         f"{_shown(source)}, {add.downmix} downmix: {key}: no kept {language} track is {codecs} "
         f"with at most {add.channels} channels"
     )

@@ -14,14 +14,14 @@ from collections.abc import Sequence
 
 from vpo.media.languages import UNDETERMINED
 from vpo.media.models import Track
-from vpo.policy.audio_add import ADDED_BASE, additions
+from vpo.policy.audio_add import additions
 from vpo.policy.container import conversion
 from vpo.policy.keep import Kept, choose
 from vpo.policy.labels import relabel
 from vpo.policy.models import Policy
 from vpo.policy.order import order_and_flags
 from vpo.policy.original import Assumed, Known, Original, carrier_of, original_after, original_language
-from vpo.policy.plan import Action, Plan, identity, regexes
+from vpo.policy.plan import ADDED_BASE, Action, Plan, identity, regexes
 from vpo.policy.rules import FileFacts, rule_on
 from vpo.policy.subtitle_files import embeddings, extractions
 
@@ -84,7 +84,7 @@ def _evaluate(
         return _stopped(tracks, ruling.stop, original, ruling.warnings)
     labelled, label_actions, kept = _labelled_and_kept(tracks, policy, original, commented)
     remaining = [t for t in labelled if t.index not in kept.removed]
-    extracted = extractions(remaining, policy, sidecars)
+    extracted = extractions(remaining, policy, sidecars, container=container)
     if extracted.removed:
         remaining = [t for t in remaining if t.index not in extracted.removed]
     removed = {**kept.removed, **(extracted.removed or {})}

@@ -14,7 +14,7 @@ from vpo.media.models import Track
 from vpo.policy.categories import classify
 from vpo.policy.flags import default_flags
 from vpo.policy.models import CATEGORIES, Policy
-from vpo.policy.plan import Action, Plan
+from vpo.policy.plan import Action, Plan, shown_index
 
 # Matroska keeps attachments outside the track list: they always follow every track.
 ATTACHMENTS_LAST = ("matroska", "webm")
@@ -54,7 +54,7 @@ def order_and_flags(
     current = [t.index for t in tracks]
     planned = [t.index for t in ordered]
     if planned != current:
-        layout = ", ".join(f"{i} {classes[i].category}" for i in planned)
+        layout = ", ".join(f"{shown_index(i)} {classes[i].category}" for i in planned)
         actions.append(Action("reorder", None, current, planned, f"track_order puts them as: {layout}"))
     flags = default_flags(ordered, classes, policy, container)
     for t in ordered:

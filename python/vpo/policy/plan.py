@@ -28,6 +28,15 @@ KINDS = {
 }
 
 
+ADDED_BASE = 1000  # tracks a plan adds (audio.add, subtitles.embed) are numbered from here
+
+
+def shown_index(index: int) -> str:
+    """A track's number in a plan as a person reads it: a track the plan adds has no number
+    in the file yet, and is `new1`, `new2`, ... (its number in `order` is ADDED_BASE + n)."""
+    return str(index) if index < ADDED_BASE else f"new{index - ADDED_BASE + 1}"
+
+
 @dataclass(frozen=True)
 class Action:
     action: str  # one of KINDS

@@ -3,9 +3,11 @@
 come in as names (without the file's `NAME.`), listed by the caller.
 
 An extraction never overwrites a file: a name that exists (or that an earlier track of the
-same plan takes) leaves its track where it is, with a note. `remove: true` removes the
-tracks written, in the plan's one remux; a track that cannot be written (VobSub, DVB) is
-never removed. A sidecar is embedded unless a kept track already is what it would become
+same plan takes) leaves its track where it is, with a note when `remove: true` asked for
+it to go (without removal the note would repeat on every apply after the first). `remove: true` removes the
+tracks written, in the plan's one remux; a track that cannot be written (DVB, VobSub in a
+file mkvextract cannot read) is never removed. VobSub is written as two files (`.idx`
+and `.sub`): both names must be free, and a VobSub sidecar is embedded only with both. A sidecar is embedded unless a kept track already is what it would become
 (language, forced, SDH, codec), so a second apply plans nothing."""
 
 from __future__ import annotations
@@ -16,17 +18,20 @@ from dataclasses import dataclass
 from vpo.media.models import Track
 from vpo.media.sidecars import (
     EMBEDDED_CODECS,
+    MKVEXTRACTED,
     SDH_TITLE,
     Embedding,
     Extraction,
     Sidecar,
     extension,
+    halves,
     is_sdh,
     parse,
     suffix_for,
 )
+from vpo.policy.container import MATROSKA_FAMILY
 from vpo.policy.models import Policy
-from vpo.policy.plan import Action, identity
+from vpo.policy.plan import Action, identity, shown_index
 
 EMBEDS_TO = (None, "matroska")  # the containers sidecars are muxed into (None: not known)
 
@@ -47,12 +52,14 @@ class Embedded:
     notes: tuple[str, ...] = ()
 
 
-def extractions(kept: Sequence[Track], policy: Policy, sidecars: frozenset[str]) -> Extracted:
-    """`kept`: the tracks that stay, as labelled; `sidecars`: the names beside the file."""
+def extractions(
+    kept: Sequence[Track], policy: Policy, sidecars: frozenset[str], *, container: str | None = None
+) -> Extracted:
+    """`kept`: the tracks that stay, as labelled; `sidecars`: the names beside the file;
+    `container`: the file's (VobSub is written from Matroska only)."""
     wanted = policy.subtitles.extract
     if wanted is None:
         return Extracted()
-    formats = tuple(wanted.formats)
     taken = set(sidecars)
     out: list[Extraction] = []
     actions: list[Action] = []
@@ -61,21 +68,39 @@ def extractions(kept: Sequence[Track], policy: Policy, sidecars: frozenset[str])
     for t in kept:
         if t.type != "subtitle":
             continue
-        how = extension(t.codec, formats)
-        if how is None:
-            notes.append(f"subtitles.extract: track {t.index} ({t.codec}) cannot be written here; it stays")
+        how = _written_as(t, tuple(wanted.formats), container)
+        if isinstance(how, str):
+            notes.append(how)
             continue
         suffix = suffix_for(t.language, t.forced, is_sdh(t.title), how[0])
-        if suffix in taken:
-            notes.append(f"subtitles.extract: NAME.{suffix} exists, not overwritten; track {t.index} stays")
+        names = halves(suffix)
+        if taken.intersection(names):
+            if wanted.remove:  # without removal the track stays anyway: nothing to say
+                shown = " or ".join(f"NAME.{n}" for n in names if n in taken)
+                notes.append(f"subtitles.extract: {shown} exists, not overwritten; track {t.index} stays")
             continue
-        taken.add(suffix)
+        taken.update(names)
         out.append(Extraction(t.index, suffix, how[1]))
-        reason = f"extract track {t.index} ({t.codec} {t.language}) to NAME.{suffix}: subtitles.extract"
+        written = " + ".join(f"NAME.{n}" for n in names)
+        reason = f"extract track {t.index} ({t.codec} {t.language}) to {written}: subtitles.extract"
         actions.append(Action("extract", t.index, t.codec, suffix, reason))
         if wanted.remove:
-            removed[t.index] = f"extracted to NAME.{suffix} (subtitles.extract.remove)"
+            removed[t.index] = f"extracted to {written} (subtitles.extract.remove)"
     return Extracted(tuple(out), removed, tuple(actions), tuple(notes))
+
+
+def _written_as(t: Track, formats: tuple[str, ...], container: str | None) -> tuple[str, str] | str:
+    """(extension, ffmpeg codec) subtitle track `t` is written with, or the note saying
+    why it stays."""
+    how = extension(t.codec, formats)
+    if how is None:
+        return f"subtitles.extract: track {t.index} ({t.codec}) cannot be written here; it stays"
+    if how[0] in MKVEXTRACTED and container not in MATROSKA_FAMILY:
+        return (
+            f"subtitles.extract: track {t.index} ({t.codec}) is written by mkvextract, "
+            f"from Matroska files only; this one is {container or 'not known'}: it stays"
+        )
+    return how
 
 
 def embeddings(
@@ -96,18 +121,25 @@ def embeddings(
     tracks: list[Track] = []
     out: list[Embedding] = []
     actions: list[Action] = []
+    notes: list[str] = []
     for suffix, car in found:
         if any(_is(t, car) for t in subtitles + tracks):
+            continue
+        missing = [n for n in halves(suffix) if n not in sidecars]
+        if missing:
+            notes.append(f"subtitles.embed: NAME.{suffix} has no NAME.{missing[0]} beside it; not embedded")
             continue
         index = first + len(tracks)
         codec = EMBEDDED_CODECS[car.ext]
         title = SDH_TITLE if car.sdh else None
         tracks.append(Track(index, "subtitle", codec, car.language, title, forced=car.forced))
         out.append(Embedding(index, suffix))
-        reason = f"embed NAME.{suffix} as a {codec} {car.language} track: subtitles.embed"
+        reason = (
+            f"embed NAME.{suffix} ({shown_index(index)}) as a {codec} {car.language} track: subtitles.embed"
+        )
         to = {"codec": codec, "language": car.language, "forced": car.forced, "sdh": car.sdh, "index": index}
         actions.append(Action("embed", None, suffix, to, reason))
-    return Embedded(tuple(tracks), tuple(out), tuple(actions))
+    return Embedded(tuple(tracks), tuple(out), tuple(actions), tuple(notes))
 
 
 def _is(t: Track, car: Sidecar) -> bool:

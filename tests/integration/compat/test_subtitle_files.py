@@ -1,9 +1,7 @@
 """`subtitles.extract` and `subtitles.embed` through the real CLI on generated media (SPEC
 19): sidecars written and read back, never over an existing file, a second apply plans
 nothing, undo deletes what a job wrote and puts embedded sidecars back; bad policies.
-
-This ffmpeg has no PGS encoder (and encodes no bitmap subtitles from text), so no PGS or
-VobSub source can be generated here: `.sup` extraction is not tested end to end."""
+Image subtitles (PGS, VobSub) have their own module: test_image_subtitles.py."""
 
 from __future__ import annotations
 
@@ -132,3 +130,11 @@ def test_bad_subtitles_keys_are_named_with_file_line_and_key(tmp_path: Path) -> 
         err = run_vpo(home(tmp_path), "policy", "check", path)
         assert err.code == 2 and f"{path}:{line}: {key}" in err.stderr and reason in err.stderr, err
         assert "Traceback" not in err.stderr
+
+
+def test_extracting_again_without_removal_plans_nothing_and_says_nothing(tmp_path: Path, make_video) -> None:  # type: ignore[no-untyped-def]
+    root = _film(tmp_path, make_video)
+    assert only(apply(tmp_path, EXTRACT % "false"))["status"] == "changed"
+    again = only(apply(tmp_path, EXTRACT % "false"))
+    assert again["status"] == "unchanged" and again["actions"] == [] and again["notes"] == [], again
+    assert len(_subtitles(root / "film.mkv")) == 3
