@@ -285,6 +285,6 @@ def conversion_problem(db: Database, record: FileRecord, plan: Plan) -> str | No
     if not plan.container:
         return None
     target = new_name(record.path, plan.container)
-    if os.path.lexists(target) or files_db.get_by_path(db.conn, target) is not None:
+    if os.path.lexists(target) or files_db.path_known(db.conn, target):
         return f"cannot convert: {os.fsdecode(os.path.basename(target))} already exists"
     return None

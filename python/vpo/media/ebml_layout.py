@@ -11,10 +11,9 @@ the top level before the first Cluster and the SeekHead, never the clusters them
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
-
-from vpo.media.ebml import Truncated, read_vint, unknown_size
 
 EBML = 0x1A45DFA3
 SEGMENT = 0x18538067
@@ -24,6 +23,7 @@ SEEK = 0x4DBB
 SEEK_POSITION = 0x53AC
 
 MAX_HEAD = 256 << 20  # headers (with attachments) bigger than this are not a normal file
+HEAD_READ = 64 << 10  # read at once: the head of most files, SeekHead and all
 
 
 class NotMatroska(ValueError):
@@ -37,40 +37,59 @@ class Layout:
     size: int  # the file's length
 
 
-def _vint(data: bytes, pos: int, *, keep_marker: bool) -> tuple[int, int, bool]:
-    """(value, length, all_ones) of the variable-size integer at `pos` (media/ebml.py reads it)."""
-    try:
-        value, _next, length = read_vint(data, pos, keep_marker=keep_marker)
-    except Truncated:
-        raise NotMatroska("truncated header") from None
-    except ValueError:
-        raise NotMatroska(f"invalid element at byte {pos}") from None
-    return value, length, not keep_marker and unknown_size(value, length)
-
-
 def element(data: bytes, pos: int) -> tuple[int, int, int | None]:
-    """(id, header length, data size or None when unknown) of the element at `pos`."""
-    ident, id_len, _ = _vint(data, pos, keep_marker=True)
-    size, size_len, unknown = _vint(data, pos + id_len, keep_marker=False)
-    return ident, id_len + size_len, None if unknown else size
+    """(id, header length, data size or None when unknown) of the element at `pos`.
+
+    Both variable-size integers are read inline (media/ebml.py's read_vint reads one
+    the same way): a dry run of a whole library reads ~20 elements of each Matroska
+    file it would edit in place."""
+    n = len(data)
+    if pos >= n:
+        raise NotMatroska("truncated header")
+    at = pos + 9 - data[pos].bit_length()  # where the size starts
+    if at > pos + 8:
+        raise NotMatroska(f"invalid element at byte {pos}")
+    if at >= n:
+        raise NotMatroska("truncated header")
+    size_len = 9 - data[at].bit_length()
+    if size_len > 8:
+        raise NotMatroska(f"invalid element at byte {at}")
+    end = at + size_len
+    if end > n:
+        raise NotMatroska("truncated header")
+    unknown = (1 << (7 * size_len)) - 1  # all ones: the size is unknown (a live stream)
+    size = int.from_bytes(data[at:end], "big") & unknown
+    return int.from_bytes(data[pos:at], "big"), end - pos, None if size == unknown else size
 
 
-def _read(f: BinaryIO, offset: int, n: int) -> bytes:
-    f.seek(offset)
-    return f.read(n)
+def _reader(f: BinaryIO) -> Callable[[int, int], bytes]:
+    """`read(offset, n)` of the file open as `f`: the first HEAD_READ bytes are read at
+    once (a whole small file, or the head of most films), the rest when asked for."""
+    f.seek(0)
+    head = f.read(HEAD_READ)
+    whole = len(head) < HEAD_READ
+
+    def read(offset: int, n: int) -> bytes:
+        if whole or offset + n <= len(head):
+            return head[offset : offset + n]
+        f.seek(offset)
+        return f.read(n)
+
+    return read
 
 
 def layout(f: BinaryIO, size: int) -> Layout:
     """The head and tail regions of the Matroska file open as `f` (of length `size`).
     Raises NotMatroska when they cannot be told apart safely."""
-    head = _read(f, 0, 64)
+    _read = _reader(f)
+    head = _read(0, 64)
     if not head.startswith(EBML.to_bytes(4, "big")):
         raise NotMatroska("no EBML header")
     ident, hlen, body = element(head, 0)
     if ident != EBML or body is None:
         raise NotMatroska("no EBML header")
     pos = hlen + body
-    seg = _read(f, pos, 12)
+    seg = _read(pos, 12)
     ident, hlen, seg_size = element(seg, 0)
     if ident != SEGMENT:
         raise NotMatroska("no Segment after the EBML header")
@@ -82,7 +101,7 @@ def layout(f: BinaryIO, size: int) -> Layout:
     while True:
         if pos >= size or pos - segment_data > MAX_HEAD:
             raise NotMatroska("no Cluster found")
-        buf = _read(f, pos, 12)
+        buf = _read(pos, 12)
         ident, hlen, body = element(buf, 0)
         if ident == CLUSTER:
             first_cluster = pos
@@ -90,7 +109,7 @@ def layout(f: BinaryIO, size: int) -> Layout:
         if body is None:
             raise NotMatroska("an element of unknown size before the first Cluster")
         if ident == SEEK_HEAD and body < (1 << 20):
-            seek_positions += _seek_positions(_read(f, pos + hlen, body))
+            seek_positions += _seek_positions(_read(pos + hlen, body))
         pos += hlen + body
     after = [segment_data + p for p in seek_positions if segment_data + p > first_cluster]
     tail = min([p for p in after if p < size], default=size)
