@@ -17,7 +17,7 @@ from typing import Any
 
 from vpo.apply.options import ApplyOptions
 from vpo.apply.outcome import FileOutcome
-from vpo.apply.scope import relative_paths
+from vpo.apply.scope import RelativePaths
 from vpo.db import files as files_db
 from vpo.db import original_languages, track_layouts
 from vpo.db.connection import Database
@@ -85,6 +85,7 @@ def plan_files(
     leftovers = _Leftovers()
     memo = _Plans(options.policy)
     sidecars = _Sidecars(options.policy)
+    where = RelativePaths(roots)
     pending = iter(targets)
     while part := list(islice(pending, BATCH)):
         ids = [t.id for t in part if isinstance(t, FileRecord)]
@@ -96,14 +97,14 @@ def plan_files(
                 yield target
             else:
                 facts = (layouts[target.id], known.get(target.id), sidecars.of(target.path))
-                yield _plan(target, facts, options, roots, leftovers, memo)
+                yield _plan(target, facts, options, where, leftovers, memo)
 
 
 def _plan(
     record: FileRecord,
     facts: tuple[Hashable, tuple[str, str] | None, frozenset[str]],
     options: ApplyOptions,
-    roots: tuple[bytes, ...],
+    where: RelativePaths,
     leftovers: _Leftovers,
     memo: _Plans,
 ) -> FileOutcome | Planned:
@@ -129,7 +130,7 @@ def _plan(
             error="changed since the last scan; run `vpo scan` first",
             file_id=record.id,
         )
-    paths = relative_paths(record.path, roots) if memo.by_path else ()
+    paths = where(record.path) if memo.by_path else ()
     layout = memo.plan(facts[0], record.container, paths, facts[1], facts[2])
     planned = Planned(record, layout, (st.st_size, st.st_mtime_ns))
     if planned.method == "mkvpropedit" and not planned.plan.empty:
