@@ -226,7 +226,6 @@ fn normalise_extensions(extensions: &[String]) -> io::Result<Vec<Vec<u8>>> {
         .collect()
 }
 
-
 #[cfg(test)]
 #[path = "walk_tests.rs"]
 mod tests;
