@@ -226,6 +226,7 @@ fn normalise_extensions(extensions: &[String]) -> io::Result<Vec<Vec<u8>>> {
         .collect()
 }
 
+
 #[cfg(test)]
 #[path = "walk_tests.rs"]
 mod tests;
