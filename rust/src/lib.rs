@@ -1,6 +1,7 @@
 //! `vpo._core`: VPO's private extension module.
 //!
-//! `walk` (the parallel walker) and `hash` (content digests) are plain Rust,
+//! `walk` (the parallel walker), `hash` (content digests) and `ebml` (where a
+//! Matroska file's headers end) are plain Rust,
 //! tested with `cargo test --no-default-features`; the `python` module below
 //! is the only PyO3 code: argument conversion, GIL handling, error mapping.
 
