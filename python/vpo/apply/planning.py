@@ -133,7 +133,7 @@ def _plan(
     paths = where(record.path) if memo.by_path else ()
     layout = memo.plan(facts[0], record.container, paths, facts[1], facts[2])
     planned = Planned(record, layout, (st.st_size, st.st_mtime_ns))
-    if planned.method == "mkvpropedit" and not planned.plan.empty:
+    if layout.method == "mkvpropedit" and not layout.plan.empty:
         problem = executor.in_place_problem(record.path)
         if problem:
             planned.in_place, planned.note = False, problem
@@ -228,8 +228,15 @@ class _Leftovers:
 
     def __init__(self) -> None:
         self.folders: dict[bytes, bool] = {}
+        self.last = (
+            b"\0",
+            False,
+        )  # (the last folder with its `/`, its answer): targets come folder by folder
 
     def maybe(self, path: bytes) -> bool:
+        inside, answer = self.last
+        if path.startswith(inside) and path.find(b"/", len(inside)) < 0:
+            return answer
         folder = os.path.dirname(path)
         found = self.folders.get(folder)
         if found is None:
@@ -241,6 +248,9 @@ class _Leftovers:
             # originals (`NAME.EXT.vpo-original`): recovery reads both
             found = any(b"vpo-" in n for n in names)
             self.folders[folder] = found
+        if folder.endswith(b"/") or path[len(folder) : len(folder) + 1] != b"/":
+            return found  # `/` itself, or a path dirname normalised: asked again each time
+        self.last = (folder + b"/", found)
         return found
 
 
