@@ -342,7 +342,7 @@ def iter_files_under(conn: Connection, root: bytes, page: int = 2000) -> Iterato
         f"{columns} WHERE path >= ? AND path < ? ORDER BY path LIMIT ?", (lo, hi, page)
     ).fetchall()
     while rows:
-        yield from (FileRecord(*row) for row in rows)
+        yield from map(FileRecord._make, rows)
         if len(rows) < page:
             return
         rows = conn.execute(

@@ -36,8 +36,9 @@ def layout(f: BinaryIO, size: int) -> Layout:
     """The head and tail regions of the Matroska file open as `f` (of length `size`; read
     at offsets, `f`'s own position stays). Raises NotMatroska when they cannot be told
     apart safely, OSError when the file cannot be read."""
+    fd = f.fileno()  # outside the try: io.UnsupportedOperation is a ValueError too
     try:
-        first_cluster, tail = matroska_layout(f.fileno(), size)
+        first_cluster, tail = matroska_layout(fd, size)
     except ValueError as exc:
         raise NotMatroska(str(exc)) from None
     return Layout(first_cluster=first_cluster, tail=tail, size=size)
