@@ -8,7 +8,15 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import final
 
-__all__ = ["VpoCoreError", "Walker", "__version__", "fingerprint_files", "hash_files", "same_sqlite"]
+__all__ = [
+    "VpoCoreError",
+    "Walker",
+    "__version__",
+    "fingerprint_files",
+    "hash_files",
+    "matroska_layout",
+    "same_sqlite",
+]
 
 __version__: str
 
@@ -82,3 +90,8 @@ def hash_files(
 def same_sqlite(module_file: _Path) -> bool:
     """True when the already-loaded library `module_file` resolves
     `sqlite3_libversion` to the same SQLite this extension uses."""
+
+def matroska_layout(fd: int, size: int) -> tuple[int, int]:
+    """`(first_cluster, tail)` of the Matroska file open as `fd` (of length `size`; read
+    with pread, its offset stays): ValueError with the reason when its headers cannot be
+    located, OSError when it cannot be read (media/ebml_layout.py)."""

@@ -1,10 +1,12 @@
 //! `vpo._core`: VPO's private extension module.
 //!
-//! `walk` (the parallel walker) and `hash` (content digests) are plain Rust,
+//! `walk` (the parallel walker), `hash` (content digests) and `ebml` (where a
+//! Matroska file's headers end) are plain Rust,
 //! tested with `cargo test --no-default-features`; the `python` module below
 //! is the only PyO3 code: argument conversion, GIL handling, error mapping.
 
 pub mod batch;
+pub mod ebml;
 pub mod hash;
 pub mod known;
 mod traverse;
@@ -22,12 +24,13 @@ mod python {
 
     use pyo3::create_exception;
     use pyo3::exceptions::{
-        PyException, PyFileNotFoundError, PyPermissionError, PyRuntimeError, PyTypeError,
-        PyValueError,
+        PyException, PyFileNotFoundError, PyOSError, PyPermissionError, PyRuntimeError,
+        PyTypeError, PyValueError,
     };
     use pyo3::prelude::*;
     use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
+    use crate::ebml;
     use crate::hash;
     use crate::known::Unchanged;
     use crate::walk::{Batch, Recv, Walk, WalkOptions};
@@ -384,6 +387,38 @@ mod python {
         }
     }
 
+    /// `(first_cluster, tail)` of the Matroska file open as the descriptor `fd`
+    /// (of length `size`; read with pread, so its offset stays), with the GIL
+    /// released; ValueError with the reason when its headers cannot be located,
+    /// OSError when it cannot be read. See `ebml::layout`.
+    #[pyfunction]
+    fn matroska_layout(py: Python<'_>, fd: i32, size: u64) -> PyResult<(u64, u64)> {
+        use std::mem::ManuallyDrop;
+        use std::os::fd::FromRawFd;
+
+        // SAFETY: the caller owns `fd` and keeps it open during the call; it is never closed here.
+        let file = ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(fd) });
+        match py.detach(|| ebml::layout(&file, size)) {
+            Ok(found) => Ok((found.first_cluster, found.tail)),
+            Err(ebml::Error::NotMatroska(reason)) => Err(PyValueError::new_err(reason)),
+            Err(ebml::Error::Io(err)) => Err(os_error(py, err)),
+        }
+    }
+
+    /// An OSError as Python raises it (errno and strerror, the matching subclass).
+    fn os_error(py: Python<'_>, err: io::Error) -> PyErr {
+        let Some(code) = err.raw_os_error() else {
+            return PyOSError::new_err(err.to_string());
+        };
+        match py
+            .import("os")
+            .and_then(|os| os.getattr("strerror")?.call1((code,)))
+        {
+            Ok(text) => PyOSError::new_err((code, text.unbind())),
+            Err(e) => e,
+        }
+    }
+
     /// VPO's private extension: a parallel directory walker and file digests.
     #[pymodule]
     fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -393,6 +428,7 @@ mod python {
         m.add_function(wrap_pyfunction!(fingerprint_files, m)?)?;
         m.add_function(wrap_pyfunction!(hash_files, m)?)?;
         m.add_function(wrap_pyfunction!(same_sqlite, m)?)?;
+        m.add_function(wrap_pyfunction!(matroska_layout, m)?)?;
         Ok(())
     }
 }

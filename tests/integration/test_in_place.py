@@ -152,3 +152,37 @@ def test_attachments_before_the_clusters_are_in_the_journal(
     undone = vpo("jobs", "undo", done.json()["job_id"], "--json")
     assert undone.code == 0, undone
     assert path.read_bytes() == original
+
+
+def _segment_size_made_unknown(path: Path) -> None:
+    """The Segment's size field overwritten with the unknown-size marker of the same
+    length, the file's size and mtime kept: what the scan saw, to a stat."""
+    st = path.stat()
+    data = bytearray(path.read_bytes())
+    pos = 4 + (9 - data[4].bit_length())  # the EBML header's size field ends here
+    pos += int.from_bytes(data[4:pos], "big") & ((1 << (7 * (pos - 4))) - 1)
+    assert data[pos : pos + 4] == b"\x18\x53\x80\x67"  # the Segment
+    length = 9 - data[pos + 4].bit_length()
+    data[pos + 4 : pos + 4 + length] = bytes([(2 << (8 - length)) - 1]) + b"\xff" * (length - 1)
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def test_a_dry_run_reads_the_headers_as_they_are_now(
+    make_video: Callable[..., Path], tmp_path: Path, vpo: RunVpo
+) -> None:
+    """Whether the headers can be edited in place is read from the file at apply time,
+    not taken from the scan: a head that changed behind a kept size and mtime is seen."""
+    lib = tmp_path / "lib"
+    kept, changed = make_video(lib / "kept.mkv", **FLAGS), make_video(lib / "changed.mkv", **FLAGS)
+    age_tree(lib)
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY)
+    assert vpo("scan", lib).code == 0
+    _segment_size_made_unknown(changed)
+    dry = vpo("apply", "--policy", policy, "--dry-run", "--json", lib)
+    assert dry.code == 0, dry
+    notes = {Path(f["path"]).name: (f["status"], f["note"]) for f in dry.json()["files"]}
+    assert notes[kept.name] == ("planned", None), notes
+    assert notes[changed.name][0] == "planned" and "unknown" in notes[changed.name][1], notes
+    assert "remuxed instead of edited in place" in notes[changed.name][1], notes

@@ -1,16 +1,20 @@
-"""media/ebml_layout.py on hand-built element streams, and the migration that rebuilds `jobs`
-for the `undo` type and the `skipped` status on a database holding history."""
+"""media/ebml_layout.py (rust/src/ebml.rs) on hand-built element streams, and the migration
+that rebuilds `jobs` for the `undo` type and the `skipped` status on a database holding
+history."""
 
 from __future__ import annotations
 
-import io
 import sqlite3
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from vpo.db import migrations, migrations_sqlite
 from vpo.media import ebml_layout
+
+EBML, SEGMENT, CLUSTER = 0x1A45DFA3, 0x18538067, 0x1F43B675
+SEEK_HEAD, SEEK, SEEK_POSITION = 0x114D9B74, 0x4DBB, 0x53AC
 
 
 def el(ident: int, body: bytes, *, unknown: bool = False) -> bytes:
@@ -21,8 +25,8 @@ def el(ident: int, body: bytes, *, unknown: bool = False) -> bytes:
 
 def seek(position: int) -> bytes:
     return el(
-        ebml_layout.SEEK,
-        el(0x53AB, b"\x1c\x53\xbb\x6b") + el(ebml_layout.SEEK_POSITION, position.to_bytes(4, "big")),
+        SEEK,
+        el(0x53AB, b"\x1c\x53\xbb\x6b") + el(SEEK_POSITION, position.to_bytes(4, "big")),
     )
 
 
@@ -31,34 +35,40 @@ def matroska(
 ) -> tuple[bytes, int, int]:
     """A file: EBML header, Segment(SeekHead, Info, Tracks, Void, Cluster, Cluster, Cues).
     Returns (bytes, offset of the first Cluster, offset of the Cues)."""
-    header = el(ebml_layout.EBML, el(0x4282, b"matroska"))
+    header = el(EBML, el(0x4282, b"matroska"))
     info = el(0x1549A966, b"\x00" * 20)
     tracks = el(0x1654AE6B, b"\x00" * 40)
     void = el(0xEC, b"\x00" * 30)
-    clusters = (
-        el(ebml_layout.CLUSTER, b"\x11" * 500) + el(ebml_layout.CLUSTER, b"\x22" * 500) if cluster else b""
-    )
-    seek_len = len(el(ebml_layout.SEEK_HEAD, seek(0)))
+    clusters = el(CLUSTER, b"\x11" * 500) + el(CLUSTER, b"\x22" * 500) if cluster else b""
+    seek_len = len(el(SEEK_HEAD, seek(0)))
     before_clusters = seek_len + len(info) + len(tracks) + len(void)
     cues_at = before_clusters + len(clusters)  # relative to the Segment's data
-    head = el(ebml_layout.SEEK_HEAD, seek(cues_at if cues_at_end else 0))
+    head = el(SEEK_HEAD, seek(cues_at if cues_at_end else 0))
     cues = el(0x1C53BB6B, b"\x33" * 50)
     body = head + info + tracks + void + clusters + cues
-    segment = el(ebml_layout.SEGMENT, body, unknown=unknown)
+    segment = el(SEGMENT, body, unknown=unknown)
     data_start = len(header) + 12
     return header + segment, data_start + before_clusters, data_start + cues_at
 
 
+def layout_of(data: bytes) -> ebml_layout.Layout:
+    """The layout of a file holding `data` (read through its descriptor, as apply does)."""
+    with tempfile.TemporaryFile() as f:
+        f.write(data)
+        f.flush()
+        return ebml_layout.layout(f, len(data))
+
+
 def test_the_head_ends_at_the_first_cluster_and_the_tail_starts_at_the_cues() -> None:
     data, first, cues = matroska()
-    layout = ebml_layout.layout(io.BytesIO(data), len(data))
+    layout = layout_of(data)
     assert (layout.first_cluster, layout.tail, layout.size) == (first, cues, len(data))
     assert data[first : first + 4] == b"\x1f\x43\xb6\x75"
 
 
 def test_no_seek_entry_after_the_clusters_means_no_tail() -> None:
     data, _first, _ = matroska(cues_at_end=False)
-    assert ebml_layout.layout(io.BytesIO(data), len(data)).tail == len(data)
+    assert layout_of(data).tail == len(data)
 
 
 @pytest.mark.parametrize(
@@ -68,12 +78,12 @@ def test_no_seek_entry_after_the_clusters_means_no_tail() -> None:
 def test_headers_that_cannot_be_located_say_why(kwargs: dict[str, bool], reason: str) -> None:
     data, _, _ = matroska(**kwargs)
     with pytest.raises(ebml_layout.NotMatroska, match=reason):
-        ebml_layout.layout(io.BytesIO(data), len(data))
+        layout_of(data)
 
 
 def test_not_matroska_at_all() -> None:
     with pytest.raises(ebml_layout.NotMatroska, match="no EBML header"):
-        ebml_layout.layout(io.BytesIO(b"\x00\x00\x00\x18ftypisom" + b"\x00" * 64), 76)
+        layout_of(b"\x00\x00\x00\x18ftypisom" + b"\x00" * 64)
 
 
 def test_the_jobs_rebuild_keeps_history_indexes_and_foreign_keys(tmp_path: Path) -> None:

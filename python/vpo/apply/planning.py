@@ -17,7 +17,7 @@ from typing import Any
 
 from vpo.apply.options import ApplyOptions
 from vpo.apply.outcome import FileOutcome
-from vpo.apply.scope import relative_paths
+from vpo.apply.scope import RelativePaths
 from vpo.db import files as files_db
 from vpo.db import original_languages, track_layouts
 from vpo.db.connection import Database
@@ -85,6 +85,7 @@ def plan_files(
     leftovers = _Leftovers()
     memo = _Plans(options.policy)
     sidecars = _Sidecars(options.policy)
+    where = RelativePaths(roots)
     pending = iter(targets)
     while part := list(islice(pending, BATCH)):
         ids = [t.id for t in part if isinstance(t, FileRecord)]
@@ -96,14 +97,14 @@ def plan_files(
                 yield target
             else:
                 facts = (layouts[target.id], known.get(target.id), sidecars.of(target.path))
-                yield _plan(target, facts, options, roots, leftovers, memo)
+                yield _plan(target, facts, options, where, leftovers, memo)
 
 
 def _plan(
     record: FileRecord,
     facts: tuple[Hashable, tuple[str, str] | None, frozenset[str]],
     options: ApplyOptions,
-    roots: tuple[bytes, ...],
+    where: RelativePaths,
     leftovers: _Leftovers,
     memo: _Plans,
 ) -> FileOutcome | Planned:
@@ -129,10 +130,10 @@ def _plan(
             error="changed since the last scan; run `vpo scan` first",
             file_id=record.id,
         )
-    paths = relative_paths(record.path, roots) if memo.by_path else ()
+    paths = where(record.path) if memo.by_path else ()
     layout = memo.plan(facts[0], record.container, paths, facts[1], facts[2])
     planned = Planned(record, layout, (st.st_size, st.st_mtime_ns))
-    if planned.method == "mkvpropedit" and not planned.plan.empty:
+    if layout.method == "mkvpropedit" and not layout.plan.empty:
         problem = executor.in_place_problem(record.path)
         if problem:
             planned.in_place, planned.note = False, problem
@@ -227,8 +228,15 @@ class _Leftovers:
 
     def __init__(self) -> None:
         self.folders: dict[bytes, bool] = {}
+        self.last = (
+            b"\0",
+            False,
+        )  # (the last folder with its `/`, its answer): targets come folder by folder
 
     def maybe(self, path: bytes) -> bool:
+        inside, answer = self.last
+        if path.startswith(inside) and path.find(b"/", len(inside)) < 0:
+            return answer
         folder = os.path.dirname(path)
         found = self.folders.get(folder)
         if found is None:
@@ -240,6 +248,9 @@ class _Leftovers:
             # originals (`NAME.EXT.vpo-original`): recovery reads both
             found = any(b"vpo-" in n for n in names)
             self.folders[folder] = found
+        if folder.endswith(b"/") or path[len(folder) : len(folder) + 1] != b"/":
+            return found  # `/` itself, or a path dirname normalised: asked again each time
+        self.last = (folder + b"/", found)
         return found
 
 
@@ -285,6 +296,6 @@ def conversion_problem(db: Database, record: FileRecord, plan: Plan) -> str | No
     if not plan.container:
         return None
     target = new_name(record.path, plan.container)
-    if os.path.lexists(target) or files_db.get_by_path(db.conn, target) is not None:
+    if os.path.lexists(target) or files_db.path_known(db.conn, target):
         return f"cannot convert: {os.fsdecode(os.path.basename(target))} already exists"
     return None

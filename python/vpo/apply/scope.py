@@ -17,14 +17,18 @@ def scan_roots(conn: Connection, extra: Iterable[bytes] = ()) -> tuple[bytes, ..
     return tuple(sorted(roots))
 
 
-def relative_paths(path: bytes, roots: tuple[bytes, ...]) -> tuple[str, ...]:
-    """The file's path under each root that holds it (text, surrogate-escaped), its
-    absolute path last (a glob may say `/media/**`)."""
-    text = os.fsdecode(path)  # a root ends at a `/`, so its bytes decode to a prefix of this
-    out = [
-        text[len(os.fsdecode(root.rstrip(b"/"))) + 1 :].lstrip("/")
-        for root in roots
-        if path.startswith(root.rstrip(b"/") + b"/")
-    ]
-    out.append(text)
-    return tuple(out)
+class RelativePaths:
+    """A file's path under each root that holds it (text, surrogate-escaped), its
+    absolute path last (a glob may say `/media/**`); the roots are prepared once for a
+    whole library."""
+
+    def __init__(self, roots: tuple[bytes, ...]) -> None:
+        # (the root and its `/`, how many characters its text takes with that `/`): a root
+        # ends at a `/`, so its bytes decode to a prefix of the file's text
+        self.prefixes = [(r.rstrip(b"/") + b"/", len(os.fsdecode(r.rstrip(b"/"))) + 1) for r in roots]
+
+    def __call__(self, path: bytes) -> tuple[str, ...]:
+        text = os.fsdecode(path)
+        out = [text[skip:].lstrip("/") for prefix, skip in self.prefixes if path.startswith(prefix)]
+        out.append(text)
+        return tuple(out)

@@ -29,16 +29,26 @@ class JsonLines:
     document is encoded in Python, 5 s of a dry run of 100,000). Non-UTF-8 names leave
     as `\\udcXX` escapes."""
 
+    LINES = 1000  # written to the spool together (one write per line: 3 % of a dry run)
+
     def __init__(self, spool: TextIO) -> None:
         self.spool = spool
         self.shared = _Encoded()
         self.separator = "    "
+        self.lines: list[str] = []
 
     def __call__(self, f: FileOutcome) -> None:
-        self.spool.write(self.separator + file_json(f, self.shared))
+        self.lines.append(self.separator + file_json(f, self.shared))
         self.separator = ",\n    "
+        if len(self.lines) >= self.LINES:
+            self._write()
+
+    def _write(self) -> None:
+        self.spool.write("".join(self.lines))
+        self.lines.clear()
 
     def print(self, report: ApplyReport) -> None:
+        self._write()
         head = json.dumps(report.to_dict(files=False), indent=2, ensure_ascii=True)
         sys.stdout.write(head[:-2] + ',\n  "files": [\n')
         self.spool.seek(0)

@@ -83,6 +83,21 @@ def known_for(conn: Connection, paths: list[bytes]) -> dict[bytes, Known]:
     return found
 
 
+def catalogued_among(conn: Connection, paths: list[bytes]) -> set[bytes]:
+    """Which of these paths the catalogue has a row for (the paths alone: `known_for`
+    builds each row, which finding the unscanned files of a whole library does not need)."""
+    found: set[bytes] = set()
+    for chunk in chunks(paths):
+        marks = ",".join("?" * len(chunk))
+        found.update(row[0] for row in conn.execute(f"SELECT path FROM files WHERE path IN ({marks})", chunk))
+    return found
+
+
+def path_known(conn: Connection, path: bytes) -> bool:
+    """Whether the catalogue has a row at `path` (present, missing or broken)."""
+    return conn.execute("SELECT 1 FROM files WHERE path = ?", (path,)).fetchone() is not None
+
+
 def knows_under(conn: Connection, root: bytes) -> bool:
     where, args = _under(root)
     return conn.execute(f"SELECT EXISTS (SELECT 1 FROM files WHERE {where})", args).fetchone()[0] == 1
@@ -327,7 +342,7 @@ def iter_files_under(conn: Connection, root: bytes, page: int = 2000) -> Iterato
         f"{columns} WHERE path >= ? AND path < ? ORDER BY path LIMIT ?", (lo, hi, page)
     ).fetchall()
     while rows:
-        yield from (FileRecord(*row) for row in rows)
+        yield from map(FileRecord._make, rows)
         if len(rows) < page:
             return
         rows = conn.execute(

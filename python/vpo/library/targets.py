@@ -114,6 +114,6 @@ def _unscanned(db: Database, root: bytes, extensions: Sequence[str], follow_syml
     with walk(root, extensions=extensions, follow_symlinks=follow_symlinks) as batches:
         for entries, _errors in batches:
             paths = [e[0] for e in entries]
-            catalogued = files_db.known_for(db.conn, paths)
+            catalogued = files_db.catalogued_among(db.conn, paths)
             found.extend(p for p in paths if p not in catalogued)
     return sorted(found)

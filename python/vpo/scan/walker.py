@@ -112,5 +112,11 @@ def content_hashes(paths: Sequence[bytes]) -> list[tuple[str | None, str | None]
     return _core.hash_files(list(paths)) if paths else []
 
 
+def matroska_layout(fd: int, size: int) -> tuple[int, int]:
+    """`(first_cluster, tail)` of the Matroska file open as `fd` (media/ebml_layout.py);
+    ValueError with the reason when its headers cannot be located."""
+    return _core.matroska_layout(fd, size)
+
+
 def core_version() -> str:
     return str(_core.__version__)
