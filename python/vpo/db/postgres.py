@@ -26,6 +26,7 @@ from vpo.db.postgres_dialect import POSTGRESQL, PostgresDialect
 from vpo.redact import remember, scrub
 
 SCHEMES = ("postgresql://", "postgres://")
+COPY_CHUNK = 256 * 1024  # bytes of COPY output handed on at once (~3,000 catalogue rows)
 
 
 def is_url(target: object) -> bool:
@@ -191,6 +192,24 @@ class PgConnection:
         except Exception as exc:
             raise _mapped(exc) from exc
         return Cursor(cur)
+
+    def copy_out(self, sql: str, params: Sequence[Any]) -> Iterator[bytes]:
+        """What `COPY (...) TO STDOUT` sends, in chunks of at least COPY_CHUNK bytes (the
+        last may be smaller). psycopg hands over one row at a time; a chunk is one object
+        for thousands of them. Closing the iterator early cancels the COPY."""
+        text = postgres_text(sql)
+        try:
+            with self._conn.cursor() as cur, cur.copy(text, tuple(params)) as copy:
+                chunk = bytearray()
+                while data := copy.read():
+                    chunk += data
+                    if len(chunk) >= COPY_CHUNK:
+                        yield bytes(chunk)
+                        chunk.clear()
+                if chunk:
+                    yield bytes(chunk)
+        except Exception as exc:
+            raise _mapped(exc) from exc
 
     def close(self) -> None:
         self._conn.close()
