@@ -219,7 +219,9 @@ mod python {
             let bytes = chunk
                 .cast::<PyBytes>()
                 .map_err(|_| PyTypeError::new_err("unchanged_copy must yield bytes"))?;
-            known.feed_copy(&mut reader, bytes.as_bytes()).map_err(bad)?;
+            known
+                .feed_copy(&mut reader, bytes.as_bytes())
+                .map_err(bad)?;
         }
         reader.finish().map_err(bad)?;
         Ok(known)

@@ -41,7 +41,11 @@ fn read(data: &[u8], step: usize) -> Result<Vec<Vec<Option<Vec<u8>>>>, CopyError
     let mut got = Vec::new();
     for chunk in data.chunks(step.max(1)) {
         reader.feed(chunk, |t| {
-            got.push((0..t.len()).map(|i| t.field(i).map(<[u8]>::to_vec)).collect());
+            got.push(
+                (0..t.len())
+                    .map(|i| t.field(i).map(<[u8]>::to_vec))
+                    .collect(),
+            );
             Ok(())
         })?;
     }
@@ -89,12 +93,18 @@ fn an_empty_result_is_a_header_and_a_trailer() {
 fn a_stream_without_its_trailer_is_an_error() {
     let data = stream(b"", &sample(), false);
     let err = read(&data, 8).unwrap_err();
-    assert!(err.0.contains("without its trailer after 4 tuples"), "{err}");
+    assert!(
+        err.0.contains("without its trailer after 4 tuples"),
+        "{err}"
+    );
     // Cut inside the last tuple.
     let err = read(&data[..data.len() - 3], 8).unwrap_err();
     assert!(err.0.contains("ends inside tuple 4"), "{err}");
     assert!(read(&[], 1).unwrap_err().0.contains("empty"));
-    assert!(read(&data[..12], 1).unwrap_err().0.contains("inside its header"));
+    assert!(read(&data[..12], 1)
+        .unwrap_err()
+        .0
+        .contains("inside its header"));
 }
 
 #[test]
