@@ -8,11 +8,12 @@ Unix socket, fsync off, so the figures are the engines' and VPO's, not this disk
     SQLite (BEGIN IMMEDIATE). Informational: the ratio 8/1 shows whether claims scale.
 (b) No-change rescan of 100,000 files (100 dirs x 1,000 hard links, bench/common.py
     link_tree) with the catalogue on PostgreSQL vs on SQLite: `vpo scan DIR` wall time.
-    Target <= 3x. The catalogue is written directly (one row per file, as a scan records
-    it, aged so none is racy), in SQLite, then copied to PostgreSQL with `vpo db
-    migrate-to` (timed, informational). On SQLite the Rust walker drops unchanged files
-    itself (it reads the SQLite file); on PostgreSQL every entry comes back to Python,
-    which compares it with the rows loaded from the server.
+    Target <= 1.3x (SPEC section 20). The catalogue is written directly (one row per
+    file, as a scan records it, aged so none is racy), in SQLite, then copied to
+    PostgreSQL with `vpo db migrate-to` (timed, informational). On both engines the Rust
+    walker drops unchanged files itself: it reads the SQLite file, or the rows the server
+    sends as a binary COPY; the difference left is mostly psycopg's import and the
+    server's sending of the rows.
 (c) Transcode throughput: 20 small films (10 s, 320x240) queued, `vpo jobs run` in 2 worker processes vs 1
     on PostgreSQL, 3 rounds; target >= 1.7x (2 cores). Also how many cores the workers keep
     busy (their and their ffmpegs' CPU seconds / wall seconds): a worker whose encoder
@@ -50,7 +51,7 @@ from common import (
 )
 from trees import link_tree, warm_tree
 
-RESCAN_TARGET = 3.0
+RESCAN_TARGET = 1.3
 TRANSCODE_TARGET = 1.7
 
 

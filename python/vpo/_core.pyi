@@ -4,7 +4,7 @@ Import it from one module only (scan/walker.py); everything else talks to that.
 """
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from types import TracebackType
 from typing import final
 
@@ -45,6 +45,13 @@ class Walker:
     `unchanged` instead of being yielded, and `unseen()` returns the rows'
     paths the walk never found. Raises VpoCoreError if they cannot be read.
     Use only when `same_sqlite` holds for Python's `_sqlite3`.
+
+    `unchanged_copy`: the same, with the rows of a PostgreSQL binary COPY
+    (`COPY (SELECT path, size, mtime_ns ...) TO STDOUT (FORMAT BINARY)`),
+    an iterable of its bytes in chunks of any size, read to its end while
+    the walk starts; an error the iterable raises is raised as it is, data
+    that is not such a COPY is a VpoCoreError. A row whose size or mtime is
+    NULL, or whose size is negative, is left to the caller. Not both.
     """
 
     def __new__(
@@ -57,6 +64,7 @@ class Walker:
         batch_size: int = 2048,
         threads: int = 0,
         unchanged: tuple[_Path, str, Sequence[bytes]] | None = None,
+        unchanged_copy: Iterable[bytes] | None = None,
     ) -> Walker: ...
     @property
     def unchanged(self) -> int: ...

@@ -21,6 +21,7 @@ use rusqlite::{Connection, OpenFlags};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::batch::Batch;
+use crate::pgcopy::{int8, CopyError, CopyReader, Tuple};
 
 /// One catalogue row; its path is `paths[start..end]` of the snapshot.
 #[derive(Debug)]
@@ -62,6 +63,30 @@ impl Unchanged {
             }
         }
         Ok(known)
+    }
+
+    /// Add the rows completed by `chunk`, the next piece of a binary COPY of
+    /// `(path bytea, size int8, mtime_ns int8)` (PostgreSQL's catalogue) read by
+    /// `reader`; call `reader.finish()` after the last chunk.
+    pub fn feed_copy(&mut self, reader: &mut CopyReader, chunk: &[u8]) -> Result<(), CopyError> {
+        reader.feed(chunk, |tuple| self.copied_row(tuple))
+    }
+
+    fn copied_row(&mut self, tuple: &Tuple<'_>) -> Result<(), CopyError> {
+        if tuple.len() != 3 {
+            return Err(CopyError(format!(
+                "a tuple of {} fields where (path, size, mtime_ns) was expected",
+                tuple.len()
+            )));
+        }
+        let (size, mtime_ns) = (int8(tuple.field(1))?, int8(tuple.field(2))?);
+        // A NULL or a negative size cannot match a file; leave such a row to Python.
+        if let (Some(path), Some(Ok(size)), Some(mtime_ns)) =
+            (tuple.field(0), size.map(u64::try_from), mtime_ns)
+        {
+            self.insert(path, size, mtime_ns);
+        }
+        Ok(())
     }
 
     /// A snapshot from rows in memory (tests).

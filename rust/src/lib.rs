@@ -9,6 +9,7 @@ pub mod batch;
 pub mod ebml;
 pub mod hash;
 pub mod known;
+pub mod pgcopy;
 mod traverse;
 pub mod walk;
 
@@ -33,6 +34,7 @@ mod python {
     use crate::ebml;
     use crate::hash;
     use crate::known::Unchanged;
+    use crate::pgcopy::{CopyError, CopyReader};
     use crate::walk::{Batch, Recv, Walk, WalkOptions};
 
     create_exception!(
@@ -147,6 +149,8 @@ mod python {
     /// size, mtime_ns) are read from the SQLite file while the walk starts,
     /// and entries equal to their row are counted in `unchanged` instead of
     /// being yielded; `unseen()` lists the rows the walk did not find.
+    /// `unchanged_copy` does the same with the rows of a PostgreSQL binary
+    /// COPY, an iterable of its bytes in chunks of any size.
     #[pyclass(module = "vpo._core", frozen)]
     struct Walker {
         /// Shared with the walk; `close()` sets it without taking the lock.
@@ -207,10 +211,29 @@ mod python {
         PyTuple::new(py, [entries, errors])
     }
 
+    /// The snapshot from the chunks of a PostgreSQL binary COPY. The chunks' own
+    /// errors (the server's, through psycopg) are raised as they are.
+    fn read_copy(chunks: &Bound<'_, PyAny>) -> PyResult<Unchanged> {
+        let mut known = Unchanged::default();
+        let mut reader = CopyReader::new();
+        let bad = |err: CopyError| VpoCoreError::new_err(err.to_string());
+        for chunk in chunks.try_iter()? {
+            let chunk = chunk?;
+            let bytes = chunk
+                .cast::<PyBytes>()
+                .map_err(|_| PyTypeError::new_err("unchanged_copy must yield bytes"))?;
+            known
+                .feed_copy(&mut reader, bytes.as_bytes())
+                .map_err(bad)?;
+        }
+        reader.finish().map_err(bad)?;
+        Ok(known)
+    }
+
     #[pymethods]
     impl Walker {
         #[new]
-        #[pyo3(signature = (roots, *, extensions, follow_symlinks = false, skip_hidden = true, batch_size = 2048, threads = 0, unchanged = None))]
+        #[pyo3(signature = (roots, *, extensions, follow_symlinks = false, skip_hidden = true, batch_size = 2048, threads = 0, unchanged = None, unchanged_copy = None))]
         #[allow(clippy::too_many_arguments)]
         fn new(
             py: Python<'_>,
@@ -221,7 +244,13 @@ mod python {
             batch_size: usize,
             threads: usize,
             unchanged: Option<(Bound<'_, PyAny>, String, Vec<Vec<u8>>)>,
+            unchanged_copy: Option<Bound<'_, PyAny>>,
         ) -> PyResult<Self> {
+            if unchanged.is_some() && unchanged_copy.is_some() {
+                return Err(PyValueError::new_err(
+                    "give unchanged or unchanged_copy, not both",
+                ));
+            }
             let roots = os_paths(roots, "roots")?;
             let extensions = items(extensions, "extensions")?
                 .iter()
@@ -235,7 +264,7 @@ mod python {
                 threads,
                 ..WalkOptions::default()
             };
-            if unchanged.is_some() {
+            if unchanged.is_some() || unchanged_copy.is_some() {
                 // The catalogue is read while the walk starts, and nothing is taken from
                 // the channel until it is: the room keeps the walk going meanwhile.
                 options.queue_depth = UNCHANGED_QUEUE_DEPTH;
@@ -246,19 +275,22 @@ mod python {
             };
             let walk = Walk::start(roots, &options).map_err(io_error)?;
             // The walk threads are already busy while the catalogue is read.
-            let known = match unchanged {
-                Some((db, sql, params)) => {
-                    match py.detach(|| Unchanged::load(&db, &sql, &params)) {
-                        Ok(known) => Some(known),
-                        Err(err) => {
-                            let mut slot = Some(walk);
-                            shut(py, &mut slot);
-                            // SQLite's own message; the caller knows which file it is.
-                            return Err(VpoCoreError::new_err(err.to_string()));
-                        }
-                    }
+            let known = match (unchanged, unchanged_copy) {
+                (Some((db, sql, params)), _) => Some(
+                    py.detach(|| Unchanged::load(&db, &sql, &params))
+                        // SQLite's own message; the caller knows which file it is.
+                        .map_err(|err| VpoCoreError::new_err(err.to_string())),
+                ),
+                (None, Some(chunks)) => Some(read_copy(&chunks)),
+                (None, None) => None,
+            };
+            let known = match known.transpose() {
+                Ok(known) => known,
+                Err(err) => {
+                    let mut slot = Some(walk);
+                    shut(py, &mut slot);
+                    return Err(err);
                 }
-                None => None,
             };
             Ok(Walker {
                 cancel: walk.cancel_flag(),

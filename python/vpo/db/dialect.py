@@ -18,7 +18,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 
 class Cursor(Protocol):
@@ -67,8 +67,10 @@ class Dialect(ABC):
     name: str  # "sqlite" or "postgresql"
     product: str  # as people write it: "SQLite", "PostgreSQL"
     migrations: tuple[str, ...]  # the script of each schema version (db/migrations.py runs them)
-    # Can the Rust walker read this catalogue's trusted rows itself? (A SQLite file: yes.)
-    walker_reads_catalogue: bool
+    # How the Rust walker gets the catalogue's trusted rows (a rescan skips the files equal
+    # to them unseen by Python): "file", it opens the SQLite file and runs the query itself;
+    # "copy", they are streamed to it as a binary COPY (db/files.py: trusted_query, trusted_copy).
+    trusted_rows_by: Literal["file", "copy"]
     # Does a claim need the write lock, or do its rows lock themselves (SKIP LOCKED)?
     claims_take_write_lock: bool
 

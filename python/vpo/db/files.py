@@ -73,6 +73,26 @@ def trusted_query(root: bytes) -> tuple[str, tuple[bytes, bytes, bytes]]:
     ), (root, lo, hi)
 
 
+# PostgreSQL's: the same rows, as a binary COPY (the walker reads that format, see
+# rust/src/pgcopy.rs). COPY takes no bound parameters: psycopg quotes them in.
+_TRUSTED_COPY = (
+    "COPY (SELECT path, size, mtime_ns FROM files WHERE path >= ? AND path < ? "
+    "AND scan_status != 'missing' AND racy = 0 "
+    "UNION ALL SELECT path, size, mtime_ns FROM files WHERE path = ? "
+    "AND scan_status != 'missing' AND racy = 0) TO STDOUT (FORMAT BINARY)"
+)
+
+
+def trusted_copy(conn: Connection, root: bytes) -> Iterator[bytes]:
+    """PostgreSQL: the rows of `trusted_query` as its binary COPY, in chunks of bytes."""
+    from vpo.db.postgres import PgConnection
+
+    if not isinstance(conn, PgConnection):
+        raise sqlite3.NotSupportedError("a binary COPY is PostgreSQL's")
+    lo, hi = under_range(root)
+    return conn.copy_out(_TRUSTED_COPY, (lo, hi, root))
+
+
 def known_for(conn: Connection, paths: list[bytes]) -> dict[bytes, Known]:
     """The catalogue rows of these paths (those that have one)."""
     found: dict[bytes, Known] = {}

@@ -39,7 +39,7 @@ class PostgresDialect(Dialect):
     name = "postgresql"
     product = "PostgreSQL"
     migrations = SCRIPTS
-    walker_reads_catalogue = False  # the walker reads a SQLite file only
+    trusted_rows_by = "copy"
     claims_take_write_lock = False
 
     def configure(self, conn: Connection, path: Path | None) -> None:

@@ -20,7 +20,7 @@ class SqliteDialect(Dialect):
     name = "sqlite"
     product = "SQLite"
     migrations = SCRIPTS
-    walker_reads_catalogue = True
+    trusted_rows_by = "file"
     claims_take_write_lock = True
 
     def configure(self, conn: Connection, path: Path | None) -> None:

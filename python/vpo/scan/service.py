@@ -25,6 +25,7 @@ from vpo.scan.diff import BatchPlan, hash_verdict, hold_back, in_scope, plan_bat
 from vpo.scan.models import ScanCounts, ScanOptions, ScanProgress, ScanReport
 from vpo.scan.moves import Moves
 from vpo.scan.roots import check_file_roots, normalize_roots, vanished_roots
+from vpo.scan.trusted import trusted_rows, walker_can_filter
 from vpo.scan.writer import Probed, ScanWriter, record_missing
 
 log = logging.getLogger(__name__)
@@ -132,14 +133,7 @@ class _ScanRun:
         self.incremental = any(under) and not self.options.full
         # Plain incremental scans let the walker itself drop files equal to their trusted
         # catalogue row; Python then sees only the rest (and loads only those rows).
-        filtering = self.incremental and not self.options.verify_hash
-        if filtering and not self.db.dialect.walker_reads_catalogue:
-            # The walker reads a SQLite file only: with the catalogue on PostgreSQL every
-            # entry comes back and Python compares it (bench/postgres.py measures the cost).
-            filtering = False
-        elif filtering and not walker.can_read_catalogue():
-            log.debug("Python's sqlite3 carries its own SQLite: comparing every file in Python")
-            filtering = False
+        filtering = self.incremental and not self.options.verify_hash and walker_can_filter(self.db)
         trusted = [filtering and u for u in under]
         knowns = [files_db.load_known(conn, root, untrusted_only=t) for root, t in zip(roots, trusted)]
         # New files the size of a file that may have moved wait until every root is walked,
@@ -193,10 +187,7 @@ class _ScanRun:
         """
         opts = self.options
         conn = self.db.conn
-        trusted = None
-        if use_trusted:
-            sql, params = files_db.trusted_query(root)
-            trusted = walker.Trusted(str(self.db.path), sql, params)
+        trusted = trusted_rows(self.db, root) if use_trusted else None
         unreadable: list[bytes] = []
         found = 0
         unchanged = 0

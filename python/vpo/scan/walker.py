@@ -7,7 +7,7 @@ batches. Paths are raw `bytes` (non-UTF-8 names survive); mtimes are integer nan
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from typing import NamedTuple
@@ -21,11 +21,19 @@ Batch = tuple[list[Entry], list[WalkError]]
 
 
 class Trusted(NamedTuple):
-    """Catalogue rows a walk may skip unseen: `sql` returns (path, size, mtime_ns)."""
+    """Catalogue rows a walk may skip unseen: `sql` returns (path, size, mtime_ns) from the
+    SQLite file `database`, which the walker opens itself."""
 
     database: str
     sql: str
     params: tuple[bytes, ...]
+
+
+class TrustedCopy(NamedTuple):
+    """The same rows as PostgreSQL's binary COPY of (path, size, mtime_ns), in chunks of
+    bytes; the walker reads them all while its walk starts."""
+
+    chunks: Iterator[bytes]
 
 
 class Walk:
@@ -55,13 +63,16 @@ def walk(
     follow_symlinks: bool = False,
     batch_size: int = 2048,
     threads: int = 0,
-    trusted: Trusted | None = None,
+    trusted: Trusted | TrustedCopy | None = None,
 ) -> Iterator[Walk]:
     """Batches of matching files under `root`, as the parallel walk finds them.
 
     Raises `sqlite3.DatabaseError` if the `trusted` rows cannot be read.
     """
-    unchanged = (trusted.database, trusted.sql, list(trusted.params)) if trusted else None
+    unchanged = (
+        (trusted.database, trusted.sql, list(trusted.params)) if isinstance(trusted, Trusted) else None
+    )
+    copied = trusted.chunks if isinstance(trusted, TrustedCopy) else None
     try:
         walker = _core.Walker(
             [root],
@@ -71,13 +82,18 @@ def walk(
             batch_size=batch_size,
             threads=threads,
             unchanged=unchanged,
+            unchanged_copy=copied,
         )
     except _core.VpoCoreError as exc:
         if trusted is None:
             raise
-        # Reading the trusted rows failed inside SQLite (a damaged page, say): the same
-        # error the sqlite3 module would raise, so callers handle both alike.
+        # Reading the trusted rows failed inside SQLite (a damaged page, say) or the COPY
+        # data was not what was asked for: the error the database module would raise, so
+        # callers handle both alike.
         raise sqlite3.DatabaseError(str(exc)) from None
+    finally:
+        if isinstance(copied, Generator):
+            copied.close()  # read to its end, or given up on: either way the COPY is over
     try:
         yield Walk(walker)
     finally:

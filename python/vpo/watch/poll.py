@@ -16,6 +16,7 @@ from vpo.db import files as files_db
 from vpo.db.connection import Database
 from vpo.scan import walker
 from vpo.scan.diff import in_scope, split_remaining
+from vpo.scan.trusted import trusted_rows, walker_can_filter
 from vpo.watch.settle import Seen
 
 
@@ -42,10 +43,7 @@ def poll(
 ) -> PollResult:
     """What under `folder` differs from the catalogue (size or mtime, new, back from
     missing), and which catalogued files are gone. `wanted` filters the changed paths."""
-    trusted = None
-    if db.dialect.walker_reads_catalogue and db.path is not None and walker.can_read_catalogue():
-        sql, params = files_db.trusted_query(folder)
-        trusted = walker.Trusted(str(db.path), sql, params)
+    trusted = trusted_rows(db, folder) if walker_can_filter(db) else None
     known = files_db.load_known(db.conn, folder, untrusted_only=trusted is not None)
     result = PollResult()
     unreadable: list[bytes] = []
