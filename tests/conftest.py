@@ -112,11 +112,18 @@ def _normalised(dest: Path, kwargs: dict[str, object]) -> tuple:
 
 @pytest.fixture(scope="session")
 def damaged_media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """Damaged and healthy files for the integrity checks (tests/damaged.py), built once.
-    Read-only: copy what you change."""
+    """Damaged and healthy files for the integrity checks (tests/damaged.py), built once per
+    run for all its test processes (tests/sharedcache.py). Read-only: copy what you change."""
+    import pickle
+
     import damaged
 
-    return damaged.build_damaged(tmp_path_factory.mktemp("damaged"))  # type: ignore[return-value]
+    folder = sharedcache.folder(tmp_path_factory, "damaged")
+    index = sharedcache.made_once(
+        folder / "index.pickle",
+        lambda temp: temp.write_bytes(pickle.dumps(damaged.build_damaged(folder / "files"))),
+    )
+    return pickle.loads(index.read_bytes())  # written by this run, just above
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
