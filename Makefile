@@ -108,11 +108,9 @@ test-all: install lint ## Like test, plus the slow trials, every property test's
 # skipped there. Within `make test` and `make test-all` (ENGINES_DONE=1) the PostgreSQL pass
 # leaves out the tests marked `engines`: the first pass has just run each of them on both
 # engines. Run alone, `make test-postgresql` and `make test-postgresql-all` include them.
-# The longest files first: each runs whole in one process, and a long one started last
-# would leave the other processes idle at the end.
-PG_SUITES = tests/integration/test_report.py tests/integration/transcoding \
-	tests/integration/applying tests/integration/scanning tests/integration/test_scan_first.py \
-	tests/integration/test_undo.py tests/integration/jobs tests/integration/profiles \
+PG_SUITES = tests/integration/scanning tests/integration/test_scan_first.py \
+	tests/integration/applying tests/integration/test_undo.py tests/integration/jobs \
+	tests/integration/profiles tests/integration/transcoding tests/integration/test_report.py \
 	tests/integration/test_everyday.py
 PG_ALL_SUITES = tests/integration tests/security tests/fault \
 	tests/properties/test_file_names.py tests/properties/test_since_and_ids.py
