@@ -76,44 +76,53 @@ format: install ## Reformat the Python code and apply ruff's safe fixes
 	$(BIN)/ruff format python tests bench
 
 # Tests run in parallel processes (pytest-xdist), one per core, at most 4: most of a test's
-# time is a real `vpo` process, so one pytest process keeps only one core busy.
+# time is a real `vpo` process, so one pytest process keeps only one core busy. Each test
+# file runs whole in one process (`--dist loadscope`): a file's module-scoped library (the
+# report's, the filters', the fault trials') is then generated once, not once per process.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
+PARALLEL = -n $(TEST_WORKERS) --dist loadscope
 
 .PHONY: test
 test: install lint ## Set up everything, then lint and run the Rust and Python test suites, the main ones on PostgreSQL too
 	PATH="$$HOME/.cargo/bin:$$PATH" cargo test -q --no-default-features
 	$(BIN)/python -m mypy.stubtest vpo._core   # the hand-written _core.pyi matches the extension
 	$(BIN)/python -m mypy                      # type-check the package ([tool.mypy] in pyproject.toml)
-	$(BIN)/python -m pytest -q -m "not slow" -n $(TEST_WORKERS) --durations=15   # the slowest, to keep the run short
-	$(MAKE) --no-print-directory test-postgresql
+	$(BIN)/python -m pytest -q -m "not slow" $(PARALLEL) --durations=15   # the slowest, to keep the run short
+	$(MAKE) --no-print-directory test-postgresql ENGINES_DONE=1
 
+# `make test-all` also runs every trial marked `slow` and each property test's full count of
+# examples (VPO_TEST_ALL=1; the default run tries a quarter of them: tests/depth.py).
 .PHONY: test-all
-test-all: install lint ## Like test, plus the slow fault-injection trials and every suite on PostgreSQL
+test-all: install lint ## Like test, plus the slow trials, every property test's full example count, every suite on PostgreSQL
 	PATH="$$HOME/.cargo/bin:$$PATH" cargo test -q --no-default-features
 	$(BIN)/python -m mypy.stubtest vpo._core
 	$(BIN)/python -m mypy
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
-	$(MAKE) --no-print-directory test-postgresql-all
+	VPO_TEST_ALL=1 $(BIN)/python -m pytest -q $(PARALLEL)
+	$(MAKE) --no-print-directory test-postgresql-all ENGINES_DONE=1
 
 # The CLI suites again, every catalogue on a throwaway PostgreSQL server. `make test`: the
 # main commands' (scan, apply, undo, jobs, profiles, report, transcode; all of them would
 # take the default run past ten minutes on 2 cores; the watcher and the hook meet PostgreSQL
 # in the default run through their `engines` tests). `make test-all`: every suite that
 # uses the catalogue; the few tests about the SQLite file itself are marked `sqlite_only` and
-# skipped there.
+# skipped there. Within `make test` and `make test-all` (ENGINES_DONE=1) the PostgreSQL pass
+# leaves out the tests marked `engines`: the first pass has just run each of them on both
+# engines. Run alone, `make test-postgresql` and `make test-postgresql-all` include them.
 PG_SUITES = tests/integration/scanning tests/integration/test_scan_first.py \
 	tests/integration/applying tests/integration/test_undo.py tests/integration/jobs \
 	tests/integration/profiles tests/integration/transcoding tests/integration/test_report.py \
 	tests/integration/test_everyday.py
 PG_ALL_SUITES = tests/integration tests/security tests/fault \
 	tests/properties/test_file_names.py tests/properties/test_since_and_ids.py
+ENGINES_AGAIN = $(if $(ENGINES_DONE), and not engines)
 .PHONY: test-postgresql
 test-postgresql: install ## The main commands' CLI tests with the catalogue on PostgreSQL (part of make test; docs/several-hosts.md)
-	VPO_TEST_ENGINE=postgresql $(BIN)/python -m pytest -q -m "not slow" -n $(TEST_WORKERS) $(PG_SUITES)
+	VPO_TEST_ENGINE=postgresql $(BIN)/python -m pytest -q -m "not slow$(ENGINES_AGAIN)" $(PARALLEL) $(PG_SUITES)
 
 .PHONY: test-postgresql-all
 test-postgresql-all: install ## Every suite that uses the catalogue, on PostgreSQL (part of make test-all)
-	VPO_TEST_ENGINE=postgresql $(BIN)/python -m pytest -q -n $(TEST_WORKERS) $(PG_ALL_SUITES)
+	VPO_TEST_ENGINE=postgresql VPO_TEST_ALL=1 $(BIN)/python -m pytest -q $(if $(ENGINES_DONE),-m "not engines") \
+	  $(PARALLEL) $(PG_ALL_SUITES)
 
 .PHONY: demo
 demo: install ## Set up everything, generate a demo library, scan it, change it, rescan, apply a policy and undo it

@@ -44,6 +44,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 import engine  # noqa: E402
 import media  # noqa: E402  (needs the sys.path line above)
+import sharedcache  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -69,13 +70,13 @@ MakeVideo = Callable[..., Path]
 def make_video(tmp_path_factory: pytest.TempPathFactory) -> MakeVideo:
     """`make_video(dest, **kwargs) -> dest`, with media.make_video's keywords.
 
-    Identical requests are encoded once per run (memoised by their arguments in a
-    session cache) and then copied to `dest`; each copy gets its own media id, so two
-    files with the same layout still have different bytes. `media.expected_tracks(
-    container=..., **same kwargs)` says what ffprobe will report.
-    `make_video.encoded` counts real ffmpeg runs.
+    Identical requests are encoded once per run (memoised by their arguments in a cache
+    the run's test processes share, tests/sharedcache.py) and then copied to `dest`; each
+    copy gets its own media id, so two files with the same layout still have different
+    bytes. `media.expected_tracks(container=..., **same kwargs)` says what ffprobe will
+    report. `make_video.encoded` counts the distinct layouts this process asked for.
     """
-    cache = tmp_path_factory.mktemp("media-cache")
+    cache = sharedcache.folder(tmp_path_factory, "media-cache")
     done: dict[str, Path] = {}
     ids = itertools.count(1 << 40)
 
@@ -84,7 +85,10 @@ def make_video(tmp_path_factory: pytest.TempPathFactory) -> MakeVideo:
         kwargs["container"] = media.container_of(dest, kwargs.get("container"))  # type: ignore[arg-type]
         key = hashlib.sha1(repr(_normalised(dest, kwargs)).encode()).hexdigest()[:16]
         if key not in done:
-            done[key] = media.make_video(cache / f"{key}.{kwargs['container']}", **kwargs)  # type: ignore[arg-type]
+            done[key] = sharedcache.made_once(
+                cache / f"{key}.{kwargs['container']}",
+                lambda temp: media.make_video(temp, **kwargs),  # type: ignore[arg-type]
+            )
             make.encoded += 1  # type: ignore[attr-defined]
         media.copy_unique(done[key], dest, next(ids))
         return dest
@@ -131,11 +135,18 @@ def make_image_film(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., P
 
 @pytest.fixture(scope="session")
 def damaged_media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """Damaged and healthy files for the integrity checks (tests/damaged.py), built once.
-    Read-only: copy what you change."""
+    """Damaged and healthy files for the integrity checks (tests/damaged.py), built once per
+    run for all its test processes (tests/sharedcache.py). Read-only: copy what you change."""
+    import pickle
+
     import damaged
 
-    return damaged.build_damaged(tmp_path_factory.mktemp("damaged"))  # type: ignore[return-value]
+    folder = sharedcache.folder(tmp_path_factory, "damaged")
+    index = sharedcache.made_once(
+        folder / "index.pickle",
+        lambda temp: temp.write_bytes(pickle.dumps(damaged.build_damaged(folder / "files"))),
+    )
+    return pickle.loads(index.read_bytes())  # written by this run, just above
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

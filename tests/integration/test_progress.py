@@ -60,7 +60,8 @@ def frames(text: str, pattern: str) -> list[tuple[int, ...]]:
 
 @pytest.fixture(scope="module")
 def slow_lib(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = media.make_bulk_library(tmp_path_factory.mktemp("progress") / "lib", count=200)
+    # 40 files: a second or more of probing with one worker, drawn ten times a second
+    root = media.make_bulk_library(tmp_path_factory.mktemp("progress") / "lib", count=40)
     age_tree(root)
     return root
 

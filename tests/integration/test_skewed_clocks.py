@@ -2,12 +2,12 @@
 row (created, started, heartbeat, finished) is the database server's, and so is the "now"
 staleness is judged by. Three simulated machines on one PostgreSQL catalogue, each a
 process with its own host name and clock (tests/fakehost/sitecustomize.py): one 3 hours
-behind, one on time, one 3 hours ahead."""
+behind, one on time, one 3 hours ahead. Their ffmpeg holds each job running
+(tests/integration/heldtool.py) until every host has looked."""
 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -18,11 +18,11 @@ from typing import Any
 
 import engine
 from integration.conftest import age_tree
+from integration.heldtool import HeldFfmpeg
 from integration.hosts import HANG_GUARD, Host, wait
 
 HOURS = 3 * 3600
 SAY_NOW = "from vpo.timeutil import now_iso; from vpo.host import hostname; print(now_iso(), hostname())"
-CLIP = {"duration": 20, "fps": 25}  # 20 s with ffmpeg reading in real time: time to look
 
 
 def iso(text: str) -> Any:
@@ -76,15 +76,10 @@ def test_hosts_with_skewed_clocks_never_take_each_others_running_jobs_as_dead(
     db = Catalogue(url)
     root = tmp_path / "lib"
     for name in ("a.mkv", "b.mkv", "checks/c.mkv"):
-        make_video(root / name, **CLIP)
+        make_video(root / name)
     age_tree(root)
-    slow = tmp_path / "slow-ffmpeg.sh"  # the real ffmpeg, reading its input in real time
-    ffmpeg = shutil.which("ffmpeg")
-    slow.write_text(
-        f'#!/bin/sh\ncase " $* " in *" -i "*) exec {ffmpeg} -re "$@";; esac\nexec {ffmpeg} "$@"\n'
-    )
-    slow.chmod(0o755)
-    tools = f"tools:\n  ffmpeg: {slow}\n"
+    held = HeldFfmpeg(tmp_path)
+    tools = f"tools:\n  ffmpeg: {held.path}\n"
     behind = Host(tmp_path / "behind", url, tools, name="host-behind", clock_shift=-HOURS)
     normal = Host(tmp_path / "normal", url, tools, name="host-normal")
     ahead = Host(tmp_path / "ahead", url, name="host-ahead", clock_shift=HOURS)
@@ -104,8 +99,10 @@ def test_hosts_with_skewed_clocks_never_take_each_others_running_jobs_as_dead(
     procs: list[subprocess.Popen[bytes]] = []
     try:
         _all_running_and_seen_alive(db, root, behind, normal, ahead, a_id, procs)
+        held.release()
         codes = [wait(p) for p in procs]
     finally:
+        held.release()
         for proc in procs:
             if proc.poll() is None:
                 proc.kill()

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import engine
+from depth import examples
 from integration.scanutil import assert_no_traceback, run_vpo
 
 POLICY = "schema_version: 1\naudio_language_preference: [eng]\n"
@@ -116,7 +117,7 @@ def round_trip(master: tuple[bytes, Path], file_names: list[bytes]) -> None:
 
 
 @settings(
-    max_examples=2,
+    max_examples=examples(2),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

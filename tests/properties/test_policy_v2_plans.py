@@ -8,6 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from depth import examples
 from vpo.media.models import Track
 from vpo.policy.evaluate import evaluate
 from vpo.policy.models import Policy
@@ -121,7 +122,7 @@ def policies(draw: st.DrawFn) -> Policy:
 PATHS = st.sampled_from([("Anime/show/e01.mkv",), ("Films/x.mkv",), ()])
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(layouts(), policies(), PATHS)
 def test_plans_keep_a_video_track_and_min_tracks_and_are_idempotent(
     layout: tuple[str, list[Track]], policy: Policy, paths: tuple[str, ...]

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
+from depth import examples
 from vpo.config.loader import load_config_layer, load_profile
 from vpo.config.profiles import show_profile
 from vpo.config.settings import SECTIONS
@@ -24,7 +25,7 @@ from vpo.errors import ConfigError, PolicyError
 from vpo.policy.loader import load_policy
 from vpo.policy.models import DefaultFlags, Policy, TranscodeSection
 
-SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # ----------------------------------------------------------------------------- inputs
 
@@ -284,7 +285,7 @@ def test_policy_file(text: str) -> None:
         check(lambda: load_policy(home / "policy.yaml"), home / "policy.yaml", policy=True)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(st.binary(max_size=300))
 @example(b"scan: {workers: 1}\n\xff\xfe")
 @example(b"\xef\xbb\xbfscan: {}\n")

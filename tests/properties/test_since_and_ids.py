@@ -13,6 +13,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import engine
+from depth import examples
 from vpo.db.connection import Database, open_database
 from vpo.errors import AmbiguousJobIdError, JobNotFoundError, UsageError
 from vpo.jobs.queries import MIN_PREFIX, resolve_id
@@ -55,7 +56,7 @@ def isoish(draw: st.DrawFn) -> str:
     return text
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.one_of(st.text(), relative, isoish()))
 @example("9" * 400 + "w")  # further back than the calendar
 @example("0001-01-01T00:00:00+14:00")  # off the calendar in UTC
@@ -75,7 +76,7 @@ def test_since_is_an_iso_z_cutoff_or_a_usage_error(text: str) -> None:
     datetime.fromisoformat(cutoff.replace("Z", "+00:00"))  # a real moment
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(amount=st.integers(0, 10_000), unit=st.sampled_from("smhdw"))
 def test_relative_since_counts_back_from_now(amount: int, unit: str) -> None:
     seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[unit]
@@ -119,7 +120,7 @@ def prefixes() -> st.SearchStrategy[str]:
     )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.one_of(st.text(), prefixes()))
 @example("")
 @example("abcd")  # two jobs

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import vpo
+from depth import examples
 from integration.conftest import RunVpo, age_tree
 from integration.scanutil import assert_no_traceback
 from vpo.config.loader import PROFILE_NAME, load_profile, profile_chain
@@ -96,7 +97,7 @@ def test_extends_cannot_name_a_file_outside(
     assert result.json()["code"] == "CONFIG_INVALID" and "invalid profile name" in result.json()["message"]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     st.one_of(st.sampled_from(ESCAPES), st.text(max_size=30)).filter(lambda s: not PROFILE_NAME.fullmatch(s))
 )

@@ -10,6 +10,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from depth import examples
 from vpo.media import siblings
 
 LIMIT = 255
@@ -35,7 +36,7 @@ def _utf8(raw: bytes) -> bool:
     return True
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(name=file_names())
 def test_every_derived_name_fits_and_stays_utf8(name: bytes) -> None:
     path = os.path.join(b"/tmp", name)  # only named: nothing is created
