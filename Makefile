@@ -10,6 +10,13 @@ STAMP := $(VENV)/.vpo-installed
 RUST_SOURCES := Cargo.toml Cargo.lock $(wildcard rust/src/*.rs)
 DEMO := demo
 
+# Python caches each module's bytecode beside it unless PYTHONDONTWRITEBYTECODE says not to
+# (some CI images and containers set it). The tests start thousands of `vpo` processes,
+# each importing ~150 of VPO's modules: without the cache every one of them compiles them
+# again (~50 ms a process), and pytest rewrites every test module's asserts in each
+# worker of each pass. So the targets run with Python's default.
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: help
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
