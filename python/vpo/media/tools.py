@@ -59,8 +59,34 @@ def run_tool(
     if recorded is not None:
         recorded.append(shown)
     started = time.monotonic()
+    child = _start(argv, pass_fds=pass_fds, cwd=cwd, env=env)
     try:
-        child = subprocess.Popen(
+        out, err = child.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        stop_child(child)
+        raise ToolError(f"{name} timed out after {timeout:g}s", details={"command": shown}) from None
+    except BaseException:
+        stop_child(child)
+        raise
+    text = (err + out).decode("utf-8", "replace")
+    _log_exit(name, child.returncode, time.monotonic() - started, text)
+    if warning_code is not None and child.returncode == warning_code and "warning" in text.lower():
+        log.warning("%s: %s", name, last_lines(text), extra={"operation": name})
+    elif child.returncode not in ok_codes:
+        raise ToolError(
+            f"{name} failed (exit {child.returncode}): {last_lines(text)}",
+            details={"command": shown, "exit_code": child.returncode, "output": last_lines(text, 10)},
+        )
+    return text
+
+
+def _start(
+    argv: Sequence[Arg], *, pass_fds: Sequence[int], cwd: bytes | None, env: dict[str, str] | None
+) -> subprocess.Popen[bytes]:
+    """The child, its output piped; a tool that cannot start is a ToolError saying why."""
+    name, tool = os.path.basename(os.fsdecode(argv[0])), os.fsdecode(argv[0])
+    try:
+        return subprocess.Popen(
             list(argv),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -71,46 +97,24 @@ def run_tool(
             preexec_fn=tool_preexec(),
         )
     except FileNotFoundError:
-        raise ToolError(
-            f"{name}: not found at {os.fsdecode(argv[0])} (check the tools section of your settings)",
-            details={"tool": os.fsdecode(argv[0])},
-        ) from None
+        why = f"not found at {tool} (check the tools section of your settings)"
     except PermissionError:
-        raise ToolError(
-            f"{name}: {os.fsdecode(argv[0])} is not executable", details={"tool": os.fsdecode(argv[0])}
-        ) from None
+        why = f"{tool} is not executable"
     except OSError as exc:  # e.g. ENOEXEC: a script without a #! line
-        raise ToolError(
-            f"{name}: cannot run {os.fsdecode(argv[0])}: {exc.strerror or exc}",
-            details={"tool": os.fsdecode(argv[0])},
-        ) from None
-    try:
-        out, err = child.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        stop_child(child)
-        raise ToolError(f"{name} timed out after {timeout:g}s", details={"command": shown}) from None
-    except BaseException:
-        stop_child(child)
-        raise
-    text = (err + out).decode("utf-8", "replace")
-    seconds = time.monotonic() - started
+        why = f"cannot run {tool}: {exc.strerror or exc}"
+    raise ToolError(f"{name}: {why}", details={"tool": tool})
+
+
+def _log_exit(name: str, code: int, seconds: float, text: str) -> None:
     log.debug(
         "%s exited %s in %.3fs",
         name,
-        child.returncode,
+        code,
         seconds,
-        extra={"operation": name, "exit_code": child.returncode, "duration_seconds": round(seconds, 3)},
+        extra={"operation": name, "exit_code": code, "duration_seconds": round(seconds, 3)},
     )
     if text.strip():
         log.debug("%s output:\n%s", name, text.rstrip(), extra={"operation": name})
-    if warning_code is not None and child.returncode == warning_code and "warning" in text.lower():
-        log.warning("%s: %s", name, last_lines(text), extra={"operation": name})
-    elif child.returncode not in ok_codes:
-        raise ToolError(
-            f"{name} failed (exit {child.returncode}): {last_lines(text)}",
-            details={"command": shown, "exit_code": child.returncode, "output": last_lines(text, 10)},
-        )
-    return text
 
 
 def _shown(arg: Arg) -> str:
