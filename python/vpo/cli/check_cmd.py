@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from vpo.cli.context import open_library, resolve_settings
 from vpo.cli.library_paths import paths_or_roots
+from vpo.cli.live_run import run_live
 from vpo.cli.notifying import from_check, notifying
 from vpo.cli.options import JsonOpt, ProfileOpt
 from vpo.cli.progress import check_display
-from vpo.cli.render import print_json, print_text, safe
+from vpo.cli.render import print_text, safe
+
+if TYPE_CHECKING:
+    from vpo.check.models import CheckReport
 
 
 def check(
@@ -65,22 +69,12 @@ def check(
     )
     with notifying(settings, "check") as notice:
         db = open_library(settings, creates_jobs=True)
-        progress = check_display(json_out)
-        try:
-            report = run_check(db, options, progress=progress)
-        finally:
-            if progress:
-                progress.close()
-            db.close()
-        if json_out:
-            print_json(report.to_dict())
-        else:
-            _print_summary(report)
+        report = run_live(db, run_check, options, check_display, json_out=json_out, summary=_print_summary)
         notice.run = from_check(report)
     return 1 if report.counts.failed else 0
 
 
-def _print_summary(report) -> None:  # type: ignore[no-untyped-def]
+def _print_summary(report: CheckReport) -> None:
     c = report.counts
     rows = [
         ("Checked:", c.checked),

@@ -10,10 +10,11 @@ import typer
 
 from vpo.cli.context import open_library, resolve_settings
 from vpo.cli.library_paths import paths_or_roots
+from vpo.cli.live_run import run_live
 from vpo.cli.notifying import from_scan, notifying
 from vpo.cli.options import JsonOpt, ProfileOpt, optional_paths_argument
 from vpo.cli.progress import scan_display
-from vpo.cli.render import print_json, print_summary, safe
+from vpo.cli.render import print_summary, safe
 
 if TYPE_CHECKING:
     from vpo.config.settings import Settings
@@ -99,18 +100,7 @@ def _scan(settings: Settings, options: ScanOptions, json_out: bool) -> ScanRepor
         for root in roots:
             print_summary(f"Scanning {safe(os.fsdecode(root))} ...")
         sys.stdout.flush()  # before the work, not after it
-    progress = scan_display(json_out)
-    try:
-        report = run_scan(db, options, progress=progress)
-    finally:
-        if progress:
-            progress.close()
-        db.close()
-    if json_out:
-        print_json(report.to_dict())
-    else:
-        _print_summary(report)
-    return report
+    return run_live(db, run_scan, options, scan_display, json_out=json_out, summary=_print_summary)
 
 
 def _split(values: list[str]) -> tuple[str, ...]:
@@ -120,7 +110,7 @@ def _split(values: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _print_summary(report) -> None:  # type: ignore[no-untyped-def]
+def _print_summary(report: ScanReport) -> None:
     c = report.counts
     rows = [
         ("Discovered:", f"{c.discovered:,} files"),
