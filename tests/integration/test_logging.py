@@ -161,6 +161,8 @@ def test_quiet_prints_nothing_and_keeps_the_exit_code(vpo: RunVpo, small: Path) 
     result = vpo("scan", "--full", "--json", small, "--quiet")  # --json is unaffected
     # the broken file is known broken now (not news: exit 0), and -q keeps its warning off stderr
     assert result.code == 0 and result.stderr == "" and scan_json(result)["counts"]["known_broken"] == 1
+    checked = vpo("-q", "check", small)  # check's summary too, failures included: exit 1 says it
+    assert checked.code == 1 and checked.stdout == "", checked
     listed = vpo("-q", "jobs", "list")  # a query's result is not a summary: it still prints
     assert listed.code == 0 and "scan" in listed.stdout
 

@@ -13,7 +13,7 @@ from vpo.cli.live_run import run_live
 from vpo.cli.notifying import from_check, notifying
 from vpo.cli.options import JsonOpt, ProfileOpt
 from vpo.cli.progress import check_display
-from vpo.cli.render import print_text, safe
+from vpo.cli.render import print_summary, safe
 
 if TYPE_CHECKING:
     from vpo.check.models import CheckReport
@@ -89,12 +89,12 @@ def _print_summary(report: CheckReport) -> None:
         rows.append(("Left for the next run:", c.left))
     width = max(len(label) for label, _ in rows) + 2
     number = max(len(f"{n:,}") for _, n in rows)
-    print_text(f"Integrity check ({report.level}):")
+    print_summary(f"Integrity check ({report.level}):")
     for label, n in rows:
-        print_text(f"  {label.ljust(width)}{f'{n:,}'.rjust(number)}")
+        print_summary(f"  {label.ljust(width)}{f'{n:,}'.rjust(number)}")
     for failure in report.failures[:20]:
-        print_text(f"  ! {safe(failure['path'])}: {safe(failure['error'])}")
+        print_summary(f"  ! {safe(failure['path'])}: {safe(failure['error'])}")
     if len(report.failures) > 20:
-        print_text(f"  ! ... and {len(report.failures) - 20} more (vpo jobs show {report.job_id[:8]})")
+        print_summary(f"  ! ... and {len(report.failures) - 20} more (vpo jobs show {report.job_id[:8]})")
     ending = "stopped at --max-duration" if report.status == "stopped" else "complete"
-    print_text(f"Check {ending} in {report.duration_seconds:.1f}s (job {report.job_id[:8]})")
+    print_summary(f"Check {ending} in {report.duration_seconds:.1f}s (job {report.job_id[:8]})")
