@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import shutil
 import subprocess
@@ -17,14 +18,13 @@ from common import AGE_SECONDS, REPO, WORK, log, scratch_dir
 # ------------------------------------------------------------------------------ trees
 
 
-def test_media():  # type: ignore[no-untyped-def]
-    """tests/media.py (the test-media generator and its parts beside it in tests/)."""
+def test_media(module: str = "media"):  # type: ignore[no-untyped-def]
+    """A test-media module of tests/: `media` (tests/media.py, the generator of tiny files)
+    or `media_libraries` (the demo and bulk libraries made of them)."""
     tests = str(REPO / "tests")
     if tests not in sys.path:
         sys.path.append(tests)
-    import media
-
-    return media
+    return importlib.import_module(module)
 
 
 def age_tree(root: Path, seconds: float = AGE_SECONDS) -> None:
@@ -48,7 +48,7 @@ def media_tree(count: int) -> Path:
     if not done.exists():
         shutil.rmtree(root, ignore_errors=True)
         log(f"generating {count} media files in {root}")
-        test_media().make_bulk_library(root, count=count)
+        test_media("media_libraries").make_bulk_library(root, count=count)
         age_tree(root)
         done.touch()
     return root

@@ -1,7 +1,8 @@
 """Generate real, tiny media files for VPO's tests, demos and benchmarks.
 
 Standard library only; importable as ``media`` (``tests/`` is put on ``sys.path``
-by ``tests/conftest.py``) and runnable as a script::
+by ``tests/conftest.py``). The demo and bulk libraries built of these files, and the
+command line, are in ``media_libraries.py`` (which imports this module, never the reverse)::
 
     python tests/media_libraries.py corpus DEST          # the standard test corpus
     python tests/media_libraries.py demo DEST [--count N] # a small varied library (make demo)
@@ -352,7 +353,3 @@ def build_corpus(dest: Path) -> Corpus:
     finally:
         shutil.rmtree(masters_dir, ignore_errors=True)
     return Corpus(root=root, files=tuple(files), ignored=ignored)
-
-
-# The demo and bulk libraries and the command line (media_libraries.py) use the names above.
-from media_libraries import main, make_bulk_library, make_demo_library  # noqa: E402,F401

@@ -1,5 +1,6 @@
 """Libraries made of the test media: the demo library (`make demo`) and bulk libraries for
-benchmarks, and the command line (`python tests/media_libraries.py demo DEST`). Part of media.py."""
+benchmarks, and the command line (`python tests/media_libraries.py demo DEST`). Built on
+media.py's files; media.py does not import this module."""
 
 from __future__ import annotations
 

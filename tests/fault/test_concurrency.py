@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import media
+import media_libraries
 from fault.killing import HANG_GUARD, assert_sound, catalogue, jobs, start
 from integration.conftest import age_tree
 from integration.scanutil import argv, env_for, run_vpo
@@ -25,7 +26,7 @@ LIST_KEYS = {"id", "type", "status", "path", "created_at", "started_at", "finish
 def tree(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[bytes, tuple]]:
     """A library (some broken files, a non-UTF-8 name) and its catalogue after one clean scan."""
     base = tmp_path_factory.mktemp("concurrent")
-    root = media.make_bulk_library(base / "lib", count=30, dirs=3)
+    root = media_libraries.make_bulk_library(base / "lib", count=30, dirs=3)
     (root / "broken").mkdir()
     (root / "broken" / "empty.mkv").write_bytes(b"")
     media.random_bytes_file(root / "broken" / "noise.mkv")

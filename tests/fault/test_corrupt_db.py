@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-import media
+import media_libraries
 from integration.conftest import RunVpo, age_tree
 from integration.scanutil import SPEC_ERROR_KEYS, assert_no_traceback, error_line, run_vpo
 
@@ -35,7 +35,7 @@ COMMANDS = {
 def catalogued(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, bytes]:
     """A library, a policy and the bytes of a healthy catalogue of it (several pages)."""
     base = tmp_path_factory.mktemp("corrupt")
-    root = media.make_bulk_library(base / "lib", count=40, dirs=4)
+    root = media_libraries.make_bulk_library(base / "lib", count=40, dirs=4)
     age_tree(root)
     (base / "policy.yaml").write_text(POLICY)
     assert run_vpo(base / "home", "scan", root).code == 0

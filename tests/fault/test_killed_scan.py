@@ -32,6 +32,7 @@ import pytest
 
 import engine
 import media
+import media_libraries
 from fault.killing import assert_sound, catalogue, count, jobs, kill, start, wait_for, wait_group_gone
 from integration.conftest import age_tree
 from integration.scanutil import assert_no_traceback, run_vpo
@@ -56,7 +57,7 @@ class Tree:
 
 
 def _build_first(root: Path) -> None:
-    media.make_bulk_library(root, count=20, dirs=3)
+    media_libraries.make_bulk_library(root, count=20, dirs=3)
     (root / "broken").mkdir()
     (root / "broken" / "empty.mkv").write_bytes(b"")
     media.random_bytes_file(root / "broken" / "noise.mkv")

@@ -18,6 +18,7 @@ import pytest
 
 import engine
 from integration.conftest import VPO, RunVpo, age_tree
+from integration.ffmpeg_wrappers import slow_ffmpeg
 
 QUICK = ("cut-clusters.mkv", "cut-headers.mkv", "cut-mdat.mp4", "no-moov.mp4", "zero-tail.mkv")
 
@@ -175,9 +176,7 @@ def test_an_interrupted_check_keeps_its_results(
     # An ffmpeg that decodes slowly (the real one, reading its input at four times its
     # native rate: a 3 s file takes 0.75 s), so the run is caught in the middle: some files
     # done, others still decoding.
-    slow = tmp_path / "slow-ffmpeg.sh"
-    slow.write_text(f'#!/bin/sh\nexec {shutil.which("ffmpeg")} -readrate 4 "$@"\n')
-    slow.chmod(0o755)
+    slow = slow_ffmpeg(tmp_path / "slow-ffmpeg.sh", pace="-readrate 4")
     vpo_home.mkdir(parents=True, exist_ok=True)
     (vpo_home / "config.yaml").write_text(f"tools:\n  ffmpeg: {slow}\n")
     proc = subprocess.Popen(

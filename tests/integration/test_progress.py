@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-import media
+import media_libraries
 from integration.conftest import VPO, age_tree
 
 COLOUR = re.compile(rb"\x1b\[[0-9;]*m")  # colours: inside a line
@@ -61,7 +61,7 @@ def frames(text: str, pattern: str) -> list[tuple[int, ...]]:
 @pytest.fixture(scope="module")
 def slow_lib(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # 40 files: a second or more of probing with one worker, drawn ten times a second
-    root = media.make_bulk_library(tmp_path_factory.mktemp("progress") / "lib", count=40)
+    root = media_libraries.make_bulk_library(tmp_path_factory.mktemp("progress") / "lib", count=40)
     age_tree(root)
     return root
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -22,6 +21,7 @@ import pytest
 
 import engine
 from integration.conftest import VPO, RunVpo, age_tree
+from integration.ffmpeg_wrappers import real_ffmpeg, slow_ffmpeg, write_tool
 from integration.hosts import HANG_GUARD, Host, wait
 
 
@@ -217,12 +217,7 @@ def test_forever_worker_polls_then_sigterm_drains_its_job_and_exits_0(
     age_tree(root)
     assert vpo("scan", root).code == 0
     # ffmpeg reading in real time: the 4 s clip takes 4 s, long enough to signal mid-job
-    ffmpeg = shutil.which("ffmpeg")
-    tool = tmp_path / "slow-ffmpeg.sh"
-    tool.write_text(
-        f'#!/bin/sh\ncase " $* " in *" -i "*) exec {ffmpeg} -re "$@";; esac\nexec {ffmpeg} "$@"\n'
-    )
-    tool.chmod(0o755)
+    tool = slow_ffmpeg(tmp_path / "slow-ffmpeg.sh")
     (vpo_home / "profiles").mkdir(parents=True, exist_ok=True)
     (vpo_home / "profiles" / "slow.yaml").write_text(f"tools:\n  ffmpeg: {tool}\n")
     err = open(tmp_path / "worker.err", "wb")  # noqa: SIM115 - closed below
@@ -289,12 +284,11 @@ def test_work_dir_holds_the_encode_and_the_result_is_verified_beside_the_origina
     age_tree(root)
     before = original.read_bytes()
     work = tmp_path / "local-work"
-    ffmpeg = shutil.which("ffmpeg")
-    tool = tmp_path / "logging-ffmpeg.sh"  # the real ffmpeg, noting where it writes
-    tool.write_text(
-        f'#!/bin/sh\nfor a; do last="$a"; done\necho "$last" >> {tmp_path / "outputs"}\nexec {ffmpeg} "$@"\n'
+    ffmpeg = real_ffmpeg()
+    tool = write_tool(  # the real ffmpeg, noting where it writes
+        tmp_path / "logging-ffmpeg.sh",
+        f'#!/bin/sh\nfor a; do last="$a"; done\necho "$last" >> {tmp_path / "outputs"}\nexec {ffmpeg} "$@"\n',
     )
-    tool.chmod(0o755)
     vpo_home.mkdir(parents=True, exist_ok=True)
     (vpo_home / "config.yaml").write_text(f"transcode:\n  work_dir: {work}\ntools:\n  ffmpeg: {tool}\n")
     assert vpo("scan", root).code == 0

@@ -3,7 +3,7 @@ row (created, started, heartbeat, finished) is the database server's, and so is 
 staleness is judged by. Three simulated machines on one PostgreSQL catalogue, each a
 process with its own host name and clock (tests/fakehost/sitecustomize.py): one 3 hours
 behind, one on time, one 3 hours ahead. Their ffmpeg holds each job running
-(tests/integration/heldtool.py) until every host has looked."""
+(tests/integration/ffmpeg_wrappers.py) until every host has looked."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from typing import Any
 
 import engine
 from integration.conftest import age_tree
-from integration.heldtool import HeldFfmpeg
+from integration.ffmpeg_wrappers import HeldFfmpeg
 from integration.hosts import HANG_GUARD, Host, wait
 
 HOURS = 3 * 3600

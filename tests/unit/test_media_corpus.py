@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import media
+import media_libraries
 
 VIDEO_NAMES = [
     "movie.mkv",
@@ -224,7 +225,7 @@ def _all_files(root: Path) -> list[Path]:
 
 
 def test_demo_library(tmp_path: Path) -> None:
-    root = media.make_demo_library(tmp_path / "demo", count=10)
+    root = media_libraries.make_demo_library(tmp_path / "demo", count=10)
     files = _all_files(root)
     assert len(files) == 10
     assert {p.relative_to(root).parts[0] for p in files} == {"movies", "tv"}
@@ -237,7 +238,7 @@ def test_demo_library(tmp_path: Path) -> None:
 
 
 def test_bulk_library(tmp_path: Path) -> None:
-    root = media.make_bulk_library(tmp_path / "bulk", count=12, dirs=3)
+    root = media_libraries.make_bulk_library(tmp_path / "bulk", count=12, dirs=3)
     files = _all_files(root)
     assert len(files) == 12
     assert len({p.name for p in files}) == 12

@@ -12,6 +12,7 @@ import pytest
 
 import engine
 import media
+import media_libraries
 from integration.conftest import age_tree
 from integration.jobs.helpers import (
     SHARED,
@@ -134,7 +135,7 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Synthetic:
 @pytest.fixture(scope="module")
 def bulk(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """300 real videos: a one-worker scan of them takes a few seconds."""
-    root = media.make_bulk_library(tmp_path_factory.mktemp("jobs-bulk") / "lib", count=300)
+    root = media_libraries.make_bulk_library(tmp_path_factory.mktemp("jobs-bulk") / "lib", count=300)
     age_tree(root)
     return root
 

@@ -10,6 +10,7 @@ import pytest
 
 import engine
 import media
+import media_libraries
 from integration.conftest import age_tree
 from integration.scanning.helpers import (
     BULK,
@@ -52,6 +53,6 @@ def scanned(pristine: tuple[media.Corpus, Path], vpo_home: Path) -> media.Corpus
 
 @pytest.fixture(scope="session")
 def bulk(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = media.make_bulk_library(tmp_path_factory.mktemp("bulk") / "lib", count=BULK)
+    root = media_libraries.make_bulk_library(tmp_path_factory.mktemp("bulk") / "lib", count=BULK)
     age_tree(root)
     return root

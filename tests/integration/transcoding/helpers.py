@@ -16,6 +16,7 @@ import pytest
 
 import media
 from integration.conftest import VPO, RunVpo
+from integration.ffmpeg_wrappers import slow_ffmpeg, write_tool
 
 FFMPEG = shutil.which(media.FFMPEG) or media.FFMPEG
 
@@ -70,22 +71,18 @@ class Lib:
 
     def profile(self, name: str, script: str) -> str:
         """A profile whose ffmpeg is `script` (a shell script, made executable)."""
-        tool = self.home / f"{name}-ffmpeg.sh"
-        tool.parent.mkdir(parents=True, exist_ok=True)
-        tool.write_text(script)
-        tool.chmod(0o755)
+        return self.tool_profile(name, write_tool(self.home / f"{name}-ffmpeg.sh", script))
+
+    def tool_profile(self, name: str, ffmpeg: Path) -> str:
+        """A profile `name` whose ffmpeg is `ffmpeg`."""
         profiles = self.home / "profiles"
-        profiles.mkdir(exist_ok=True)
-        (profiles / f"{name}.yaml").write_text(f"tools:\n  ffmpeg: {tool}\n")
+        profiles.mkdir(parents=True, exist_ok=True)
+        (profiles / f"{name}.yaml").write_text(f"tools:\n  ffmpeg: {ffmpeg}\n")
         return name
 
     def slow_profile(self) -> str:
-        return self.profile(
-            "slow",
-            "#!/bin/sh\n# the real ffmpeg, reading its input in real time\n"
-            f'case " $* " in *" -i "*) exec {FFMPEG} -re "$@";; esac\n'
-            f'exec {FFMPEG} "$@"\n',
-        )
+        """A profile whose ffmpeg reads its input in real time."""
+        return self.tool_profile("slow", slow_ffmpeg(self.home / "slow-ffmpeg.sh"))
 
     def start(self, *args: Any, name: str = "run") -> subprocess.Popen[bytes]:
         """`vpo ARGS` in the background; its output goes to files (read with `output`)."""

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
+from integration.ffmpeg_wrappers import input_wrapper
 from integration.transcoding.helpers import (
     FFMPEG,
     FULL,
@@ -69,12 +70,13 @@ def test_failing_ffmpeg_leaves_the_original_and_records_its_last_lines(make_lib:
     path = lib.path("a.mkv")
     original = path.read_bytes()
     row = lib.query("SELECT size, mtime_ns, fingerprint FROM files")
-    broken = lib.profile(
+    broken = lib.tool_profile(  # ffmpeg failing its encodes, and only those
         "broken",
-        "#!/bin/sh\n"
-        f'case " $* " in *" -i "*) ;; *) exec {FFMPEG} "$@";; esac\n'
-        "echo '[libx265 @ 0x5581] x265 cannot open the encoder: out of cheese' >&2\n"
-        "echo 'Conversion failed!' >&2\nexit 1\n",
+        input_wrapper(
+            lib.home / "broken-ffmpeg.sh",
+            "echo '[libx265 @ 0x5581] x265 cannot open the encoder: out of cheese' >&2\n"
+            "echo 'Conversion failed!' >&2\nexit 1\n",
+        ),
     )
     [job_id] = lib.queue(path)
     run = lib.vpo("--profile", broken, "jobs", "run", "--json")
