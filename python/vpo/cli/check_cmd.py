@@ -13,7 +13,7 @@ from vpo.cli.live_run import run_live
 from vpo.cli.notifying import from_check, notifying
 from vpo.cli.options import JsonOpt, ProfileOpt
 from vpo.cli.progress import check_display
-from vpo.cli.render import print_summary, safe
+from vpo.cli.render import print_counts, print_problems, print_summary
 
 if TYPE_CHECKING:
     from vpo.check.models import CheckReport
@@ -77,24 +77,18 @@ def check(
 def _print_summary(report: CheckReport) -> None:
     c = report.counts
     rows = [
-        ("Checked:", c.checked),
-        ("Passed:", c.passed),
-        ("Failed:", c.failed),
-        ("Skipped (unchanged since checked):", c.skipped),
-        ("Missing (not on disk):", c.missing),
+        ("Checked:", c.checked, ""),
+        ("Passed:", c.passed, ""),
+        ("Failed:", c.failed, ""),
+        ("Skipped (unchanged since checked):", c.skipped, ""),
+        ("Missing (not on disk):", c.missing, ""),
     ]
     if c.known_failed:
-        rows.insert(4, ("Known failed (unchanged):", c.known_failed))
+        rows.insert(4, ("Known failed (unchanged):", c.known_failed, ""))
     if c.left:
-        rows.append(("Left for the next run:", c.left))
-    width = max(len(label) for label, _ in rows) + 2
-    number = max(len(f"{n:,}") for _, n in rows)
+        rows.append(("Left for the next run:", c.left, ""))
     print_summary(f"Integrity check ({report.level}):")
-    for label, n in rows:
-        print_summary(f"  {label.ljust(width)}{f'{n:,}'.rjust(number)}")
-    for failure in report.failures[:20]:
-        print_summary(f"  ! {safe(failure['path'])}: {safe(failure['error'])}")
-    if len(report.failures) > 20:
-        print_summary(f"  ! ... and {len(report.failures) - 20} more (vpo jobs show {report.job_id[:8]})")
+    print_counts(rows)
+    print_problems(report.failures, report.job_id)
     ending = "stopped at --max-duration" if report.status == "stopped" else "complete"
     print_summary(f"Check {ending} in {report.duration_seconds:.1f}s (job {report.job_id[:8]})")

@@ -34,6 +34,24 @@ def print_summary(text: str = "") -> None:
         print_text(text)
 
 
+def print_counts(rows: Sequence[tuple[str, int, str]]) -> None:
+    """A summary's counts, `(label, number, unit)` a line: labels padded to one column,
+    numbers right-aligned in the next, the unit (if any) after its number."""
+    width = max(len(label) for label, _, _ in rows) + 2
+    number = max(len(f"{n:,}") for _, n, _ in rows)
+    for label, n, unit in rows:
+        print_summary(f"  {label.ljust(width)}{f'{n:,}'.rjust(number)}{' ' + unit if unit else ''}")
+
+
+def print_problems(problems: Sequence[dict[str, Any]], job_id: str, shown: int = 20) -> None:
+    """A summary's files that failed, `! PATH: why`, the first `shown` of them; the rest
+    are counted and left to `vpo jobs show`."""
+    for problem in problems[:shown]:
+        print_summary(f"  ! {safe(problem['path'])}: {safe(problem['error'])}")
+    if len(problems) > shown:
+        print_summary(f"  ! ... and {len(problems) - shown} more (vpo jobs show {job_id[:8]})")
+
+
 def safe(value: object) -> str:
     """A value from outside (a path, a title, a tag, a tool's or an error's message) as it
     goes into a line for a terminal: control characters shown as `\\x1b`, `\\n`, `\\t`...,

@@ -14,7 +14,7 @@ from vpo.cli.live_run import run_live
 from vpo.cli.notifying import from_scan, notifying
 from vpo.cli.options import JsonOpt, ProfileOpt, optional_paths_argument
 from vpo.cli.progress import scan_display
-from vpo.cli.render import print_summary, safe
+from vpo.cli.render import print_counts, print_problems, print_summary, safe
 
 if TYPE_CHECKING:
     from vpo.config.settings import Settings
@@ -113,27 +113,20 @@ def _split(values: list[str]) -> tuple[str, ...]:
 def _print_summary(report: ScanReport) -> None:
     c = report.counts
     rows = [
-        ("Discovered:", f"{c.discovered:,} files"),
-        ("Skipped (unchanged):", f"{c.skipped:,}"),
-        ("Scanned (changed):", f"{c.scanned:,}"),
-        ("Added (new):", f"{c.added:,}"),
-        ("Moved:", f"{c.moved:,}"),
-        ("Removed (missing):", f"{c.removed:,}"),
-        ("Errors:", f"{c.errors:,}"),
+        ("Discovered:", c.discovered, "files"),
+        ("Skipped (unchanged):", c.skipped, ""),
+        ("Scanned (changed):", c.scanned, ""),
+        ("Added (new):", c.added, ""),
+        ("Moved:", c.moved, ""),
+        ("Removed (missing):", c.removed, ""),
+        ("Errors:", c.errors, ""),
     ]
     if c.restored:
-        rows.insert(5, ("Restored (reappeared):", f"{c.restored:,}"))
+        rows.insert(5, ("Restored (reappeared):", c.restored, ""))
     if c.known_broken:
-        rows.append(("Known broken (unchanged):", f"{c.known_broken:,}"))
+        rows.append(("Known broken (unchanged):", c.known_broken, ""))
     if c.pruned:
-        rows.append(("Pruned (records deleted):", f"{c.pruned:,}"))
-    width = max(len(label) for label, _ in rows) + 2
-    number = max(len(v.split()[0]) for _, v in rows)
-    for label, value in rows:
-        head, *tail = value.split(" ", 1)
-        print_summary(f"  {label.ljust(width)}{head.rjust(number)}{(' ' + tail[0]) if tail else ''}")
-    for err in report.errors[:20]:
-        print_summary(f"  ! {safe(err['path'])}: {safe(err['error'])}")
-    if len(report.errors) > 20:
-        print_summary(f"  ! ... and {len(report.errors) - 20} more (vpo jobs show {report.job_id[:8]})")
+        rows.append(("Pruned (records deleted):", c.pruned, ""))
+    print_counts(rows)
+    print_problems(report.errors, report.job_id)
     print_summary(f"Scan complete in {report.duration_seconds:.1f}s (job {report.job_id[:8]})")
