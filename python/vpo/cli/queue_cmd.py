@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
@@ -13,7 +16,8 @@ from vpo.cli.render import print_json, print_summary, safe
 from vpo.reports.units import human_size
 
 if TYPE_CHECKING:
-    from vpo.transcode.runner import RunReport
+    from vpo.cli.progress import QueueDisplay
+    from vpo.transcode.runner import Finished, QueueRunner, Running, RunReport
 
 
 def run_cmd(
@@ -56,11 +60,8 @@ def run_cmd(
     With --forever, SIGTERM drains instead: running jobs finish, then exit 0 (a second
     SIGTERM stops them as above).
     """
-    import signal
-
     from vpo.cli.progress import queue_display
-    from vpo.errors import Interrupted
-    from vpo.transcode.runner import Finished, QueueRunner, RunLimits, Running
+    from vpo.transcode.runner import QueueRunner, RunLimits
 
     limits = RunLimits(
         max_files=max_files,
@@ -72,46 +73,73 @@ def run_cmd(
     )
     settings = settings_for(ctx, profile=profile)
     display = queue_display(json_out)
-
-    def tick(running: list[Running], finished: list[Finished]) -> None:
-        assert display is not None
-        for job in finished:
-            display.finished(job.job_id, job.status, job.name, job.seconds, job.error)
-        display.update(running)
-
-    runner = QueueRunner(settings, limits, on_tick=tick if display else None)
-
-    def on_signal(signum: int, frame: object) -> None:
-        name = signal.Signals(signum).name
-        if forever and signum == signal.SIGTERM and not runner.draining:
-            runner.drain(name)
-        else:
-            runner.request_stop(name)
-
-    stopping = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # SIGHUP: the terminal went away
-    previous = {sig: signal.signal(sig, on_signal) for sig in stopping}
+    runner = QueueRunner(settings, limits, on_tick=_ticker(display) if display else None)
     with notifying(settings, "jobs run") as notice:
         try:
-            open_library(settings, creates_jobs=True).close()  # recover dead workers' jobs, purge old ones
-            report = runner.run()
+            with _signals_stop(runner, drain_on_sigterm=forever):
+                open_library(
+                    settings, creates_jobs=True
+                ).close()  # recover dead workers' jobs, purge old ones
+                report = runner.run()
         finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
             if display:
                 display.close()
-        if report.stopped_by in {sig.name for sig in stopping}:
-            error = Interrupted(
-                f"stopped by {report.stopped_by}; running jobs were put back in the queue",
-                details=report.to_dict(),
-            )
-            error.exit_code = 128 + signal.Signals[report.stopped_by].value  # 130, 143, 129
-            raise error
+        _raise_if_stopped(report)
         if json_out:
             print_json(report.to_dict())
         else:
             _print(report)
         notice.run = from_queue_run(report)
     return 1 if any(j["status"] == "failed" for j in report.jobs) else 0
+
+
+# SIGHUP: the terminal went away
+_STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _ticker(display: QueueDisplay) -> Callable[[list[Running], list[Finished]], None]:
+    """The runner's tick: finished jobs printed once, the running ones redrawn."""
+
+    def tick(running: list[Running], finished: list[Finished]) -> None:
+        for job in finished:
+            display.finished(job.job_id, job.status, job.name, job.seconds, job.error)
+        display.update(running)
+
+    return tick
+
+
+@contextmanager
+def _signals_stop(runner: QueueRunner, *, drain_on_sigterm: bool) -> Iterator[None]:
+    """While the queue runs, SIGINT, SIGTERM and SIGHUP stop it (SIGTERM drains it first
+    with --forever); the previous handlers come back after."""
+
+    def on_signal(signum: int, frame: object) -> None:
+        name = signal.Signals(signum).name
+        if drain_on_sigterm and signum == signal.SIGTERM and not runner.draining:
+            runner.drain(name)
+        else:
+            runner.request_stop(name)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in _STOPPING}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _raise_if_stopped(report: RunReport) -> None:
+    """A run a signal stopped ends as Interrupted, exit 128 + the signal (130, 143, 129)."""
+    from vpo.errors import Interrupted
+
+    if report.stopped_by not in {sig.name for sig in _STOPPING}:
+        return
+    error = Interrupted(
+        f"stopped by {report.stopped_by}; running jobs were put back in the queue",
+        details=report.to_dict(),
+    )
+    error.exit_code = 128 + signal.Signals[report.stopped_by].value
+    raise error
 
 
 def _print(report: RunReport) -> None:
